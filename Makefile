@@ -1,0 +1,155 @@
+# One Makefile for the whole project. User CFLAGS are kept; the project's
+# flags are appended (FINAL_CFLAGS). Libraries come from pkg-config.
+#
+#   make deps    install what is missing (Debian packages)
+#   make         bin/collector (and bin/hub)
+#   make test    every test: unit, cases, end to end
+#   make check   the same under AddressSanitizer + UBSan, fuzz corpora too
+#   make bench   figures, as ratios against a baseline measured in the run
+#   make fuzz    the libFuzzer targets, FUZZ_SECONDS each
+#   make run     a promoter filling the anaemia survey in a fresh store
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+BUILD	?= build
+BIN	?= bin
+CC	?= cc
+CFLAGS	?= -O2 -g
+WERROR	?=
+FUZZ_SECONDS ?= 30
+VERSION	:= 0.1.0
+
+PKGS	:= sqlite3 libcurl zlib libzip expat libsodium jansson libedit \
+	   libmicrohttpd xlsxwriter
+WARN	:= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wvla -Wformat=2 $(WERROR)
+FINAL_CFLAGS := $(CFLAGS) -std=c11 -D_DEFAULT_SOURCE $(WARN) \
+	   -DVERSION='"$(VERSION)"' -DLOCALEDIR='"$(LOCALEDIR)"' \
+	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FINAL_LDFLAGS := $(LDFLAGS)
+LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LOCALEDIR ?= $(CURDIR)/$(BUILD)/locale
+
+DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 \
+	   libcurl4-openssl-dev zlib1g-dev libzip-dev libexpat1-dev \
+	   libsodium-dev libjansson-dev libedit-dev libmicrohttpd-dev \
+	   libxlsxwriter-dev libcmocka-dev gettext tmux unzip clang \
+	   libclang-rt-14-dev
+
+COMMON_SRC	:= $(sort $(wildcard common/*.c))
+FORMS_SRC	:= $(sort $(wildcard forms/*.c))
+COLLECTOR_SRC	:= $(filter-out collector/main.c, \
+		   $(sort $(wildcard collector/*.c)))
+UNIT_SRC	:= $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
+PO		:= $(sort $(wildcard po/*.po))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+LIBCOMMON	:= $(BUILD)/libcommon.a
+LIBFORMS	:= $(BUILD)/libforms.a
+LIBCOLLECTOR	:= $(BUILD)/libcollector.a
+ALLLIBS		:= $(LIBCOLLECTOR) $(LIBFORMS) $(LIBCOMMON)
+UNIT_BIN	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+MO		:= $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/collector.mo,$(PO))
+
+.PHONY: all deps test check bench fuzz run install clean
+all: $(BIN)/collector $(MO)
+
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+		dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "installing:" $$missing; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+			$$missing; \
+	fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FINAL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBCOMMON): $(call obj,$(COMMON_SRC))
+$(LIBFORMS): $(call obj,$(FORMS_SRC))
+$(LIBCOLLECTOR): $(call obj,$(COLLECTOR_SRC))
+$(ALLLIBS):
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN)/collector: $(call obj,collector/main.c) $(ALLLIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/locale/%/LC_MESSAGES/collector.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(ALLLIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+$(BUILD)/tests/cases: tests/cases/driver.c $(ALLLIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS)
+
+test: deps all $(UNIT_BIN) $(BUILD)/tests/cases
+	@BUILD=$(BUILD) BIN=$(BIN) tests/run.sh
+
+# Everything again under the sanitizers, in its own tree.
+check: deps
+	$(MAKE) BUILD=build-asan BIN=build-asan/bin \
+		CFLAGS="-O1 -g -fsanitize=address,undefined \
+		-fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" \
+		LOCALEDIR=$(CURDIR)/build-asan/locale test fuzz-replay
+
+# Fuzz targets: libFuzzer with clang for `make fuzz`; the same entry points
+# linked to a replay driver for `make check`.
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined
+fuzz: deps
+	@for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); \
+		$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+			CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined" \
+			build-fuzz/libforms.a build-fuzz/libcommon.a || exit 1; \
+		clang $(FUZZ_FLAGS) -std=c11 -D_DEFAULT_SOURCE \
+			$$(pkg-config --cflags $(PKGS)) -o build-fuzz/$$n $$f \
+			build-fuzz/libforms.a build-fuzz/libcommon.a \
+			$(LIBS) || exit 1; \
+		mkdir -p build-fuzz/corpus/$$n; \
+		echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
+		build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=65536 -rss_limit_mb=1024 -timeout=10 \
+			build-fuzz/corpus/$$n tests/fuzz/corpus/$$n \
+			>build-fuzz/$$n.log 2>&1 || \
+			{ tail -40 build-fuzz/$$n.log; exit 1; }; \
+		tail -1 build-fuzz/$$n.log; \
+	done
+
+fuzz-replay: $(ALLLIBS)
+	@for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); \
+		$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $(BUILD)/$$n $$f \
+			tests/fuzz/replay.c $(ALLLIBS) $(LIBS) || exit 1; \
+		$(BUILD)/$$n tests/fuzz/corpus/$$n || exit 1; \
+	done
+
+bench: deps all
+	@BUILD=$(BUILD) BIN=$(BIN) tests/bench/run.sh
+
+run: deps all
+	@COLLECTOR_HOME=$${COLLECTOR_HOME:-$(CURDIR)/demo} tests/demo.sh $(BIN)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BIN)/collector $(DESTDIR)$(PREFIX)/bin/
+	@for m in $(MO); do \
+		l=$$(echo $$m | sed 's|$(BUILD)/locale/||'); \
+		install -D -m 644 $$m $(DESTDIR)$(PREFIX)/share/locale/$$l; \
+	done
+
+clean:
+	rm -rf build build-asan build-fuzz bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

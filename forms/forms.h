@@ -1,0 +1,436 @@
+/*
+ * forms.h: the form engine, a pure library (no terminal, no SQLite, no
+ * network). Read top to bottom it is the pipeline:
+ *
+ *   bytes --workbook_load--> struct workbook   (sheets of text cells)
+ *         --form_build-----> struct form       (fields, choices, bound
+ *                                               expressions, diagnostics)
+ *         --session_new----> struct session    (an instance tree being
+ *                                               filled, validated, walked)
+ *         --session_to_json/xml--> the submission
+ *
+ * Expressions (relevant, constraint, calculation...) are parsed once into
+ * trees owned by the form's arena and evaluated against the session's
+ * instance tree, with the ODK XForms semantics (getodk.github.io/xforms-spec,
+ * JavaRosa where the spec is silent).
+ */
+#ifndef FORMS_H
+#define FORMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/common.h"
+
+/* Ceilings on input from outside. */
+#define FORM_MAX_BYTES		(32u << 20)	/* a form file as given */
+#define XLSX_MAX_INFLATED	(256u << 20)	/* all parts read, inflated */
+#define WORKBOOK_MAX_CELLS	(2u << 20)	/* non-empty cells, all sheets */
+#define WORKBOOK_MAX_COLS	16384		/* Excel's own limit */
+#define WORKBOOK_MAX_ROWS	1048576		/* Excel's own limit */
+#define EXPR_MAX_LEN		(64u << 10)	/* one expression's source */
+#define EXPR_MAX_DEPTH		200		/* nesting of an expression */
+#define ANSWER_MAX_LEN		(64u << 10)	/* one answer's text */
+
+/* ------------------------------------------------------------------ */
+/* Diagnostics: FILE:SHEET:ROW[:COLUMN]: error|warning: message        */
+
+enum diag_level { DIAG_ERROR, DIAG_WARNING };
+
+struct diag {
+	enum diag_level	 level;
+	char		*sheet;		/* NULL: the file as a whole */
+	int		 row;		/* 1-based spreadsheet row; 0: none */
+	char		*column;	/* column header as written, or NULL */
+	char		*msg;
+};
+
+struct diags {
+	struct diag	*v;
+	size_t		 n;
+	size_t		 cap;
+	size_t		 nerrors;
+};
+
+void	diags_init(struct diags *d);
+void	diags_add(struct diags *d, enum diag_level level, const char *sheet,
+	    int row, const char *column, const char *fmt, ...) PRINTFLIKE(6, 7);
+/* One line per diagnostic, prefixed with file, sorted by sheet then row. */
+int	diags_format(const struct diags *d, const char *file, struct buf *out);
+void	diags_release(struct diags *d);
+
+/* ------------------------------------------------------------------ */
+/* Workbook: the sheets of a spreadsheet as text (xlsx, csv, md)        */
+
+struct wb_row {
+	int	  line;		/* 1-based row number in the file */
+	size_t	  ncells;
+	char	**cells;	/* cells[i] is NULL when empty */
+};
+
+struct wb_sheet {
+	char		*name;	/* as written in the file */
+	size_t		 nrows;
+	struct wb_row	*rows;	/* only rows with a non-empty cell */
+};
+
+struct workbook {
+	struct arena	 arena;	/* owns everything below */
+	size_t		 nsheets;
+	struct wb_sheet	*sheets;
+};
+
+/*
+ * Read a spreadsheet from memory. The format is told by the content, not
+ * the name: an .xlsx (zip) by its "PK" signature, an old .xls (OLE2) is
+ * refused with a message saying to save it as .xlsx, a pyxform markdown
+ * table by a leading '|', anything else is read as pyxform's single-file
+ * CSV layout (the sheet name in the first column of the row that starts
+ * it, then its rows with the first column empty). Cells read as pyxform
+ * does: numbers as written back by Excel without a trailing ".0" (1 not
+ * 1.0), booleans as TRUE/FALSE, formulas as their saved value, shared and
+ * inline strings alike, leading and trailing blanks kept. name is used in
+ * errors only. On failure wb is empty and e says what and where.
+ */
+int	workbook_load(struct workbook *wb, const char *name, const void *data,
+	    size_t len, struct err *e);
+/* The sheet of that name, compared without case and surrounding blanks. */
+const struct wb_sheet *workbook_sheet(const struct workbook *wb,
+	    const char *name);
+void	workbook_release(struct workbook *wb);
+
+/* ------------------------------------------------------------------ */
+/* The form model                                                      */
+
+enum field_kind {
+	FK_GROUP,		/* begin group ... end group; also the root */
+	FK_REPEAT,		/* begin repeat ... end repeat */
+	FK_TEXT,
+	FK_INTEGER,
+	FK_DECIMAL,
+	FK_SELECT_ONE,
+	FK_SELECT_MULTIPLE,
+	FK_DATE,
+	FK_TIME,
+	FK_DATETIME,
+	FK_GEOPOINT,
+	FK_NOTE,		/* shown, never answered */
+	FK_CALCULATE,		/* computed, never shown */
+	FK_ACKNOWLEDGE,		/* answered "OK" */
+	FK_HIDDEN,		/* holds a default or a value, never shown */
+	FK_META,		/* start end today deviceid username instanceID
+				 * ...: filled by the program */
+	FK_UNSUPPORTED		/* image audio video barcode file...: loads,
+				 * cannot be filled in a terminal */
+};
+
+struct expr;			/* a parsed expression; see below */
+struct choice_list;
+
+/*
+ * Text in every language of the form: v[i] is the text in form->langs[i],
+ * or NULL. Use form_text() to read it with fallbacks.
+ */
+struct text {
+	char	**v;
+};
+
+struct field {
+	enum field_kind		 kind;
+	char			*name;
+	char			*type;		/* the type cell as written */
+	char			*meta;		/* FK_META: "start", "end"... */
+	int			 row;		/* row in the survey sheet */
+	size_t			 index;		/* in form->fields */
+	int			 depth;		/* root is 0 */
+	struct field		*parent;	/* NULL for the root */
+	struct field		**kids;		/* groups and repeats */
+	size_t			 nkids;
+	struct field		*repeat;	/* innermost enclosing repeat,
+						 * or NULL */
+
+	struct text		 label;
+	struct text		 hint;
+	struct text		 constraint_msg;
+	struct text		 required_msg;
+
+	/* Bound expressions, or NULL when the column is empty. required
+	 * "yes"/"true"/"TRUE()" becomes the expression true(). */
+	struct expr		*relevant;
+	struct expr		*constraint;
+	struct expr		*calculation;
+	struct expr		*required;
+	struct expr		*readonly;
+	struct expr		*choice_filter;
+	struct expr		*repeat_count;
+	/* default: a literal (default_value) or, when the cell holds an
+	 * expression (a function call or ${ref}), default_expr evaluated
+	 * once when the node is created, as ODK's dynamic defaults. */
+	char			*default_value;
+	struct expr		*default_expr;
+	/* trigger: recompute calculation only when these change (ODK) */
+	struct expr		*trigger;
+
+	const struct choice_list *list;		/* selects */
+	char			*appearance;
+	char			*parameters;
+	int			 or_other;	/* "or specify other" */
+};
+
+struct choice {
+	char		 *name;
+	struct text	  label;
+	int		  row;
+	/* Every other column of the choices sheet (for choice_filter, which
+	 * names them bare: "state = ${state}"). */
+	size_t		  ncols;
+	char		**colnames;
+	char		**colvals;	/* NULL when empty */
+};
+
+struct choice_list {
+	char		*name;
+	struct choice	*v;
+	size_t		 n;
+	int		 row;		/* first row in the choices sheet */
+};
+
+struct form_lang {
+	char	*name;		/* as written: "Español (es)", or "default" */
+	char	*code;		/* "es" from "(es)", or NULL */
+};
+
+struct form {
+	struct arena		 arena;		/* owns everything here */
+	char			*file;		/* name given to form_build */
+	char			*id;		/* settings form_id, else file
+						 * stem */
+	char			*title;
+	char			*version;	/* "" when unset */
+	struct expr		*instance_name;
+	struct form_lang	*langs;
+	size_t			 nlangs;	/* at least 1 */
+	size_t			 default_lang;
+	struct field		*root;		/* FK_GROUP named after id */
+	struct field		**fields;	/* pre-order, root first */
+	size_t			 nfields;
+	struct choice_list	*lists;
+	size_t			 nlists;
+	size_t			 nunsupported;	/* FK_UNSUPPORTED fields */
+};
+
+/*
+ * Build a form from a workbook, reporting every problem found into d (an
+ * error per broken row, warnings for what is tolerated). Returns 0 and
+ * *out when the form has no errors; ERR_INPUT when it has (*out NULL);
+ * ERR_NOMEM. Diagnostics name the sheet, row and column.
+ */
+int	form_build(const struct workbook *wb, const char *file,
+	    struct form **out, struct diags *d, struct err *e);
+/* workbook_load + form_build: a file's bytes to a form. A file that is not
+ * a spreadsheet is one diagnostic naming the file. */
+int	form_load(const char *file, const void *data, size_t len,
+	    struct form **out, struct diags *d, struct err *e);
+void	form_free(struct form *f);
+
+const struct field *form_field(const struct form *f, const char *name);
+const struct choice_list *form_list(const struct form *f, const char *name);
+const struct choice *form_choice(const struct choice_list *l,
+	    const char *name);
+/* Index of a language by code or name (case-insensitive), or -1. */
+int	form_lang(const struct form *f, const char *code_or_name);
+/* t in lang, else in the default language, else any; NULL if none. */
+const char *form_text(const struct form *f, const struct text *t,
+	    size_t lang);
+
+/* ------------------------------------------------------------------ */
+/* The instance: the tree of values being filled                       */
+
+/*
+ * One node per field occurrence. A group or repeat instance has a child per
+ * kid field in order, except that a kid repeat has zero or more children,
+ * one per instance, contiguous. Values are the text ODK stores (integers
+ * "12", decimals "11.5", dates "2025-01-31", select_multiple "a b"); NULL
+ * is empty. Owned by the session.
+ */
+struct inode {
+	const struct field	 *field;
+	struct inode		 *parent;
+	struct inode		**kids;
+	size_t			  nkids;
+	size_t			  cap;
+	char			 *value;
+	unsigned		  relevant : 1;	/* self and every ancestor */
+};
+
+/* 1-based position among the siblings of the same field (repeats). */
+size_t	inode_position(const struct inode *n);
+
+/* ------------------------------------------------------------------ */
+/* Expressions                                                         */
+
+/*
+ * Parse an XPath expression of XLSForm (with ${name} references) into a
+ * tree allocated in a. Curly quotes are read as straight ones. Unknown
+ * functions are a parse error. On error: ERR_INPUT, e->msg says what,
+ * *errpos (if not NULL) is the byte offset where it was found.
+ */
+int	expr_parse(struct arena *a, const char *src, struct expr **out,
+	    size_t *errpos, struct err *e);
+/*
+ * Bind every ${name} in x to the form's field; an unknown name is
+ * ERR_INPUT ("unknown question '${nme}'"). context is the field the
+ * expression belongs to (for '.' and '..').
+ */
+int	expr_bind(struct expr *x, const struct form *f,
+	    const struct field *context, struct err *e);
+/* Call fn for every field x references (after binding). */
+void	expr_refs(const struct expr *x,
+	    void (*fn)(const struct field *, void *), void *arg);
+/* The source text x was parsed from. */
+const char *expr_source(const struct expr *x);
+
+/* What an expression is evaluated against. */
+struct eval_env {
+	const struct form	*form;
+	const struct inode	*root;
+	const struct inode	*here;	/* the node '.' names */
+	double			 now;	/* for now(), today() */
+	size_t			 lang;	/* for jr:choice-name() */
+	/* choice_filter: the choice being tested; its name, label and
+	 * columns are what bare names in the filter refer to. */
+	const struct choice	*choice;
+	/* once(): the current value of the node being calculated */
+	const char		*current;
+};
+
+/*
+ * Evaluate x. As text: what ODK would store (numbers without a trailing
+ * ".0", NaN and Infinity as "", booleans "true"/"false", a node-set as its
+ * first node's value); the caller frees *out. As a boolean: XPath's
+ * boolean(). Type errors in the spec's sense (a function given a value it
+ * cannot take) are ERR_INPUT with a message naming the function.
+ */
+int	expr_eval_text(const struct expr *x, const struct eval_env *env,
+	    char **out, struct err *e);
+int	expr_eval_bool(const struct expr *x, const struct eval_env *env,
+	    int *out, struct err *e);
+int	expr_eval_number(const struct expr *x, const struct eval_env *env,
+	    double *out, struct err *e);
+/* XPath number(): the text's number, NaN for "" and non-numbers. Dates
+ * (YYYY-MM-DD) become days since 1970-01-01. */
+double	expr_text_number(const char *s);
+/* A number as ODK stores it in text (see expr_eval_text); out >= 32. */
+void	expr_number_text(double v, char *out, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* The session: filling one submission                                 */
+
+struct session;
+
+struct session_opts {
+	const char	*instance_id;	/* "uuid:..."; NULL: a new one */
+	const char	*device_id;
+	const char	*username;	/* the promoter */
+	const char	*phone;
+	size_t		 lang;		/* index in form->langs */
+	double		 start;		/* 0: clock_now() */
+};
+
+/* Where the walk is. */
+enum step_kind {
+	STEP_QUESTION,		/* node is a question to show or answer */
+	STEP_REPEAT_PROMPT,	/* ask whether to add an instance of field
+				 * inside parent */
+	STEP_END		/* past the last question */
+};
+
+struct step {
+	enum step_kind		 kind;
+	struct inode		*node;		/* STEP_QUESTION */
+	const struct field	*field;		/* the question or repeat */
+	struct inode		*parent;	/* STEP_REPEAT_PROMPT */
+	size_t			 count;		/* instances so far */
+};
+
+int	session_new(const struct form *f, const struct session_opts *o,
+	    struct session **out, struct err *e);
+void	session_free(struct session *s);
+struct inode *session_root(struct session *s);
+const char *session_instance_id(const struct session *s);
+
+/*
+ * The walk. session_first goes to the first relevant question; next and
+ * prev move from st to the next or previous relevant question the person
+ * must see (notes and acknowledge included; calculate, hidden and meta
+ * never), stopping at a repeat prompt where a repeat without repeat_count
+ * may get another instance, and at STEP_END. Questions inside a
+ * non-relevant group are skipped.
+ */
+int	session_first(struct session *s, struct step *st);
+int	session_next(struct session *s, struct step *st);
+int	session_prev(struct session *s, struct step *st);
+
+/*
+ * Answer a question with text as a person types it. Checks, in order: the
+ * type (integer, decimal, date as YYYY-MM-DD or DD/MM/YYYY, time,
+ * choice numbers or names for selects, geopoint "lat lon [alt acc]"), the
+ * constraint (its message in the session's language), then required. On
+ * success the normalised value is stored, calculations and relevance are
+ * recomputed, and what became non-relevant is cleared. On failure the value
+ * is unchanged and e->msg is for the person (ERR_INPUT). An empty text
+ * clears the answer (refused when required).
+ */
+int	session_answer(struct session *s, struct inode *node, const char *text,
+	    struct err *e);
+/* Set a stored value back without checks (resuming a draft). */
+int	session_restore(struct session *s, struct inode *node,
+	    const char *value, struct err *e);
+/* Add an instance to a repeat (at a STEP_REPEAT_PROMPT), or remove one. */
+int	session_add_repeat(struct session *s, struct inode *parent,
+	    const struct field *repeat, struct inode **out, struct err *e);
+int	session_remove_repeat(struct session *s, struct inode *inst,
+	    struct err *e);
+
+/* The choices of a select question, filtered by its choice_filter; the
+ * array is the session's, valid until the next call. */
+int	session_choices(struct session *s, const struct inode *node,
+	    const struct choice ***out, size_t *n, struct err *e);
+/* Whether node must be answered now (evaluates required). */
+int	session_required(struct session *s, const struct inode *node);
+
+/*
+ * Check the whole instance as at finalizing: every relevant required
+ * question answered, every constraint true. Adds one diagnostic per problem
+ * (sheet "survey", the field's row, column = the node's path); returns the
+ * number of problems.
+ */
+size_t	session_validate(struct session *s, struct diags *d);
+
+/*
+ * Fill from the data object of --answers (a JSON text: an object keyed by
+ * question name, groups nested as objects, repeats as arrays of objects)
+ * through session_answer, so the same checks apply. Every problem is added
+ * to d, as "path: message"; returns the number of problems (0: all
+ * accepted). Unknown names are problems too.
+ */
+size_t	session_fill_json(struct session *s, const char *json, size_t len,
+	    struct diags *d, struct err *e);
+
+/* "household/children[2]/name": a node's path below the root, with 1-based
+ * repeat positions. Caller frees. */
+char	*inode_path(const struct inode *n);
+struct inode *session_find(struct session *s, const char *path);
+
+/* Stamp the "end" metadata and anything computed at finalization. */
+void	session_finalize(struct session *s, double when);
+
+/* The data object of CONTRACT.md (groups objects, repeats arrays, numbers
+ * as JSON numbers, non-relevant absent, unanswered null), as JSON text.
+ * Caller frees. */
+char	*session_data_json(struct session *s);
+/* The ODK instance XML (<form_id id="..." version="...">...). Caller
+ * frees. */
+char	*session_instance_xml(struct session *s);
+
+#endif

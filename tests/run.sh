@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs every test and prints one closing line, "N passed, N failed".
+#
+#   unit   build/tests/test_*      cmocka programs, one per module
+#   cases  build/tests/cases       data-driven cases under tests/cases/
+#   e2e    tests/e2e/t*.sh         the real binaries; TAP lines "ok N - ..."
+#
+# Each part's own output is kept in $BUILD/test-logs/ and shown on failure.
+# TESTS=pattern runs only the matching parts (e.g. TESTS=e2e/t1).
+set -u
+BUILD=${BUILD:-build}
+BIN=${BIN:-bin}
+export BUILD BIN
+export COLLECTOR="$PWD/$BIN/collector" HUB="$PWD/$BIN/hub"
+export TOP="$PWD" SHARED="${SHARED:-$PWD/../shared}"
+logs=$BUILD/test-logs
+mkdir -p "$logs"
+pass=0 fail=0 failed_parts=()
+
+count() {	# name log rc: add the log's counts to the totals
+	local name=$1 log=$2 rc=$3 p=0 f=0 line
+	if line=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | tail -1); then
+		p=$(echo "$line" | grep -oE '[0-9]+' | head -1)
+		line=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$log" | tail -1)
+		[ -n "$line" ] && f=$(echo "$line" | grep -oE '[0-9]+' | head -1)
+	elif line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1); then
+		p=$(echo "$line" | awk '{print $1}')
+		f=$(echo "$line" | awk '{print $3}')
+	else
+		p=$(grep -cE '^ok ' "$log")
+		f=$(grep -cE '^not ok ' "$log")
+	fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1	# crashed or exited badly without saying why
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$f" -ne 0 ]; then
+		failed_parts+=("$name")
+		echo "FAIL $name ($p passed, $f failed); log $log:"
+		grep -E '^not ok|FAILED|ERROR|error|Assertion|Sanitizer|runtime error' \
+			"$log" | head -40
+	else
+		echo "ok   $name ($p passed)"
+	fi
+}
+
+run_part() {	# name command...
+	local name=$1 log
+	shift
+	case "$name" in *${TESTS:-}*) ;; *) return ;; esac
+	log=$logs/$(echo "$name" | tr '/' '_').log
+	"$@" >"$log" 2>&1
+	count "$name" "$log" $?
+}
+
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	run_part "unit/$(basename "$t")" "$t"
+done
+if [ -x "$BUILD/tests/cases" ]; then
+	run_part cases "$BUILD/tests/cases" tests/cases
+fi
+for t in tests/e2e/t*.sh; do
+	[ -f "$t" ] || continue
+	run_part "e2e/$(basename "$t" .sh)" bash "$t"
+done
+
+echo
+if [ "${#failed_parts[@]}" -ne 0 ]; then
+	echo "failed: ${failed_parts[*]}"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
