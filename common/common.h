@@ -124,6 +124,15 @@ int	file_read(const char *path, size_t max, char **out, size_t *len,
 int	file_write_atomic(const char *path, const void *p, size_t n, int mode,
 	    struct err *e);
 
+/*
+ * The programs' own words (prompts, errors for a person) go through
+ * gettext, domain "collector"; msgids are English, po/es.po is Spanish.
+ * Form text never does: it comes from the form in its own languages.
+ */
+#include <libintl.h>
+#define _(s)	dgettext("collector", s)
+#define N_(s)	(s)
+
 #include "banned.h"
 
 #endif

@@ -333,6 +333,7 @@ struct session_opts {
 	const char	*device_id;
 	const char	*username;	/* the promoter */
 	const char	*phone;
+	const char	*deprecated_id;	/* an edit: the revision replaced */
 	size_t		 lang;		/* index in form->langs */
 	double		 start;		/* 0: clock_now() */
 };
@@ -383,9 +384,27 @@ int	session_prev(struct session *s, struct step *st);
  */
 int	session_answer(struct session *s, struct inode *node, const char *text,
 	    struct err *e);
-/* Set a stored value back without checks (resuming a draft). */
-int	session_restore(struct session *s, struct inode *node,
-	    const char *value, struct err *e);
+/*
+ * Persistence. A store keeps every leaf that has a value (answers, meta,
+ * calculations: once() must survive) as path -> value.
+ *
+ * session_restore sets a stored value back without checks (resuming a
+ * draft, editing a submission), creating the repeat instances its path
+ * names; call session_recompute once after the last one.
+ * session_each_value visits every leaf with a value, in document order.
+ * session_take_changes visits the leaves whose value changed since the last
+ * call (value NULL: cleared, e.g. because it became non-relevant, or a path
+ * that no longer exists after a repeat instance was removed) and forgets
+ * them: what a store must write after each accepted answer.
+ */
+int	session_restore(struct session *s, const char *path, const char *value,
+	    struct err *e);
+void	session_recompute(struct session *s);
+typedef void session_value_fn(const char *path, const char *value,
+	    void *arg);
+void	session_each_value(struct session *s, session_value_fn *fn, void *arg);
+void	session_take_changes(struct session *s, session_value_fn *fn,
+	    void *arg);
 /* Add an instance to a repeat (at a STEP_REPEAT_PROMPT), or remove one. */
 int	session_add_repeat(struct session *s, struct inode *parent,
 	    const struct field *repeat, struct inode **out, struct err *e);
