@@ -1,0 +1,275 @@
+/*
+ * collector.h: the promoter's program. Three layers, each usable alone:
+ *
+ *   store     the local SQLite file: settings, installed forms,
+ *             submissions and their answers, one committed transaction
+ *             per accepted answer (store.c)
+ *   prompt    the terminal survey: a small state machine over lines of
+ *             text, feeding a forms session and saving after each answer
+ *             (prompt.c)
+ *   cmd_*     one file per subcommand, as git's builtin/; only these and
+ *             main.c print and choose exit codes
+ *
+ * The store knows nothing of the form engine (it keeps bytes, paths and
+ * values); fill.c joins the two: it loads a form from the store, turns
+ * stored answers back into a session and writes a session's changes.
+ */
+#ifndef COLLECTOR_H
+#define COLLECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../common/common.h"
+#include "../forms/forms.h"
+
+#define STORE_FILE		"collector.db"
+#define STORE_TOKEN_FILE	"token"
+#define STORE_BUSY_MS		5000	/* wait for another collector */
+#define STORE_PATH_MAX		4096
+#define ANSWERS_MAX_BYTES	(16u << 20)	/* an --answers file */
+
+/* ------------------------------------------------------------------ */
+/* The store                                                           */
+
+struct sqlite3;
+
+struct store {
+	struct sqlite3	*db;
+	char		*home;
+	char		*path;		/* home/collector.db */
+};
+
+/*
+ * The home directory: dir if given, else $COLLECTOR_HOME, else
+ * $XDG_DATA_HOME/collector, else ~/.local/share/collector. Caller frees.
+ */
+char	*store_home(const char *dir);
+
+/*
+ * Open the store in home. A missing store is ERR_IO with the message
+ * "no store in 'HOME'" (main adds the hint). A file that is not a SQLite
+ * database, fails its integrity check or comes from a newer collector is
+ * ERR_IO naming the file. Migrations of an older schema run in one
+ * transaction. Caller closes with store_close().
+ */
+int	store_open(const char *home, struct store **out, struct err *e);
+/* Create home (0700) and a fresh store (0600); refuses an existing one. */
+int	store_create(const char *home, struct store **out, struct err *e);
+void	store_close(struct store *st);
+/* The schema version this collector writes (PRAGMA user_version). */
+int	store_schema_version(void);
+/* Run migrations up to version (tests make old stores with it). */
+int	store_migrate_to(struct store *st, int version, struct err *e);
+
+int	store_begin(struct store *st, struct err *e);
+int	store_commit(struct store *st, struct err *e);
+void	store_rollback(struct store *st);
+
+/* Settings: device_id, promoter, hub, last_sync. *out NULL when unset;
+ * caller frees. */
+int	store_get_setting(struct store *st, const char *key, char **out,
+	    struct err *e);
+int	store_set_setting(struct store *st, const char *key,
+	    const char *value, struct err *e);
+
+struct store_form {
+	int64_t	 id;		/* row id */
+	char	*form_id;
+	char	*version;
+	char	*title;
+	char	*languages;	/* JSON array of names */
+	char	*file;		/* the file name it was installed from */
+	char	*sha256;	/* hex */
+	char	*installed_at;
+	int	 current;
+	void	*content;	/* the original bytes; only from
+				 * store_get_form*, not from lists */
+	size_t	 len;
+};
+
+void	store_form_release(struct store_form *f);
+
+enum store_put {
+	STORE_PUT_NEW,		/* a form not installed before */
+	STORE_PUT_REPLACED,	/* a newer version is now the current one */
+	STORE_PUT_SAME		/* already installed with the same bytes */
+};
+
+/*
+ * Install a form's bytes. A version newer than the current one becomes
+ * current; the same version with the same bytes changes nothing; the same
+ * version with other bytes or an older version is ERR_INPUT.
+ */
+int	store_put_form(struct store *st, const struct store_form *f,
+	    enum store_put *how, struct err *e);
+/* The current version of form_id; ERR_INPUT "no form 'x'" if none. */
+int	store_get_form(struct store *st, const char *form_id,
+	    struct store_form *out, struct err *e);
+int	store_get_form_by_row(struct store *st, int64_t id,
+	    struct store_form *out, struct err *e);
+typedef int store_form_fn(const struct store_form *f, void *arg);
+/* Current forms by form_id. fn returning non-zero stops the walk. */
+int	store_each_form(struct store *st, store_form_fn *fn, void *arg,
+	    struct err *e);
+
+/* Newer than: numeric comparison when both are digits, else bytes. */
+int	store_version_cmp(const char *a, const char *b);
+
+enum sub_state { SUB_DRAFT, SUB_FINALIZED, SUB_SENT };
+const char *sub_state_name(enum sub_state s);
+int	sub_state_parse(const char *name, enum sub_state *out);
+
+struct store_sub {
+	int64_t		 id;
+	char		*instance_id;
+	int64_t		 form;		/* store_form row */
+	char		*form_id;
+	char		*form_version;
+	enum sub_state	 state;
+	char		*deprecated_id;	/* NULL */
+	char		*device_id;
+	char		*promoter;	/* NULL */
+	char		*started_at;
+	char		*finalized_at;	/* NULL for a draft */
+	char		*lang;		/* language name, NULL: default */
+	char		*json;		/* frozen Submission; NULL for drafts */
+	char		*xml;		/* frozen instance XML */
+};
+
+void	store_sub_release(struct store_sub *s);
+
+/* Insert a draft (s->id is set). */
+int	store_create_sub(struct store *st, struct store_sub *s,
+	    struct err *e);
+/*
+ * A submission by its full instance id ("uuid:...") or a unique prefix of
+ * its uuid (as git takes hashes). ERR_INPUT when none or several match.
+ */
+int	store_find_sub(struct store *st, const char *id, struct store_sub *out,
+	    struct err *e);
+/* Every submission, oldest first, optionally filtered (NULL, -1: all). */
+typedef int store_sub_fn(const struct store_sub *s, void *arg);
+int	store_each_sub(struct store *st, int state, const char *form_id,
+	    store_sub_fn *fn, void *arg, struct err *e);
+int	store_count_subs(struct store *st, int64_t counts[3],
+	    int64_t *pending_bytes, struct err *e);
+
+/* Set (value non-NULL) or clear one answer of a draft. */
+int	store_put_answer(struct store *st, int64_t sub, const char *path,
+	    const char *value, struct err *e);
+typedef void store_answer_fn(const char *path, const char *value,
+	    void *arg);
+/* Every stored answer of sub, in the order they were first stored. */
+int	store_each_answer(struct store *st, int64_t sub, store_answer_fn *fn,
+	    void *arg, struct err *e);
+/* Draft -> finalized, with its frozen JSON and XML. */
+int	store_finalize_sub(struct store *st, int64_t sub,
+	    const char *finalized_at, const char *json, const char *xml,
+	    struct err *e);
+int	store_set_lang(struct store *st, int64_t sub, const char *lang,
+	    struct err *e);
+/* Delete a draft and its answers; a finalized one is refused. */
+int	store_delete_draft(struct store *st, int64_t sub, struct err *e);
+
+/* ------------------------------------------------------------------ */
+/* Filling: a session joined to the store (fill.c)                     */
+
+struct fill {
+	struct store		*st;
+	struct store_form	 sf;
+	struct form		*form;
+	struct store_sub	 sub;
+	struct session		*s;
+	size_t			 lang;
+	int			 saved;		/* the draft row exists */
+};
+
+/* The form's current version from the store, parsed. */
+int	fill_load_form(struct fill *fl, struct store *st, const char *form_id,
+	    struct err *e);
+/* The form version of an existing submission, parsed. */
+int	fill_load_form_row(struct fill *fl, struct store *st, int64_t row,
+	    struct err *e);
+/* A new session with the program's metadata (no store row yet). */
+int	fill_start(struct fill *fl, const char *lang, const char *deprecated,
+	    struct err *e);
+/* A session from a stored submission's answers. skip_meta: a revision,
+ * which gets its own metadata. */
+int	fill_resume(struct fill *fl, const struct store_sub *from,
+	    int skip_meta, struct err *e);
+/*
+ * Commit the session's changes since the last save in one transaction,
+ * creating the draft row the first time.
+ */
+int	fill_save(struct fill *fl, struct err *e);
+/* Stamp end, validate (problems into d: ERR_INPUT), freeze and commit. */
+int	fill_finalize(struct fill *fl, struct diags *d, struct err *e);
+/* The Submission object of CONTRACT.md (with "state"); caller frees. */
+char	*fill_submission_json(struct fill *fl, const char *finalized_at,
+	    int with_state);
+void	fill_release(struct fill *fl);
+
+/* The language index for --lang, or ERR_USAGE naming the choices. */
+int	fill_lang(const struct form *f, const char *lang, size_t *out,
+	    struct err *e);
+
+/* ------------------------------------------------------------------ */
+/* The terminal survey (prompt.c)                                      */
+
+enum prompt_result {
+	PROMPT_FINALIZED,	/* finished and finalized */
+	PROMPT_SAVED		/* quit with '!' or end of input: a draft */
+};
+
+/*
+ * Walk fl's session with a person: in and out are the terminal (or pipes).
+ * Each accepted answer is saved with fill_save before the next question is
+ * shown. review_first: start at the review (editing a finalized one).
+ */
+int	prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
+	    enum prompt_result *res, struct err *e);
+
+/* ------------------------------------------------------------------ */
+/* Forms bundled into the binary (generated from forms/surveys/)       */
+
+struct bundled_form {
+	const char		*name;	/* "anemia.csv" */
+	const unsigned char	*data;
+	size_t			 len;
+};
+
+extern const struct bundled_form	bundled_forms[];
+extern const size_t			bundled_nforms;
+
+/* ------------------------------------------------------------------ */
+/* Commands                                                            */
+
+struct cmd_ctx {
+	const char	*home;		/* --home, or NULL */
+	const char	*prog;		/* "collector" */
+};
+
+/* argv[0] is the command's name. Each returns an exit code. */
+int	cmd_init(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_forms(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_fill(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_list(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_show(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_edit(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_discard(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_status(struct cmd_ctx *c, int argc, char **argv);
+
+/* Shared by the commands (main.c). */
+int	cmd_error(const struct err *e);		/* prints, returns the code */
+int	cmd_usage_error(const char *fmt, ...) PRINTFLIKE(1, 2);
+int	cmd_open_store(struct cmd_ctx *c, struct store **out);
+/* --help / --version handling for a command: 1 when handled. */
+int	cmd_std_opts(int argc, char **argv, const char *usage);
+/* Install a form's bytes after checking them; diagnostics go to err. */
+int	cmd_install_form(struct store *st, const char *file,
+	    const void *data, size_t len, enum store_put *how,
+	    struct form **parsed, struct err *e);
+
+#endif

@@ -1,0 +1,1024 @@
+/*
+ * store.c: the collector's one SQLite file.
+ *
+ * Why it is shaped this way:
+ * - WAL with synchronous=FULL: every commit is on disk when it returns, so
+ *   an answer the person saw accepted survives kill -9 or a flat battery.
+ *   One transaction per accepted answer (fill.c), a few ms on flash.
+ * - The schema is versioned with PRAGMA user_version and an ordered list of
+ *   migrations, each run with the version bump in one transaction: a store
+ *   made by an older collector opens in a newer one, and a crash in the
+ *   middle of a migration leaves the old version intact.
+ * - A finalized submission never changes (CONTRACT.md). Triggers enforce it
+ *   in SQL too, so that no later code path can break it by mistake: the
+ *   only change allowed is finalized -> sent.
+ * - Nothing here knows the form engine: forms are bytes and answers are
+ *   path -> value pairs (session_each_value's paths).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "collector.h"
+
+/*
+ * Migrations. Never edit one that has shipped: add the next. Index i
+ * takes a store from version i to i + 1.
+ */
+static const char *const migrations[] = {
+	/* 1: the first schema */
+	"CREATE TABLE settings ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	");"
+	"CREATE TABLE forms ("
+	"  id INTEGER PRIMARY KEY,"
+	"  form_id TEXT NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  languages TEXT NOT NULL,"
+	"  file TEXT NOT NULL,"
+	"  content BLOB NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  installed_at TEXT NOT NULL,"
+	"  current INTEGER NOT NULL DEFAULT 1,"
+	"  UNIQUE (form_id, version)"
+	");"
+	"CREATE UNIQUE INDEX forms_current ON forms(form_id) WHERE current;"
+	"CREATE TABLE submissions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  instance_id TEXT NOT NULL UNIQUE,"
+	"  form INTEGER NOT NULL REFERENCES forms(id),"
+	"  state TEXT NOT NULL"
+	"    CHECK (state IN ('draft', 'finalized', 'sent')),"
+	"  deprecated_id TEXT,"
+	"  device_id TEXT NOT NULL,"
+	"  promoter TEXT,"
+	"  started_at TEXT NOT NULL,"
+	"  finalized_at TEXT,"
+	"  lang TEXT,"
+	"  json TEXT,"
+	"  xml TEXT,"
+	"  CHECK (state = 'draft' OR (finalized_at IS NOT NULL"
+	"    AND json IS NOT NULL AND xml IS NOT NULL))"
+	");"
+	"CREATE TABLE answers ("
+	"  submission INTEGER NOT NULL"
+	"    REFERENCES submissions(id) ON DELETE CASCADE,"
+	"  path TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  PRIMARY KEY (submission, path)"
+	");"
+	/* A finalized (or sent) submission is immutable. */
+	"CREATE TRIGGER answers_frozen_insert BEFORE INSERT ON answers"
+	"  WHEN (SELECT state FROM submissions WHERE id = NEW.submission)"
+	"    IS NOT 'draft'"
+	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;"
+	"CREATE TRIGGER answers_frozen_update BEFORE UPDATE ON answers"
+	"  WHEN (SELECT state FROM submissions WHERE id = OLD.submission)"
+	"    IS NOT 'draft'"
+	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;"
+	"CREATE TRIGGER answers_frozen_delete BEFORE DELETE ON answers"
+	"  WHEN (SELECT state FROM submissions WHERE id = OLD.submission)"
+	"    IS NOT 'draft'"
+	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;"
+	"CREATE TRIGGER submissions_frozen_update BEFORE UPDATE ON submissions"
+	"  WHEN OLD.state <> 'draft' AND NOT (OLD.state = 'finalized'"
+	"    AND NEW.state = 'sent'"
+	"    AND NEW.instance_id IS OLD.instance_id AND NEW.form IS OLD.form"
+	"    AND NEW.deprecated_id IS OLD.deprecated_id"
+	"    AND NEW.device_id IS OLD.device_id"
+	"    AND NEW.promoter IS OLD.promoter"
+	"    AND NEW.started_at IS OLD.started_at"
+	"    AND NEW.finalized_at IS OLD.finalized_at"
+	"    AND NEW.lang IS OLD.lang AND NEW.json IS OLD.json"
+	"    AND NEW.xml IS OLD.xml AND NEW.id IS OLD.id)"
+	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;"
+	"CREATE TRIGGER submissions_frozen_delete BEFORE DELETE ON submissions"
+	"  WHEN OLD.state <> 'draft'"
+	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;",
+
+	/* 2: list and status filter by state */
+	"CREATE INDEX submissions_state ON submissions(state, form);",
+};
+#define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int
+store_schema_version(void)
+{
+	return NMIGRATIONS;
+}
+
+char *
+store_home(const char *dir)
+{
+	const char	*v;
+	char		 p[STORE_PATH_MAX];
+
+	if (dir != NULL && *dir != '\0')
+		return strdup(dir);
+	if ((v = getenv("COLLECTOR_HOME")) != NULL && *v != '\0')
+		return strdup(v);
+	if ((v = getenv("XDG_DATA_HOME")) != NULL && *v != '\0') {
+		snprintf(p, sizeof(p), "%s/collector", v);
+		return strdup(p);
+	}
+	if ((v = getenv("HOME")) == NULL || *v == '\0')
+		v = ".";
+	snprintf(p, sizeof(p), "%s/.local/share/collector", v);
+	return strdup(p);
+}
+
+static int
+dberr(struct store *st, struct err *e, const char *what)
+{
+	int	code = sqlite3_errcode(st->db);
+	int	rc = ERR_IO;
+
+	/* A trigger's RAISE or a CHECK is the caller breaking a rule, but it
+	 * still leaves the store as it was: report it as an environment
+	 * error only when the database itself failed. */
+	if (code == SQLITE_CONSTRAINT)
+		rc = ERR_INPUT;
+	if (code == SQLITE_NOMEM)
+		rc = ERR_NOMEM;
+	return err_set(e, rc, "%s: %s: %s", st->path, what,
+	    sqlite3_errmsg(st->db));
+}
+
+static int
+exec(struct store *st, const char *sql, struct err *e)
+{
+	char	*msg = NULL;
+	int	 rc;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	rc = err_set(e, ERR_IO, "%s: %s", st->path,
+	    msg != NULL ? msg : sqlite3_errmsg(st->db));
+	sqlite3_free(msg);
+	return rc;
+}
+
+static int
+prepare(struct store *st, const char *sql, sqlite3_stmt **stmt,
+    struct err *e)
+{
+	*stmt = NULL;
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
+		return dberr(st, e, "prepare");
+	return 0;
+}
+
+int
+store_begin(struct store *st, struct err *e)
+{
+	/* IMMEDIATE: take the write lock now, so a second collector waits
+	 * (busy_timeout) instead of failing at the first write. */
+	return exec(st, "BEGIN IMMEDIATE", e);
+}
+
+int
+store_commit(struct store *st, struct err *e)
+{
+	int	rc;
+
+	if ((rc = exec(st, "COMMIT", e)) != 0)
+		store_rollback(st);
+	return rc;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int
+user_version(struct store *st, int *v, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	*v = 0;
+	if ((rc = prepare(st, "PRAGMA user_version", &stmt, e)) != 0)
+		return rc;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		*v = sqlite3_column_int(stmt, 0);
+	else
+		rc = dberr(st, e, "schema version");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_migrate_to(struct store *st, int version, struct err *e)
+{
+	char	sql[64];
+	int	v, rc;
+
+	if ((rc = user_version(st, &v, e)) != 0)
+		return rc;
+	if (v > NMIGRATIONS)
+		return err_set(e, ERR_IO, "%s: made by a newer collector "
+		    "(schema %d, this one knows %d)", st->path, v,
+		    NMIGRATIONS);
+	if (version > NMIGRATIONS)
+		version = NMIGRATIONS;
+	while (v < version) {
+		if ((rc = store_begin(st, e)) != 0)
+			return rc;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if ((rc = exec(st, migrations[v], e)) != 0 ||
+		    (rc = exec(st, sql, e)) != 0) {
+			store_rollback(st);
+			err_prefix(e, "migration %d", v + 1);
+			return rc;
+		}
+		if ((rc = store_commit(st, e)) != 0)
+			return rc;
+		v++;
+	}
+	return 0;
+}
+
+static int
+configure(struct store *st, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	const char	*r;
+	int		 rc;
+
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	sqlite3_extended_result_codes(st->db, 0);
+	/* Reading the schema is the first real read: a file that is not a
+	 * database fails here with SQLITE_NOTADB. */
+	if ((rc = exec(st, "PRAGMA foreign_keys = ON;"
+	    "PRAGMA synchronous = FULL;", e)) != 0)
+		return rc;
+	if ((rc = prepare(st, "PRAGMA journal_mode = WAL", &stmt, e)) != 0)
+		return rc;
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		rc = dberr(st, e, "journal mode");
+		goto out;
+	}
+	r = (const char *)sqlite3_column_text(stmt, 0);
+	if (r == NULL || strcmp(r, "wal") != 0)
+		rc = err_set(e, ERR_IO, "%s: cannot use a write-ahead log "
+		    "(journal mode '%s')", st->path, r != NULL ? r : "?");
+out:
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int
+integrity(struct store *st, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	const char	*r;
+	int		 rc;
+
+	/* quick_check: the same structural checks as integrity_check
+	 * without the index cross-checks, fast enough for every start. */
+	if ((rc = prepare(st, "PRAGMA quick_check(1)", &stmt, e)) != 0)
+		return rc;
+	if (sqlite3_step(stmt) != SQLITE_ROW)
+		rc = dberr(st, e, "integrity check");
+	else {
+		r = (const char *)sqlite3_column_text(stmt, 0);
+		if (r == NULL || strcmp(r, "ok") != 0)
+			rc = err_set(e, ERR_IO, "%s: store is damaged: %s",
+			    st->path, r != NULL ? r : "?");
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int
+open_db(const char *home, int create, struct store **out, struct err *e)
+{
+	struct store	*st;
+	struct stat	 sb;
+	char		 p[STORE_PATH_MAX];
+	int		 flags, fd, rc = 0;
+
+	*out = NULL;
+	if ((size_t)snprintf(p, sizeof(p), "%s/%s", home, STORE_FILE) >=
+	    sizeof(p))
+		return err_set(e, ERR_IO, "'%s': path too long", home);
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->home = strdup(home)) == NULL ||
+	    (st->path = strdup(p)) == NULL) {
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (create) {
+		if (mkdir(home, 0700) != 0 && errno != EEXIST) {
+			rc = err_set(e, ERR_IO, "cannot create '%s': %s",
+			    home, strerror(errno));
+			goto out;
+		}
+		/* Make the file ourselves: SQLite would create it 0644. */
+		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			rc = err_set(e, ERR_IO, errno == EEXIST ?
+			    "a store already exists in '%s'" :
+			    "cannot create '%s': %s", errno == EEXIST ? home :
+			    p, strerror(errno));
+			goto out;
+		}
+		close(fd);
+		flags = SQLITE_OPEN_READWRITE;
+	} else {
+		if (stat(p, &sb) != 0) {
+			rc = err_set(e, ERR_IO, errno == ENOENT ?
+			    "no store in '%s'" : "cannot open '%s': %s",
+			    errno == ENOENT ? home : p, strerror(errno));
+			goto out;
+		}
+		flags = SQLITE_OPEN_READWRITE;
+	}
+	if (sqlite3_open_v2(p, &st->db, flags | SQLITE_OPEN_NOFOLLOW, NULL) !=
+	    SQLITE_OK) {
+		rc = err_set(e, ERR_IO, "cannot open '%s': %s", p,
+		    st->db != NULL ? sqlite3_errmsg(st->db) : "out of memory");
+		goto out;
+	}
+	if ((rc = configure(st, e)) != 0)
+		goto out;
+	if (!create && (rc = integrity(st, e)) != 0)
+		goto out;
+	if ((rc = store_migrate_to(st, NMIGRATIONS, e)) != 0)
+		goto out;
+	*out = st;
+	st = NULL;
+out:
+	if (rc != 0 && create && st != NULL && st->db != NULL) {
+		/* A store that could not be made is removed, not left
+		 * half-written. */
+		sqlite3_close(st->db);
+		st->db = NULL;
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/%s-wal", home, STORE_FILE);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/%s-shm", home, STORE_FILE);
+		unlink(p);
+	}
+	store_close(st);
+	return rc;
+}
+
+int
+store_open(const char *home, struct store **out, struct err *e)
+{
+	return open_db(home, 0, out, e);
+}
+
+int
+store_create(const char *home, struct store **out, struct err *e)
+{
+	return open_db(home, 1, out, e);
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close(st->db);
+	free(st->home);
+	free(st->path);
+	free(st);
+}
+
+static char *
+col_dup(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char	*t = sqlite3_column_text(stmt, i);
+
+	return t != NULL ? strdup((const char *)t) : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+
+int
+store_get_setting(struct store *st, const char *key, char **out,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc, r;
+
+	*out = NULL;
+	if ((rc = prepare(st, "SELECT value FROM settings WHERE key = ?",
+	    &stmt, e)) != 0)
+		return rc;
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW)
+		*out = col_dup(stmt, 0);
+	else if (r != SQLITE_DONE)
+		rc = dberr(st, e, "settings");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_set_setting(struct store *st, const char *key, const char *value,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (value == NULL)
+		rc = prepare(st, "DELETE FROM settings WHERE key = ?1", &stmt,
+		    e);
+	else
+		rc = prepare(st, "INSERT INTO settings (key, value) "
+		    "VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE "
+		    "SET value = excluded.value", &stmt, e);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	if (value != NULL)
+		sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = dberr(st, e, "settings");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Forms                                                               */
+
+void
+store_form_release(struct store_form *f)
+{
+	free(f->form_id);
+	free(f->version);
+	free(f->title);
+	free(f->languages);
+	free(f->file);
+	free(f->sha256);
+	free(f->installed_at);
+	free(f->content);
+	memset(f, 0, sizeof(*f));
+}
+
+int
+store_version_cmp(const char *a, const char *b)
+{
+	size_t	la, lb;
+
+	la = strspn(a, "0123456789");
+	lb = strspn(b, "0123456789");
+	if (la == strlen(a) && lb == strlen(b) && la > 0 && lb > 0) {
+		while (*a == '0' && la > 1) {
+			a++;
+			la--;
+		}
+		while (*b == '0' && lb > 1) {
+			b++;
+			lb--;
+		}
+		if (la != lb)
+			return la < lb ? -1 : 1;
+	}
+	return strcmp(a, b) < 0 ? -1 : strcmp(a, b) > 0;
+}
+
+#define FORM_COLS "id, form_id, version, title, languages, file, sha256, " \
+		  "installed_at, current"
+
+static int
+read_form(sqlite3_stmt *stmt, struct store_form *f, int content)
+{
+	const void	*p;
+	int		 n;
+
+	f->id = sqlite3_column_int64(stmt, 0);
+	f->form_id = col_dup(stmt, 1);
+	f->version = col_dup(stmt, 2);
+	f->title = col_dup(stmt, 3);
+	f->languages = col_dup(stmt, 4);
+	f->file = col_dup(stmt, 5);
+	f->sha256 = col_dup(stmt, 6);
+	f->installed_at = col_dup(stmt, 7);
+	f->current = sqlite3_column_int(stmt, 8);
+	if (f->form_id == NULL || f->version == NULL || f->title == NULL ||
+	    f->languages == NULL || f->file == NULL || f->sha256 == NULL ||
+	    f->installed_at == NULL)
+		return ERR_NOMEM;
+	if (content) {
+		p = sqlite3_column_blob(stmt, 9);
+		n = sqlite3_column_bytes(stmt, 9);
+		if ((f->content = malloc((size_t)n + 1)) == NULL)
+			return ERR_NOMEM;
+		if (n > 0)
+			memcpy(f->content, p, (size_t)n);
+		((char *)f->content)[n] = '\0';
+		f->len = (size_t)n;
+	}
+	return 0;
+}
+
+static int
+get_form(struct store *st, const char *sql, const char *key, int64_t row,
+    struct store_form *out, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc, r;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = prepare(st, sql, &stmt, e)) != 0)
+		return rc;
+	if (key != NULL)
+		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(stmt, 1, row);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW) {
+		if (read_form(stmt, out, 1) != 0)
+			rc = err_set(e, ERR_NOMEM, "out of memory");
+	} else if (r == SQLITE_DONE)
+		rc = err_set(e, ERR_INPUT, key != NULL ? "no form '%s' "
+		    "installed" : "no form #%s", key != NULL ? key : "?");
+	else
+		rc = dberr(st, e, "forms");
+	sqlite3_finalize(stmt);
+	if (rc != 0)
+		store_form_release(out);
+	return rc;
+}
+
+int
+store_get_form(struct store *st, const char *form_id, struct store_form *out,
+    struct err *e)
+{
+	return get_form(st, "SELECT " FORM_COLS ", content FROM forms "
+	    "WHERE form_id = ? AND current", form_id, 0, out, e);
+}
+
+int
+store_get_form_by_row(struct store *st, int64_t id, struct store_form *out,
+    struct err *e)
+{
+	return get_form(st, "SELECT " FORM_COLS ", content FROM forms "
+	    "WHERE id = ?", NULL, id, out, e);
+}
+
+static void
+sha256_hex(const void *p, size_t n, char out[65])
+{
+	unsigned char	h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, p, n);
+	sodium_bin2hex(out, 65, h, sizeof(h));
+}
+
+int
+store_put_form(struct store *st, const struct store_form *f,
+    enum store_put *how, struct err *e)
+{
+	struct store_form	 cur;
+	sqlite3_stmt		*stmt = NULL;
+	char			 sha[65], now[40];
+	int			 rc, have;
+
+	*how = STORE_PUT_NEW;
+	sha256_hex(f->content, f->len, sha);
+	datetime_format_local(clock_now(), now);
+	if ((rc = store_begin(st, e)) != 0)
+		return rc;
+	if ((rc = prepare(st, "SELECT sha256, current FROM forms "
+	    "WHERE form_id = ?1 AND version = ?2", &stmt, e)) != 0)
+		goto out;
+	sqlite3_bind_text(stmt, 1, f->form_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, f->version, -1, SQLITE_STATIC);
+	have = sqlite3_step(stmt);
+	if (have == SQLITE_ROW) {
+		if (strcmp((const char *)sqlite3_column_text(stmt, 0),
+		    sha) == 0) {
+			*how = STORE_PUT_SAME;
+			goto out;
+		}
+		rc = err_set(e, ERR_INPUT, "form '%s' version '%s' is "
+		    "already installed with other content: give the new "
+		    "one a higher version", f->form_id, f->version);
+		goto out;
+	}
+	if (have != SQLITE_DONE) {
+		rc = dberr(st, e, "forms");
+		goto out;
+	}
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	memset(&cur, 0, sizeof(cur));
+	rc = store_get_form(st, f->form_id, &cur, NULL);
+	if (rc == 0) {
+		if (store_version_cmp(f->version, cur.version) < 0) {
+			rc = err_set(e, ERR_INPUT, "form '%s' version '%s' "
+			    "is older than the installed version '%s'",
+			    f->form_id, f->version, cur.version);
+			store_form_release(&cur);
+			goto out;
+		}
+		store_form_release(&cur);
+		*how = STORE_PUT_REPLACED;
+		if ((rc = prepare(st, "UPDATE forms SET current = 0 "
+		    "WHERE form_id = ?", &stmt, e)) != 0)
+			goto out;
+		sqlite3_bind_text(stmt, 1, f->form_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			rc = dberr(st, e, "forms");
+			goto out;
+		}
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+	}
+	rc = 0;
+	if ((rc = prepare(st, "INSERT INTO forms (form_id, version, title, "
+	    "languages, file, content, sha256, installed_at, current) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)", &stmt, e)) != 0)
+		goto out;
+	sqlite3_bind_text(stmt, 1, f->form_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, f->version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, f->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, f->languages, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, f->file, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(stmt, 6, f->content, f->len, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 7, sha, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 8, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = dberr(st, e, "forms");
+out:
+	sqlite3_finalize(stmt);
+	if (rc == 0 && *how != STORE_PUT_SAME)
+		rc = store_commit(st, e);
+	else
+		store_rollback(st);
+	return rc;
+}
+
+int
+store_each_form(struct store *st, store_form_fn *fn, void *arg,
+    struct err *e)
+{
+	struct store_form	 f;
+	sqlite3_stmt		*stmt;
+	int			 rc, r;
+
+	if ((rc = prepare(st, "SELECT " FORM_COLS " FROM forms WHERE current "
+	    "ORDER BY form_id", &stmt, e)) != 0)
+		return rc;
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		memset(&f, 0, sizeof(f));
+		if (read_form(stmt, &f, 0) != 0) {
+			store_form_release(&f);
+			rc = err_set(e, ERR_NOMEM, "out of memory");
+			break;
+		}
+		r = fn(&f, arg);
+		store_form_release(&f);
+		if (r != 0) {
+			rc = r;
+			break;
+		}
+	}
+	if (rc == 0 && r != SQLITE_DONE)
+		rc = dberr(st, e, "forms");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Submissions                                                         */
+
+static const char *const state_names[] = { "draft", "finalized", "sent" };
+
+const char *
+sub_state_name(enum sub_state s)
+{
+	return state_names[s];
+}
+
+int
+sub_state_parse(const char *name, enum sub_state *out)
+{
+	int	i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(name, state_names[i]) == 0) {
+			*out = (enum sub_state)i;
+			return 0;
+		}
+	return ERR_USAGE;
+}
+
+void
+store_sub_release(struct store_sub *s)
+{
+	free(s->instance_id);
+	free(s->form_id);
+	free(s->form_version);
+	free(s->deprecated_id);
+	free(s->device_id);
+	free(s->promoter);
+	free(s->started_at);
+	free(s->finalized_at);
+	free(s->lang);
+	free(s->json);
+	free(s->xml);
+	memset(s, 0, sizeof(*s));
+}
+
+#define SUB_COLS "s.id, s.instance_id, s.form, f.form_id, f.version, " \
+		 "s.state, s.deprecated_id, s.device_id, s.promoter, " \
+		 "s.started_at, s.finalized_at, s.lang, s.json, s.xml"
+#define SUB_FROM " FROM submissions s JOIN forms f ON f.id = s.form "
+
+static int
+read_sub(sqlite3_stmt *stmt, struct store_sub *s)
+{
+	enum sub_state	st = SUB_DRAFT;
+	const char	*t;
+
+	memset(s, 0, sizeof(*s));
+	s->id = sqlite3_column_int64(stmt, 0);
+	s->instance_id = col_dup(stmt, 1);
+	s->form = sqlite3_column_int64(stmt, 2);
+	s->form_id = col_dup(stmt, 3);
+	s->form_version = col_dup(stmt, 4);
+	t = (const char *)sqlite3_column_text(stmt, 5);
+	if (t != NULL)
+		sub_state_parse(t, &st);
+	s->state = st;
+	s->deprecated_id = col_dup(stmt, 6);
+	s->device_id = col_dup(stmt, 7);
+	s->promoter = col_dup(stmt, 8);
+	s->started_at = col_dup(stmt, 9);
+	s->finalized_at = col_dup(stmt, 10);
+	s->lang = col_dup(stmt, 11);
+	s->json = col_dup(stmt, 12);
+	s->xml = col_dup(stmt, 13);
+	if (s->instance_id == NULL || s->form_id == NULL ||
+	    s->form_version == NULL || s->device_id == NULL ||
+	    s->started_at == NULL)
+		return ERR_NOMEM;
+	return 0;
+}
+
+int
+store_create_sub(struct store *st, struct store_sub *s, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if ((rc = prepare(st, "INSERT INTO submissions (instance_id, form, "
+	    "state, deprecated_id, device_id, promoter, started_at, lang) "
+	    "VALUES (?, ?, 'draft', ?, ?, ?, ?, ?)", &stmt, e)) != 0)
+		return rc;
+	sqlite3_bind_text(stmt, 1, s->instance_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, s->form);
+	sqlite3_bind_text(stmt, 3, s->deprecated_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, s->device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, s->promoter, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 6, s->started_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 7, s->lang, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = dberr(st, e, "submissions");
+	else
+		s->id = sqlite3_last_insert_rowid(st->db);
+	s->state = SUB_DRAFT;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_find_sub(struct store *st, const char *id, struct store_sub *out,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	const char	*u = id;
+	char		 pat[64];
+	int		 rc, r, n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (strncmp(u, "uuid:", 5) == 0)
+		u += 5;
+	/* A prefix of hex digits and dashes only: no LIKE wildcards. */
+	if (*u == '\0' || strlen(u) > UUID_STR_LEN ||
+	    strspn(u, "0123456789abcdefABCDEF-") != strlen(u))
+		return err_set(e, ERR_INPUT, "'%s' is not a submission id", id);
+	snprintf(pat, sizeof(pat), "uuid:%s", u);
+	if ((rc = prepare(st, "SELECT " SUB_COLS SUB_FROM
+	    "WHERE substr(s.instance_id, 1, length(?1)) = lower(?1) "
+	    "ORDER BY s.id LIMIT 2", &stmt, e)) != 0)
+		return rc;
+	sqlite3_bind_text(stmt, 1, pat, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (++n == 2)
+			break;
+		if (read_sub(stmt, out) != 0) {
+			rc = err_set(e, ERR_NOMEM, "out of memory");
+			break;
+		}
+	}
+	if (rc == 0 && r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = dberr(st, e, "submissions");
+	else if (rc == 0 && n == 0)
+		rc = err_set(e, ERR_INPUT, "no submission '%s'", id);
+	else if (rc == 0 && n == 2)
+		rc = err_set(e, ERR_INPUT, "'%s' names more than one "
+		    "submission: give more of its id", id);
+	sqlite3_finalize(stmt);
+	if (rc != 0)
+		store_sub_release(out);
+	return rc;
+}
+
+int
+store_each_sub(struct store *st, int state, const char *form_id,
+    store_sub_fn *fn, void *arg, struct err *e)
+{
+	struct store_sub	 s;
+	sqlite3_stmt		*stmt;
+	int			 rc, r;
+
+	if ((rc = prepare(st, "SELECT " SUB_COLS SUB_FROM
+	    "WHERE (?1 IS NULL OR s.state = ?1) "
+	    "AND (?2 IS NULL OR f.form_id = ?2) ORDER BY s.id", &stmt,
+	    e)) != 0)
+		return rc;
+	if (state >= 0)
+		sqlite3_bind_text(stmt, 1, state_names[state], -1,
+		    SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, form_id, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (read_sub(stmt, &s) != 0) {
+			store_sub_release(&s);
+			rc = err_set(e, ERR_NOMEM, "out of memory");
+			break;
+		}
+		r = fn(&s, arg);
+		store_sub_release(&s);
+		if (r != 0) {
+			rc = r;
+			break;
+		}
+	}
+	if (rc == 0 && r != SQLITE_DONE)
+		rc = dberr(st, e, "submissions");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_count_subs(struct store *st, int64_t counts[3], int64_t *pending,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	enum sub_state	 s;
+	const char	*t;
+	int		 rc, r;
+
+	counts[0] = counts[1] = counts[2] = 0;
+	*pending = 0;
+	/* Bytes waiting: the JSON lines a batch would carry, before gzip. */
+	if ((rc = prepare(st, "SELECT state, count(*), "
+	    "coalesce(sum(length(CAST(json AS BLOB)) + 1), 0) "
+	    "FROM submissions GROUP BY state", &stmt, e)) != 0)
+		return rc;
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		t = (const char *)sqlite3_column_text(stmt, 0);
+		if (t == NULL || sub_state_parse(t, &s) != 0)
+			continue;
+		counts[s] = sqlite3_column_int64(stmt, 1);
+		if (s == SUB_FINALIZED)
+			*pending = sqlite3_column_int64(stmt, 2);
+	}
+	if (r != SQLITE_DONE)
+		rc = dberr(st, e, "submissions");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_put_answer(struct store *st, int64_t sub, const char *path,
+    const char *value, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (value == NULL)
+		rc = prepare(st, "DELETE FROM answers "
+		    "WHERE submission = ?1 AND path = ?2", &stmt, e);
+	else
+		/* seq keeps the order answers were first given, which is
+		 * the order session_restore needs for repeats. */
+		rc = prepare(st, "INSERT INTO answers (submission, path, "
+		    "value, seq) VALUES (?1, ?2, ?3, (SELECT "
+		    "coalesce(max(seq), 0) + 1 FROM answers "
+		    "WHERE submission = ?1)) ON CONFLICT (submission, path) "
+		    "DO UPDATE SET value = excluded.value "
+		    "WHERE value IS NOT excluded.value", &stmt, e);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, sub);
+	sqlite3_bind_text(stmt, 2, path, -1, SQLITE_STATIC);
+	if (value != NULL)
+		sqlite3_bind_text(stmt, 3, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		rc = dberr(st, e, "answers");
+		err_prefix(e, "answer '%s'", path);
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_each_answer(struct store *st, int64_t sub, store_answer_fn *fn,
+    void *arg, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc, r;
+
+	if ((rc = prepare(st, "SELECT path, value FROM answers "
+	    "WHERE submission = ? ORDER BY seq", &stmt, e)) != 0)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, sub);
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(stmt, 0),
+		    (const char *)sqlite3_column_text(stmt, 1), arg);
+	if (r != SQLITE_DONE)
+		rc = dberr(st, e, "answers");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int
+update_sub(struct store *st, const char *sql, int64_t sub, const char *a,
+    const char *b, const char *c, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if ((rc = prepare(st, sql, &stmt, e)) != 0)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, sub);
+	sqlite3_bind_text(stmt, 2, a, -1, SQLITE_STATIC);
+	/* Parameters the statement does not use are ignored (RANGE). */
+	sqlite3_bind_text(stmt, 3, b, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, c, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = dberr(st, e, "submissions");
+	else if (sqlite3_changes(st->db) != 1)
+		rc = err_set(e, ERR_INPUT, "submission is not a draft");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_finalize_sub(struct store *st, int64_t sub, const char *finalized_at,
+    const char *json, const char *xml, struct err *e)
+{
+	return update_sub(st, "UPDATE submissions SET state = 'finalized', "
+	    "finalized_at = ?2, json = ?3, xml = ?4 "
+	    "WHERE id = ?1 AND state = 'draft'", sub, finalized_at, json, xml,
+	    e);
+}
+
+int
+store_set_lang(struct store *st, int64_t sub, const char *lang,
+    struct err *e)
+{
+	return update_sub(st, "UPDATE submissions SET lang = ?2 "
+	    "WHERE id = ?1 AND state = 'draft'",
+	    sub, lang, NULL, NULL, e);
+}
+
+int
+store_delete_draft(struct store *st, int64_t sub, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if ((rc = prepare(st, "DELETE FROM submissions "
+	    "WHERE id = ? AND state = 'draft'", &stmt, e)) != 0)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, sub);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = dberr(st, e, "submissions");
+	else if (sqlite3_changes(st->db) != 1)
+		rc = err_set(e, ERR_INPUT, "only a draft can be discarded");
+	sqlite3_finalize(stmt);
+	return rc;
+}

@@ -1,0 +1,394 @@
+/*
+ * test_store.c: the store's promises. A store made by an older schema
+ * opens and keeps its data; a finalized submission cannot change, even by
+ * SQL that bypasses the C functions; answers are upserted and cleared.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "../../collector/collector.h"
+
+struct fixture {
+	char		 home[64];
+	struct store	*st;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture	*fx = calloc(1, sizeof(*fx));
+	struct err	 e;
+
+	err_init(&e);
+	snprintf(fx->home, sizeof(fx->home), "/tmp/test_store.XXXXXX");
+	assert_non_null(mkdtemp(fx->home));
+	assert_int_equal(store_create(fx->home, &fx->st, &e), 0);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*fx = *state;
+	char		 cmd[128];
+
+	store_close(fx->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->home);
+	if (system(cmd) != 0)
+		return 1;
+	free(fx);
+	return 0;
+}
+
+static int64_t
+put_form(struct store *st, const char *id, const char *version,
+    const char *bytes, enum store_put *how)
+{
+	struct store_form	f;
+	struct store_form	got;
+	struct err		e;
+	int64_t			row;
+
+	err_init(&e);
+	memset(&f, 0, sizeof(f));
+	f.form_id = (char *)id;
+	f.version = (char *)version;
+	f.title = (char *)"T";
+	f.languages = (char *)"[\"default\"]";
+	f.file = (char *)"t.csv";
+	f.content = (void *)bytes;
+	f.len = strlen(bytes);
+	assert_int_equal(store_put_form(st, &f, how, &e), 0);
+	assert_int_equal(store_get_form(st, id, &got, &e), 0);
+	row = got.id;
+	store_form_release(&got);
+	return row;
+}
+
+static int64_t
+new_draft(struct store *st, int64_t form, const char *iid)
+{
+	struct store_sub	s;
+	struct err		e;
+
+	err_init(&e);
+	memset(&s, 0, sizeof(s));
+	s.instance_id = (char *)iid;
+	s.form = form;
+	s.device_id = (char *)"dev-1";
+	s.started_at = (char *)"2026-01-01T10:00:00-05:00";
+	assert_int_equal(store_create_sub(st, &s, &e), 0);
+	return s.id;
+}
+
+static void
+collect(const char *path, const char *value, void *arg)
+{
+	struct buf	*b = arg;
+
+	buf_addf(b, "%s=%s;", path, value);
+}
+
+static void
+test_answers_upsert(void **state)
+{
+	struct fixture	*fx = *state;
+	struct buf	 b;
+	struct err	 e;
+	enum store_put	 how;
+	int64_t		 form, sub;
+
+	err_init(&e);
+	buf_init(&b, 4096);
+	form = put_form(fx->st, "f", "1", "a", &how);
+	sub = new_draft(fx->st, form, "uuid:11111111-1111-4111-8111-111111111111");
+	assert_int_equal(store_put_answer(fx->st, sub, "a", "1", &e), 0);
+	assert_int_equal(store_put_answer(fx->st, sub, "b", "2", &e), 0);
+	assert_int_equal(store_put_answer(fx->st, sub, "a", "3", &e), 0);
+	assert_int_equal(store_put_answer(fx->st, sub, "c", "4", &e), 0);
+	assert_int_equal(store_put_answer(fx->st, sub, "b", NULL, &e), 0);
+	assert_int_equal(store_each_answer(fx->st, sub, collect, &b, &e), 0);
+	/* Upserted in place: a keeps its first position. */
+	assert_string_equal(b.p, "a=3;c=4;");
+	buf_release(&b);
+}
+
+static void
+test_finalized_immutable(void **state)
+{
+	struct fixture		*fx = *state;
+	struct store_sub	 s;
+	struct err		 e;
+	enum store_put		 how;
+	int64_t			 form, sub;
+	static const char *const bypass[] = {
+		"UPDATE answers SET value = 'x'",
+		"DELETE FROM answers",
+		"INSERT INTO answers VALUES (1, 'z', 'z', 9)",
+		"UPDATE submissions SET json = '{}'",
+		"UPDATE submissions SET state = 'draft'",
+		"UPDATE submissions SET state = 'sent', json = '{}'",
+		"DELETE FROM submissions",
+	};
+	size_t			 i;
+
+	err_init(&e);
+	form = put_form(fx->st, "f", "1", "a", &how);
+	sub = new_draft(fx->st, form, "uuid:22222222-2222-4222-8222-222222222222");
+	assert_int_equal(sub, 1);
+	assert_int_equal(store_put_answer(fx->st, sub, "a", "1", &e), 0);
+	assert_int_equal(store_finalize_sub(fx->st, sub,
+	    "2026-01-01T10:05:00-05:00", "{\"data\":{}}", "<f/>", &e), 0);
+
+	err_init(&e);
+	assert_int_equal(store_put_answer(fx->st, sub, "a", "2", &e),
+	    ERR_INPUT);
+	assert_non_null(strstr(e.msg, "finalized"));
+	err_init(&e);
+	assert_int_equal(store_delete_draft(fx->st, sub, &e), ERR_INPUT);
+	for (i = 0; i < sizeof(bypass) / sizeof(bypass[0]); i++) {
+		assert_int_not_equal(sqlite3_exec(fx->st->db, bypass[i], NULL,
+		    NULL, NULL), SQLITE_OK);
+	}
+	/* The one change allowed: finalized -> sent. */
+	assert_int_equal(sqlite3_exec(fx->st->db, "UPDATE submissions SET "
+	    "state = 'sent'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(fx->st->db, "UPDATE submissions SET "
+	    "state = 'finalized'", NULL, NULL, NULL), SQLITE_OK);
+
+	err_init(&e);
+	assert_int_equal(store_find_sub(fx->st, "2222", &s, &e), 0);
+	assert_int_equal(s.state, SUB_SENT);
+	assert_string_equal(s.json, "{\"data\":{}}");
+	store_sub_release(&s);
+}
+
+static void
+test_find_prefix(void **state)
+{
+	struct fixture		*fx = *state;
+	struct store_sub	 s;
+	struct err		 e;
+	enum store_put		 how;
+	int64_t			 form;
+
+	form = put_form(fx->st, "f", "1", "a", &how);
+	new_draft(fx->st, form, "uuid:abcd1111-1111-4111-8111-111111111111");
+	new_draft(fx->st, form, "uuid:abcd2222-1111-4111-8111-111111111111");
+	err_init(&e);
+	assert_int_equal(store_find_sub(fx->st, "abcd", &s, &e), ERR_INPUT);
+	assert_non_null(strstr(e.msg, "more than one"));
+	err_init(&e);
+	assert_int_equal(store_find_sub(fx->st, "ABCD2", &s, &e), 0);
+	assert_string_equal(s.instance_id,
+	    "uuid:abcd2222-1111-4111-8111-111111111111");
+	store_sub_release(&s);
+	err_init(&e);
+	assert_int_equal(store_find_sub(fx->st,
+	    "uuid:abcd1111-1111-4111-8111-111111111111", &s, &e), 0);
+	store_sub_release(&s);
+	err_init(&e);
+	assert_int_equal(store_find_sub(fx->st, "abc%", &s, &e), ERR_INPUT);
+	err_init(&e);
+	assert_int_equal(store_find_sub(fx->st, "ffff", &s, &e), ERR_INPUT);
+	assert_non_null(strstr(e.msg, "no submission"));
+}
+
+static void
+test_form_versions(void **state)
+{
+	struct fixture		*fx = *state;
+	struct store_form	 f, got;
+	struct err		 e;
+	enum store_put		 how;
+	int64_t			 v1, v2;
+
+	v1 = put_form(fx->st, "f", "9", "a", &how);
+	assert_int_equal(how, STORE_PUT_NEW);
+	put_form(fx->st, "f", "9", "a", &how);
+	assert_int_equal(how, STORE_PUT_SAME);
+	v2 = put_form(fx->st, "f", "10", "b", &how);
+	assert_int_equal(how, STORE_PUT_REPLACED);
+	assert_int_not_equal(v1, v2);
+	/* The old version stays for the drafts that started with it. */
+	err_init(&e);
+	assert_int_equal(store_get_form_by_row(fx->st, v1, &got, &e), 0);
+	assert_string_equal(got.version, "9");
+	assert_memory_equal(got.content, "a", 1);
+	store_form_release(&got);
+
+	memset(&f, 0, sizeof(f));
+	f.form_id = (char *)"f";
+	f.title = f.file = (char *)"t";
+	f.languages = (char *)"[]";
+	f.content = (void *)"c";
+	f.len = 1;
+	f.version = (char *)"8";
+	err_init(&e);
+	assert_int_equal(store_put_form(fx->st, &f, &how, &e), ERR_INPUT);
+	assert_non_null(strstr(e.msg, "older"));
+	f.version = (char *)"10";
+	err_init(&e);
+	assert_int_equal(store_put_form(fx->st, &f, &how, &e), ERR_INPUT);
+	assert_non_null(strstr(e.msg, "other content"));
+
+	assert_true(store_version_cmp("10", "9") > 0);
+	assert_true(store_version_cmp("2025010101", "2025010102") < 0);
+	assert_true(store_version_cmp("1.2", "1.10") > 0);	/* bytes */
+	assert_int_equal(store_version_cmp("007", "7"), 0);
+}
+
+/*
+ * A store of schema 1, as the first collector made it: the migration to
+ * the current schema keeps its data and its rules.
+ */
+static void
+test_migrate_v1(void **state)
+{
+	struct fixture		*fx = *state;
+	struct store		*st;
+	struct store_sub	 s;
+	struct err		 e;
+	sqlite3			*db;
+	char			 home[64], path[128];
+	int			 v = -1;
+	sqlite3_stmt		*stmt;
+
+	(void)fx;
+	snprintf(home, sizeof(home), "/tmp/test_store_v1.XXXXXX");
+	assert_non_null(mkdtemp(home));
+	err_init(&e);
+	assert_int_equal(store_create(home, &st, &e), 0);
+	store_close(st);
+	/* Roll the file back to schema 1 by hand. */
+	snprintf(path, sizeof(path), "%s/collector.db", home);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP INDEX submissions_state;"
+	    "PRAGMA user_version = 1;"
+	    "INSERT INTO forms VALUES (1, 'f', '1', 'T', '[]', 'f.csv', "
+	    "x'61', 'h', 't', 1);"
+	    "INSERT INTO submissions (instance_id, form, state, device_id, "
+	    "started_at) VALUES ('uuid:33333333-3333-4333-8333-333333333333',"
+	    " 1, 'draft', 'd', 't');"
+	    "INSERT INTO answers VALUES (1, 'a', 'kept', 1);", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	err_init(&e);
+	assert_int_equal(store_open(home, &st, &e), 0);
+	assert_int_equal(sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1,
+	    &stmt, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	v = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	assert_int_equal(v, store_schema_version());
+	assert_int_equal(sqlite3_prepare_v2(st->db, "SELECT count(*) FROM "
+	    "sqlite_master WHERE name = 'submissions_state'", -1, &stmt,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(stmt, 0), 1);
+	sqlite3_finalize(stmt);
+	assert_int_equal(store_find_sub(st, "3333", &s, &e), 0);
+	assert_string_equal(s.form_id, "f");
+	store_sub_release(&s);
+	store_close(st);
+
+	/* A store from a newer collector is refused, not damaged. */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	err_init(&e);
+	assert_int_equal(store_open(home, &st, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "newer collector"));
+
+	snprintf(path, sizeof(path), "rm -rf '%s'", home);
+	assert_int_equal(system(path), 0);
+}
+
+/* An empty file (schema 0) gets the whole schema. */
+static void
+test_migrate_v0(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*st;
+	struct err	 e;
+	char		 home[64], path[128];
+	FILE		*fp;
+
+	(void)fx;
+	snprintf(home, sizeof(home), "/tmp/test_store_v0.XXXXXX");
+	assert_non_null(mkdtemp(home));
+	snprintf(path, sizeof(path), "%s/collector.db", home);
+	assert_non_null(fp = fopen(path, "w"));
+	fclose(fp);
+	err_init(&e);
+	assert_int_equal(store_open(home, &st, &e), 0);
+	assert_int_equal(store_set_setting(st, "device_id", "d", &e), 0);
+	store_close(st);
+	snprintf(path, sizeof(path), "rm -rf '%s'", home);
+	assert_int_equal(system(path), 0);
+}
+
+static void
+test_open_errors(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*st;
+	struct err	 e;
+	char		 path[128];
+	FILE		*fp;
+
+	err_init(&e);
+	assert_int_equal(store_create(fx->home, &st, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "already exists"));
+	err_init(&e);
+	assert_int_equal(store_open("/nonexistent/x", &st, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "no store in '/nonexistent/x'"));
+
+	store_close(fx->st);
+	fx->st = NULL;
+	snprintf(path, sizeof(path), "%s/collector.db", fx->home);
+	unlink(path);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("this is not a database, not at all, really not one at all\n",
+	    fp);
+	fclose(fp);
+	err_init(&e);
+	assert_int_equal(store_open(fx->home, &st, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, path));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_answers_upsert, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_finalized_immutable,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_find_prefix, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_form_versions, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v1, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v0, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
