@@ -81,6 +81,20 @@ cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int
+streq(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int
+same(const struct diag *a, const struct diag *b)
+{
+	return a->level == b->level && a->row == b->row &&
+	    streq(a->sheet, b->sheet) && streq(a->column, b->column) &&
+	    streq(a->msg, b->msg);
+}
+
 int
 diags_format(const struct diags *d, const char *file, struct buf *out)
 {
@@ -95,6 +109,9 @@ diags_format(const struct diags *d, const char *file, struct buf *out)
 	memcpy(v, d->v, d->n * sizeof(*v));
 	qsort(v, d->n, sizeof(*v), cmp);
 	for (i = 0; i < d->n && rc == 0; i++) {
+		/* a loop's copies of a row report its problem once */
+		if (i > 0 && same(&v[i - 1], &v[i]))
+			continue;
 		rc = buf_addstr(out, file);
 		if (rc == 0 && v[i].sheet != NULL)
 			rc = buf_addf(out, ":%s", v[i].sheet);

@@ -1,0 +1,1647 @@
+/*
+ * form.c: an XLSForm workbook to a form model.
+ *
+ * The survey sheet is a flat list of rows where "begin group"/"end group"
+ * (repeat, loop) give the nesting; choices and settings are tables. This
+ * file reads them the way pyxform, the reference converter, does: column
+ * aliases, "label::Language (code)" columns, the older type spellings
+ * ("select one from L", "select all that apply from L or specify other"),
+ * stray spaces. Every problem is reported at once, with its sheet, row and
+ * column, because a form author fixes a form in one pass only if told
+ * everything.
+ *
+ * Building happens in three passes: languages (every translatable column
+ * of every sheet), then fields and choices (rows to a tree), then
+ * expressions (parsed, then bound to fields once every field exists, since
+ * a relevant may name a later question).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forms.h"
+
+#define FORM_MAX_LANGS	64
+
+/* What a column of the survey or choices sheet means. */
+enum col_key {
+	COL_NONE,		/* unknown: ignored, as pyxform does */
+	COL_TYPE,
+	COL_NAME,
+	COL_LABEL,
+	COL_HINT,
+	COL_REQUIRED,
+	COL_REQUIRED_MSG,
+	COL_CONSTRAINT,
+	COL_CONSTRAINT_MSG,
+	COL_RELEVANT,
+	COL_CALCULATION,
+	COL_DEFAULT,
+	COL_READONLY,
+	COL_CHOICE_FILTER,
+	COL_APPEARANCE,
+	COL_REPEAT_COUNT,
+	COL_PARAMETERS,
+	COL_TRIGGER,
+	COL_LIST_NAME,
+	COL_MEDIA,		/* media columns: kept out of the way */
+	COL_NKEYS
+};
+
+/* Spellings in use (pyxform's aliases.py and what real forms contain).
+ * Compared without case. */
+static const struct {
+	const char	*name;
+	enum col_key	 key;
+} aliases[] = {
+	{ "type", COL_TYPE },
+	{ "name", COL_NAME },
+	{ "value", COL_NAME },
+	{ "label", COL_LABEL },
+	{ "caption", COL_LABEL },
+	{ "hint", COL_HINT },
+	{ "required", COL_REQUIRED },
+	{ "bind:required", COL_REQUIRED },
+	{ "bind::required", COL_REQUIRED },
+	{ "required_message", COL_REQUIRED_MSG },
+	{ "required message", COL_REQUIRED_MSG },
+	{ "requiredmsg", COL_REQUIRED_MSG },
+	{ "bind:jr:requiredmsg", COL_REQUIRED_MSG },
+	{ "bind::jr:requiredmsg", COL_REQUIRED_MSG },
+	{ "jr:requiredmsg", COL_REQUIRED_MSG },
+	{ "constraint", COL_CONSTRAINT },
+	{ "bind:constraint", COL_CONSTRAINT },
+	{ "bind::constraint", COL_CONSTRAINT },
+	{ "validate", COL_CONSTRAINT },
+	{ "constraint_message", COL_CONSTRAINT_MSG },
+	{ "constraint message", COL_CONSTRAINT_MSG },
+	{ "constraint-msg", COL_CONSTRAINT_MSG },
+	{ "constraintmsg", COL_CONSTRAINT_MSG },
+	{ "bind:jr:constraintmsg", COL_CONSTRAINT_MSG },
+	{ "bind::jr:constraintmsg", COL_CONSTRAINT_MSG },
+	{ "jr:constraintmsg", COL_CONSTRAINT_MSG },
+	{ "relevant", COL_RELEVANT },
+	{ "relevance", COL_RELEVANT },
+	{ "bind:relevant", COL_RELEVANT },
+	{ "bind::relevant", COL_RELEVANT },
+	{ "calculation", COL_CALCULATION },
+	{ "calculate", COL_CALCULATION },
+	{ "bind:calculate", COL_CALCULATION },
+	{ "bind::calculate", COL_CALCULATION },
+	{ "default", COL_DEFAULT },
+	{ "read_only", COL_READONLY },
+	{ "readonly", COL_READONLY },
+	{ "read only", COL_READONLY },
+	{ "bind:readonly", COL_READONLY },
+	{ "bind::readonly", COL_READONLY },
+	{ "choice_filter", COL_CHOICE_FILTER },
+	{ "choice filter", COL_CHOICE_FILTER },
+	{ "appearance", COL_APPEARANCE },
+	{ "control:appearance", COL_APPEARANCE },
+	{ "control::appearance", COL_APPEARANCE },
+	{ "repeat_count", COL_REPEAT_COUNT },
+	{ "repeat count", COL_REPEAT_COUNT },
+	{ "jr:count", COL_REPEAT_COUNT },
+	{ "count", COL_REPEAT_COUNT },
+	{ "parameters", COL_PARAMETERS },
+	{ "trigger", COL_TRIGGER },
+	{ "list_name", COL_LIST_NAME },
+	{ "list name", COL_LIST_NAME },
+	{ "image", COL_MEDIA },
+	{ "audio", COL_MEDIA },
+	{ "video", COL_MEDIA },
+	{ "big-image", COL_MEDIA },
+	{ "media", COL_MEDIA },
+	{ "guidance_hint", COL_MEDIA },
+};
+
+/* Columns that hold text in a language ("label::Español (es)"). */
+static int
+translatable(enum col_key k)
+{
+	return k == COL_LABEL || k == COL_HINT || k == COL_REQUIRED_MSG ||
+	    k == COL_CONSTRAINT_MSG || k == COL_MEDIA;
+}
+
+struct col {
+	enum col_key	 key;
+	int		 lang;		/* translatable columns; -1: none */
+	const char	*header;	/* as written, for diagnostics */
+};
+
+/* One sheet's header, read once. */
+struct cols {
+	struct col	*v;
+	size_t		 n;
+	int		 first[COL_NKEYS];	/* first column of a key, -1 */
+};
+
+struct builder {
+	struct form		*f;
+	struct diags		*d;
+	struct err		*e;
+	const struct workbook	*wb;
+	const struct wb_sheet	*survey, *choices, *settings, *external;
+	struct cols		 scols, ccols;
+	/* languages, as found: names, and whether the plain "label" column
+	 * (no language) was seen */
+	char			*langs[FORM_MAX_LANGS];
+	size_t			 nlangs;
+	int			 quiet;		/* inside a loop's repeats */
+	int			 nomem;
+	/* expression sources per field (by field->index), parsed in pass 3
+	 * once every field exists */
+	struct pending		*pend;
+	size_t			 pendcap;
+	char			*instance_name_src;
+	/* growing arrays (realloc'd; copied to the arena at the end) */
+	struct field		**fields;
+	size_t			 nfields, capfields;
+	struct choice_list	*lists;
+	size_t			 nlists, caplists;
+};
+
+static void
+nomem(struct builder *b)
+{
+	b->nomem = 1;
+}
+
+static void *
+aalloc(struct builder *b, size_t n)
+{
+	void	*p = arena_alloc(&b->f->arena, n);
+
+	if (p == NULL)
+		nomem(b);
+	return p;
+}
+
+static char *
+adup(struct builder *b, const char *s)
+{
+	char	*p;
+
+	if (s == NULL)
+		return NULL;
+	if ((p = arena_strdup(&b->f->arena, s)) == NULL)
+		nomem(b);
+	return p;
+}
+
+static void PRINTFLIKE(5, 6)
+problem(struct builder *b, enum diag_level level, const char *sheet, int row,
+    const char *fmt, ...)
+{
+	va_list	ap;
+	char	msg[1024];
+
+	if (b->quiet)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diags_add(b->d, level, sheet, row, NULL, "%s", msg);
+}
+
+static void PRINTFLIKE(5, 6)
+col_problem(struct builder *b, const char *sheet, int row, const char *column,
+    const char *fmt, ...)
+{
+	va_list	ap;
+	char	msg[1024];
+
+	if (b->quiet)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diags_add(b->d, DIAG_ERROR, sheet, row, column, "%s", msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Cells and headers                                                   */
+
+/* A cell trimmed of surrounding blanks into the arena; NULL when empty. */
+static char *
+cell(struct builder *b, const struct wb_row *r, int col)
+{
+	const char	*s, *t;
+
+	if (col < 0 || (size_t)col >= r->ncells || r->cells[col] == NULL)
+		return NULL;
+	s = r->cells[col];
+	while (isspace((unsigned char)*s))
+		s++;
+	t = s + strlen(s);
+	while (t > s && isspace((unsigned char)t[-1]))
+		t--;
+	if (t == s)
+		return NULL;
+	{
+		char	*p = arena_strndup(&b->f->arena, s, (size_t)(t - s));
+
+		if (p == NULL)
+			nomem(b);
+		return p;
+	}
+}
+
+/* Lowercase copy with runs of blanks folded to one space. */
+static void
+fold(const char *s, char *out, size_t n)
+{
+	size_t	i = 0;
+	int	space = 0;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	for (; *s != '\0' && i + 1 < n; s++) {
+		if (isspace((unsigned char)*s)) {
+			space = 1;
+			continue;
+		}
+		if (space && i + 1 < n)
+			out[i++] = ' ';
+		space = 0;
+		out[i++] = (char)tolower((unsigned char)*s);
+	}
+	out[i] = '\0';
+}
+
+static enum col_key
+alias(const char *folded)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcmp(aliases[i].name, folded) == 0)
+			return aliases[i].key;
+	return COL_NONE;
+}
+
+/* The index of a language name, adding it; -1 past the limit. */
+static int
+lang_index(struct builder *b, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < b->nlangs; i++)
+		if (strcmp(b->langs[i], name) == 0)
+			return (int)i;
+	if (b->nlangs == FORM_MAX_LANGS)
+		return -1;
+	if ((b->langs[b->nlangs] = adup(b, name)) == NULL)
+		return -1;
+	return (int)b->nlangs++;
+}
+
+/*
+ * A header cell to a column: "label::Español (es)", "label:English",
+ * "bind:jr:constraintMsg", "media::image::English", "hint".
+ */
+static void
+header(struct builder *b, const char *h, struct col *c)
+{
+	char		 low[256], base[256];
+	const char	*sep, *lang = NULL;
+	char		 langbuf[256];
+
+	c->key = COL_NONE;
+	c->lang = -1;
+	c->header = h;
+	fold(h, low, sizeof(low));
+	if ((c->key = alias(low)) != COL_NONE)
+		goto lang;
+	/* "key::Language", "media::image::Language" */
+	if ((sep = strstr(h, "::")) != NULL) {
+		const char	*last = sep;
+
+		while ((sep = strstr(last + 2, "::")) != NULL)
+			last = sep;
+		snprintf(base, sizeof(base), "%.*s", (int)(last - h), h);
+		fold(base, low, sizeof(low));
+		if (strncmp(low, "media::", 7) == 0)
+			c->key = COL_MEDIA;
+		else
+			c->key = alias(low);
+		lang = last + 2;
+	} else if ((sep = strrchr(h, ':')) != NULL) {
+		/* "label:English", but not "bind:jr:constraintMsg" */
+		snprintf(base, sizeof(base), "%.*s", (int)(sep - h), h);
+		fold(base, low, sizeof(low));
+		c->key = alias(low);
+		if (!translatable(c->key))
+			c->key = COL_NONE;
+		lang = sep + 1;
+	}
+lang:
+	if (!translatable(c->key))
+		return;
+	if (lang == NULL) {
+		lang = "default";
+	} else {
+		while (isspace((unsigned char)*lang))
+			lang++;
+		snprintf(langbuf, sizeof(langbuf), "%s", lang);
+		{
+			size_t	n = strlen(langbuf);
+
+			while (n > 0 && isspace((unsigned char)langbuf[n - 1]))
+				langbuf[--n] = '\0';
+		}
+		lang = langbuf[0] != '\0' ? langbuf : "default";
+	}
+	/* Media columns carry no text we show; do not invent a language
+	 * for them alone. */
+	if (c->key == COL_MEDIA)
+		return;
+	c->lang = lang_index(b, lang);
+}
+
+static int
+read_header(struct builder *b, const struct wb_sheet *sh, struct cols *cs)
+{
+	const struct wb_row	*r;
+	size_t			 i;
+
+	for (i = 0; i < COL_NKEYS; i++)
+		cs->first[i] = -1;
+	cs->n = 0;
+	cs->v = NULL;
+	if (sh == NULL || sh->nrows == 0)
+		return 0;
+	r = &sh->rows[0];
+	if ((cs->v = aalloc(b, (r->ncells + 1) * sizeof(*cs->v))) == NULL)
+		return ERR_NOMEM;
+	cs->n = r->ncells;
+	for (i = 0; i < r->ncells; i++) {
+		cs->v[i].key = COL_NONE;
+		cs->v[i].lang = -1;
+		cs->v[i].header = NULL;
+		if (r->cells[i] == NULL)
+			continue;
+		header(b, r->cells[i], &cs->v[i]);
+		if (cs->v[i].key != COL_NONE && cs->first[cs->v[i].key] < 0)
+			cs->first[cs->v[i].key] = (int)i;
+	}
+	return 0;
+}
+
+static const char *
+col_header(const struct cols *cs, enum col_key k)
+{
+	int	i = cs->first[k];
+
+	return i >= 0 ? cs->v[i].header : NULL;
+}
+
+/* The cell of key k (its first column); NULL when empty. */
+static char *
+get(struct builder *b, const struct cols *cs, const struct wb_row *r,
+    enum col_key k)
+{
+	return cell(b, r, cs->first[k]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Texts in every language, with loop substitution                     */
+
+/* Replace %(name)s and %(label)s in a loop's rows (pyxform's loop). */
+static char *
+subst(struct builder *b, const char *s, const struct choice *ch, size_t lang)
+{
+	struct buf	 out;
+	const char	*p, *label;
+	char		*r;
+
+	if (ch == NULL || s == NULL || strstr(s, "%(") == NULL)
+		return adup(b, s);
+	label = form_text(b->f, &ch->label, lang);
+	if (label == NULL)
+		label = ch->name;
+	buf_init(&out, EXPR_MAX_LEN);
+	for (p = s; *p != '\0'; p++) {
+		if (strncmp(p, "%(name)s", 8) == 0) {
+			buf_addstr(&out, ch->name);
+			p += 7;
+		} else if (strncmp(p, "%(label)s", 9) == 0) {
+			buf_addstr(&out, label);
+			p += 8;
+		} else
+			buf_addc(&out, *p);
+	}
+	r = adup(b, out.p != NULL ? out.p : "");
+	buf_release(&out);
+	return r;
+}
+
+static void
+read_text(struct builder *b, const struct cols *cs, const struct wb_row *r,
+    enum col_key k, struct text *t, const struct choice *loop)
+{
+	size_t	i;
+
+	if ((t->v = aalloc(b, b->f->nlangs * sizeof(char *))) == NULL)
+		return;
+	for (i = 0; i < cs->n; i++) {
+		char	*s;
+
+		if (cs->v[i].key != k || cs->v[i].lang < 0 ||
+		    (size_t)cs->v[i].lang >= b->f->nlangs)
+			continue;
+		if ((s = cell(b, r, (int)i)) == NULL)
+			continue;
+		if (t->v[cs->v[i].lang] == NULL)
+			t->v[cs->v[i].lang] = subst(b, s, loop,
+			    (size_t)cs->v[i].lang);
+	}
+}
+
+static int
+has_text(const struct form *f, const struct text *t)
+{
+	size_t	i;
+
+	for (i = 0; t->v != NULL && i < f->nlangs; i++)
+		if (t->v[i] != NULL)
+			return 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Names and types                                                     */
+
+/* An XML element name as ODK accepts: a letter or _, then letters,
+ * digits, _ - . (non-ASCII letters allowed, as XML allows). */
+static int
+valid_name(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+
+	if (!(isalpha(*p) || *p == '_' || *p >= 0x80))
+		return 0;
+	for (p++; *p != '\0'; p++)
+		if (!(isalnum(*p) || *p == '_' || *p == '-' || *p == '.' ||
+		    *p >= 0x80))
+			return 0;
+	return 1;
+}
+
+enum row_kind {
+	ROW_FIELD,
+	ROW_BEGIN_GROUP,
+	ROW_END_GROUP,
+	ROW_BEGIN_REPEAT,
+	ROW_END_REPEAT,
+	ROW_BEGIN_LOOP,
+	ROW_END_LOOP,
+	ROW_UNKNOWN
+};
+
+struct parsed_type {
+	enum row_kind	 row;
+	enum field_kind	 kind;
+	const char	*meta;		/* FK_META */
+	char		 list[256];	/* selects and loops */
+	int		 or_other;
+	int		 external;	/* select_one_from_file, _external */
+};
+
+static const struct {
+	const char	*name;
+	enum field_kind	 kind;
+} simple_types[] = {
+	{ "text", FK_TEXT },
+	{ "string", FK_TEXT },
+	{ "integer", FK_INTEGER },
+	{ "int", FK_INTEGER },
+	{ "decimal", FK_DECIMAL },
+	{ "range", FK_DECIMAL },
+	{ "date", FK_DATE },
+	{ "time", FK_TIME },
+	{ "datetime", FK_DATETIME },
+	{ "geopoint", FK_GEOPOINT },
+	{ "location", FK_GEOPOINT },
+	{ "note", FK_NOTE },
+	{ "calculate", FK_CALCULATE },
+	{ "acknowledge", FK_ACKNOWLEDGE },
+	{ "trigger", FK_ACKNOWLEDGE },
+	{ "hidden", FK_HIDDEN },
+	/* Captured by a phone's hardware or a widget a terminal has not. */
+	{ "image", FK_UNSUPPORTED },
+	{ "photo", FK_UNSUPPORTED },
+	{ "audio", FK_UNSUPPORTED },
+	{ "video", FK_UNSUPPORTED },
+	{ "file", FK_UNSUPPORTED },
+	{ "barcode", FK_UNSUPPORTED },
+	{ "geotrace", FK_UNSUPPORTED },
+	{ "geoshape", FK_UNSUPPORTED },
+	{ "background-audio", FK_UNSUPPORTED },
+	{ "background-geopoint", FK_UNSUPPORTED },
+	{ "start-geopoint", FK_UNSUPPORTED },
+	{ "xml-external", FK_UNSUPPORTED },
+	{ "csv-external", FK_UNSUPPORTED },
+};
+
+/* Metadata the program fills; "uri:" spellings are pyxform's too. */
+static const char *const meta_types[] = {
+	"start", "end", "today", "deviceid", "subscriberid", "simserial",
+	"phonenumber", "username", "email", "audit", "instanceid",
+};
+
+static int
+parse_type(const char *raw, struct parsed_type *t)
+{
+	char		 low[512], *p;
+	const char	*rest;
+	size_t		 i;
+
+	memset(t, 0, sizeof(*t));
+	t->row = ROW_FIELD;
+	fold(raw, low, sizeof(low));
+	if (strncmp(low, "uri:", 4) == 0)
+		memmove(low, low + 4, strlen(low + 4) + 1);
+	/* "begin group", "begin_group", "end repeat", "begin loop over L" */
+	for (p = low; *p != '\0'; p++)
+		if (*p == '_' && (strncmp(low, "begin_", 6) == 0 ||
+		    strncmp(low, "end_", 4) == 0) && p - low <= 5) {
+			*p = ' ';
+			break;
+		}
+	if (strcmp(low, "begin group") == 0) {
+		t->row = ROW_BEGIN_GROUP;
+		return 0;
+	}
+	if (strcmp(low, "end group") == 0) {
+		t->row = ROW_END_GROUP;
+		return 0;
+	}
+	if (strcmp(low, "begin repeat") == 0) {
+		t->row = ROW_BEGIN_REPEAT;
+		return 0;
+	}
+	if (strcmp(low, "end repeat") == 0) {
+		t->row = ROW_END_REPEAT;
+		return 0;
+	}
+	if (strcmp(low, "end loop") == 0) {
+		t->row = ROW_END_LOOP;
+		return 0;
+	}
+	if (strncmp(low, "begin loop over ", 16) == 0) {
+		t->row = ROW_BEGIN_LOOP;
+		/* keep the list name's case: take it from raw */
+		rest = raw + strlen(raw);
+		while (rest > raw && isspace((unsigned char)rest[-1]))
+			rest--;
+		{
+			const char	*s = rest;
+
+			while (s > raw && !isspace((unsigned char)s[-1]))
+				s--;
+			snprintf(t->list, sizeof(t->list), "%.*s",
+			    (int)(rest - s), s);
+		}
+		return 0;
+	}
+	for (i = 0; i < sizeof(simple_types) / sizeof(simple_types[0]); i++)
+		if (strcmp(low, simple_types[i].name) == 0) {
+			t->kind = simple_types[i].kind;
+			return 0;
+		}
+	for (i = 0; i < sizeof(meta_types) / sizeof(meta_types[0]); i++)
+		if (strcmp(low, meta_types[i]) == 0) {
+			t->kind = FK_META;
+			t->meta = meta_types[i];
+			return 0;
+		}
+	/* Selects: "select_one L", "select one L", "select one from L",
+	 * "select all that apply from L", "select_multiple L", each maybe
+	 * followed by "or_other" / "or specify other";
+	 * "select_one_from_file f.csv", "select_one_external L". */
+	{
+		static const struct {
+			const char	*prefix;
+			enum field_kind	 kind;
+			int		 external;
+		} sel[] = {
+			{ "select_one_from_file ", FK_SELECT_ONE, 2 },
+			{ "select_multiple_from_file ", FK_SELECT_MULTIPLE,
+			    2 },
+			{ "select_one_external ", FK_SELECT_ONE, 1 },
+			{ "select_one ", FK_SELECT_ONE, 0 },
+			{ "select one from ", FK_SELECT_ONE, 0 },
+			{ "select one ", FK_SELECT_ONE, 0 },
+			{ "select_multiple ", FK_SELECT_MULTIPLE, 0 },
+			{ "select multiple from ", FK_SELECT_MULTIPLE, 0 },
+			{ "select multiple ", FK_SELECT_MULTIPLE, 0 },
+			{ "select all that apply from ", FK_SELECT_MULTIPLE,
+			    0 },
+			{ "select all that apply ", FK_SELECT_MULTIPLE, 0 },
+			{ "rank ", FK_UNSUPPORTED, 0 },
+		};
+		char	rawfold[512];
+		size_t	n;
+
+		/* fold raw without lowercasing, to keep the list's case */
+		{
+			const char	*s = raw;
+			size_t		 k = 0;
+			int		 sp = 0;
+
+			while (isspace((unsigned char)*s))
+				s++;
+			for (; *s != '\0' && k + 1 < sizeof(rawfold); s++) {
+				if (isspace((unsigned char)*s)) {
+					sp = 1;
+					continue;
+				}
+				if (sp)
+					rawfold[k++] = ' ';
+				sp = 0;
+				rawfold[k++] = *s;
+			}
+			rawfold[k] = '\0';
+		}
+		for (i = 0; i < sizeof(sel) / sizeof(sel[0]); i++) {
+			n = strlen(sel[i].prefix);
+			if (strncmp(low, sel[i].prefix, n) != 0)
+				continue;
+			t->kind = sel[i].kind;
+			t->external = sel[i].external;
+			snprintf(t->list, sizeof(t->list), "%s", rawfold + n);
+			/* trailing "or_other" / "or specify other" */
+			{
+				char	*o;
+
+				if ((o = strstr(t->list, " or_other")) !=
+				    NULL && o[9] == '\0') {
+					*o = '\0';
+					t->or_other = 1;
+				} else if ((o = strstr(t->list,
+				    " or specify other")) != NULL &&
+				    o[17] == '\0') {
+					*o = '\0';
+					t->or_other = 1;
+				}
+			}
+			if (t->list[0] == '\0' || strchr(t->list, ' '))
+				return ERR_INPUT;
+			return 0;
+		}
+	}
+	t->row = ROW_UNKNOWN;
+	return ERR_INPUT;
+}
+
+/* ------------------------------------------------------------------ */
+/* Choices                                                             */
+
+static struct choice_list *
+find_list(struct builder *b, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < b->nlists; i++)
+		if (strcmp(b->lists[i].name, name) == 0)
+			return &b->lists[i];
+	return NULL;
+}
+
+static void
+read_choices(struct builder *b, const struct wb_sheet *sh, struct cols *cs)
+{
+	size_t	i, j, nextra = 0;
+	int	*extra;
+
+	if (sh == NULL || sh->nrows == 0)
+		return;
+	if (read_header(b, sh, cs) != 0)
+		return;
+	if (cs->first[COL_LIST_NAME] < 0) {
+		problem(b, DIAG_ERROR, sh->name, sh->rows[0].line,
+		    "no 'list_name' column");
+		return;
+	}
+	if (cs->first[COL_NAME] < 0) {
+		problem(b, DIAG_ERROR, sh->name, sh->rows[0].line,
+		    "no 'name' column");
+		return;
+	}
+	/* Columns kept for choice_filter: anything not name/label/media. */
+	if ((extra = aalloc(b, (cs->n + 1) * sizeof(int))) == NULL)
+		return;
+	for (i = 0; i < cs->n; i++)
+		if (cs->v[i].header != NULL && (cs->v[i].key == COL_NONE ||
+		    cs->v[i].key == COL_LIST_NAME))
+			extra[nextra++] = (int)i;
+
+	for (i = 1; i < sh->nrows; i++) {
+		const struct wb_row	*r = &sh->rows[i];
+		char			*lname = get(b, cs, r, COL_LIST_NAME);
+		char			*name = get(b, cs, r, COL_NAME);
+		struct choice_list	*l;
+		struct choice		*c;
+
+		if (b->nomem)
+			return;
+		if (lname == NULL && name == NULL)
+			continue;
+		if (lname == NULL) {
+			col_problem(b, sh->name, r->line,
+			    col_header(cs, COL_LIST_NAME),
+			    "choice '%s' has no list name", name);
+			continue;
+		}
+		if (name == NULL) {
+			col_problem(b, sh->name, r->line,
+			    col_header(cs, COL_NAME),
+			    "choice in list '%s' has no name", lname);
+			continue;
+		}
+		if ((l = find_list(b, lname)) == NULL) {
+			if (b->nlists == b->caplists) {
+				size_t	 cap = b->caplists ? b->caplists * 2 :
+				    16;
+				void	*p = realloc(b->lists,
+				    cap * sizeof(*b->lists));
+
+				if (p == NULL) {
+					nomem(b);
+					return;
+				}
+				b->lists = p;
+				b->caplists = cap;
+			}
+			l = &b->lists[b->nlists++];
+			memset(l, 0, sizeof(*l));
+			l->name = lname;
+			l->row = r->line;
+		}
+		if (form_choice(l, name) != NULL) {
+			/* pyxform refuses these unless the settings allow
+			 * duplicates; a select could not tell them apart */
+			col_problem(b, sh->name, r->line,
+			    col_header(cs, COL_NAME),
+			    "duplicate choice '%s' in list '%s'", name, lname);
+			continue;
+		}
+		/* grow l->v: lists are small; realloc in the heap and copy
+		 * to the arena at the end would be cleaner, but choices
+		 * are appended in order, so double in the arena */
+		if ((l->n & (l->n - 1)) == 0) {
+			size_t		 cap = l->n ? l->n * 2 : 4;
+			struct choice	*v = aalloc(b, cap * sizeof(*v));
+
+			if (v == NULL)
+				return;
+			if (l->n)
+				memcpy(v, l->v, l->n * sizeof(*v));
+			l->v = v;
+		}
+		c = &l->v[l->n++];
+		memset(c, 0, sizeof(*c));
+		c->name = name;
+		c->row = r->line;
+		read_text(b, cs, r, COL_LABEL, &c->label, NULL);
+		if (nextra > 0) {
+			c->colnames = aalloc(b, nextra * sizeof(char *));
+			c->colvals = aalloc(b, nextra * sizeof(char *));
+			if (c->colnames == NULL || c->colvals == NULL)
+				return;
+			for (j = 0; j < nextra; j++) {
+				c->colnames[j] = adup(b,
+				    cs->v[extra[j]].header);
+				c->colvals[j] = cell(b, r, extra[j]);
+			}
+			c->ncols = nextra;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Fields                                                              */
+
+static struct field *
+new_field(struct builder *b, struct field *parent, enum field_kind kind,
+    const char *name, int row)
+{
+	struct field	*f;
+
+	if ((f = aalloc(b, sizeof(*f))) == NULL)
+		return NULL;
+	f->kind = kind;
+	f->name = adup(b, name);
+	f->row = row;
+	f->parent = parent;
+	if (parent != NULL) {
+		f->depth = parent->depth + 1;
+		f->repeat = parent->kind == FK_REPEAT ? parent :
+		    parent->repeat;
+		if ((parent->nkids & (parent->nkids - 1)) == 0) {
+			size_t		  cap = parent->nkids ?
+			    parent->nkids * 2 : 4;
+			struct field	**v = aalloc(b, cap * sizeof(*v));
+
+			if (v == NULL)
+				return NULL;
+			if (parent->nkids)
+				memcpy(v, parent->kids,
+				    parent->nkids * sizeof(*v));
+			parent->kids = v;
+		}
+		parent->kids[parent->nkids++] = f;
+	}
+	if (b->nfields == b->capfields) {
+		size_t	 cap = b->capfields ? b->capfields * 2 : 64;
+		void	*p = realloc(b->fields, cap * sizeof(*b->fields));
+
+		if (p == NULL) {
+			nomem(b);
+			return NULL;
+		}
+		b->fields = p;
+		b->capfields = cap;
+	}
+	f->index = b->nfields;
+	b->fields[b->nfields++] = f;
+	return f;
+}
+
+/* Raw expression text per field, parsed in pass 3. */
+enum { X_RELEVANT, X_CONSTRAINT, X_CALCULATION, X_REQUIRED, X_READONLY,
+	X_CHOICE_FILTER, X_REPEAT_COUNT, X_DEFAULT, X_TRIGGER, X_N };
+
+static const enum col_key xcol[X_N] = {
+	COL_RELEVANT, COL_CONSTRAINT, COL_CALCULATION, COL_REQUIRED,
+	COL_READONLY, COL_CHOICE_FILTER, COL_REPEAT_COUNT, COL_DEFAULT,
+	COL_TRIGGER,
+};
+
+struct pending {
+	char	*src[X_N];
+	int	 loopcopy;	/* made by a loop: its name repeats */
+};
+
+static struct pending *
+pending_of(struct builder *b, struct field *f)
+{
+	if (f->index >= b->pendcap) {
+		size_t	 cap = b->pendcap ? b->pendcap * 2 : 64;
+		void	*p;
+
+		while (cap <= f->index)
+			cap *= 2;
+		if ((p = realloc(b->pend, cap * sizeof(*b->pend))) == NULL) {
+			nomem(b);
+			return NULL;
+		}
+		memset((struct pending *)p + b->pendcap, 0,
+		    (cap - b->pendcap) * sizeof(*b->pend));
+		b->pend = p;
+		b->pendcap = cap;
+	}
+	return &b->pend[f->index];
+}
+
+static int
+yes_no(const char *s, int *v)
+{
+	char	low[32];
+
+	fold(s, low, sizeof(low));
+	if (!strcmp(low, "yes") || !strcmp(low, "true") ||
+	    !strcmp(low, "true()") || !strcmp(low, "1")) {
+		*v = 1;
+		return 1;
+	}
+	if (!strcmp(low, "no") || !strcmp(low, "false") ||
+	    !strcmp(low, "false()") || !strcmp(low, "0")) {
+		*v = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* Fill a new field's columns from its row. */
+static void
+read_field_row(struct builder *b, struct field *f, const struct wb_row *r,
+    const struct parsed_type *t, const struct choice *loop)
+{
+	const struct cols	*cs = &b->scols;
+	struct pending		*p;
+	int			 i, yn;
+
+	f->type = get(b, cs, r, COL_TYPE);
+	f->meta = (char *)t->meta;
+	f->or_other = t->or_other;
+	read_text(b, cs, r, COL_LABEL, &f->label, loop);
+	read_text(b, cs, r, COL_HINT, &f->hint, loop);
+	read_text(b, cs, r, COL_CONSTRAINT_MSG, &f->constraint_msg, loop);
+	read_text(b, cs, r, COL_REQUIRED_MSG, &f->required_msg, loop);
+	f->appearance = get(b, cs, r, COL_APPEARANCE);
+	f->parameters = get(b, cs, r, COL_PARAMETERS);
+	if ((p = pending_of(b, f)) == NULL)
+		return;
+	for (i = 0; i < X_N; i++)
+		p->src[i] = get(b, cs, r, xcol[i]);
+	p->loopcopy = loop != NULL;
+	/* required / read_only: yes/no words or an expression */
+	if (p->src[X_REQUIRED] != NULL && yes_no(p->src[X_REQUIRED], &yn))
+		p->src[X_REQUIRED] = yn ? adup(b, "true()") : NULL;
+	if (p->src[X_READONLY] != NULL && yes_no(p->src[X_READONLY], &yn))
+		p->src[X_READONLY] = yn ? adup(b, "true()") : NULL;
+}
+
+static int
+kind_visible(enum field_kind k)
+{
+	return k != FK_GROUP && k != FK_REPEAT && k != FK_CALCULATE &&
+	    k != FK_HIDDEN && k != FK_META;
+}
+
+static const char *
+row_word(enum row_kind k)
+{
+	switch (k) {
+	case ROW_BEGIN_GROUP:
+	case ROW_END_GROUP:
+		return "group";
+	case ROW_BEGIN_REPEAT:
+	case ROW_END_REPEAT:
+		return "repeat";
+	default:
+		return "loop";
+	}
+}
+
+/* Names must be unique among siblings (they are XML elements). */
+static void
+check_sibling(struct builder *b, struct field *parent, struct field *f,
+    const struct wb_row *r)
+{
+	size_t	i;
+
+	for (i = 0; i + 1 < parent->nkids; i++)
+		if (strcmp(parent->kids[i]->name, f->name) == 0) {
+			col_problem(b, b->survey->name, r->line,
+			    col_header(&b->scols, COL_NAME),
+			    "duplicate name '%s' (also on row %d)", f->name,
+			    parent->kids[i]->row);
+			return;
+		}
+}
+
+/*
+ * Build the rows from *i into parent until the row that ends it (end),
+ * which is consumed. open_row is the row of the begin, for the message
+ * when the end never comes.
+ */
+static void
+build_block(struct builder *b, struct field *parent, size_t *i,
+    enum row_kind end, int open_row, const struct choice *loop)
+{
+	const struct wb_sheet	*sh = b->survey;
+	const struct cols	*cs = &b->scols;
+
+	while (*i < sh->nrows && !b->nomem) {
+		const struct wb_row	*r = &sh->rows[*i];
+		char			*type = get(b, cs, r, COL_TYPE);
+		char			*name = get(b, cs, r, COL_NAME);
+		struct parsed_type	 t;
+		struct field		*f;
+
+		(*i)++;
+		if (type == NULL) {
+			if (name != NULL)
+				col_problem(b, sh->name, r->line,
+				    col_header(cs, COL_TYPE),
+				    "question '%s' has no type", name);
+			continue;
+		}
+		if (parse_type(type, &t) != 0) {
+			if (t.row == ROW_UNKNOWN)
+				col_problem(b, sh->name, r->line,
+				    col_header(cs, COL_TYPE),
+				    "unknown type '%s'", type);
+			else
+				col_problem(b, sh->name, r->line,
+				    col_header(cs, COL_TYPE),
+				    "type '%s' names no choice list", type);
+			continue;
+		}
+		switch (t.row) {
+		case ROW_END_GROUP:
+		case ROW_END_REPEAT:
+		case ROW_END_LOOP:
+			if (t.row == end)
+				return;
+			if (end == ROW_FIELD)
+				col_problem(b, sh->name, r->line,
+				    col_header(cs, COL_TYPE),
+				    "'end %s' without 'begin %s'",
+				    row_word(t.row), row_word(t.row));
+			else
+				col_problem(b, sh->name, r->line,
+				    col_header(cs, COL_TYPE),
+				    "'end %s' where 'end %s' was expected "
+				    "(for the 'begin %s' on row %d)",
+				    row_word(t.row), row_word(end),
+				    row_word(end), open_row);
+			continue;
+		case ROW_BEGIN_GROUP:
+		case ROW_BEGIN_REPEAT:
+			if (name == NULL) {
+				col_problem(b, sh->name, r->line,
+				    col_header(cs, COL_NAME),
+				    "'begin %s' without a name",
+				    row_word(t.row));
+				name = arena_printf(&b->f->arena, "%s_row%d",
+				    row_word(t.row), r->line);
+				if (name == NULL) {
+					nomem(b);
+					return;
+				}
+			} else if (!valid_name(name))
+				col_problem(b, sh->name, r->line,
+				    col_header(cs, COL_NAME),
+				    "invalid name '%s': use letters, digits, "
+				    "'_', '-', '.', starting with a letter",
+				    name);
+			f = new_field(b, parent, t.row == ROW_BEGIN_GROUP ?
+			    FK_GROUP : FK_REPEAT, name, r->line);
+			if (f == NULL)
+				return;
+			check_sibling(b, parent, f, r);
+			read_field_row(b, f, r, &t, loop);
+			build_block(b, f, i, t.row == ROW_BEGIN_GROUP ?
+			    ROW_END_GROUP : ROW_END_REPEAT, r->line, loop);
+			continue;
+		case ROW_BEGIN_LOOP: {
+			const struct choice_list	*l;
+			size_t				 k, start = *i;
+			int				 quiet = b->quiet;
+
+			if (name == NULL || !valid_name(name)) {
+				col_problem(b, sh->name, r->line,
+				    col_header(cs, COL_NAME),
+				    "'begin loop' needs a valid name");
+				name = "loop";
+			}
+			f = new_field(b, parent, FK_GROUP, name, r->line);
+			if (f == NULL)
+				return;
+			check_sibling(b, parent, f, r);
+			read_field_row(b, f, r, &t, loop);
+			l = find_list(b, t.list);
+			if (l == NULL) {
+				col_problem(b, sh->name, r->line,
+				    col_header(cs, COL_TYPE),
+				    "unknown choice list '%s'", t.list);
+			}
+			if (l == NULL || l->n == 0) {
+				/* still consume the rows, into nothing */
+				struct field	 scratch;
+
+				memset(&scratch, 0, sizeof(scratch));
+				scratch.kind = FK_GROUP;
+				build_block(b, &scratch, i, ROW_END_LOOP,
+				    r->line, NULL);
+				continue;
+			}
+			/* one group per choice, the rows repeated in each */
+			for (k = 0; k < l->n; k++) {
+				struct field	*g;
+
+				*i = start;
+				g = new_field(b, f, FK_GROUP, l->v[k].name,
+				    r->line);
+				if (g == NULL)
+					return;
+				g->label = l->v[k].label;
+				build_block(b, g, i, ROW_END_LOOP, r->line,
+				    &l->v[k]);
+				b->quiet = 1;
+			}
+			b->quiet = quiet;
+			continue;
+		}
+		default:
+			break;
+		}
+
+		/* a question, a calculation, metadata */
+		if (name == NULL) {
+			col_problem(b, sh->name, r->line,
+			    col_header(cs, COL_NAME),
+			    "a '%s' row needs a name", type);
+			continue;
+		}
+		if (!valid_name(name)) {
+			col_problem(b, sh->name, r->line,
+			    col_header(cs, COL_NAME),
+			    "invalid name '%s': use letters, digits, '_', "
+			    "'-', '.', starting with a letter", name);
+			continue;
+		}
+		if ((f = new_field(b, parent, t.kind, name, r->line)) == NULL)
+			return;
+		check_sibling(b, parent, f, r);
+		read_field_row(b, f, r, &t, loop);
+		if (t.kind == FK_SELECT_ONE || t.kind == FK_SELECT_MULTIPLE) {
+			if (t.external == 2) {
+				/* the list is in a file next to the form on a
+				 * phone; a terminal has no such file */
+				f->kind = FK_UNSUPPORTED;
+			} else if ((f->list = find_list(b, t.list)) == NULL) {
+				col_problem(b, sh->name, r->line,
+				    col_header(cs, COL_TYPE),
+				    "unknown choice list '%s'", t.list);
+			}
+		}
+		if (f->kind == FK_UNSUPPORTED) {
+			b->f->nunsupported++;
+			problem(b, DIAG_WARNING, sh->name, r->line,
+			    "type '%s' of '%s' cannot be filled in the "
+			    "terminal: the question will be left empty",
+			    type, name);
+		}
+		if (kind_visible(f->kind) && f->kind != FK_UNSUPPORTED &&
+		    !has_text(b->f, &f->label) && !has_text(b->f, &f->hint))
+			col_problem(b, sh->name, r->line,
+			    col_header(cs, COL_LABEL),
+			    "question '%s' has no label", name);
+		if (f->kind == FK_CALCULATE &&
+		    pending_of(b, f)->src[X_CALCULATION] == NULL)
+			col_problem(b, sh->name, r->line,
+			    col_header(cs, COL_CALCULATION),
+			    "calculate '%s' has no calculation", name);
+	}
+	if (end != ROW_FIELD && !b->nomem)
+		problem(b, DIAG_ERROR, sh->name, open_row,
+		    "'begin %s' without 'end %s'", row_word(end),
+		    row_word(end));
+}
+
+/* ------------------------------------------------------------------ */
+/* Settings                                                            */
+
+static char *
+stem(struct builder *b, const char *file)
+{
+	const char	*base = strrchr(file, '/');
+	const char	*dot;
+
+	base = base != NULL ? base + 1 : file;
+	dot = strchr(base, '.');
+	return arena_strndup(&b->f->arena, base,
+	    dot != NULL ? (size_t)(dot - base) : strlen(base));
+}
+
+static void
+read_settings(struct builder *b, const char *file, char **default_lang)
+{
+	const struct wb_sheet	*sh = b->settings;
+	size_t			 i;
+
+	*default_lang = NULL;
+	b->f->version = "";
+	if (sh != NULL && sh->nrows >= 2) {
+		const struct wb_row	*h = &sh->rows[0], *v = &sh->rows[1];
+
+		for (i = 0; i < h->ncells; i++) {
+			char	 low[64];
+			char	*val = cell(b, v, (int)i);
+
+			if (h->cells[i] == NULL || val == NULL)
+				continue;
+			fold(h->cells[i], low, sizeof(low));
+			if (!strcmp(low, "form_id") || !strcmp(low, "id_string"))
+				b->f->id = val;
+			else if (!strcmp(low, "form_title") ||
+			    !strcmp(low, "title"))
+				b->f->title = val;
+			else if (!strcmp(low, "version"))
+				b->f->version = val;
+			else if (!strcmp(low, "default_language"))
+				*default_lang = val;
+			else if (!strcmp(low, "instance_name"))
+				b->instance_name_src = val;
+		}
+	}
+	if (b->f->id == NULL)
+		b->f->id = stem(b, file);
+	if (b->f->title == NULL)
+		b->f->title = b->f->id;
+}
+
+/* ------------------------------------------------------------------ */
+/* Expressions                                                         */
+
+static const char *
+xcol_header(struct builder *b, int x)
+{
+	const char	*h = col_header(&b->scols, xcol[x]);
+
+	return h != NULL ? h : "expression";
+}
+
+/* A default is an expression when it calls a function or names a
+ * question (pyxform's dynamic defaults); otherwise a literal. */
+static int
+dynamic_default(const char *s)
+{
+	return strstr(s, "${") != NULL || strchr(s, '(') != NULL;
+}
+
+static struct expr *
+parse_bind(struct builder *b, const char *src, const struct field *f,
+    const char *sheet, int row, const char *column)
+{
+	struct expr	*x = NULL;
+	struct err	 e;
+	size_t		 pos = 0;
+
+	err_init(&e);
+	if (expr_parse(&b->f->arena, src, &x, &pos, &e) != 0) {
+		if (e.code == ERR_NOMEM)
+			nomem(b);
+		else
+			diags_add(b->d, DIAG_ERROR, sheet, row, column,
+			    "%s (at character %zu of '%s')", e.msg, pos + 1,
+			    src);
+		return NULL;
+	}
+	err_init(&e);
+	if (expr_bind(x, b->f, f, &e) != 0) {
+		if (e.code == ERR_NOMEM)
+			nomem(b);
+		else
+			diags_add(b->d, DIAG_ERROR, sheet, row, column, "%s",
+			    e.msg);
+		return NULL;
+	}
+	return x;
+}
+
+static void
+build_exprs(struct builder *b)
+{
+	size_t	i;
+	int	x;
+
+	for (i = 0; i < b->nfields && !b->nomem; i++) {
+		struct field	 *f = b->fields[i];
+		struct pending	 *p;
+		struct expr	**slot[X_N];
+
+		if (f->index >= b->pendcap)
+			continue;
+		p = &b->pend[f->index];
+		slot[X_RELEVANT] = &f->relevant;
+		slot[X_CONSTRAINT] = &f->constraint;
+		slot[X_CALCULATION] = &f->calculation;
+		slot[X_REQUIRED] = &f->required;
+		slot[X_READONLY] = &f->readonly;
+		slot[X_CHOICE_FILTER] = &f->choice_filter;
+		slot[X_REPEAT_COUNT] = &f->repeat_count;
+		slot[X_DEFAULT] = &f->default_expr;
+		slot[X_TRIGGER] = &f->trigger;
+		for (x = 0; x < X_N; x++) {
+			if (p->src[x] == NULL)
+				continue;
+			if (x == X_DEFAULT && !dynamic_default(p->src[x])) {
+				f->default_value = p->src[x];
+				continue;
+			}
+			if (x == X_CHOICE_FILTER && f->list == NULL)
+				continue;
+			if (x == X_REPEAT_COUNT && f->kind != FK_REPEAT) {
+				diags_add(b->d, DIAG_WARNING, "survey", f->row,
+				    xcol_header(b, x), "repeat_count on '%s', "
+				    "which is not a repeat, is ignored",
+				    f->name);
+				continue;
+			}
+			*slot[x] = parse_bind(b, p->src[x], f, "survey",
+			    f->row, xcol_header(b, x));
+		}
+	}
+	if (b->instance_name_src != NULL && !b->nomem)
+		b->f->instance_name = parse_bind(b, b->instance_name_src,
+		    b->f->root, "settings", 2, "instance_name");
+}
+
+/* ------------------------------------------------------------------ */
+/* Languages                                                           */
+
+/* "Español (es)" -> "es"; NULL when there is no "(code)". */
+static char *
+lang_code(struct builder *b, const char *name)
+{
+	const char	*open = strrchr(name, '('), *close;
+
+	if (open == NULL || (close = strchr(open, ')')) == NULL ||
+	    close[1] != '\0' || close - open < 3 || close - open > 16)
+		return NULL;
+	return arena_strndup(&b->f->arena, open + 1,
+	    (size_t)(close - open - 1));
+}
+
+static void
+finish_langs(struct builder *b, const char *default_lang)
+{
+	struct form	*f = b->f;
+	size_t		 i;
+
+	if (b->nlangs == 0)
+		lang_index(b, "default");
+	f->nlangs = b->nlangs;
+	if ((f->langs = aalloc(b, b->nlangs * sizeof(*f->langs))) == NULL)
+		return;
+	for (i = 0; i < b->nlangs; i++) {
+		f->langs[i].name = b->langs[i];
+		f->langs[i].code = lang_code(b, b->langs[i]);
+	}
+	f->default_lang = 0;
+	for (i = 0; i < b->nlangs; i++)
+		if (strcmp(b->langs[i], "default") == 0)
+			f->default_lang = i;
+	if (default_lang != NULL) {
+		int	k = form_lang(f, default_lang);
+
+		if (k >= 0)
+			f->default_lang = (size_t)k;
+		else
+			diags_add(b->d, DIAG_WARNING, "settings", 2,
+			    "default_language", "default_language '%s' is "
+			    "not a language of the form", default_lang);
+	}
+}
+
+/* Every translatable column of survey and choices names a language;
+ * they must all be known before the first text is read. */
+static void
+scan_langs(struct builder *b)
+{
+	const struct wb_sheet	*sheets[3] = { b->survey, b->choices,
+	    b->external };
+	size_t			 s, i;
+
+	for (s = 0; s < 3; s++) {
+		const struct wb_row	*r;
+		struct col		 c;
+
+		if (sheets[s] == NULL || sheets[s]->nrows == 0)
+			continue;
+		r = &sheets[s]->rows[0];
+		for (i = 0; i < r->ncells; i++)
+			if (r->cells[i] != NULL)
+				header(b, r->cells[i], &c);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+
+/*
+ * ${name} must name one question. Names repeat legitimately in different
+ * groups (and in every copy a loop makes), but a reference to such a name
+ * cannot say which one it means: pyxform refuses it, and so do we.
+ */
+struct ambiguity {
+	struct builder		*b;
+	const struct field	*owner;
+	const char		*column;
+};
+
+static void
+check_ref(const struct field *ref, void *arg)
+{
+	struct ambiguity	*a = arg;
+	struct builder		*b = a->b;
+	size_t			 i, n = 0;
+
+	for (i = 1; i < b->nfields; i++)
+		if (strcmp(b->fields[i]->name, ref->name) == 0 &&
+		    !b->pend[i].loopcopy)
+			n++;
+	if (n > 1)
+		diags_add(b->d, DIAG_ERROR, "survey", a->owner->row,
+		    a->column, "'${%s}' is ambiguous: %zu questions are named "
+		    "'%s'", ref->name, n, ref->name);
+}
+
+static void
+check_ambiguous(struct builder *b)
+{
+	size_t	i;
+
+	for (i = 1; i < b->nfields && i < b->pendcap; i++) {
+		struct field		*f = b->fields[i];
+		struct expr		*xs[] = { f->relevant, f->constraint,
+		    f->calculation, f->required, f->readonly,
+		    f->choice_filter, f->repeat_count, f->default_expr,
+		    f->trigger };
+		struct ambiguity	 a = { b, f, NULL };
+		size_t			 k;
+
+		if (b->pend[i].loopcopy)
+			continue;
+		for (k = 0; k < sizeof(xs) / sizeof(xs[0]); k++)
+			if (xs[k] != NULL) {
+				a.column = xcol_header(b, (int)k);
+				expr_refs(xs[k], check_ref, &a);
+			}
+	}
+}
+
+int
+form_build(const struct workbook *wb, const char *file, struct form **out,
+    struct diags *d, struct err *e)
+{
+	struct builder	 b;
+	struct form	*f;
+	char		*default_lang;
+	size_t		 i, row = 1;
+	int		 rc = 0;
+
+	*out = NULL;
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	arena_init(&f->arena, 0);
+	memset(&b, 0, sizeof(b));
+	b.f = f;
+	b.d = d;
+	b.e = e;
+	b.wb = wb;
+	f->file = adup(&b, file);
+
+	b.survey = workbook_sheet(wb, "survey");
+	b.choices = workbook_sheet(wb, "choices");
+	b.settings = workbook_sheet(wb, "settings");
+	b.external = workbook_sheet(wb, "external_choices");
+	if (b.survey == NULL || b.survey->nrows == 0) {
+		diags_add(d, DIAG_ERROR, NULL, 0, NULL,
+		    "no 'survey' sheet: is this an XLSForm?");
+		rc = ERR_INPUT;
+		goto out;
+	}
+
+	/* pass 1: languages, settings */
+	scan_langs(&b);
+	read_settings(&b, file, &default_lang);
+	finish_langs(&b, default_lang);
+
+	/* pass 2: choices, then the survey's rows */
+	read_choices(&b, b.choices, &b.ccols);
+	if (b.external != NULL) {
+		struct cols	ecols;
+
+		read_choices(&b, b.external, &ecols);
+	}
+	if (read_header(&b, b.survey, &b.scols) != 0)
+		goto out;
+	if (b.scols.first[COL_TYPE] < 0 || b.scols.first[COL_NAME] < 0) {
+		problem(&b, DIAG_ERROR, b.survey->name, b.survey->rows[0].line,
+		    "the first row of 'survey' must name the columns, "
+		    "with at least 'type' and 'name'");
+		rc = ERR_INPUT;
+		goto out;
+	}
+	f->root = new_field(&b, NULL, FK_GROUP, f->id, 0);
+	if (f->root == NULL)
+		goto out;
+	build_block(&b, f->root, &row, ROW_FIELD, 0, NULL);
+	if (b.nomem)
+		goto out;
+
+	f->nfields = b.nfields;
+	f->fields = aalloc(&b, b.nfields * sizeof(*f->fields));
+	f->nlists = b.nlists;
+	f->lists = aalloc(&b, (b.nlists + 1) * sizeof(*f->lists));
+	if (f->fields == NULL || f->lists == NULL)
+		goto out;
+	memcpy(f->fields, b.fields, b.nfields * sizeof(*f->fields));
+	if (b.nlists)
+		memcpy(f->lists, b.lists, b.nlists * sizeof(*f->lists));
+	/* fields point at lists in b.lists: repoint into the arena copy */
+	for (i = 0; i < f->nfields; i++)
+		if (f->fields[i]->list != NULL)
+			f->fields[i]->list = &f->lists[f->fields[i]->list -
+			    b.lists];
+
+	/* pass 3: expressions, now that every field exists */
+	build_exprs(&b);
+	check_ambiguous(&b);
+out:
+	free(b.fields);
+	free(b.lists);
+	free(b.pend);
+	if (b.nomem) {
+		form_free(f);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	if (rc == 0 && d->nerrors > 0)
+		rc = ERR_INPUT;
+	if (rc != 0) {
+		form_free(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+int
+form_load(const char *file, const void *data, size_t len, struct form **out,
+    struct diags *d, struct err *e)
+{
+	struct workbook	wb;
+	struct err	le;
+	int		rc;
+
+	*out = NULL;
+	err_init(&le);
+	if ((rc = workbook_load(&wb, file, data, len, &le)) != 0) {
+		if (rc == ERR_NOMEM)
+			return err_set(e, rc, "%s", le.msg);
+		diags_add(d, DIAG_ERROR, NULL, 0, NULL, "%s", le.msg);
+		return rc;
+	}
+	rc = form_build(&wb, file, out, d, e);
+	workbook_release(&wb);
+	return rc;
+}
+
+void
+form_free(struct form *f)
+{
+	if (f == NULL)
+		return;
+	arena_release(&f->arena);
+	free(f);
+}
+
+const struct field *
+form_field(const struct form *f, const char *name)
+{
+	size_t	i;
+
+	for (i = 1; i < f->nfields; i++)
+		if (strcmp(f->fields[i]->name, name) == 0)
+			return f->fields[i];
+	return NULL;
+}
+
+const struct choice_list *
+form_list(const struct form *f, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < f->nlists; i++)
+		if (strcmp(f->lists[i].name, name) == 0)
+			return &f->lists[i];
+	return NULL;
+}
+
+const struct choice *
+form_choice(const struct choice_list *l, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].name, name) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+int
+form_lang(const struct form *f, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < f->nlangs; i++)
+		if ((f->langs[i].code != NULL &&
+		    strcasecmp(f->langs[i].code, s) == 0) ||
+		    strcasecmp(f->langs[i].name, s) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+form_text(const struct form *f, const struct text *t, size_t lang)
+{
+	size_t	i;
+
+	if (t->v == NULL)
+		return NULL;
+	if (lang < f->nlangs && t->v[lang] != NULL)
+		return t->v[lang];
+	if (t->v[f->default_lang] != NULL)
+		return t->v[f->default_lang];
+	for (i = 0; i < f->nlangs; i++)
+		if (t->v[i] != NULL)
+			return t->v[i];
+	return NULL;
+}
