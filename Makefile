@@ -33,7 +33,7 @@ LOCALEDIR ?= $(CURDIR)/$(BUILD)/locale
 DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 \
 	   libcurl4-openssl-dev zlib1g-dev libzip-dev libexpat1-dev \
 	   libsodium-dev libjansson-dev libedit-dev libmicrohttpd-dev \
-	   libxlsxwriter-dev libcmocka-dev gettext tmux unzip clang \
+	   libxlsxwriter-dev libcmocka-dev gettext tmux unzip bc jq clang \
 	   libclang-rt-14-dev
 
 COMMON_SRC	:= $(sort $(wildcard common/*.c))
@@ -135,7 +135,13 @@ fuzz-replay: $(ALLLIBS)
 		$(BUILD)/$$n tests/fuzz/corpus/$$n || exit 1; \
 	done
 
-bench: deps all
+BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,\
+	   $(wildcard tests/bench/*.c))
+$(BUILD)/bench/%: tests/bench/%.c $(ALLLIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS)
+
+bench: deps all $(BENCH_BIN)
 	@BUILD=$(BUILD) BIN=$(BIN) tests/bench/run.sh
 
 run: deps all

@@ -1,0 +1,276 @@
+/*
+ * test_form.c: the form model, from XLSForm text (pyxform's CSV layout) to
+ * fields, choices, languages and the diagnostics a form author reads.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../forms/forms.h"
+
+/* Load csv as "t.csv"; return the diagnostics as text (caller frees). */
+static char *
+load(const char *csv, struct form **out)
+{
+	struct diags	d;
+	struct buf	b;
+	struct err	e;
+
+	diags_init(&d);
+	err_init(&e);
+	buf_init(&b, 1 << 20);
+	*out = NULL;
+	form_load("t.csv", csv, strlen(csv), out, &d, &e);
+	assert_int_not_equal(e.code, ERR_NOMEM);
+	diags_format(&d, "t.csv", &b);
+	diags_release(&d);
+	return buf_detach(&b);
+}
+
+#define HEAD "survey,,,,,,\n,type,name,label,relevant,constraint,calculation\n"
+
+/* Broken forms: each must be refused with exactly this line among its
+ * diagnostics (and nothing that crashes). */
+static const struct {
+	const char	*csv;
+	const char	*want;
+} broken[] = {
+	{ HEAD ",txt,a,A,,,\n",
+	    "t.csv:survey:3:type: error: unknown type 'txt'" },
+	{ HEAD ",integer,a,A,,selectd(.),\n",
+	    "t.csv:survey:3:constraint: error: unknown function 'selectd'" },
+	{ HEAD ",integer,a,A,${nme} > 1,,\n",
+	    "t.csv:survey:3:relevant: error: unknown question '${nme}'" },
+	{ HEAD ",select_one yn,a,A,,,\n",
+	    "t.csv:survey:3:type: error: unknown choice list 'yn'" },
+	{ HEAD ",integer,a,A,,,\n,text,a,B,,,\n",
+	    "t.csv:survey:4:name: error: duplicate name 'a' (also on row 3)" },
+	{ HEAD ",begin group,g,G,,,\n,text,a,A,,,\n",
+	    "t.csv:survey:3: error: 'begin group' without 'end group'" },
+	{ HEAD ",text,a,A,,,\n,end group,,,,,\n",
+	    "t.csv:survey:4:type: error: 'end group' without 'begin group'" },
+	{ HEAD ",begin repeat,r,R,,,\n,text,a,A,,,\n,end group,,,,,\n",
+	    "t.csv:survey:5:type: error: 'end group' where 'end repeat' was "
+	    "expected (for the 'begin repeat' on row 3)" },
+	{ HEAD ",integer,a,A,,(. > 1,\n",
+	    "t.csv:survey:3:constraint: error:" },
+	{ HEAD ",calculate,c,,,,\n",
+	    "t.csv:survey:3:calculation: error: calculate 'c' has no "
+	    "calculation" },
+	{ HEAD ",text,,A,,,\n",
+	    "t.csv:survey:3:name: error: a 'text' row needs a name" },
+	{ HEAD ",text,1a,A,,,\n",
+	    "t.csv:survey:3:name: error: invalid name '1a'" },
+	{ HEAD ",text,a,,,,\n",
+	    "t.csv:survey:3:label: error: question 'a' has no label" },
+	{ HEAD ",begin group,g,G,,,\n,text,x,X,,,\n,end group,,,,,\n"
+	    ",begin group,h,H,,,\n,text,x,X,,,\n,end group,,,,,\n"
+	    ",calculate,c,,,,${x}\n",
+	    "t.csv:survey:9:calculation: error: '${x}' is ambiguous: 2 "
+	    "questions are named 'x'" },
+	{ "choices,,\n,list_name,name,label\n,yn,yes,Yes\n,yn,yes,Again\n"
+	    "survey,,\n,type,name,label\n,select_one yn,a,A\n",
+	    "t.csv:choices:4:name: error: duplicate choice 'yes' in list 'yn'" },
+	{ "settings,,\n,form_id\n,x\n",
+	    "t.csv: error: no 'survey' sheet" },
+};
+
+static void
+test_broken(void **state)
+{
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		struct form	*f;
+		char		*got = load(broken[i].csv, &f);
+
+		if (strstr(got, broken[i].want) == NULL) {
+			print_error("case %zu: want '%s' in:\n%s\n", i,
+			    broken[i].want, got);
+			fail();
+		}
+		assert_null(f);
+		free(got);
+	}
+}
+
+/* Every problem at once: three broken rows, three lines. */
+static void
+test_all_at_once(void **state)
+{
+	struct form	*f;
+	char		*got, *p;
+	int		 lines = 0;
+
+	(void)state;
+	got = load(HEAD ",txt,a,A,,,\n,integer,b,B,${zz},,\n"
+	    ",select_one nope,c,C,,,\n", &f);
+	for (p = got; *p != '\0'; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 3);
+	assert_non_null(strstr(got, ":3:type:"));
+	assert_non_null(strstr(got, ":4:relevant:"));
+	assert_non_null(strstr(got, ":5:type:"));
+	free(got);
+}
+
+static void
+test_model(void **state)
+{
+	static const char csv[] =
+	    "survey,,,,,,,,\n"
+	    ",type,name,label::Español (es),label::Quechua Chanka (quy),"
+	    "hint::Español (es),required,constraint_message::Español (es),"
+	    "relevance\n"
+	    ",select one from sex,sex,Sexo,Qari utaq warmi,,yes,,\n"
+	    ",begin repeat,kids,Niños,Warmakuna,,,,\n"
+	    ",integer,age,Edad,Hayka wata,En años,TRUE,Muy grande,"
+	    "${sex} = 'f'\n"
+	    ",end repeat,,,,,,,\n"
+	    ",select all that apply from sex or specify other,many,Varios,"
+	    "Achka,,,,\n"
+	    ",start,start,,,,,,\n"
+	    ",image,photo,Foto,,,,,\n"
+	    "choices,,,,\n"
+	    ",list name,name,label::Español (es),label::Quechua Chanka (quy)\n"
+	    ",sex,f,Mujer,Warmi\n"
+	    ",sex,m,Varón,Qari\n"
+	    "settings,,,\n"
+	    ",form_title,form_id,version,default_language\n"
+	    ",Prueba,prueba,2026112501,Español (es)\n";
+	struct form		*f;
+	const struct field	*sex, *kids, *age, *many, *start, *photo;
+	char			*diag;
+	int			 q;
+
+	(void)state;
+	diag = load(csv, &f);
+	assert_non_null(f);
+	/* the image is a warning, not an error */
+	assert_non_null(strstr(diag, "t.csv:survey:9: warning: type 'image'"));
+	free(diag);
+	assert_string_equal(f->id, "prueba");
+	assert_string_equal(f->title, "Prueba");
+	assert_string_equal(f->version, "2026112501");
+	assert_int_equal(f->nlangs, 2);
+	assert_string_equal(f->langs[f->default_lang].code, "es");
+	q = form_lang(f, "quy");
+	assert_true(q >= 0);
+	assert_int_equal(form_lang(f, "Quechua Chanka (quy)"), q);
+	assert_int_equal(form_lang(f, "en"), -1);
+
+	sex = form_field(f, "sex");
+	kids = form_field(f, "kids");
+	age = form_field(f, "age");
+	many = form_field(f, "many");
+	start = form_field(f, "start");
+	photo = form_field(f, "photo");
+	assert_non_null(sex);
+	assert_int_equal(sex->kind, FK_SELECT_ONE);
+	assert_non_null(sex->required);
+	assert_string_equal(sex->list->name, "sex");
+	assert_int_equal(sex->list->n, 2);
+	assert_string_equal(form_text(f, &sex->list->v[1].label, (size_t)q),
+	    "Qari");
+	assert_int_equal(kids->kind, FK_REPEAT);
+	assert_ptr_equal(age->parent, kids);
+	assert_ptr_equal(age->repeat, kids);
+	assert_int_equal(age->depth, 2);
+	assert_non_null(age->relevant);
+	assert_non_null(age->required);
+	assert_string_equal(form_text(f, &age->label, (size_t)q),
+	    "Hayka wata");
+	/* no Quechua hint: falls back to the default language */
+	assert_string_equal(form_text(f, &age->hint, (size_t)q), "En años");
+	assert_string_equal(form_text(f, &age->constraint_msg, 0),
+	    "Muy grande");
+	assert_int_equal(many->kind, FK_SELECT_MULTIPLE);
+	assert_int_equal(many->or_other, 1);
+	assert_int_equal(start->kind, FK_META);
+	assert_string_equal(start->meta, "start");
+	assert_int_equal(photo->kind, FK_UNSUPPORTED);
+	assert_int_equal(f->nunsupported, 1);
+	assert_ptr_equal(f->fields[0], f->root);
+	assert_string_equal(f->root->name, "prueba");
+	form_free(f);
+}
+
+/* pyxform's loop: a group per choice, labels substituted. */
+static void
+test_loop(void **state)
+{
+	static const char csv[] =
+	    "survey,,,\n"
+	    ",type,name,label\n"
+	    ",begin loop over toilets,loop,\n"
+	    ",integer,number,How many %(label)s?\n"
+	    ",end loop,,\n"
+	    "choices,,,\n"
+	    ",list name,name,label\n"
+	    ",toilets,pit,Pit latrine\n"
+	    ",toilets,flush,Flush toilet\n";
+	struct form		*f;
+	const struct field	*loop;
+	char			*diag;
+
+	(void)state;
+	diag = load(csv, &f);
+	assert_non_null(f);
+	free(diag);
+	loop = form_field(f, "loop");
+	assert_int_equal(loop->nkids, 2);
+	assert_string_equal(loop->kids[1]->name, "flush");
+	assert_string_equal(loop->kids[1]->kids[0]->label.v[0],
+	    "How many Flush toilet?");
+	form_free(f);
+}
+
+/* Spreadsheet habits: stray spaces, curly quotes, aliases. */
+static void
+test_habits(void **state)
+{
+	static const char csv[] =
+	    "survey,,,,\n"
+	    ",type,name,label,bind:relevant, bind:jr:constraintMsg \n"
+	    ",  select_one   yn ,a,A,,\n"
+	    ",integer,b,B,${a} = \xe2\x80\x98yes\xe2\x80\x99,Too big\n"
+	    "choices,,,\n"
+	    ",list_name,name,label\n"
+	    ",yn,yes,Yes\n"
+	    ",yn,no,No\n";
+	struct form		*f;
+	char			*diag;
+
+	(void)state;
+	diag = load(csv, &f);
+	if (f == NULL)
+		print_error("%s\n", diag);
+	assert_non_null(f);
+	free(diag);
+	assert_non_null(form_field(f, "b")->relevant);
+	assert_string_equal(form_field(f, "b")->constraint_msg.v[0],
+	    "Too big");
+	assert_string_equal(form_field(f, "a")->list->name, "yn");
+	form_free(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_broken),
+		cmocka_unit_test(test_all_at_once),
+		cmocka_unit_test(test_model),
+		cmocka_unit_test(test_loop),
+		cmocka_unit_test(test_habits),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
