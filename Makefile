@@ -52,8 +52,21 @@ ALLLIBS		:= $(LIBCOLLECTOR) $(LIBFORMS) $(LIBCOMMON)
 UNIT_BIN	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 MO		:= $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/collector.mo,$(PO))
 
+# The bundled surveys: CSV in git (diffable), .xlsx built for the office.
+SURVEYS		:= $(sort $(wildcard forms/surveys/*.csv))
+SURVEYS_XLSX	:= $(patsubst forms/surveys/%.csv,$(BUILD)/surveys/%.xlsx,\
+		   $(SURVEYS))
+
 .PHONY: all deps test check bench fuzz run install clean
-all: $(BIN)/collector $(MO)
+all: $(BIN)/collector $(MO) $(SURVEYS_XLSX)
+
+$(BUILD)/tools/%: tools/%.c $(LIBFORMS) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/surveys/%.xlsx: forms/surveys/%.csv $(BUILD)/tools/csv2xlsx
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/csv2xlsx $< $@
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
