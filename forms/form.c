@@ -1133,6 +1133,15 @@ build_block(struct builder *b, struct field *parent, size_t *i,
 		}
 
 		/* a question, a calculation, metadata */
+		if (name == NULL && t.kind == FK_NOTE) {
+			/* pyxform names unnamed notes after their row */
+			name = arena_printf(&b->f->arena,
+			    "generated_note_name_%d", r->line);
+			if (name == NULL) {
+				nomem(b);
+				return;
+			}
+		}
 		if (name == NULL) {
 			col_problem(b, sh->name, r->line,
 			    col_header(cs, COL_NAME),
