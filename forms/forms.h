@@ -359,6 +359,11 @@ int	session_new(const struct form *f, const struct session_opts *o,
 void	session_free(struct session *s);
 struct inode *session_root(struct session *s);
 const char *session_instance_id(const struct session *s);
+/* What the session was made with (for the submission's output). */
+const struct form *session_form(const struct session *s);
+const char *session_deprecated_id(const struct session *s);
+/* settings instance_name evaluated now, or NULL; caller frees. */
+char	*session_instance_name(struct session *s);
 
 /*
  * The walk. session_first goes to the first relevant question; next and
