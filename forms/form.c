@@ -149,6 +149,7 @@ struct builder {
 	char			*langs[FORM_MAX_LANGS];
 	size_t			 nlangs;
 	int			 quiet;		/* inside a loop's repeats */
+	int			 allow_dups;	/* allow_choice_duplicates */
 	int			 nomem;
 	/* expression sources per field (by field->index), parsed in pass 3
 	 * once every field exists */
@@ -457,6 +458,19 @@ read_text(struct builder *b, const struct cols *cs, const struct wb_row *r,
 			t->v[cs->v[i].lang] = subst(b, s, loop,
 			    (size_t)cs->v[i].lang);
 	}
+}
+
+/* Whether any column of key k has a value on row r. */
+static int
+row_has(const struct cols *cs, const struct wb_row *r, enum col_key k)
+{
+	size_t	i;
+
+	for (i = 0; i < cs->n && i < r->ncells; i++)
+		if (cs->v[i].key == k && r->cells[i] != NULL &&
+		    r->cells[i][strspn(r->cells[i], " \t")] != '\0')
+			return 1;
+	return 0;
 }
 
 static int
@@ -780,7 +794,7 @@ read_choices(struct builder *b, const struct wb_sheet *sh, struct cols *cs)
 			l->name = lname;
 			l->row = r->line;
 		}
-		if (form_choice(l, name) != NULL) {
+		if (!b->allow_dups && form_choice(l, name) != NULL) {
 			/* pyxform refuses these unless the settings allow
 			 * duplicates; a select could not tell them apart */
 			col_problem(b, sh->name, r->line,
@@ -995,6 +1009,62 @@ check_sibling(struct builder *b, struct field *parent, struct field *f,
 }
 
 /*
+ * "select_one L or_other": pyxform adds the choice "other" to L and, right
+ * after the question, a text question "<name>_other" asked when "other" is
+ * chosen. ODK shows both; so do we.
+ */
+static void
+add_other(struct builder *b, struct field *parent, struct field *sel,
+    const struct wb_row *r)
+{
+	struct choice_list	*l = (struct choice_list *)sel->list;
+	struct field		*o;
+	struct pending		*p;
+	char			*name;
+	size_t			 i;
+
+	if (form_choice(l, "other") == NULL) {
+		struct choice	*v = aalloc(b, (l->n + 1) * sizeof(*v));
+
+		if (v == NULL)
+			return;
+		if (l->n)
+			memcpy(v, l->v, l->n * sizeof(*v));
+		memset(&v[l->n], 0, sizeof(*v));
+		v[l->n].name = adup(b, "other");
+		v[l->n].row = r->line;
+		if ((v[l->n].label.v = aalloc(b, b->f->nlangs *
+		    sizeof(char *))) == NULL)
+			return;
+		for (i = 0; i < b->f->nlangs; i++)
+			v[l->n].label.v[i] = adup(b, "Other");
+		/* every choice was read before the survey: nothing else
+		 * appends to the list after this */
+		l->v = v;
+		l->n++;
+	}
+	if ((name = arena_printf(&b->f->arena, "%s_other", sel->name)) ==
+	    NULL) {
+		nomem(b);
+		return;
+	}
+	if ((o = new_field(b, parent, FK_TEXT, name, r->line)) == NULL)
+		return;
+	o->type = adup(b, "text");
+	if ((o->label.v = aalloc(b, b->f->nlangs * sizeof(char *))) == NULL)
+		return;
+	for (i = 0; i < b->f->nlangs; i++)
+		o->label.v[i] = adup(b, "Specify other.");
+	o->hint.v = aalloc(b, b->f->nlangs * sizeof(char *));
+	o->constraint_msg.v = aalloc(b, b->f->nlangs * sizeof(char *));
+	o->required_msg.v = aalloc(b, b->f->nlangs * sizeof(char *));
+	if ((p = pending_of(b, o)) == NULL)
+		return;
+	p->src[X_RELEVANT] = arena_printf(&b->f->arena,
+	    "selected(${%s}, 'other')", sel->name);
+}
+
+/*
  * Build the rows from *i into parent until the row that ends it (end),
  * which is consumed. open_row is the row of the begin, for the message
  * when the end never comes.
@@ -1170,6 +1240,8 @@ build_block(struct builder *b, struct field *parent, size_t *i,
 				    "unknown choice list '%s'", t.list);
 			}
 		}
+		if (f->or_other && f->list != NULL)
+			add_other(b, parent, f, r);
 		if (f->kind == FK_UNSUPPORTED) {
 			b->f->nunsupported++;
 			problem(b, DIAG_WARNING, sh->name, r->line,
@@ -1178,7 +1250,8 @@ build_block(struct builder *b, struct field *parent, size_t *i,
 			    type, name);
 		}
 		if (kind_visible(f->kind) && f->kind != FK_UNSUPPORTED &&
-		    !has_text(b->f, &f->label) && !has_text(b->f, &f->hint))
+		    !has_text(b->f, &f->label) && !has_text(b->f, &f->hint) &&
+		    !row_has(cs, r, COL_MEDIA))
 			col_problem(b, sh->name, r->line,
 			    col_header(cs, COL_LABEL),
 			    "question '%s' has no label", name);
@@ -1238,6 +1311,8 @@ read_settings(struct builder *b, const char *file, char **default_lang)
 				*default_lang = val;
 			else if (!strcmp(low, "instance_name"))
 				b->instance_name_src = val;
+			else if (!strcmp(low, "allow_choice_duplicates"))
+				yes_no(val, &b->allow_dups);
 		}
 	}
 	if (b->f->id == NULL)
@@ -1491,6 +1566,11 @@ form_build(const struct workbook *wb, const char *file, struct form **out,
 	b.choices = workbook_sheet(wb, "choices");
 	b.settings = workbook_sheet(wb, "settings");
 	b.external = workbook_sheet(wb, "external_choices");
+	if (b.survey == NULL && wb->nsheets == 1) {
+		/* pyxform reads a lone sheet, whatever its name, as the
+		 * survey */
+		b.survey = &wb->sheets[0];
+	}
 	if (b.survey == NULL || b.survey->nrows == 0) {
 		diags_add(d, DIAG_ERROR, NULL, 0, NULL,
 		    "no 'survey' sheet: is this an XLSForm?");

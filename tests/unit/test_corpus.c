@@ -111,6 +111,22 @@ at_path(const struct form *f, const char *path)
 	return cur;
 }
 
+/* pyxform writes a repeat_count expression into a node of its own,
+ * "<repeat>_count", beside the repeat: an artefact of its XForm. */
+static int
+generated_count(const struct form *f, const char *path)
+{
+	char			 buf[512];
+	size_t			 n = strlen(path);
+	const struct field	*r;
+
+	if (n < 7 || strcmp(path + n - 6, "_count") != 0 || n >= sizeof(buf))
+		return 0;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(n - 6), path);
+	r = at_path(f, buf);
+	return r != NULL && r->kind == FK_REPEAT && r->repeat_count != NULL;
+}
+
 /* Is our kind one pyxform would give this XForms type? */
 static int
 compatible(const struct field *f, const char *type)
@@ -248,12 +264,23 @@ compare(const char *xlsx, const char *xml)
 	assert_true(bs.n > 0);
 	for (i = 0; i < bs.n; i++) {
 		const struct bind	*b = &bs.v[i];
-		const struct field	*fl;
+		const struct field	*fl, *up;
+		const void		*relevant;
+		int			 flat = 0;
 
 		/* pyxform adds meta/instanceID; we add it at output */
 		if (strstr(b->path, "/meta/") != NULL)
 			continue;
 		fl = at_path(f, b->path);
+		if (fl == NULL && (generated_count(f, b->path) ||
+		    strstr(b->path, "reserved_name_for_field_list_labels_") ||
+		    strstr(b->path, "generated_table_list_label_")))
+			continue;	/* pyxform's own additions */
+		if (fl == NULL && strrchr(b->path, '/') != NULL)
+			/* settings "flat": pyxform drops the groups from
+			 * the paths; the name must still be there */
+			flat = (fl = form_field(f, strrchr(b->path, '/') +
+			    1)) != NULL;
 		if (fl == NULL) {
 			print_error("%s: no field at %s\n", xlsx, b->path);
 			fail();
@@ -272,7 +299,12 @@ compare(const char *xlsx, const char *xml)
 		fail();							\
 	}								\
 } while (0)
-		SAME(b->relevant, fl->relevant);
+		/* flattened, a group's relevant moves to its questions */
+		relevant = fl->relevant;
+		for (up = fl->parent; flat && up != NULL; up = up->parent)
+			if (relevant == NULL)
+				relevant = up->relevant;
+		SAME(b->relevant, relevant);
 		SAME(b->constraint, fl->constraint);
 		SAME(b->required, fl->required);
 		if (fl->kind != FK_NOTE && fl->kind != FK_META)
