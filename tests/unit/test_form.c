@@ -121,6 +121,12 @@ test_all_at_once(void **state)
 	free(got);
 }
 
+static const struct field *
+many_parent(const struct form *f)
+{
+	return form_field(f, "many")->parent;
+}
+
 static void
 test_model(void **state)
 {
@@ -176,7 +182,13 @@ test_model(void **state)
 	assert_int_equal(sex->kind, FK_SELECT_ONE);
 	assert_non_null(sex->required);
 	assert_string_equal(sex->list->name, "sex");
-	assert_int_equal(sex->list->n, 2);
+	/* "or specify other" on 'many' adds the choice 'other' to the
+	 * list, and the question 'many_other' asked when it is chosen */
+	assert_int_equal(sex->list->n, 3);
+	assert_string_equal(sex->list->v[2].name, "other");
+	assert_non_null(form_field(f, "many_other"));
+	assert_non_null(form_field(f, "many_other")->relevant);
+	assert_ptr_equal(form_field(f, "many_other")->parent, many_parent(f));
 	assert_string_equal(form_text(f, &sex->list->v[1].label, (size_t)q),
 	    "Qari");
 	assert_int_equal(kids->kind, FK_REPEAT);
