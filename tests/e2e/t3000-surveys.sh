@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# The three bundled surveys (forms/surveys/*.csv) through the real collector.
+#
+# For each form: `collector forms check` must be silent (no error, no
+# warning), `collector forms add` must install it into a fresh store, then
+# every case of tests/cases/surveys/FORM.tsv is filled with
+# `collector fill FORM --answers FILE` and checked on `collector show ID
+# --json` with jq. The case tables are data: adding a case needs no code.
+#
+# Case table (tab-separated; '#' starts a comment line):
+#
+#   @base  <TAB> JSON            answers merged under every later case
+#   NAME   <TAB> JSON <TAB> EXPECT <TAB> EXPECT ...
+#
+# JSON is the case's --answers object; it is laid over @base, and a key set
+# to null removes that key of @base. EXPECT is one of:
+#
+#   key=value    data.key (dots for groups: a.b) equals value: a JSON number
+#                is compared as a number, a string exactly as text
+#   key=null     data.key is present and null (relevant, unanswered)
+#   !key         data.key is absent (not relevant)
+#   .key=value   the same, on the submission itself (.form_id=anemia)
+#   error:TEXT   fill must exit 1, print TEXT on stderr and store nothing
+#
+# today() is fixed by COLLECTOR_NOW. Output is TAP, then "N passed, N
+# failed".
+set -u
+
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+COLLECTOR=${COLLECTOR:-$TOP/bin/collector}
+CASES=$TOP/tests/cases/surveys
+FORMS=$TOP/forms/surveys
+export COLLECTOR_NOW=2026-06-15T10:00:00-05:00
+unset COLLECTOR_HOME
+
+n=0
+pass=0
+fail=0
+
+ok() {
+	n=$((n + 1))
+	pass=$((pass + 1))
+	echo "ok $n - $*"
+}
+
+not_ok() {
+	n=$((n + 1))
+	fail=$((fail + 1))
+	echo "not ok $n - $*"
+}
+
+finish() {
+	echo "1..$n"
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+	exit
+}
+
+if [ ! -x "$COLLECTOR" ]; then
+	echo "ok 1 # skip $COLLECTOR is not built yet"
+	echo "1..1"
+	exit 0
+fi
+if ! command -v jq >/dev/null; then
+	not_ok "jq is installed (make deps)"
+	finish
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+home=$tmp/home
+
+# first_line FILE: the file's first line, for a one-line TAP diagnostic
+first_line() {
+	head -n 1 "$1" | cut -c 1-300
+}
+
+# stored_count: how many submissions the store holds (-1 if unknown)
+stored_count() {
+	"$COLLECTOR" --home "$home" list --json 2>/dev/null |
+	    jq 'length' 2>/dev/null || echo -1
+}
+
+# check EXPECT: compare one expectation with $tmp/sub.json; prints the
+# mismatch and fails when it does not hold
+check() {
+	local exp=$1 key want root=.data path
+	case "$exp" in
+	!*)
+		key=${exp#!}
+		case "$key" in .*) root=.; key=${key#.} ;; esac
+		if jq -e --arg k "$key" \
+		    "$root | [paths] | any(. == (\$k | split(\".\")))" \
+		    "$tmp/sub.json" >/dev/null; then
+			echo "$key: got $(jq -c --arg k "$key" \
+			    "$root | getpath(\$k | split(\".\"))" \
+			    "$tmp/sub.json"), want absent"
+			return 1
+		fi
+		return 0
+		;;
+	*=*)
+		key=${exp%%=*}
+		want=${exp#*=}
+		;;
+	*)
+		echo "malformed expectation '$exp'"
+		return 1
+		;;
+	esac
+	case "$key" in .*) root=.; key=${key#.} ;; esac
+	path="(\$k | split(\".\"))"
+	if ! jq -e --arg k "$key" "$root | [paths] | any(. == $path)" \
+	    "$tmp/sub.json" >/dev/null; then
+		echo "$key: got absent, want $want"
+		return 1
+	fi
+	if jq -e --arg k "$key" --arg w "$want" "
+	    ($root | getpath($path)) as \$g |
+	    if \$w == \"null\" then \$g == null
+	    elif (\$g | type) == \"number\" then
+		(\$w | tonumber? // null) == \$g
+	    elif (\$g | type) == \"string\" then \$g == \$w
+	    else false end" "$tmp/sub.json" >/dev/null; then
+		return 0
+	fi
+	echo "$key: got $(jq -c --arg k "$key" "$root | getpath($path)" \
+	    "$tmp/sub.json"), want $want"
+	return 1
+}
+
+# run_case FORM NAME JSON EXPECT...: one TAP line
+run_case() {
+	local form=$1 name=$2 json=$3 want_error= exp id before after why
+	shift 3
+	if ! jq -n --argjson b "$base" --argjson c "$json" \
+	    '$b + $c | with_entries(select(.value != null))' \
+	    >"$tmp/answers.json" 2>"$tmp/err"; then
+		not_ok "$form: $name: bad JSON in the case: $(first_line \
+		    "$tmp/err")"
+		return
+	fi
+	for exp in "$@"; do
+		case "$exp" in error:*) want_error=${exp#error:} ;; esac
+	done
+	before=$(stored_count)
+	"$COLLECTOR" --home "$home" fill "$form" --answers "$tmp/answers.json" \
+	    >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ -n "$want_error" ]; then
+		after=$(stored_count)
+		if [ "$rc" -ne 1 ]; then
+			not_ok "$form: $name: got exit $rc, want 1" \
+			    "($want_error)"
+		elif ! grep -qF -- "$want_error" "$tmp/err"; then
+			not_ok "$form: $name: got '$(first_line "$tmp/err")'," \
+			    "want '$want_error'"
+		elif [ "$before" != "$after" ]; then
+			not_ok "$form: $name: refused but stored" \
+			    "($before -> $after submissions)"
+		else
+			ok "$form: $name"
+		fi
+		return
+	fi
+	if [ "$rc" -ne 0 ]; then
+		not_ok "$form: $name: got exit $rc: $(first_line "$tmp/err")"
+		return
+	fi
+	id=$(grep -v '^[[:space:]]*$' "$tmp/out" | tail -n 1 | tr -d '[:space:]')
+	if ! "$COLLECTOR" --home "$home" show "$id" --json >"$tmp/sub.json" \
+	    2>"$tmp/err" || ! jq -e .data "$tmp/sub.json" >/dev/null 2>&1; then
+		not_ok "$form: $name: show '$id' --json failed:" \
+		    "$(first_line "$tmp/err")"
+		return
+	fi
+	why=
+	for exp in "$@"; do
+		if ! msg=$(check "$exp"); then
+			why="$why${why:+; }$msg"
+		fi
+	done
+	if [ -n "$why" ]; then
+		not_ok "$form: $name: $why"
+	else
+		ok "$form: $name"
+	fi
+}
+
+# run_table FORM: every case of tests/cases/surveys/FORM.tsv
+run_table() {
+	local form=$1 file=$CASES/$1.tsv line
+	local -a f
+	base='{}'
+	if [ ! -f "$file" ]; then
+		not_ok "$form: case table $file exists"
+		return
+	fi
+	while IFS= read -r line || [ -n "$line" ]; do
+		case "$line" in '' | '#'*) continue ;; esac
+		IFS=$'\t' read -r -a f <<<"$line"
+		if [ "${f[0]}" = "@base" ]; then
+			base=${f[1]}
+			if ! jq -e 'type == "object"' <<<"$base" >/dev/null \
+			    2>&1; then
+				not_ok "$form: @base is not a JSON object"
+				base='{}'
+			fi
+			continue
+		fi
+		if [ "${#f[@]}" -lt 3 ]; then
+			not_ok "$form: ${f[0]}: a case needs a name, answers" \
+			    "and at least one expectation"
+			continue
+		fi
+		run_case "$form" "${f[@]}"
+	done <"$file"
+}
+
+forms=(anemia water_sanitation household_improvements)
+
+for form in "${forms[@]}"; do
+	"$COLLECTOR" forms check "$FORMS/$form.csv" >"$tmp/out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ ! -s "$tmp/out" ]; then
+		ok "forms check $form.csv: no error, no warning"
+	else
+		not_ok "forms check $form.csv: exit $rc: $(first_line \
+		    "$tmp/out")"
+		sed 's/^/# /' "$tmp/out" | head -n 20
+	fi
+done
+
+if "$COLLECTOR" --home "$home" init --device test-01 >"$tmp/out" \
+    2>"$tmp/err"; then
+	ok "init a fresh store"
+else
+	not_ok "init a fresh store: $(first_line "$tmp/err")"
+fi
+
+for form in "${forms[@]}"; do
+	if "$COLLECTOR" --home "$home" forms add "$FORMS/$form.csv" \
+	    >"$tmp/out" 2>"$tmp/err"; then
+		ok "forms add $form.csv"
+	elif "$COLLECTOR" --home "$home" forms list --json 2>/dev/null |
+	    jq -e --arg id "$form" 'any(.[]; .form_id == $id or .id == $id)' \
+	    >/dev/null 2>&1; then
+		ok "forms add $form.csv # already installed by init:" \
+		    "$(first_line "$tmp/err")"
+	else
+		not_ok "forms add $form.csv: $(first_line "$tmp/err")"
+	fi
+done
+
+for form in "${forms[@]}"; do
+	run_table "$form"
+done
+finish
