@@ -1566,7 +1566,8 @@ form_build(const struct workbook *wb, const char *file, struct form **out,
 	b.choices = workbook_sheet(wb, "choices");
 	b.settings = workbook_sheet(wb, "settings");
 	b.external = workbook_sheet(wb, "external_choices");
-	if (b.survey == NULL && wb->nsheets == 1) {
+	if (b.survey == NULL && wb->nsheets == 1 && b.choices == NULL &&
+	    b.settings == NULL && b.external == NULL) {
 		/* pyxform reads a lone sheet, whatever its name, as the
 		 * survey */
 		b.survey = &wb->sheets[0];
