@@ -21,6 +21,7 @@ VERSION	:= 0.1.0
 
 PKGS	:= sqlite3 libcurl zlib libzip expat libsodium jansson libedit \
 	   libmicrohttpd xlsxwriter
+LOCALEDIR ?= $(CURDIR)/$(BUILD)/locale
 WARN	:= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wvla -Wformat=2 $(WERROR)
 FINAL_CFLAGS := $(CFLAGS) -std=c11 -D_DEFAULT_SOURCE $(WARN) \
@@ -28,7 +29,6 @@ FINAL_CFLAGS := $(CFLAGS) -std=c11 -D_DEFAULT_SOURCE $(WARN) \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FINAL_LDFLAGS := $(LDFLAGS)
 LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
-LOCALEDIR ?= $(CURDIR)/$(BUILD)/locale
 
 DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 \
 	   libcurl4-openssl-dev zlib1g-dev libzip-dev libexpat1-dev \
@@ -57,7 +57,7 @@ SURVEYS		:= $(sort $(wildcard forms/surveys/*.csv))
 SURVEYS_XLSX	:= $(patsubst forms/surveys/%.csv,$(BUILD)/surveys/%.xlsx,\
 		   $(SURVEYS))
 
-.PHONY: all deps test check bench fuzz run install clean
+.PHONY: all deps test check bench fuzz run install clean po
 all: $(BIN)/collector $(MO) $(SURVEYS_XLSX)
 
 $(BUILD)/tools/%: tools/%.c $(LIBFORMS) $(LIBCOMMON)
@@ -67,6 +67,27 @@ $(BUILD)/tools/%: tools/%.c $(LIBFORMS) $(LIBCOMMON)
 $(BUILD)/surveys/%.xlsx: forms/surveys/%.csv $(BUILD)/tools/csv2xlsx
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/csv2xlsx $< $@
+
+# The same surveys inside bin/collector, for `collector init`.
+$(BUILD)/gen/surveys.c: collector/embed.sh $(SURVEYS)
+	@mkdir -p $(dir $@)
+	sh collector/embed.sh $@ $(SURVEYS)
+$(BUILD)/gen/surveys.o: $(BUILD)/gen/surveys.c collector/collector.h
+	$(CC) $(FINAL_CFLAGS) -Icollector -c -o $@ $<
+$(LIBCOLLECTOR): $(BUILD)/gen/surveys.o
+
+# The pseudo-terminal driver of the interactive end-to-end tests.
+$(BUILD)/tests/ptyrun: tests/e2e/ptyrun.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< -lutil
+
+# po/es.po from the sources: `make po` after changing a message.
+po:
+	xgettext --from-code=UTF-8 -k_ -kN_ --add-comments=TRANSLATORS: \
+		--package-name=collector \
+		-o po/collector.pot $(COLLECTOR_SRC) collector/main.c \
+		$(FORMS_SRC)
+	msgmerge -q -U --backup=none po/es.po po/collector.pot
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -106,7 +127,7 @@ $(BUILD)/tests/cases: tests/cases/driver.c $(ALLLIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS)
 
-test: deps all $(UNIT_BIN) $(BUILD)/tests/cases
+test: deps all $(UNIT_BIN) $(BUILD)/tests/cases $(BUILD)/tests/ptyrun
 	@BUILD=$(BUILD) BIN=$(BIN) tests/run.sh
 
 # Everything again under the sanitizers, in its own tree.

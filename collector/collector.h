@@ -29,6 +29,7 @@
 #define STORE_BUSY_MS		5000	/* wait for another collector */
 #define STORE_PATH_MAX		4096
 #define ANSWERS_MAX_BYTES	(16u << 20)	/* an --answers file */
+#define SUBMISSION_JSON_MAX	(64u << 20)	/* one Submission object */
 
 /* ------------------------------------------------------------------ */
 /* The store                                                           */
@@ -136,6 +137,8 @@ struct store_sub {
 	char		*lang;		/* language name, NULL: default */
 	char		*json;		/* frozen Submission; NULL for drafts */
 	char		*xml;		/* frozen instance XML */
+	char		*position;	/* a draft: the path of the last
+					 * question answered, to resume */
 };
 
 void	store_sub_release(struct store_sub *s);
@@ -170,6 +173,8 @@ int	store_finalize_sub(struct store *st, int64_t sub,
 	    struct err *e);
 int	store_set_lang(struct store *st, int64_t sub, const char *lang,
 	    struct err *e);
+int	store_set_position(struct store *st, int64_t sub, const char *path,
+	    struct err *e);
 /* Delete a draft and its answers; a finalized one is refused. */
 int	store_delete_draft(struct store *st, int64_t sub, struct err *e);
 
@@ -184,6 +189,7 @@ struct fill {
 	struct session		*s;
 	size_t			 lang;
 	int			 saved;		/* the draft row exists */
+	char			*position;	/* written by fill_save */
 };
 
 /* The form's current version from the store, parsed. */
@@ -210,6 +216,8 @@ int	fill_finalize(struct fill *fl, struct diags *d, struct err *e);
 char	*fill_submission_json(struct fill *fl, const char *finalized_at,
 	    int with_state);
 void	fill_release(struct fill *fl);
+/* A finalized submission's frozen JSON with its "state"; caller frees. */
+char	*fill_frozen_json(const struct store_sub *sub);
 
 /* The language index for --lang, or ERR_USAGE naming the choices. */
 int	fill_lang(const struct form *f, const char *lang, size_t *out,
@@ -246,6 +254,10 @@ extern const size_t			bundled_nforms;
 /* ------------------------------------------------------------------ */
 /* Commands                                                            */
 
+/* setlocale and the gettext catalog: Spanish when no language is named
+ * (i18n.c). */
+void	i18n_init(void);
+
 struct cmd_ctx {
 	const char	*home;		/* --home, or NULL */
 	const char	*prog;		/* "collector" */
@@ -267,7 +279,10 @@ int	cmd_usage_error(const char *fmt, ...) PRINTFLIKE(1, 2);
 int	cmd_open_store(struct cmd_ctx *c, struct store **out);
 /* --help / --version handling for a command: 1 when handled. */
 int	cmd_std_opts(int argc, char **argv, const char *usage);
-/* Install a form's bytes after checking them; diagnostics go to err. */
+/* The terminal survey and its closing message (cmd_fill.c), shared with
+ * `collector edit`. */
+int	fill_interactive(struct fill *fl, int review_first);
+/* Install a form's bytes after checking them; diagnostics go to stderr. */
 int	cmd_install_form(struct store *st, const char *file,
 	    const void *data, size_t len, enum store_put *how,
 	    struct form **parsed, struct err *e);

@@ -64,6 +64,7 @@ static const char *const migrations[] = {
 	"  started_at TEXT NOT NULL,"
 	"  finalized_at TEXT,"
 	"  lang TEXT,"
+	"  position TEXT,"
 	"  json TEXT,"
 	"  xml TEXT,"
 	"  CHECK (state = 'draft' OR (finalized_at IS NOT NULL"
@@ -591,12 +592,15 @@ store_put_form(struct store *st, const struct store_form *f,
 	struct store_form	 cur;
 	sqlite3_stmt		*stmt = NULL;
 	char			 sha[65], now[40];
-	int			 rc, have;
+	int			 rc, have, own;
 
 	*how = STORE_PUT_NEW;
 	sha256_hex(f->content, f->len, sha);
 	datetime_format_local(clock_now(), now);
-	if ((rc = store_begin(st, e)) != 0)
+	/* Inside the caller's transaction (init installs several forms at
+	 * once), or in one of its own. */
+	own = sqlite3_get_autocommit(st->db);
+	if (own && (rc = store_begin(st, e)) != 0)
 		return rc;
 	if ((rc = prepare(st, "SELECT sha256, current FROM forms "
 	    "WHERE form_id = ?1 AND version = ?2", &stmt, e)) != 0)
@@ -661,6 +665,8 @@ store_put_form(struct store *st, const struct store_form *f,
 		rc = dberr(st, e, "forms");
 out:
 	sqlite3_finalize(stmt);
+	if (!own)
+		return rc;
 	if (rc == 0 && *how != STORE_PUT_SAME)
 		rc = store_commit(st, e);
 	else
@@ -737,12 +743,14 @@ store_sub_release(struct store_sub *s)
 	free(s->lang);
 	free(s->json);
 	free(s->xml);
+	free(s->position);
 	memset(s, 0, sizeof(*s));
 }
 
 #define SUB_COLS "s.id, s.instance_id, s.form, f.form_id, f.version, " \
 		 "s.state, s.deprecated_id, s.device_id, s.promoter, " \
-		 "s.started_at, s.finalized_at, s.lang, s.json, s.xml"
+		 "s.started_at, s.finalized_at, s.lang, s.json, s.xml, " \
+		 "s.position"
 #define SUB_FROM " FROM submissions s JOIN forms f ON f.id = s.form "
 
 static int
@@ -769,6 +777,7 @@ read_sub(sqlite3_stmt *stmt, struct store_sub *s)
 	s->lang = col_dup(stmt, 11);
 	s->json = col_dup(stmt, 12);
 	s->xml = col_dup(stmt, 13);
+	s->position = col_dup(stmt, 14);
 	if (s->instance_id == NULL || s->form_id == NULL ||
 	    s->form_version == NULL || s->device_id == NULL ||
 	    s->started_at == NULL)
@@ -1003,6 +1012,14 @@ store_set_lang(struct store *st, int64_t sub, const char *lang,
 	return update_sub(st, "UPDATE submissions SET lang = ?2 "
 	    "WHERE id = ?1 AND state = 'draft'",
 	    sub, lang, NULL, NULL, e);
+}
+
+int
+store_set_position(struct store *st, int64_t sub, const char *path,
+    struct err *e)
+{
+	return update_sub(st, "UPDATE submissions SET position = ?2 "
+	    "WHERE id = ?1 AND state = 'draft'", sub, path, NULL, NULL, e);
 }
 
 int

@@ -1,0 +1,53 @@
+/*
+ * cmd_discard.c: `collector discard ID`: delete a draft. Only a draft: a
+ * finalized survey is kept (the store refuses too).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "collector.h"
+
+static const char *
+usage_text(void)
+{
+	return _("usage: collector discard ID\n"
+	    "\n"
+	    "Deletes a draft and its answers. Finalized surveys cannot be\n"
+	    "deleted.\n");
+}
+
+int
+cmd_discard(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct store		*st = NULL;
+	struct store_sub	 sub;
+	struct err		 e;
+	int			 rc;
+
+	if (cmd_std_opts(argc, argv, usage_text()))
+		return 0;
+	if (argc != 2 || argv[1][0] == '-')
+		return cmd_usage_error(_("usage: collector discard ID"));
+	if ((rc = cmd_open_store(c, &st)) != 0)
+		return rc;
+	err_init(&e);
+	memset(&sub, 0, sizeof(sub));
+	if ((rc = store_find_sub(st, argv[1], &sub, &e)) != 0)
+		goto fail;
+	if (sub.state != SUB_DRAFT) {
+		rc = err_set(&e, ERR_INPUT, _("'%s' is %s, not a draft: it "
+		    "cannot be discarded"), sub.instance_id,
+		    sub_state_name(sub.state));
+		goto fail;
+	}
+	if ((rc = store_delete_draft(st, sub.id, &e)) != 0)
+		goto fail;
+	printf(_("Discarded: %s\n"), sub.instance_id);
+	goto out;
+fail:
+	rc = cmd_error(&e);
+out:
+	store_sub_release(&sub);
+	store_close(st);
+	return rc;
+}

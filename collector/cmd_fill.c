@@ -1,0 +1,192 @@
+/*
+ * cmd_fill.c: `collector fill FORM_ID`: a new survey, interactive
+ * (prompt.c) or from an --answers JSON file. Both go through the same
+ * session, so an answer refused at the terminal is refused in a file too.
+ *
+ * --answers without --draft stores nothing until every answer is accepted
+ * and the whole survey validates; then the submission, its answers and
+ * its frozen JSON are written in one transaction: a kill at any moment
+ * leaves it wholly there or absent.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+
+static const char *
+usage_text(void)
+{
+	return _("usage: collector fill FORM_ID [--lang CODE]\n"
+	    "       collector fill FORM_ID --answers FILE|- [--draft]\n"
+	    "\n"
+	    "Without --answers: the survey in the terminal, one question at a\n"
+	    "time. Type the answer, or the number of a choice (several\n"
+	    "numbers separated by spaces when several may be chosen), then\n"
+	    "Enter. Keys: < back, ? help, ! save a draft and quit (Ctrl-D\n"
+	    "too). Every answer is saved the moment it is accepted. Before\n"
+	    "finalizing, a review of every answer.\n"
+	    "\n"
+	    "With --answers: a JSON object keyed by question name (groups as\n"
+	    "objects, repeats as arrays of objects) checked as at the\n"
+	    "terminal; on success the survey is finalized and its id printed.\n"
+	    "On any problem each one is printed, nothing is stored and the\n"
+	    "exit code is 1; with --draft the accepted answers are stored as\n"
+	    "a draft (its id printed) to finish with 'collector edit'.\n");
+}
+
+/* Print a session's problems: "collector: PATH: message", one a line. */
+static void
+print_problems(const struct diags *d)
+{
+	size_t	i;
+
+	for (i = 0; i < d->n; i++) {
+		if (d->v[i].column != NULL)
+			fprintf(stderr, "collector: %s: %s\n", d->v[i].column,
+			    d->v[i].msg);
+		else
+			fprintf(stderr, "collector: %s\n", d->v[i].msg);
+	}
+}
+
+static int
+fill_answers(struct fill *fl, const char *file, int draft)
+{
+	struct diags	 d;
+	struct err	 e;
+	char		*json = NULL;
+	size_t		 len, n;
+	int		 rc;
+
+	err_init(&e);
+	diags_init(&d);
+	if (strcmp(file, "-") == 0)
+		rc = file_read("/dev/stdin", ANSWERS_MAX_BYTES, &json, &len,
+		    &e);
+	else
+		rc = file_read(file, ANSWERS_MAX_BYTES, &json, &len, &e);
+	if (rc != 0) {
+		rc = cmd_error(&e);
+		goto out;
+	}
+	n = session_fill_json(fl->s, json, len, &d, &e);
+	if (e.code != 0) {
+		/* Not an object at all (malformed JSON...). */
+		err_prefix(&e, "%s", strcmp(file, "-") == 0 ? _("standard "
+		    "input") : file);
+		rc = cmd_error(&e);
+		goto out;
+	}
+	if (draft) {
+		print_problems(&d);
+		if ((rc = fill_save(fl, &e)) != 0) {
+			rc = cmd_error(&e);
+			goto out;
+		}
+		printf("%s\n", fl->sub.instance_id);
+		rc = n > 0 ? ERR_INPUT : 0;
+		goto out;
+	}
+	if (n == 0) {
+		rc = fill_finalize(fl, &d, &e);
+		if (rc == ERR_INPUT && d.n > 0)
+			n = d.n;
+		else if (rc != 0) {
+			rc = cmd_error(&e);
+			goto out;
+		}
+	}
+	if (n > 0) {
+		print_problems(&d);
+		fprintf(stderr, _("collector: %zu problems: nothing "
+		    "stored\n"), d.n);
+		rc = ERR_INPUT;
+		goto out;
+	}
+	printf("%s\n", fl->sub.instance_id);
+out:
+	free(json);
+	diags_release(&d);
+	return rc;
+}
+
+int
+fill_interactive(struct fill *fl, int review_first)
+{
+	enum prompt_result	res;
+	struct err		e;
+	int			rc;
+
+	err_init(&e);
+	if ((rc = prompt_run(fl, stdin, stdout, review_first, &res, &e)) != 0)
+		return cmd_error(&e);
+	if (res == PROMPT_FINALIZED)
+		printf(_("Finalized: %s\n"), fl->sub.instance_id);
+	else
+		printf(_("Draft saved: %s\n"
+		    "To go on: collector edit %.13s\n"), fl->sub.instance_id,
+		    fl->sub.instance_id + 5);
+	return 0;
+}
+
+int
+cmd_fill(struct cmd_ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lang", required_argument, NULL, 'l' },
+		{ "answers", required_argument, NULL, 'a' },
+		{ "draft", no_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct store	*st = NULL;
+	struct fill	 fl;
+	struct err	 e;
+	const char	*lang = NULL, *answers = NULL;
+	int		 ch, rc, draft = 0;
+
+	memset(&fl, 0, sizeof(fl));
+	if (cmd_std_opts(argc, argv, usage_text()))
+		return 0;
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			lang = optarg;
+			break;
+		case 'a':
+			answers = optarg;
+			break;
+		case 'd':
+			draft = 1;
+			break;
+		case ':':
+			return cmd_usage_error(_("option '%s' needs a value"),
+			    argv[optind - 1]);
+		default:
+			return cmd_usage_error(_("unknown option '%s' for "
+			    "'fill'"), argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error(_("usage: collector fill FORM_ID "
+		    "[--lang CODE] [--answers FILE|- [--draft]]"));
+	if (draft && answers == NULL)
+		return cmd_usage_error(_("--draft goes with --answers"));
+	if ((rc = cmd_open_store(c, &st)) != 0)
+		return rc;
+	err_init(&e);
+	if ((rc = fill_load_form(&fl, st, argv[optind], &e)) != 0 ||
+	    (rc = fill_start(&fl, lang, NULL, &e)) != 0) {
+		rc = cmd_error(&e);
+		goto out;
+	}
+	if (answers != NULL)
+		rc = fill_answers(&fl, answers, draft);
+	else
+		rc = fill_interactive(&fl, 0);
+out:
+	fill_release(&fl);
+	store_close(st);
+	return rc;
+}

@@ -1,0 +1,302 @@
+/*
+ * cmd_forms.c: `collector forms add|list|check|eval`: installing forms
+ * and the form author's tools (lint, evaluate an expression).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "collector.h"
+
+static const char *
+usage_text(void)
+{
+	return _("usage: collector forms add FILE\n"
+	    "       collector forms list [--json]\n"
+	    "       collector forms check FILE...\n"
+	    "       collector forms eval FILE EXPR [--answers JSON-FILE]\n"
+	    "\n"
+	    "add    checks an XLSForm (.xlsx, or pyxform's single-file .csv)\n"
+	    "       and installs it; a newer version of an installed form\n"
+	    "       replaces it for new surveys (drafts keep theirs)\n"
+	    "list   the installed forms: id, title, version, languages\n"
+	    "check  prints FILE:SHEET:ROW[:COLUMN]: error|warning: message;\n"
+	    "       exits 0 when there is no error\n"
+	    "eval   prints the value of an expression in the context of the\n"
+	    "       form and the answers given (as ODK would store it)\n");
+}
+
+static int
+forms_add(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct store	*st = NULL;
+	struct err	 e;
+	enum store_put	 how;
+	struct form	*f = NULL;
+	char		*data = NULL;
+	size_t		 len;
+	int		 rc;
+
+	if (argc != 2)
+		return cmd_usage_error(_("usage: collector forms add FILE"));
+	err_init(&e);
+	if ((rc = file_read(argv[1], FORM_MAX_BYTES, &data, &len, &e)) != 0)
+		return cmd_error(&e);
+	if ((rc = cmd_open_store(c, &st)) != 0)
+		goto out;
+	if ((rc = cmd_install_form(st, argv[1], data, len, &how, &f,
+	    &e)) != 0) {
+		rc = cmd_error(&e);
+		goto out;
+	}
+	switch (how) {
+	case STORE_PUT_NEW:
+		printf(_("installed '%s' version '%s'\n"), f->id, f->version);
+		break;
+	case STORE_PUT_REPLACED:
+		printf(_("installed '%s' version '%s': new surveys use it\n"),
+		    f->id, f->version);
+		break;
+	case STORE_PUT_SAME:
+		printf(_("'%s' version '%s' was already installed\n"), f->id,
+		    f->version);
+		break;
+	}
+out:
+	form_free(f);
+	free(data);
+	store_close(st);
+	return rc;
+}
+
+static int
+print_form(const struct store_form *f, void *arg)
+{
+	json_t	*a = arg, *o, *langs;
+	size_t	 i;
+
+	langs = json_loads(f->languages, 0, NULL);
+	if (a != NULL) {
+		o = json_object();
+		json_object_set_new(o, "form_id", json_string(f->form_id));
+		json_object_set_new(o, "title", json_string(f->title));
+		json_object_set_new(o, "version", json_string(f->version));
+		json_object_set_new(o, "languages", langs != NULL ? langs :
+		    json_array());
+		json_object_set_new(o, "sha256", json_string(f->sha256));
+		json_object_set_new(o, "installed_at",
+		    json_string(f->installed_at));
+		json_array_append_new(a, o);
+		return 0;
+	}
+	printf("%-24s %-12s %s\n", f->form_id, f->version, f->title);
+	if (langs != NULL && json_array_size(langs) > 0) {
+		printf("%-24s %-12s", "", "");
+		for (i = 0; i < json_array_size(langs); i++)
+			printf(" %s", json_string_value(json_array_get(langs,
+			    i)));
+		putchar('\n');
+	}
+	json_decref(langs);
+	return 0;
+}
+
+static int
+forms_list(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct store	*st = NULL;
+	struct err	 e;
+	json_t		*a = NULL;
+	int		 rc, json = 0;
+
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		json = 1;
+	else if (argc != 1)
+		return cmd_usage_error(_("usage: collector forms list "
+		    "[--json]"));
+	if ((rc = cmd_open_store(c, &st)) != 0)
+		return rc;
+	err_init(&e);
+	if (json)
+		a = json_array();
+	if ((rc = store_each_form(st, print_form, a, &e)) != 0)
+		rc = cmd_error(&e);
+	else if (a != NULL) {
+		json_dumpf(a, stdout, JSON_COMPACT);
+		putchar('\n');
+	}
+	json_decref(a);
+	store_close(st);
+	return rc;
+}
+
+static int
+forms_check(int argc, char **argv)
+{
+	struct diags	 d;
+	struct form	*f;
+	struct err	 e;
+	struct buf	 b;
+	char		*data;
+	size_t		 len;
+	int		 i, rc = 0, r;
+
+	if (argc < 2)
+		return cmd_usage_error(_("usage: collector forms check "
+		    "FILE..."));
+	for (i = 1; i < argc; i++) {
+		err_init(&e);
+		if (file_read(argv[i], FORM_MAX_BYTES, &data, &len, &e) != 0) {
+			cmd_error(&e);
+			rc = ERR_IO;
+			continue;
+		}
+		diags_init(&d);
+		buf_init(&b, 16u << 20);
+		f = NULL;
+		r = form_load(argv[i], data, len, &f, &d, &e);
+		diags_format(&d, argv[i], &b);
+		if (b.len > 0)
+			fputs(b.p, stdout);
+		if (r != 0 && d.nerrors == 0) {
+			cmd_error(&e);
+			r = err_exit_code(&e);
+		} else if (d.nerrors > 0)
+			r = ERR_INPUT;
+		if (r != 0 && (rc == 0 || (r == ERR_IO && rc != ERR_IO)))
+			rc = r;
+		form_free(f);
+		diags_release(&d);
+		buf_release(&b);
+		free(data);
+	}
+	return rc;
+}
+
+static int
+forms_eval(int argc, char **argv)
+{
+	struct session_opts	 o;
+	struct session		*s = NULL;
+	struct form		*f = NULL;
+	struct expr		*x = NULL;
+	struct eval_env		 env;
+	struct diags		 d;
+	struct arena		 a;
+	struct err		 e;
+	struct buf		 b;
+	const char		*answers = NULL, *file, *pos_args[2];
+	char			*data = NULL, *ans = NULL, *val = NULL;
+	size_t			 len, alen, pos = 0;
+	int			 i, npos = 0, rc;
+
+	/* By hand, not getopt: an expression may start with '-'. */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--answers") == 0 && i + 1 < argc)
+			answers = argv[++i];
+		else if (strncmp(argv[i], "--answers=", 10) == 0)
+			answers = argv[i] + 10;
+		else if (npos < 2)
+			pos_args[npos++] = argv[i];
+		else
+			npos = 3;
+	}
+	if (npos != 2)
+		return cmd_usage_error(_("usage: collector forms eval "
+		    "FILE EXPR [--answers JSON-FILE]"));
+	file = pos_args[0];
+	err_init(&e);
+	diags_init(&d);
+	arena_init(&a, EXPR_MAX_LEN * 64);
+	buf_init(&b, 1u << 20);
+	if ((rc = file_read(file, FORM_MAX_BYTES, &data, &len,
+	    &e)) != 0)
+		goto fail;
+	if ((rc = form_load(file, data, len, &f, &d, &e)) != 0) {
+		diags_format(&d, file, &b);
+		if (b.len > 0)
+			fputs(b.p, stderr);
+		if (e.code == 0)
+			err_set(&e, ERR_INPUT, _("'%s' has errors"),
+			    file);
+		goto fail;
+	}
+	memset(&o, 0, sizeof(o));
+	o.instance_id = "uuid:00000000-0000-4000-8000-000000000000";
+	o.device_id = "eval";
+	o.lang = f->default_lang;
+	if ((rc = session_new(f, &o, &s, &e)) != 0)
+		goto fail;
+	if (answers != NULL) {
+		if (strcmp(answers, "-") == 0)
+			rc = file_read("/dev/stdin", ANSWERS_MAX_BYTES, &ans,
+			    &alen, &e);
+		else
+			rc = file_read(answers, ANSWERS_MAX_BYTES, &ans, &alen,
+			    &e);
+		if (rc != 0)
+			goto fail;
+		if (session_fill_json(s, ans, alen, &d, &e) > 0 ||
+		    e.code != 0) {
+			diags_format(&d, answers, &b);
+			if (b.len > 0)
+				fputs(b.p, stderr);
+			rc = err_set(&e, ERR_INPUT, _("'%s': answers refused"),
+			    answers);
+			goto fail;
+		}
+	}
+	if ((rc = expr_parse(&a, pos_args[1], &x, &pos, &e)) != 0) {
+		err_prefix(&e, _("expression at byte %zu"), pos);
+		goto fail;
+	}
+	if ((rc = expr_bind(x, f, f->root, &e)) != 0)
+		goto fail;
+	memset(&env, 0, sizeof(env));
+	env.form = f;
+	env.root = session_root(s);
+	env.here = env.root;
+	env.now = clock_now();
+	env.lang = f->default_lang;
+	if ((rc = expr_eval_text(x, &env, &val, &e)) != 0)
+		goto fail;
+	printf("%s\n", val != NULL ? val : "");
+	goto out;
+fail:
+	rc = cmd_error(&e);
+out:
+	free(val);
+	free(ans);
+	free(data);
+	session_free(s);
+	form_free(f);
+	arena_release(&a);
+	diags_release(&d);
+	buf_release(&b);
+	return rc;
+}
+
+int
+cmd_forms(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		fputs(usage_text(), argc < 2 ? stderr : stdout);
+		return argc < 2 ? ERR_USAGE : 0;
+	}
+	if (cmd_std_opts(argc, argv, usage_text()))
+		return 0;
+	if (strcmp(argv[1], "add") == 0)
+		return forms_add(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return forms_list(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return forms_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "eval") == 0)
+		return forms_eval(argc - 1, argv + 1);
+	return cmd_usage_error(_("'forms %s' is not a command: add, list, "
+	    "check or eval"), argv[1]);
+}

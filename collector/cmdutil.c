@@ -1,0 +1,156 @@
+/*
+ * cmdutil.c: what every cmd_<name>.c shares: printing an error the way
+ * CONTRACT.md says (one line, "collector: " first, exit code from the
+ * error), opening the store with the hint a promoter needs, the standard
+ * --help and --version, and installing a form after checking it.
+ */
+#include <getopt.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "collector.h"
+
+int
+cmd_error(const struct err *e)
+{
+	fprintf(stderr, "collector: %s\n", e->msg[0] != '\0' ? e->msg :
+	    _("unknown error"));
+	return err_exit_code(e);
+}
+
+int
+cmd_usage_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("collector: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return ERR_USAGE;
+}
+
+int
+cmd_open_store(struct cmd_ctx *c, struct store **out)
+{
+	struct err	 e;
+	char		*home;
+	int		 rc;
+
+	*out = NULL;
+	err_init(&e);
+	if ((home = store_home(c->home)) == NULL) {
+		fprintf(stderr, "collector: out of memory\n");
+		return ERR_IO;
+	}
+	rc = store_open(home, out, &e);
+	if (rc != 0 && strncmp(e.msg, "no store in", 11) == 0) {
+		fprintf(stderr, _("collector: no store in '%s': run "
+		    "'collector init --device ID'\n"), home);
+		rc = ERR_IO;
+	} else if (rc != 0)
+		rc = cmd_error(&e);
+	free(home);
+	return rc;
+}
+
+int
+cmd_std_opts(int argc, char **argv, const char *usage)
+{
+	int	i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			fputs(usage, stdout);
+			return 1;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("collector %s\n", VERSION);
+			return 1;
+		}
+	}
+	/* getopt_long keeps state across calls; each command starts anew. */
+	optind = 0;
+	opterr = 0;
+	return 0;
+}
+
+static char *
+languages_json(const struct form *f)
+{
+	json_t	*a;
+	char	*s;
+	size_t	 i;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < f->nlangs; i++)
+		json_array_append_new(a, json_string(f->langs[i].name));
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+int
+cmd_install_form(struct store *st, const char *file, const void *data,
+    size_t len, enum store_put *how, struct form **parsed, struct err *e)
+{
+	struct store_form	 sf;
+	struct diags		 d;
+	struct form		*f = NULL;
+	struct buf		 b;
+	char			*name = NULL;
+	int			 rc;
+
+	if (parsed != NULL)
+		*parsed = NULL;
+	diags_init(&d);
+	buf_init(&b, 1u << 20);
+	rc = form_load(file, data, len, &f, &d, e);
+	diags_format(&d, file, &b);
+	if (b.len > 0)
+		fputs(b.p, stderr);
+	if (rc != 0) {
+		if (e == NULL || e->code == 0)
+			rc = err_set(e, ERR_INPUT, _("'%s' has errors: not "
+			    "installed"), file);
+		goto out;
+	}
+	if ((name = strdup(file)) == NULL) {
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memset(&sf, 0, sizeof(sf));
+	sf.form_id = f->id;
+	sf.version = f->version != NULL ? f->version : (char *)"";
+	sf.title = f->title != NULL ? f->title : f->id;
+	sf.languages = languages_json(f);
+	sf.file = basename(name);
+	sf.content = (void *)data;
+	sf.len = len;
+	if (sf.languages == NULL) {
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = store_put_form(st, &sf, how, e);
+	free(sf.languages);
+	if (rc == 0 && parsed != NULL) {
+		*parsed = f;
+		f = NULL;
+	}
+out:
+	free(name);
+	form_free(f);
+	diags_release(&d);
+	buf_release(&b);
+	return rc;
+}

@@ -1,0 +1,725 @@
+/*
+ * prompt.c: the terminal survey, a small state machine over lines.
+ *
+ *   ASK     show the step (question or "add another?") and read a line;
+ *           an accepted answer is saved (fill_save) before anything else
+ *           is shown, so what the person saw accepted is on disk
+ *   REVIEW  every answer numbered; a number re-asks that question (FIX),
+ *           Enter finalizes, '<' goes back into the questions
+ *   FIX     one question asked from the review, then REVIEW again
+ *
+ * Keys on every line: '<' back, '?' hint, '!' save the draft and quit;
+ * end of input (Ctrl-D, a closed terminal) is '!'. Enter on an answered
+ * question keeps the answer.
+ *
+ * Input is plain lines: libedit's readline when `in' is a terminal (arrow
+ * keys, backspace), a bounded reader otherwise (pipes, tests). Lines are
+ * checked for UTF-8 and length here; everything else about an answer is
+ * the session's to judge, the same as for --answers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <editline/readline.h>
+
+#include "collector.h"
+
+#define LINE_MAX_BYTES	(ANSWER_MAX_LEN + 1)
+
+enum pstate { P_ASK, P_REVIEW, P_FIX, P_DONE, P_QUIT };
+
+struct prompt {
+	struct fill		*fl;
+	struct session		*s;
+	const struct form	*f;
+	FILE			*in;
+	FILE			*out;
+	int			 tty;
+	struct step		 st;
+	struct inode		*fix;		/* P_FIX: the question */
+	struct inode		**review;	/* numbered in the review */
+	size_t			 nreview;
+	size_t			 creview;
+	int			 toolong;
+};
+
+/* ------------------------------------------------------------------ */
+/* Reading a line                                                      */
+
+/* A line without its newline, or NULL at end of input; caller frees. */
+static char *
+read_line(struct prompt *p, const char *ps)
+{
+	struct buf	 b;
+	char		*l;
+	int		 c;
+
+	p->toolong = 0;
+	fflush(p->out);
+	if (p->tty) {
+		if ((l = readline(ps)) == NULL)
+			return NULL;
+		if (strlen(l) >= LINE_MAX_BYTES)
+			p->toolong = 1;
+		else if (*l != '\0')
+			add_history(l);
+		return l;
+	}
+	fputs(ps, p->out);
+	fflush(p->out);
+	buf_init(&b, LINE_MAX_BYTES);
+	for (;;) {
+		c = getc(p->in);
+		if (c == EOF) {
+			if (b.len == 0 && !p->toolong) {
+				buf_release(&b);
+				return NULL;
+			}
+			break;
+		}
+		if (c == '\n')
+			break;
+		/* A line past the ceiling is read to its end and dropped:
+		 * memory stays bounded whatever arrives. */
+		if (!p->toolong && buf_addc(&b, (char)c) != 0)
+			p->toolong = 1;
+	}
+	/* A pipe does not echo: show what was read, so that a transcript
+	 * reads like the terminal. */
+	if (!p->toolong && b.p != NULL)
+		fputs(b.p, p->out);
+	fputc('\n', p->out);
+	if (p->toolong) {
+		buf_reset(&b);
+		buf_addstr(&b, "");
+	}
+	if (b.p == NULL)
+		buf_addstr(&b, "");
+	if (b.len > 0 && b.p[b.len - 1] == '\r')
+		b.p[--b.len] = '\0';
+	l = buf_detach(&b);
+	buf_release(&b);
+	return l;
+}
+
+/* Leading and trailing blanks do not count (" 2 " is "2"). */
+static char *
+trim(char *s)
+{
+	size_t	n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Showing                                                             */
+
+static int
+is_question(const struct field *fd)
+{
+	switch (fd->kind) {
+	case FK_GROUP:
+	case FK_REPEAT:
+	case FK_CALCULATE:
+	case FK_HIDDEN:
+	case FK_META:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static const char *
+text(struct prompt *p, const struct text *t)
+{
+	return form_text(p->f, t, p->fl->lang);
+}
+
+static const char *
+label_of(struct prompt *p, const struct field *fd)
+{
+	const char	*l = text(p, &fd->label);
+
+	return l != NULL ? l : fd->name;
+}
+
+struct count {
+	const struct inode	*want;
+	size_t			 n;
+	size_t			 pos;
+};
+
+static void
+count_walk(const struct inode *n, struct count *c)
+{
+	size_t	i;
+
+	if (!n->relevant)
+		return;
+	if (is_question(n->field)) {
+		c->n++;
+		if (n == c->want)
+			c->pos = c->n;
+	}
+	for (i = 0; i < n->nkids; i++)
+		count_walk(n->kids[i], c);
+}
+
+/* "Household › Child 2": the groups and repeats around n. */
+static void
+show_groups(struct prompt *p, const struct inode *n)
+{
+	const struct inode	*g, *chain[64];
+	size_t			 k = 0;
+	const char		*l;
+
+	for (g = n->parent; g != NULL && g->parent != NULL && k < 64;
+	    g = g->parent)
+		chain[k++] = g;
+	while (k-- > 0) {
+		g = chain[k];
+		l = text(p, &g->field->label);
+		if (l == NULL && g->field->kind != FK_REPEAT)
+			continue;
+		fprintf(p->out, " › %s", l != NULL ? l : g->field->name);
+		if (g->field->kind == FK_REPEAT)
+			fprintf(p->out, " %zu", inode_position(g));
+	}
+}
+
+static void
+show_position(struct prompt *p, const struct inode *n)
+{
+	struct count	c;
+
+	memset(&c, 0, sizeof(c));
+	c.want = n;
+	count_walk(session_root(p->s), &c);
+	fprintf(p->out, "\n[%zu/%zu]", c.pos, c.n);
+	show_groups(p, n);
+	fputc('\n', p->out);
+}
+
+/* A stored value as a person reads it: choice labels for selects. */
+static void
+show_value(struct prompt *p, const struct inode *n)
+{
+	const struct choice	*ch;
+	const char		*v = n->value, *l;
+	char			 name[256];
+	size_t			 k;
+	int			 first = 1;
+
+	if (v == NULL) {
+		fputs(_("(no answer)"), p->out);
+		return;
+	}
+	if (n->field->list == NULL) {
+		fputs(v, p->out);
+		return;
+	}
+	while (*v != '\0') {
+		k = strcspn(v, " ");
+		if (k > 0 && k < sizeof(name)) {
+			memcpy(name, v, k);
+			name[k] = '\0';
+			ch = form_choice(n->field->list, name);
+			l = ch != NULL ? text(p, &ch->label) : NULL;
+			fprintf(p->out, "%s%s", first ? "" : ", ",
+			    l != NULL ? l : name);
+			first = 0;
+		}
+		v += k;
+		while (*v == ' ')
+			v++;
+	}
+}
+
+static void
+show_question(struct prompt *p, struct inode *n)
+{
+	const struct field	 *fd = n->field;
+	const struct choice	**v;
+	const char		 *l;
+	struct err		  e;
+	size_t			  nv, i;
+
+	show_position(p, n);
+	fputs(label_of(p, fd), p->out);
+	if (fd->kind != FK_NOTE && session_required(p->s, n))
+		fputs(" *", p->out);
+	if (text(p, &fd->hint) != NULL)
+		fprintf(p->out, "  %s", _("(? help)"));
+	fputc('\n', p->out);
+	err_init(&e);
+	if ((fd->kind == FK_SELECT_ONE || fd->kind == FK_SELECT_MULTIPLE) &&
+	    session_choices(p->s, n, &v, &nv, &e) == 0) {
+		for (i = 0; i < nv; i++) {
+			l = text(p, &v[i]->label);
+			fprintf(p->out, "  %2zu) %s\n", i + 1,
+			    l != NULL ? l : v[i]->name);
+		}
+		if (fd->kind == FK_SELECT_MULTIPLE)
+			fprintf(p->out, "  %s\n", _("(several: numbers "
+			    "separated by spaces, e.g. 1 3 4)"));
+	}
+	switch (fd->kind) {
+	case FK_NOTE:
+		fprintf(p->out, "  %s\n", _("(Enter to continue)"));
+		break;
+	case FK_ACKNOWLEDGE:
+		fprintf(p->out, "  %s\n", _("(type OK to acknowledge)"));
+		break;
+	case FK_DATE:
+		fprintf(p->out, "  %s\n", _("(date: DD/MM/YYYY or "
+		    "YYYY-MM-DD)"));
+		break;
+	case FK_TIME:
+		fprintf(p->out, "  %s\n", _("(time: HH:MM)"));
+		break;
+	case FK_GEOPOINT:
+		fprintf(p->out, "  %s\n", _("(latitude longitude [altitude "
+		    "accuracy])"));
+		break;
+	case FK_UNSUPPORTED:
+		fprintf(p->out, "  %s\n", _("(this question cannot be "
+		    "answered in a terminal: Enter to skip it)"));
+		break;
+	default:
+		break;
+	}
+	if (n->value != NULL && fd->kind != FK_NOTE) {
+		fprintf(p->out, "  [%s ", _("now:"));
+		show_value(p, n);
+		fprintf(p->out, " · %s]\n", _("Enter keeps it"));
+	}
+}
+
+static void
+show_hint(struct prompt *p, const struct field *fd)
+{
+	const char	*h = text(p, &fd->hint);
+
+	if (h != NULL)
+		fprintf(p->out, "  %s\n", h);
+	else
+		fprintf(p->out, "  %s\n", _("(this question has no help "
+		    "text)"));
+}
+
+static void
+show_keys(struct prompt *p)
+{
+	fprintf(p->out, "%s\n", _("Keys: < back · ? help · ! save and quit "
+	    "(Ctrl-D too)"));
+}
+
+/* ------------------------------------------------------------------ */
+/* Steps                                                               */
+
+static int
+save(struct prompt *p, const struct inode *at, struct err *e)
+{
+	char	*path = NULL;
+
+	if (at != NULL && (path = inode_path(at)) != NULL) {
+		free(p->fl->position);
+		p->fl->position = path;
+	}
+	return fill_save(p->fl, e);
+}
+
+/*
+ * Answer n with line; 1 when accepted and saved, 0 when refused (the
+ * reason shown), or an error code in *rc.
+ */
+static int
+answer(struct prompt *p, struct inode *n, const char *line, int *rc,
+    struct err *e)
+{
+	struct err	ae;
+
+	*rc = 0;
+	if (p->toolong) {
+		fprintf(p->out, "  ✗ %s\n", _("answer too long"));
+		return 0;
+	}
+	if (!utf8_valid(line, strlen(line))) {
+		fprintf(p->out, "  ✗ %s\n", _("the answer is not valid text "
+		    "(UTF-8)"));
+		return 0;
+	}
+	if (n->field->kind == FK_NOTE)
+		return 1;
+	/* Enter keeps an answer already given. */
+	if (*line == '\0' && n->value != NULL)
+		return 1;
+	if (n->field->kind == FK_UNSUPPORTED && *line == '\0')
+		return 1;
+	err_init(&ae);
+	if (session_answer(p->s, n, line, &ae) != 0) {
+		if (ae.code == ERR_INPUT) {
+			fprintf(p->out, "  ✗ %s\n", ae.msg);
+			return 0;
+		}
+		*rc = err_set(e, ae.code, "%s", ae.msg);
+		return 0;
+	}
+	if ((*rc = save(p, n, e)) != 0)
+		return 0;
+	return 1;
+}
+
+static int
+yes_no(const char *l)
+{
+	switch (l[0]) {
+	case 'y': case 'Y': case 's': case 'S':
+		return 1;
+	case 'n': case 'N':
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* The step after a new repeat instance: its first question. */
+static int
+enter_repeat(struct prompt *p, struct err *e)
+{
+	struct inode	*inst;
+	int		 rc;
+
+	if ((rc = session_add_repeat(p->s, p->st.parent, p->st.field, &inst,
+	    e)) != 0)
+		return rc;
+	if ((rc = save(p, NULL, e)) != 0)
+		return rc;
+	return session_next(p->s, &p->st);
+}
+
+static int
+ask(struct prompt *p, enum pstate *next, struct err *e)
+{
+	struct inode	*n = p->st.node;
+	const char	*name;
+	char		*raw, *l;
+	int		 rc = 0, yn, ok;
+
+	if (p->st.kind == STEP_END) {
+		*next = P_REVIEW;
+		return 0;
+	}
+	if (p->st.kind == STEP_REPEAT_PROMPT) {
+		name = label_of(p, p->st.field);
+		fputc('\n', p->out);
+		fprintf(p->out, p->st.count > 0 ? _("Add another '%s'? [y/n]") :
+		    _("Add a '%s'? [y/n]"), name);
+		fputc('\n', p->out);
+	} else
+		show_question(p, n);
+	for (;;) {
+		if ((raw = read_line(p, "> ")) == NULL) {
+			*next = P_QUIT;
+			return 0;
+		}
+		l = trim(raw);
+		if (strcmp(l, "!") == 0) {
+			*next = P_QUIT;
+			break;
+		}
+		if (strcmp(l, "<") == 0) {
+			if ((rc = session_prev(p->s, &p->st)) != 0)
+				break;
+			break;
+		}
+		if (strcmp(l, "?") == 0) {
+			if (p->st.kind == STEP_QUESTION)
+				show_hint(p, n->field);
+			else
+				show_keys(p);
+			free(raw);
+			continue;
+		}
+		if (p->st.kind == STEP_REPEAT_PROMPT) {
+			if ((yn = yes_no(l)) < 0) {
+				fprintf(p->out, "  ✗ %s\n", _("answer y (yes) "
+				    "or n (no)"));
+				free(raw);
+				continue;
+			}
+			rc = yn ? enter_repeat(p, e) : session_next(p->s,
+			    &p->st);
+			break;
+		}
+		ok = answer(p, n, l, &rc, e);
+		if (rc != 0)
+			break;
+		if (ok) {
+			rc = session_next(p->s, &p->st);
+			break;
+		}
+		/* Refused: the same question again. */
+		free(raw);
+		show_question(p, n);
+	}
+	free(raw);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Review                                                              */
+
+static int
+review_add(struct prompt *p, struct inode *n)
+{
+	struct inode	**v;
+	size_t		  c;
+
+	if (p->nreview == p->creview) {
+		c = p->creview ? p->creview * 2 : 64;
+		if ((v = realloc(p->review, c * sizeof(*v))) == NULL)
+			return ERR_NOMEM;
+		p->review = v;
+		p->creview = c;
+	}
+	p->review[p->nreview++] = n;
+	return 0;
+}
+
+static int
+review_walk(struct prompt *p, struct inode *n)
+{
+	const struct field	*fd = n->field;
+	const char		*l;
+	size_t			 i;
+	int			 rc;
+
+	if (!n->relevant)
+		return 0;
+	if (n->parent != NULL && (fd->kind == FK_GROUP ||
+	    fd->kind == FK_REPEAT)) {
+		l = text(p, &fd->label);
+		if (l != NULL || fd->kind == FK_REPEAT) {
+			fprintf(p->out, "  — %s", l != NULL ? l : fd->name);
+			if (fd->kind == FK_REPEAT)
+				fprintf(p->out, " %zu", inode_position(n));
+			fputc('\n', p->out);
+		}
+	}
+	/* Answers, and computed values the form gives a label to show. */
+	if (fd->kind != FK_NOTE && (is_question(fd) ||
+	    (fd->kind == FK_CALCULATE && text(p, &fd->label) != NULL))) {
+		if (fd->kind == FK_CALCULATE)
+			fprintf(p->out, "      %s: ", label_of(p, fd));
+		else {
+			if ((rc = review_add(p, n)) != 0)
+				return rc;
+			fprintf(p->out, "  %3zu. %s: ", p->nreview,
+			    label_of(p, fd));
+		}
+		show_value(p, n);
+		fputc('\n', p->out);
+	}
+	for (i = 0; i < n->nkids; i++)
+		if ((rc = review_walk(p, n->kids[i])) != 0)
+			return rc;
+	return 0;
+}
+
+static int
+review(struct prompt *p, enum pstate *next, struct err *e)
+{
+	struct diags	 d;
+	size_t		 i, k;
+	char		*raw, *l, *end;
+	int		 rc = 0;
+
+	p->nreview = 0;
+	fprintf(p->out, "\n%s\n", _("Review of the answers:"));
+	if ((rc = review_walk(p, session_root(p->s))) != 0)
+		return err_set(e, rc, "out of memory");
+	fprintf(p->out, "%s\n", _("Number to change an answer, Enter to "
+	    "finalize, < to go back, ! to save and quit."));
+	if ((raw = read_line(p, "> ")) == NULL) {
+		*next = P_QUIT;
+		return 0;
+	}
+	l = trim(raw);
+	if (strcmp(l, "!") == 0)
+		*next = P_QUIT;
+	else if (strcmp(l, "<") == 0) {
+		rc = session_prev(p->s, &p->st);
+		*next = P_ASK;
+	} else if (*l == '\0') {
+		diags_init(&d);
+		rc = fill_finalize(p->fl, &d, e);
+		if (rc == ERR_INPUT && d.n > 0) {
+			/* Not finalized: say what is missing, stay here. */
+			err_init(e);
+			rc = 0;
+			fprintf(p->out, "%s\n", _("Cannot finalize yet:"));
+			for (i = 0; i < d.n; i++)
+				fprintf(p->out, "  ✗ %s%s%s\n",
+				    d.v[i].column != NULL ? d.v[i].column : "",
+				    d.v[i].column != NULL ? ": " : "",
+				    d.v[i].msg);
+		} else if (rc == 0)
+			*next = P_DONE;
+		diags_release(&d);
+	} else {
+		k = (size_t)strtoul(l, &end, 10);
+		if (*end != '\0' || k == 0 || k > p->nreview)
+			fprintf(p->out, "  ✗ %s\n", _("no answer with that "
+			    "number"));
+		else {
+			p->fix = p->review[k - 1];
+			*next = P_FIX;
+		}
+	}
+	free(raw);
+	return rc;
+}
+
+static int
+fix(struct prompt *p, enum pstate *next, struct err *e)
+{
+	char	*raw, *l;
+	int	 rc = 0;
+
+	show_question(p, p->fix);
+	for (;;) {
+		if ((raw = read_line(p, "> ")) == NULL) {
+			*next = P_QUIT;
+			return 0;
+		}
+		l = trim(raw);
+		if (strcmp(l, "!") == 0) {
+			*next = P_QUIT;
+			break;
+		}
+		if (strcmp(l, "<") == 0) {
+			*next = P_REVIEW;
+			break;
+		}
+		if (strcmp(l, "?") == 0) {
+			show_hint(p, p->fix->field);
+			free(raw);
+			continue;
+		}
+		if (answer(p, p->fix, l, &rc, e) || rc != 0) {
+			*next = P_REVIEW;
+			break;
+		}
+		free(raw);
+		show_question(p, p->fix);
+	}
+	free(raw);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+/*
+ * Where a resumed draft goes on: the step after the last question
+ * answered (which may be "add another?"), else the first question without
+ * an answer.
+ */
+static int
+seek(struct prompt *p, struct err *e)
+{
+	const char	*want = p->fl->position;
+	char		*path;
+	int		 rc, found = 0;
+	size_t		 guard = 0;
+
+	if ((rc = session_first(p->s, &p->st)) != 0 || want == NULL)
+		return rc;
+	while (p->st.kind != STEP_END && guard++ < 10000000) {
+		if (p->st.kind == STEP_QUESTION) {
+			path = inode_path(p->st.node);
+			found = path != NULL && strcmp(path, want) == 0;
+			free(path);
+			if (found)
+				return session_next(p->s, &p->st);
+		}
+		if ((rc = session_next(p->s, &p->st)) != 0)
+			return rc;
+	}
+	/* Not there any more (no longer relevant): the first unanswered. */
+	if ((rc = session_first(p->s, &p->st)) != 0)
+		return rc;
+	while (p->st.kind == STEP_QUESTION && (p->st.node->value != NULL ||
+	    p->st.node->field->kind == FK_NOTE))
+		if ((rc = session_next(p->s, &p->st)) != 0)
+			return rc;
+	(void)e;
+	return 0;
+}
+
+int
+prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
+    enum prompt_result *res, struct err *e)
+{
+	struct prompt	p;
+	enum pstate	st;
+	int		rc = 0;
+
+	*res = PROMPT_SAVED;
+	memset(&p, 0, sizeof(p));
+	p.fl = fl;
+	p.s = fl->s;
+	p.f = fl->form;
+	p.in = in;
+	p.out = out;
+	p.tty = isatty(fileno(in)) && isatty(fileno(out));
+	if (p.tty) {
+		rl_instream = in;
+		rl_outstream = out;
+	}
+	fprintf(out, "%s\n", p.f->title != NULL ? p.f->title : p.f->id);
+	show_keys(&p);
+	if (review_first || fl->position != NULL)
+		rc = seek(&p, e);
+	else
+		rc = session_first(p.s, &p.st);
+	if (rc != 0)
+		goto out;
+	if (review_first) {
+		while (p.st.kind != STEP_END && rc == 0)
+			rc = session_next(p.s, &p.st);
+	}
+	st = p.st.kind == STEP_END ? P_REVIEW : P_ASK;
+	while (rc == 0 && st != P_DONE && st != P_QUIT) {
+		switch (st) {
+		case P_ASK:
+			rc = ask(&p, &st, e);
+			break;
+		case P_REVIEW:
+			rc = review(&p, &st, e);
+			break;
+		case P_FIX:
+			rc = fix(&p, &st, e);
+			break;
+		default:
+			break;
+		}
+	}
+	if (rc != 0)
+		goto out;
+	if (st == P_QUIT)
+		rc = save(&p, NULL, e);
+	else
+		*res = PROMPT_FINALIZED;
+out:
+	free(p.review);
+	fflush(out);
+	return rc;
+}
