@@ -118,6 +118,9 @@ wbb_sheet_begin(struct wb_build *b, const char *name, size_t len,
 
 	if ((rc = wbb_sheet_end(b, e)) != 0)
 		return rc;
+	if (wb->nsheets >= WB_MAX_SHEETS)
+		return err_set(e, ERR_INPUT, "%s: more than %d sheets", where,
+		    WB_MAX_SHEETS);
 	if (!utf8_valid(name, len))
 		return err_set(e, ERR_INPUT, "%s: sheet name is not valid "
 		    "UTF-8 text", where);

@@ -20,6 +20,8 @@
  * dozen columns wide.
  */
 #define WB_MAX_SLOTS		(2 * WORKBOOK_MAX_CELLS)
+/* Sheets in one workbook: each new name is compared with every other. */
+#define WB_MAX_SHEETS		4096
 /* One cell's text; Excel itself stops at 32767 characters. */
 #define WB_MAX_CELL_BYTES	(1u << 20)
 

@@ -25,9 +25,10 @@
 #include "workbook_priv.h"
 
 #define XLSX_CHUNK		65536
-#define XLSX_MAX_RELS		65536	/* relationships of one part */
-#define XLSX_MAX_SHEETS		4096
+#define XLSX_MAX_RELS		8192	/* relationships of one part */
 #define XLSX_MAX_XFS		65536	/* Excel allows 64000 styles */
+#define XLSX_MAX_NUMFMTS	1024	/* Excel allows some 250 */
+#define XLSX_MAX_FMT_LEN	255	/* Excel's own limit */
 #define XLSX_MAX_PATH		1024
 
 /* How a style shows a number, for openpyxl's date conversion. */
@@ -40,8 +41,8 @@ struct rel {
 };
 
 struct numfmt {
-	long	 id;
-	char	*code;
+	long		 id;
+	enum xf_kind	 kind;
 };
 
 struct xlsx {
@@ -223,6 +224,18 @@ on_entity(void *ud, const XML_Char *name, int is_param,
 }
 
 /*
+ * Part names are case-insensitive (OPC), but libzip only hashes exact
+ * names: the exact name first, the slow scan only when that fails.
+ */
+static zip_int64_t
+locate(struct xlsx *x, const char *part)
+{
+	zip_int64_t	idx = zip_name_locate(x->za, part, 0);
+
+	return idx >= 0 ? idx : zip_name_locate(x->za, part, ZIP_FL_NOCASE);
+}
+
+/*
  * Stream one part of the zip through expat. h is the first member of the
  * handlers' own state, which they reach through c->state. Returns 0, an error, or -1
  * when the part is absent and not required.
@@ -239,7 +252,7 @@ read_part(struct xlsx *x, const char *part, int required,
 	void		*chunk;
 	int		 rc = 0;
 
-	if ((idx = zip_name_locate(x->za, part, ZIP_FL_NOCASE)) < 0) {
+	if ((idx = locate(x, part)) < 0) {
 		if (!required)
 			return -1;
 		return err_set(e, ERR_INPUT, "%s: %s: missing from the "
@@ -499,8 +512,8 @@ book_start(struct xml_ctx *c, const char *name, const char **atts)
 		ctx_fail(c, ERR_INPUT, "<sheet> without a name or r:id");
 		return;
 	}
-	if (x->nsheets >= XLSX_MAX_SHEETS) {
-		ctx_fail(c, ERR_INPUT, "more than %d sheets", XLSX_MAX_SHEETS);
+	if (x->nsheets >= WB_MAX_SHEETS) {
+		ctx_fail(c, ERR_INPUT, "more than %d sheets", WB_MAX_SHEETS);
 		return;
 	}
 	if ((x->nsheets & (x->nsheets - 1)) == 0) {
@@ -653,6 +666,8 @@ sst_collect(struct xml_ctx *c)
 /* ------------------------------------------------------------------ */
 /* Styles: which cell formats are dates, as openpyxl decides           */
 
+static enum xf_kind format_kind(const char *);
+
 struct styles_state {
 	struct xml_handlers	 h;
 	int			 in_xfs;	/* <cellXfs>, not <cellStyleXfs> */
@@ -674,9 +689,9 @@ styles_start(struct xml_ctx *c, const char *name, const char **atts)
 		code = attr(atts, "formatCode");
 		if (id < 0 || code == NULL)
 			return;
-		if (x->nfmts >= XLSX_MAX_XFS) {
+		if (x->nfmts >= XLSX_MAX_NUMFMTS) {
 			ctx_fail(c, ERR_INPUT, "more than %d number formats",
-			    XLSX_MAX_XFS);
+			    XLSX_MAX_NUMFMTS);
 			return;
 		}
 		if ((x->nfmts & (x->nfmts - 1)) == 0) {
@@ -693,12 +708,7 @@ styles_start(struct xml_ctx *c, const char *name, const char **atts)
 			x->fmts = v;
 		}
 		x->fmts[x->nfmts].id = id;
-		if ((x->fmts[x->nfmts].code = arena_strdup(&x->b->wb->arena,
-		    code)) == NULL) {
-			ctx_fail(c, ERR_NOMEM, "out of memory");
-			return;
-		}
-		x->nfmts++;
+		x->fmts[x->nfmts++].kind = format_kind(code);
 	} else if (s->in_xfs && strcmp(name, "xf") == 0) {
 		if (x->nxf >= XLSX_MAX_XFS) {
 			ctx_fail(c, ERR_INPUT, "more than %d cell styles",
@@ -781,6 +791,14 @@ is_timedelta_format(const char *f)
 	return 0;
 }
 
+static enum xf_kind
+format_kind(const char *f)
+{
+	if (strlen(f) > XLSX_MAX_FMT_LEN || !is_date_format(f))
+		return XF_NUMBER;
+	return is_timedelta_format(f) ? XF_TIMEDELTA : XF_DATE;
+}
+
 /* The built-in formats openpyxl knows that are dates or durations. */
 static const char *
 builtin_format(long id)
@@ -804,23 +822,23 @@ builtin_format(long id)
 static int
 classify_styles(struct xlsx *x, struct err *e)
 {
-	const char	*f;
-	size_t		 i, j;
+	size_t	i, j;
+	int	custom;
 
 	if (x->nxf == 0)
 		return 0;
 	if ((x->xf_kind = calloc(x->nxf, 1)) == NULL)
 		return err_set(e, ERR_NOMEM, "%s: out of memory", x->file);
 	for (i = 0; i < x->nxf; i++) {
-		f = NULL;
+		custom = 0;
 		for (j = 0; j < x->nfmts; j++)
-			if (x->fmts[j].id == x->xf_fmt[i])
-				f = x->fmts[j].code;
-		if (f == NULL)
-			f = builtin_format(x->xf_fmt[i]);
-		if (is_date_format(f))
-			x->xf_kind[i] = is_timedelta_format(f) ?
-			    XF_TIMEDELTA : XF_DATE;
+			if (x->fmts[j].id == x->xf_fmt[i]) {
+				x->xf_kind[i] = x->fmts[j].kind;
+				custom = 1;
+			}
+		if (!custom)
+			x->xf_kind[i] = format_kind(builtin_format(
+			    x->xf_fmt[i]));
 	}
 	return 0;
 }
@@ -1037,8 +1055,8 @@ sheet_start(struct xml_ctx *c, const char *name, const char **atts)
 		if ((v = attr(atts, "r")) == NULL)
 			n = s->row + 1;
 		else if ((n = small_uint(v)) < 1 || n > WORKBOOK_MAX_ROWS) {
-			ctx_fail(c, ERR_INPUT, "row '%.20s' is past Excel's "
-			    "last row %d", v, WORKBOOK_MAX_ROWS);
+			ctx_fail(c, ERR_INPUT, "row '%.20s' is not between 1 "
+			    "and Excel's last row %d", v, WORKBOOK_MAX_ROWS);
 			return;
 		}
 		s->row = n;
@@ -1219,7 +1237,7 @@ xlsx_read(struct wb_build *b, const void *data, size_t len, struct err *e)
 		rc = err_set(e, ERR_NOMEM, "%s: out of memory", x.file);
 		goto out;
 	}
-	if (zip_name_locate(x.za, book, ZIP_FL_NOCASE) < 0) {
+	if (locate(&x, book) < 0) {
 		rc = err_set(e, ERR_INPUT, "%s: not an Excel workbook: it has "
 		    "no %s", x.file, book);
 		goto out;

@@ -510,6 +510,86 @@ test_xlsx_by_hand(void **state)
 	workbook_release(&wb);
 }
 
+/* Numbers in date formats read as openpyxl reads them (str() of a
+ * datetime, time or timedelta), in both epochs. */
+static void
+test_xlsx_dates(void **state)
+{
+	static const char styles[] =
+	    "<styleSheet><numFmts>"
+	    "<numFmt numFmtId=\"164\" formatCode=\"yyyy\\-mm\\-dd\"/>"
+	    "<numFmt numFmtId=\"165\" formatCode=\"&quot;TRUE&quot;;"
+	    "&quot;TRUE&quot;;&quot;FALSE&quot;\"/>"
+	    "<numFmt numFmtId=\"166\" formatCode=\"[Red]0.00\"/>"
+	    "</numFmts><cellStyleXfs><xf numFmtId=\"14\"/></cellStyleXfs>"
+	    "<cellXfs><xf numFmtId=\"0\"/><xf numFmtId=\"164\"/>"
+	    "<xf numFmtId=\"165\"/><xf numFmtId=\"14\"/>"
+	    "<xf numFmtId=\"21\"/><xf numFmtId=\"46\"/>"
+	    "<xf numFmtId=\"166\"/></cellXfs></styleSheet>";
+	static const char rels[] =
+	    "<Relationships>"
+	    "<Relationship Id=\"rId1\" Type=\"" DOC_NS "/worksheet\" "
+	    "Target=\"/xl/worksheets/sheet1.xml\"/>"
+	    "<Relationship Id=\"rId2\" Type=\"" DOC_NS "/styles\" "
+	    "Target=\"./styles.xml\"/></Relationships>";
+	char		 book[512];
+	struct entry	 v[4] = {
+		{ "xl/workbook.xml", book },
+		{ "xl/_rels/workbook.xml.rels", rels },
+		{ "xl/styles.xml", styles },
+		{ "xl/worksheets/sheet1.xml", "<worksheet><sheetData><row>"
+		  "<c s=\"1\"><v>40344</v></c>"		/* A: date */
+		  "<c s=\"2\"><v>1</v></c>"		/* B: "TRUE" */
+		  "<c s=\"3\"><v>44662.6850575292</v></c>"	/* C */
+		  "<c s=\"4\"><v>0.5</v></c>"		/* D: time */
+		  "<c s=\"5\"><v>1.25</v></c>"		/* E: duration */
+		  "<c s=\"6\"><v>2.5</v></c>"		/* F: [Red] */
+		  "<c s=\"1\"><v>1e300</v></c>"		/* G: no date */
+		  "<c s=\"0\"><v>40344</v></c>"		/* H */
+		  "<c s=\"99\"><v>7</v></c>"		/* I: no style */
+		  "</row></sheetData></worksheet>" },
+	};
+	static const struct {
+		int		 epoch1904;
+		int		 col;
+		const char	*want;
+	} cases[] = {
+		{ 0, 1, "2010-06-15 00:00:00" },
+		{ 0, 2, "1" },
+		{ 0, 3, "2022-04-11 16:26:28.971000" },
+		{ 0, 4, "12:00:00" },
+		{ 0, 5, "1 day, 6:00:00" },
+		{ 0, 6, "2.5" },
+		{ 0, 7, "#VALUE!" },
+		{ 0, 8, "40344" },
+		{ 0, 9, "7" },
+		{ 1, 1, "2014-06-16 00:00:00" },
+	};
+	struct workbook	 wb;
+	struct err	 e;
+	char		*z;
+	size_t		 n, i;
+	const char	*got;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(book, sizeof(book), "<workbook><workbookPr "
+		    "date1904=\"%s\"/><sheets><sheet name=\"survey\" "
+		    "r:id=\"rId1\"/></sheets></workbook>",
+		    cases[i].epoch1904 ? "true" : "false");
+		make_zip(v, 4, &z, &n);
+		if (load_mem(&wb, "dates.xlsx", z, n, &e) != 0)
+			fail_msg("%s", e.msg);
+		free(z);
+		got = cell(&wb, "survey", 1, cases[i].col);
+		if (got == NULL || strcmp(got, cases[i].want) != 0)
+			fail_msg("column %d: got '%s', want '%s'",
+			    cases[i].col, got ? got : "(null)",
+			    cases[i].want);
+		workbook_release(&wb);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* The text layouts                                                    */
 
@@ -788,7 +868,9 @@ test_malformed_xlsx(void **state)
 		{ "<row r=\"1\"><c r=\"XFE1\"><v>1</v></c></row>",
 		  "past Excel's last column" },
 		{ "<row r=\"99999999999\"><c><v>1</v></c></row>",
-		  "past Excel's last row" },
+		  "and Excel's last row" },
+		{ "<row r=\"0\"><c><v>1</v></c></row>",
+		  "and Excel's last row" },
 		{ "<row r=\"1\"><c r=\"1A\"><v>1</v></c></row>",
 		  "bad cell reference" },
 		{ "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>7</v></c></row>",
@@ -935,6 +1017,7 @@ main(void)
 		cmocka_unit_test(test_xlsxwriter_shared),
 		cmocka_unit_test(test_xlsxwriter_inline),
 		cmocka_unit_test(test_xlsx_by_hand),
+		cmocka_unit_test(test_xlsx_dates),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_md),
 		cmocka_unit_test(test_bombs),
