@@ -1,0 +1,1314 @@
+/*
+ * expr_func.c: the function library of ODK XForms (the "XPath Functions"
+ * table of getodk.github.io/xforms-spec), with JavaRosa's behaviour where
+ * the spec is silent. The choices made where the two differ, or where
+ * JavaRosa's behaviour is an accident, are noted at each function.
+ *
+ * Strings are UTF-8 and measured in code points (JavaRosa counts UTF-16
+ * units; the two agree outside the astral planes). Results live in the
+ * evaluation's scratch arena.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "forms.h"
+#include "expr_int.h"
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+
+static int
+arg(struct ectx *c, const struct expr *x, const struct xctx *cx, size_t i,
+    struct val *v)
+{
+	return ev(c, x->args[i], cx, v);
+}
+
+static int
+arg_str(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    size_t i, const char **s)
+{
+	struct val	v;
+
+	if (ev(c, x->args[i], cx, &v) != 0)
+		return -1;
+	*s = val_to_str(c, &v);
+	return 0;
+}
+
+static int
+arg_num(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    size_t i, double *n)
+{
+	struct val	v;
+
+	if (ev(c, x->args[i], cx, &v) != 0)
+		return -1;
+	*n = val_to_num(c, &v);
+	return 0;
+}
+
+/* Java's (int) of a double: truncation, NaN 0, clamped. */
+static long
+java_int(double d)
+{
+	if (isnan(d))
+		return 0;
+	if (d >= 2147483647.0)
+		return 2147483647L;
+	if (d <= -2147483648.0)
+		return -2147483647L - 1;
+	return (long)d;
+}
+
+static char *
+scratch_str(struct ectx *c, const char *s, size_t n)
+{
+	char	*p = arena_strndup(&c->scratch, s, n);
+
+	if (p == NULL)
+		ev_oom(c);
+	return p;
+}
+
+static int
+out_str(struct ectx *c, struct val *out, const char *s, size_t n)
+{
+	char	*p;
+
+	if ((p = scratch_str(c, s, n)) == NULL)
+		return -1;
+	val_str(out, p);
+	return 0;
+}
+
+static int
+out_buf(struct ectx *c, struct val *out, struct buf *b)
+{
+	int	rc = out_str(c, out, b->p != NULL ? b->p : "", b->len);
+
+	buf_release(b);
+	return rc;
+}
+
+static int
+buf_fail(struct ectx *c, struct buf *b, const char *fn)
+{
+	buf_release(b);
+	return err_set(c->e, ERR_INPUT, "%s(): result longer than %u bytes",
+	    fn, EVAL_MAX_MEM / 4);
+}
+
+/* UTF-8: code points in s[0..n), and the byte offset of code point k. */
+static size_t
+u8len(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static size_t
+u8off(const char *s, size_t k)
+{
+	size_t	i = 0;
+
+	while (s[i] != '\0') {
+		if (((unsigned char)s[i] & 0xc0) != 0x80) {
+			if (k == 0)
+				return i;
+			k--;
+		}
+		i++;
+	}
+	return i;
+}
+
+/* Bytes of the code point at s. */
+static size_t
+u8char(const char *s)
+{
+	size_t	n = 1;
+
+	if (*s == '\0')
+		return 0;
+	while (s[n] != '\0' && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n++;
+	return n;
+}
+
+static int
+jspace(int ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
+	    ch == '\f' || ch == '\v';
+}
+
+/* The i-th space-separated token of s: start and length; 0 when none. */
+static int
+token(const char *s, size_t i, const char **t, size_t *n)
+{
+	for (;;) {
+		while (jspace((unsigned char)*s))
+			s++;
+		if (*s == '\0')
+			return 0;
+		*t = s;
+		while (*s != '\0' && !jspace((unsigned char)*s))
+			s++;
+		*n = (size_t)(s - *t);
+		if (i-- == 0)
+			return 1;
+	}
+}
+
+/* Every value of v: each node's of a node-set, or v itself. */
+static size_t
+nvalues(const struct val *v)
+{
+	return v->t == V_NODES ? v->nn : 1;
+}
+
+static void
+value_at(struct ectx *c, const struct val *v, size_t i, struct val *out)
+{
+	if (v->t == V_NODES)
+		node_value(c, val_node(v, i), out);
+	else
+		*out = *v;
+}
+
+/* ------------------------------------------------------------------ */
+/* Numbers                                                             */
+
+/*
+ * round(): JavaRosa rounds the shortest decimal text of the number
+ * (Double.toString) with BigDecimal, half up for positive numbers and half
+ * down (toward zero) for negative ones, which is XPath 1.0's "half toward
+ * positive infinity": round(2.5) = 3, round(-2.5) = -2, round(1.005, 2) =
+ * 1.01 (the binary 1.00499999... is written "1.005").
+ */
+static double
+round_places(double v, long places)
+{
+	char			 buf[64], digits[24];
+	int			 p, e, nd = 0, nkeep, up, i;
+	unsigned long long	 k = 0;
+	const char		*q;
+	double			 r;
+
+	if (isnan(v) || isinf(v))
+		return v;
+	if (places > 30 || places < -30)
+		return NAN;
+	if (places < 0) {
+		double scaled = v * pow(10.0, (double)places);
+
+		r = (double)(long long)(scaled + 0.5);
+		snprintf(buf, sizeof(buf), "%.0fe%ld", r, -places);
+		return strtod(buf, NULL);
+	}
+	for (p = 1; p <= 17; p++) {
+		snprintf(buf, sizeof(buf), "%.*e", p - 1, fabs(v));
+		if (strtod(buf, NULL) == fabs(v))
+			break;
+	}
+	for (q = buf; *q != 'e' && *q != '\0'; q++)
+		if (*q >= '0' && *q <= '9' && nd < (int)sizeof(digits) - 1)
+			digits[nd++] = *q;
+	digits[nd] = '\0';
+	e = *q == 'e' ? (int)strtol(q + 1, NULL, 10) : 0;
+	nkeep = e + (int)places + 1;
+	if (nkeep >= nd)
+		return v;
+	if (nkeep < 0)
+		return v < 0 ? -0.0 : 0.0;
+	for (i = 0; i < nkeep; i++)
+		k = k * 10 + (unsigned long long)(digits[i] - '0');
+	if (v > 0)
+		up = digits[nkeep] >= '5';
+	else {
+		up = digits[nkeep] > '5';
+		for (i = nkeep + 1; !up && digits[nkeep] == '5' && i < nd; i++)
+			if (digits[i] != '0')
+				up = 1;
+	}
+	k += (unsigned long long)up;
+	snprintf(buf, sizeof(buf), "%s%llue%d", v < 0 ? "-" : "", k,
+	    e - nkeep + 1);
+	return strtod(buf, NULL);
+}
+
+static double
+math1(enum fnid id, double a)
+{
+	switch (id) {
+	case F_ABS: return fabs(a);
+	case F_LOG: return log(a);
+	case F_LOG10: return log10(a);
+	case F_EXP: return exp(a);
+	case F_EXP10: return pow(10.0, a);
+	case F_SQRT: return sqrt(a);
+	case F_SIN: return sin(a);
+	case F_COS: return cos(a);
+	case F_TAN: return tan(a);
+	case F_ASIN: return asin(a);
+	case F_ACOS: return acos(a);
+	case F_ATAN: return atan(a);
+	case F_FLOOR: return floor(a);
+	case F_CEILING: return ceil(a);
+	case F_INT:
+		/* int(): truncation; NaN and infinities pass */
+		return isnan(a) || isinf(a) ? a : trunc(a);
+	default: return NAN;
+	}
+}
+
+/* min(), max(): over every value of every argument; empty values (NaN)
+ * are skipped as JavaRosa does, and only all-empty gives NaN. */
+static int
+minmax(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    int want_max, struct val *out)
+{
+	struct val	v, u;
+	size_t		i, j;
+	double		best = NAN, d;
+
+	for (i = 0; i < x->nargs; i++) {
+		if (arg(c, x, cx, i, &v) != 0)
+			return -1;
+		for (j = 0; j < nvalues(&v); j++) {
+			value_at(c, &v, j, &u);
+			d = val_to_num(c, &u);
+			if (isnan(d))
+				continue;
+			if (isnan(best) || (want_max ? d > best : d < best))
+				best = d;
+		}
+	}
+	val_num(out, best);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Strings                                                             */
+
+static int
+concat(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    size_t first, const char *sep, struct val *out)
+{
+	struct buf	b;
+	struct val	v, u;
+	size_t		i, j, n = 0;
+
+	buf_init(&b, EVAL_MAX_MEM / 4);
+	if (buf_addstr(&b, "") != 0)
+		return buf_fail(c, &b, x->fn->name);
+	for (i = first; i < x->nargs; i++) {
+		if (arg(c, x, cx, i, &v) != 0) {
+			buf_release(&b);
+			return -1;
+		}
+		for (j = 0; j < nvalues(&v); j++) {
+			value_at(c, &v, j, &u);
+			if ((sep != NULL && n++ > 0 &&
+			    buf_addstr(&b, sep) != 0) ||
+			    buf_addstr(&b, val_to_str(c, &u)) != 0)
+				return buf_fail(c, &b, x->fn->name);
+		}
+	}
+	return out_buf(c, out, &b);
+}
+
+static int
+translate(struct ectx *c, const char *s, const char *from, const char *to,
+    struct val *out)
+{
+	struct buf	 b;
+	size_t		 n, fn, k, idx;
+	const char	*f, *t;
+
+	buf_init(&b, EVAL_MAX_MEM / 4);
+	if (buf_addstr(&b, "") != 0)
+		return buf_fail(c, &b, "translate");
+	for (; *s != '\0'; s += n) {
+		n = u8char(s);
+		idx = 0;
+		for (f = from; *f != '\0'; f += fn, idx++) {
+			fn = u8char(f);
+			if (fn == n && memcmp(f, s, n) == 0)
+				break;
+		}
+		if (*f == '\0') {
+			if (buf_add(&b, s, n) != 0)
+				return buf_fail(c, &b, "translate");
+			continue;
+		}
+		for (t = to, k = 0; *t != '\0' && k < idx; k++)
+			t += u8char(t);
+		if (*t != '\0' && buf_add(&b, t, u8char(t)) != 0)
+			return buf_fail(c, &b, "translate");
+	}
+	return out_buf(c, out, &b);
+}
+
+static int
+normalize(struct ectx *c, const char *s, struct val *out)
+{
+	char	*p, *q;
+	int	 sp = 0;
+
+	if ((p = q = scratch_str(c, s, strlen(s))) == NULL)
+		return -1;
+	while (jspace((unsigned char)*s))
+		s++;
+	for (; *s != '\0'; s++) {
+		if (jspace((unsigned char)*s)) {
+			sp = 1;
+			continue;
+		}
+		if (sp)
+			*q++ = ' ';
+		sp = 0;
+		*q++ = *s;
+	}
+	*q = '\0';
+	val_str(out, p);
+	return 0;
+}
+
+/* substr(s, start, end): JavaRosa's, 0-based, negative from the end. */
+static int
+substr(struct ectx *c, const char *s, double dstart, double dend, int has_end,
+    struct val *out)
+{
+	long	len = (long)u8len(s), start = java_int(dstart);
+	long	end = has_end ? java_int(dend) : len;
+	size_t	a, b;
+
+	if (start < 0)
+		start += len;
+	if (end < 0)
+		end += len;
+	end = end < 0 ? 0 : end > len ? len : end;
+	start = start < 0 ? 0 : start > len ? len : start;
+	if (start > end) {
+		val_str(out, "");
+		return 0;
+	}
+	a = u8off(s, (size_t)start);
+	b = u8off(s, (size_t)end);
+	return out_str(c, out, s + a, b - a);
+}
+
+/* ------------------------------------------------------------------ */
+/* regex(): Java's Pattern.matches, the whole text, done with POSIX ERE   */
+
+/*
+ * Java's syntax, as forms write it, into POSIX ERE: \d \w \s and their
+ * negations become bracket expressions, escaped punctuation stays escaped,
+ * back-references are refused (they make matching exponential), and
+ * bounded repetitions are limited so that the compiled automaton stays
+ * small. Returns NULL or what is wrong.
+ */
+static const char *
+regex_translate(const char *re, struct buf *out)
+{
+	size_t		 len = strlen(re), i;
+	int		 br = 0;
+	double		 cost = 1;
+	const char	*rep;
+	char		 ch, nx;
+
+	buf_reset(out);
+	if (len > REGEX_MAX_LEN)
+		return "pattern longer than 1024 bytes";
+	if (buf_addstr(out, "") != 0)
+		return "out of memory";
+	for (i = 0; i < len; i++) {
+		ch = re[i];
+		nx = re[i + 1];
+		rep = NULL;
+		if (ch == '\\') {
+			if (nx == '\0')
+				return "pattern ends with '\\'";
+			i++;
+			if (nx >= '1' && nx <= '9')
+				return "back-references are not supported";
+			if (!br) {
+				switch (nx) {
+				case 'd': rep = "[0-9]"; break;
+				case 'D': rep = "[^0-9]"; break;
+				case 's': rep = "[[:space:]]"; break;
+				case 'S': rep = "[^[:space:]]"; break;
+				case 'w': rep = "[[:alnum:]_]"; break;
+				case 'W': rep = "[^[:alnum:]_]"; break;
+				case 'n': rep = "\n"; break;
+				case 't': rep = "\t"; break;
+				case 'b': rep = "\\b"; break;
+				case 'B': rep = "\\B"; break;
+				default:
+					if (isalnum((unsigned char)nx))
+						return "unsupported escape in "
+						    "pattern";
+					if (buf_addc(out, '\\') != 0 ||
+					    buf_addc(out, nx) != 0)
+						return "out of memory";
+					continue;
+				}
+			} else {
+				switch (nx) {
+				case 'd': rep = "0-9"; break;
+				case 's': rep = "[:space:]"; break;
+				case 'w': rep = "[:alnum:]_"; break;
+				case 'n': rep = "\n"; break;
+				case 't': rep = "\t"; break;
+				default:
+					if (isalnum((unsigned char)nx))
+						return "unsupported escape in "
+						    "pattern";
+					if (buf_addc(out, nx) != 0)
+						return "out of memory";
+					continue;
+				}
+			}
+			if (buf_addstr(out, rep) != 0)
+				return "out of memory";
+			continue;
+		}
+		if (!br && ch == '[') {
+			br = 1;
+			if (buf_addc(out, ch) != 0)
+				return "out of memory";
+			if (re[i + 1] == '^') {
+				if (buf_addc(out, '^') != 0)
+					return "out of memory";
+				i++;
+			}
+			if (re[i + 1] == ']') {
+				if (buf_addc(out, ']') != 0)
+					return "out of memory";
+				i++;
+			}
+			continue;
+		}
+		if (br && ch == '[' && (nx == ':' || nx == '.' || nx == '=')) {
+			const char *end = strstr(re + i + 2, (char[]){ nx, ']',
+			    '\0' });
+
+			if (end == NULL)
+				return "unterminated character class";
+			if (buf_add(out, re + i, (size_t)(end + 2 - (re + i)))
+			    != 0)
+				return "out of memory";
+			i = (size_t)(end + 1 - re);
+			continue;
+		}
+		if (br && ch == ']')
+			br = 0;
+		if (!br && ch == '{') {
+			char	*end;
+			long	 lo, hi;
+
+			lo = strtol(re + i + 1, &end, 10);
+			hi = lo;
+			if (*end == ',') {
+				hi = isdigit((unsigned char)end[1]) ?
+				    strtol(end + 1, &end, 10) : lo;
+				if (*end == ',')
+					end++;
+			}
+			if (lo < 0 || hi < 0 || lo > 1000 || hi > 1000)
+				return "repetition count over 1000";
+			cost *= (double)(hi > 1 ? hi : 1);
+			if (cost * (double)len > REGEX_MAX_COST)
+				return "pattern too complex";
+		}
+		if (!br && (ch == '?' || ch == '+' || ch == '*') &&
+		    (nx == '?' || nx == '+'))
+			return "lazy and possessive quantifiers are not "
+			    "supported";
+		if (!br && ch == '(' && nx == '?')
+			return "'(?' groups are not supported";
+		if (buf_addc(out, ch) != 0)
+			return "out of memory";
+	}
+	if (br)
+		return "unterminated '['";
+	return NULL;
+}
+
+const char *
+expr_regex_check(const char *re, struct buf *tmp)
+{
+	const char	*msg;
+	regex_t		 rx;
+
+	if ((msg = regex_translate(re, tmp)) != NULL)
+		return msg;
+	if (regcomp(&rx, tmp->p, REG_EXTENDED) != 0)
+		return "invalid regular expression";
+	regfree(&rx);
+	return NULL;
+}
+
+static int
+regex(struct ectx *c, const char *s, const char *re, struct val *out)
+{
+	struct buf	 tmp;
+	const char	*msg;
+	regex_t		 rx;
+	regmatch_t	 m[1];
+	int		 rc;
+	size_t		 n = strlen(s);
+
+	if (n > (1u << 20))
+		return err_set(c->e, ERR_INPUT, "regex(): text longer than "
+		    "1 MB");
+	buf_init(&tmp, 1u << 16);
+	if ((msg = regex_translate(re, &tmp)) != NULL) {
+		buf_release(&tmp);
+		return err_set(c->e, ERR_INPUT, "regex(): %s", msg);
+	}
+	if (regcomp(&rx, tmp.p, REG_EXTENDED) != 0) {
+		buf_release(&tmp);
+		return err_set(c->e, ERR_INPUT, "regex(): invalid regular "
+		    "expression '%.60s'", re);
+	}
+	buf_release(&tmp);
+	/* POSIX matching is leftmost-longest: the text matches as a whole
+	 * exactly when the longest match at 0 spans it. */
+	rc = regexec(&rx, s, 1, m, 0);
+	val_bool(out, rc == 0 && m[0].rm_so == 0 &&
+	    (size_t)m[0].rm_eo == n);
+	regfree(&rx);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Dates                                                               */
+
+static const char *const mon_en[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+static const char *const mon_es[] = { "ene", "feb", "mar", "abr", "may",
+	"jun", "jul", "ago", "sept", "oct", "nov", "dic" };
+static const char *const day_en[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+	"Fri", "Sat" };
+static const char *const day_es[] = { "dom", "lun", "mar", "mié", "jue",
+	"vie", "sáb" };
+
+/* Month and day names in the form's language: Spanish for Spanish and
+ * Quechua (Peru writes dates in Spanish), English otherwise. */
+static int
+spanish(struct ectx *c)
+{
+	const struct form	*f = c->env->form;
+	const struct form_lang	*l;
+
+	if (f == NULL || c->env->lang >= f->nlangs || f->langs == NULL)
+		return 0;
+	l = &f->langs[c->env->lang];
+	if (l->code != NULL)
+		return strncasecmp(l->code, "es", 2) == 0 ||
+		    strncasecmp(l->code, "qu", 2) == 0;
+	return l->name != NULL && (strncasecmp(l->name, "espa", 4) == 0 ||
+	    strncasecmp(l->name, "spanish", 7) == 0 ||
+	    strncasecmp(l->name, "quechua", 7) == 0 ||
+	    strncasecmp(l->name, "runasimi", 8) == 0);
+}
+
+static int
+format_date(struct ectx *c, const struct val *d, const char *fmt,
+    struct val *out)
+{
+	struct buf	 b;
+	int		 y, m, dd, es = spanish(c), dow;
+	int64_t		 days;
+	double		 local, secs = 0;
+	long		 ms;
+	char		 tmp[32];
+
+	if (d->t == V_DATE) {
+		days = (int64_t)d->n;
+	} else if (d->t == V_DATETIME) {
+		local = d->n + local_offset_min(d->n) * 60.0;
+		days = (int64_t)floor(local / 86400.0);
+		secs = local - (double)days * 86400.0;
+	} else {
+		val_str(out, "");
+		return 0;
+	}
+	if (days < -1000000 || days > 3000000) {
+		val_str(out, "");
+		return 0;
+	}
+	date_civil_from_days(days, &y, &m, &dd);
+	dow = (int)(((days + 4) % 7 + 7) % 7);
+	ms = lround(secs * 1000.0);
+	if (ms >= 86400000L)
+		ms = 86399999L;
+	buf_init(&b, EVAL_MAX_MEM / 4);
+	if (buf_addstr(&b, "") != 0)
+		return buf_fail(c, &b, "format-date");
+	for (; *fmt != '\0'; fmt++) {
+		if (*fmt != '%' || fmt[1] == '\0') {
+			if (buf_addc(&b, *fmt) != 0)
+				return buf_fail(c, &b, "format-date");
+			continue;
+		}
+		fmt++;
+		tmp[0] = '\0';
+		switch (*fmt) {
+		case 'Y': snprintf(tmp, sizeof(tmp), "%04d", y); break;
+		case 'y': snprintf(tmp, sizeof(tmp), "%02d",
+		    ((y % 100) + 100) % 100); break;
+		case 'm': snprintf(tmp, sizeof(tmp), "%02d", m); break;
+		case 'n': snprintf(tmp, sizeof(tmp), "%d", m); break;
+		case 'b': snprintf(tmp, sizeof(tmp), "%s",
+		    (es ? mon_es : mon_en)[m - 1]); break;
+		case 'd': snprintf(tmp, sizeof(tmp), "%02d", dd); break;
+		case 'e': snprintf(tmp, sizeof(tmp), "%d", dd); break;
+		case 'a': snprintf(tmp, sizeof(tmp), "%s",
+		    (es ? day_es : day_en)[dow]); break;
+		case 'H': snprintf(tmp, sizeof(tmp), "%02ld", ms / 3600000);
+		    break;
+		case 'h': snprintf(tmp, sizeof(tmp), "%ld", ms / 3600000);
+		    break;
+		case 'M': snprintf(tmp, sizeof(tmp), "%02ld",
+		    ms / 60000 % 60); break;
+		case 'S': snprintf(tmp, sizeof(tmp), "%02ld",
+		    ms / 1000 % 60); break;
+		case '3': snprintf(tmp, sizeof(tmp), "%03ld", ms % 1000);
+		    break;
+		case '%': snprintf(tmp, sizeof(tmp), "%%"); break;
+		default:
+			/* unknown: kept as written */
+			snprintf(tmp, sizeof(tmp), "%%%c", *fmt);
+			break;
+		}
+		if (buf_addstr(&b, tmp) != 0)
+			return buf_fail(c, &b, "format-date");
+	}
+	return out_buf(c, out, &b);
+}
+
+/* decimal-date-time() and decimal-time(). */
+static int
+decimal_dt(struct ectx *c, const struct val *v, int keep_date,
+    const char *fn, struct val *out)
+{
+	struct val	u, d;
+	double		secs, local;
+	int		has, off;
+
+	val_unpack(c, v, &u);
+	if (u.t == V_NUM) {
+		if (!isnan(u.n) && (isinf(u.n) || fabs(u.n) > 2147483647.0))
+			return err_set(c->e, ERR_INPUT, "%s(): %s is out of "
+			    "range for a date", fn, val_to_str(c, &u));
+		val_num(out, keep_date ? u.n : u.n - floor(u.n));
+		return 0;
+	}
+	if (u.t == V_STR && u.s[0] == '\0') {
+		val_str(out, "");
+		return 0;
+	}
+	if (u.t == V_TIME) {
+		val_num(out, keep_date ? u.n : u.n);
+		return 0;
+	}
+	if (u.t == V_STR && !keep_date &&
+	    time_parse(u.s, &secs, &has, &off) == 0) {
+		if (has)
+			secs += (local_offset_min(0) - off) * 60.0;
+		secs = fmod(secs, 86400.0);
+		val_num(out, (secs < 0 ? secs + 86400.0 : secs) / 86400.0);
+		return 0;
+	}
+	if (date_from_val(c, &u, 1, fn, &d) != 0)
+		return -1;
+	if (d.t == V_DATE)	/* local midnight */
+		d.n = d.n * 86400.0 - local_offset_min(d.n * 86400.0) * 60.0;
+	if (keep_date) {
+		val_num(out, d.n / 86400.0);
+		return 0;
+	}
+	local = d.n + local_offset_min(d.n) * 60.0;
+	val_num(out, local / 86400.0 - floor(local / 86400.0));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Choices and repeats                                                 */
+
+static const struct choice_list *
+list_of(struct ectx *c, const char *s)
+{
+	const struct field	*f;
+	const char		*end, *p;
+	char			 name[256];
+	size_t			 n;
+
+	if (c->env->form == NULL)
+		return NULL;
+	while (*s == ' ')
+		s++;
+	end = s + strlen(s);
+	while (end > s && end[-1] == ' ')
+		end--;
+	if (end - s > 3 && s[0] == '$' && s[1] == '{' && end[-1] == '}') {
+		s += 2;
+		end--;
+	} else
+		for (p = s; p < end; p++)
+			if (*p == '/')
+				s = p + 1;
+	n = (size_t)(end - s);
+	if (n == 0 || n >= sizeof(name))
+		return NULL;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	f = form_field(c->env->form, name);
+	return f != NULL ? f->list : NULL;
+}
+
+/*
+ * jr:choice-name(value, '${field}'): the label of that choice in the
+ * session's language, with form_text's fallbacks; the choice's name when
+ * it has no label at all; "" when the value is not a choice.
+ */
+static int
+choice_name(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	const struct choice_list	*l = x->list;
+	const struct choice		*ch;
+	const char			*v, *ref, *t;
+
+	if (arg_str(c, x, cx, 0, &v) < 0)
+		return -1;
+	if (l == NULL) {
+		if (arg_str(c, x, cx, 1, &ref) < 0)
+			return -1;
+		if ((l = list_of(c, ref)) == NULL)
+			return err_set(c->e, ERR_INPUT, "jr:choice-name(): "
+			    "'%.60s' is not a select question", ref);
+	}
+	while (jspace((unsigned char)*v))
+		v++;
+	if ((ch = form_choice(l, v)) == NULL) {
+		val_str(out, "");
+		return 0;
+	}
+	t = form_text(c->env->form, &ch->label, c->env->lang);
+	val_str(out, t != NULL ? t : ch->name);
+	return 0;
+}
+
+static int
+indexed_repeat(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	const struct field	*pin[5];
+	size_t			 pos[5], npin = 0, i;
+	const struct field	*f = x->args[0]->field;
+	double			 d;
+	long			 k;
+
+	if (f == NULL)
+		return err_set(c->e, ERR_INPUT, "indexed-repeat(): argument 1 "
+		    "does not name a question");
+	for (i = 1; i + 1 < x->nargs && npin < 5; i += 2) {
+		if ((pin[npin] = x->args[i]->field) == NULL ||
+		    pin[npin]->kind != FK_REPEAT)
+			return err_set(c->e, ERR_INPUT, "indexed-repeat(): "
+			    "argument %zu does not name a repeat", i + 1);
+		if (arg_num(c, x, cx, i + 1, &d) < 0)
+			return -1;
+		k = java_int(d);
+		pos[npin++] = k <= 0 ? 1 : (size_t)k;
+	}
+	return resolve_ref(c, f, ctx_inode(c), pin, pos, npin, out) < 0 ?
+	    -1 : 0;
+}
+
+static double
+position_of(const struct xnode *n)
+{
+	if (n == NULL)
+		return 0;
+	if (n->kind == N_INODE)
+		return (double)inode_position(n->in);
+	if (n->kind == N_ITEM && n->list != NULL && n->ch != NULL)
+		return (double)(n->ch - n->list->v + 1);
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Misc                                                                */
+
+static int
+digest(struct ectx *c, const char *src, const char *alg, const char *enc,
+    struct val *out)
+{
+	unsigned char	h[crypto_hash_sha512_BYTES];
+	size_t		hl;
+	char		txt[2 * crypto_hash_sha512_BYTES + 8];
+
+	if (sodium_init() < 0)
+		return err_set(c->e, ERR_IO, "digest(): no random source");
+	if (strcasecmp(alg, "SHA-256") == 0) {
+		crypto_hash_sha256(h, (const unsigned char *)src, strlen(src));
+		hl = crypto_hash_sha256_BYTES;
+	} else if (strcasecmp(alg, "SHA-512") == 0) {
+		crypto_hash_sha512(h, (const unsigned char *)src, strlen(src));
+		hl = crypto_hash_sha512_BYTES;
+	} else
+		return err_set(c->e, ERR_INPUT, "digest(): algorithm '%.20s' "
+		    "is not supported (SHA-256 and SHA-512 are)", alg);
+	if (enc == NULL || strcasecmp(enc, "base64") == 0)
+		sodium_bin2base64(txt, sizeof(txt), h, hl,
+		    sodium_base64_VARIANT_ORIGINAL);
+	else if (strcasecmp(enc, "hex") == 0)
+		sodium_bin2hex(txt, sizeof(txt), h, hl);
+	else
+		return err_set(c->e, ERR_INPUT, "digest(): encoding '%.20s' "
+		    "is not supported (base64 and hex are)", enc);
+	return out_str(c, out, txt, strlen(txt));
+}
+
+static int
+uuid_n(struct ectx *c, double dn, struct val *out)
+{
+	static const char	 alnum[] = "0123456789abcdefghijklmnopqrstu"
+	    "vwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	long			 n = java_int(dn), i;
+	char			*p;
+
+	if (n <= 0) {
+		val_str(out, "");
+		return 0;
+	}
+	if (n > 4096)
+		return err_set(c->e, ERR_INPUT, "uuid(): %ld characters is "
+		    "more than 4096", n);
+	if (sodium_init() < 0)
+		return err_set(c->e, ERR_IO, "uuid(): no random source");
+	if ((p = ev_alloc(c, (size_t)n + 1)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		p[i] = alnum[randombytes_uniform(sizeof(alnum) - 1)];
+	p[n] = '\0';
+	val_str(out, p);
+	return 0;
+}
+
+static int
+checklist(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val	v, u;
+	double		lo, hi;
+	long		min, max, count = 0;
+	size_t		i, j;
+
+	if (arg_num(c, x, cx, 0, &lo) < 0 || arg_num(c, x, cx, 1, &hi) < 0)
+		return -1;
+	min = java_int(lo);
+	max = java_int(hi);
+	for (i = 2; i < x->nargs; i++) {
+		if (arg(c, x, cx, i, &v) != 0)
+			return -1;
+		for (j = 0; j < nvalues(&v); j++) {
+			value_at(c, &v, j, &u);
+			count += val_to_bool(c, &u);
+		}
+	}
+	val_bool(out, (min < 0 || count >= min) && (max < 0 || count <= max));
+	return 0;
+}
+
+static int
+weighted(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val	f, w, fu, wu;
+	double		lo, hi, sum = 0;
+	size_t		i, j;
+
+	if (arg_num(c, x, cx, 0, &lo) < 0 || arg_num(c, x, cx, 1, &hi) < 0)
+		return -1;
+	for (i = 2; i + 1 < x->nargs; i += 2) {
+		if (arg(c, x, cx, i, &f) != 0 || arg(c, x, cx, i + 1, &w) != 0)
+			return -1;
+		if (x->nargs == 4 && f.t == V_NODES && w.t == V_NODES) {
+			if (f.nn != w.nn)
+				return err_set(c->e, ERR_INPUT,
+				    "weighted-checklist(): %zu values but %zu "
+				    "weights", f.nn, w.nn);
+			for (j = 0; j < f.nn; j++) {
+				value_at(c, &f, j, &fu);
+				value_at(c, &w, j, &wu);
+				if (val_to_bool(c, &fu))
+					sum += val_to_num(c, &wu);
+			}
+			continue;
+		}
+		if (val_to_bool(c, &f))
+			sum += val_to_num(c, &w);
+	}
+	val_bool(out, sum >= lo && sum <= hi);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The call                                                            */
+
+int
+ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val		 v, u;
+	const char		*s, *t, *tok;
+	double			 a, b;
+	size_t			 i, n;
+	struct xnode		 k;
+	char			 id[UUID_STR_LEN + 1];
+
+	switch (x->fn->id) {
+	case F_IF:
+		if (arg(c, x, cx, 0, &v) != 0)
+			return -1;
+		return arg(c, x, cx, val_to_bool(c, &v) ? 1 : 2, out);
+	case F_COALESCE:
+		/* the first that is neither "" nor NaN */
+		if (arg(c, x, cx, 0, &v) != 0)
+			return -1;
+		val_unpack(c, &v, &u);
+		if (!((u.t == V_STR && u.s[0] == '\0') ||
+		    (u.t == V_NUM && isnan(u.n)))) {
+			*out = u;
+			return 0;
+		}
+		return arg(c, x, cx, 1, out);
+	case F_CONCAT:
+		return concat(c, x, cx, 0, NULL, out);
+	case F_JOIN:
+		if (arg_str(c, x, cx, 0, &s) < 0)
+			return -1;
+		return concat(c, x, cx, 1, s, out);
+	case F_SELECTED:
+		if (arg_str(c, x, cx, 0, &s) < 0 || arg_str(c, x, cx, 1, &t) <
+		    0)
+			return -1;
+		while (jspace((unsigned char)*t))
+			t++;
+		n = strlen(t);
+		while (n > 0 && jspace((unsigned char)t[n - 1]))
+			n--;
+		val_bool(out, 0);
+		for (i = 0; n > 0; i++) {
+			size_t	tl;
+
+			if (!token(s, i, &tok, &tl))
+				break;
+			if (tl == n && memcmp(tok, t, n) == 0) {
+				val_bool(out, 1);
+				break;
+			}
+		}
+		return 0;
+	case F_COUNT_SELECTED:
+		if (arg_str(c, x, cx, 0, &s) < 0)
+			return -1;
+		for (i = 0; token(s, i, &tok, &n); i++)
+			;
+		val_num(out, (double)i);
+		return 0;
+	case F_SELECTED_AT:
+		if (arg_str(c, x, cx, 0, &s) < 0 || arg_num(c, x, cx, 1, &a) <
+		    0)
+			return -1;
+		if (java_int(a) < 0 || !token(s, (size_t)java_int(a), &tok,
+		    &n)) {
+			val_str(out, "");
+			return 0;
+		}
+		return out_str(c, out, tok, n);
+	case F_CHOICE_NAME:
+		return choice_name(c, x, cx, out);
+	case F_STRING:
+	case F_STRING_LENGTH:
+	case F_NORMALIZE_SPACE:
+	case F_NUMBER:
+		if (x->nargs == 1) {
+			if (arg(c, x, cx, 0, &v) != 0)
+				return -1;
+		} else if (cx->node != NULL)
+			val_nodes1(&v, cx->node);
+		else
+			val_str(&v, "");
+		if (x->fn->id == F_NUMBER) {
+			val_num(out, val_to_num(c, &v));
+			return 0;
+		}
+		s = val_to_str(c, &v);
+		if (x->fn->id == F_STRING_LENGTH)
+			val_num(out, (double)u8len(s));
+		else if (x->fn->id == F_NORMALIZE_SPACE)
+			return normalize(c, s, out);
+		else
+			val_str(out, s);
+		return 0;
+	case F_SUBSTR:
+		if (arg_str(c, x, cx, 0, &s) < 0 || arg_num(c, x, cx, 1, &a) <
+		    0)
+			return -1;
+		b = 0;
+		if (x->nargs == 3 && arg_num(c, x, cx, 2, &b) < 0)
+			return -1;
+		return substr(c, s, a, b, x->nargs == 3, out);
+	case F_SUBSTRING_BEFORE:
+	case F_SUBSTRING_AFTER:
+	case F_CONTAINS:
+	case F_STARTS_WITH:
+	case F_ENDS_WITH:
+		if (arg_str(c, x, cx, 0, &s) < 0 || arg_str(c, x, cx, 1, &t) <
+		    0)
+			return -1;
+		tok = strstr(s, t);
+		n = strlen(t);
+		switch (x->fn->id) {
+		case F_SUBSTRING_BEFORE:
+			if (tok == NULL)
+				val_str(out, "");
+			else
+				return out_str(c, out, s, (size_t)(tok - s));
+			return 0;
+		case F_SUBSTRING_AFTER:
+			val_str(out, tok != NULL ? tok + n : "");
+			return 0;
+		case F_CONTAINS:
+			val_bool(out, tok != NULL);
+			return 0;
+		case F_STARTS_WITH:
+			val_bool(out, strncmp(s, t, n) == 0);
+			return 0;
+		default:
+			i = strlen(s);
+			val_bool(out, i >= n && memcmp(s + i - n, t, n) == 0);
+			return 0;
+		}
+	case F_TRANSLATE:
+		if (arg_str(c, x, cx, 0, &s) < 0 || arg_str(c, x, cx, 1, &t) <
+		    0 || arg_str(c, x, cx, 2, &tok) < 0)
+			return -1;
+		return translate(c, s, t, tok, out);
+	case F_REGEX:
+		if (arg_str(c, x, cx, 0, &s) < 0 || arg_str(c, x, cx, 1, &t) <
+		    0)
+			return -1;
+		return regex(c, s, t, out);
+	case F_ROUND:
+		if (arg_num(c, x, cx, 0, &a) < 0)
+			return -1;
+		b = 0;
+		if (x->nargs == 2 && arg_num(c, x, cx, 1, &b) < 0)
+			return -1;
+		val_num(out, round_places(a, java_int(b)));
+		return 0;
+	case F_POW:
+	case F_ATAN2:
+		if (arg_num(c, x, cx, 0, &a) < 0 || arg_num(c, x, cx, 1, &b) <
+		    0)
+			return -1;
+		val_num(out, x->fn->id == F_POW ? pow(a, b) : atan2(a, b));
+		return 0;
+	case F_INT: case F_ABS: case F_LOG: case F_LOG10: case F_EXP:
+	case F_EXP10: case F_SQRT: case F_SIN: case F_COS: case F_TAN:
+	case F_ASIN: case F_ACOS: case F_ATAN: case F_FLOOR: case F_CEILING:
+		if (arg_num(c, x, cx, 0, &a) < 0)
+			return -1;
+		val_num(out, math1(x->fn->id, a));
+		return 0;
+	case F_PI:
+		val_num(out, M_PI);
+		return 0;
+	case F_MIN:
+	case F_MAX:
+		return minmax(c, x, cx, x->fn->id == F_MAX, out);
+	case F_SUM:
+	case F_COUNT:
+	case F_COUNT_NON_EMPTY:
+		if (arg(c, x, cx, 0, &v) != 0)
+			return -1;
+		if (v.t != V_NODES)
+			return err_set(c->e, ERR_INPUT, "%s(): the argument "
+			    "must be a node-set, such as ${name}",
+			    x->fn->name);
+		if (x->fn->id == F_COUNT) {
+			val_num(out, (double)v.nn);
+			return 0;
+		}
+		a = 0;
+		for (i = 0; i < v.nn; i++) {
+			node_value(c, val_node(&v, i), &u);
+			if (x->fn->id == F_COUNT_NON_EMPTY)
+				a += val_to_str(c, &u)[0] != '\0';
+			else if (!isnan(b = val_to_num(c, &u)))
+				a += b;		/* empty counts as 0 */
+		}
+		val_num(out, a);
+		return 0;
+	case F_POSITION:
+		if (x->nargs == 1) {
+			if (arg(c, x, cx, 0, &v) != 0)
+				return -1;
+			if (v.t != V_NODES)
+				return err_set(c->e, ERR_INPUT, "position(): "
+				    "the argument must be a node, such as "
+				    "'..'");
+			val_num(out, v.nn > 0 ? position_of(val_node(&v, 0)) :
+			    0);
+			return 0;
+		}
+		val_num(out, cx->in_pred ? (double)cx->pos :
+		    position_of(cx->node));
+		return 0;
+	case F_LAST:
+		val_num(out, (double)cx->size);
+		return 0;
+	case F_INDEXED_REPEAT:
+		return indexed_repeat(c, x, cx, out);
+	case F_TODAY:
+		out->t = V_DATE;
+		out->s = NULL;
+		out->n = floor((c->env->now + local_offset_min(c->env->now) *
+		    60.0) / 86400.0);
+		return 0;
+	case F_NOW:
+		out->t = V_DATETIME;
+		out->s = NULL;
+		out->n = c->env->now;
+		return 0;
+	case F_DATE:
+	case F_DATE_TIME:
+		if (arg(c, x, cx, 0, &v) != 0)
+			return -1;
+		return date_from_val(c, &v, x->fn->id == F_DATE_TIME,
+		    x->fn->name, out) != 0 ? -1 : 0;
+	case F_DECIMAL_DATE_TIME:
+	case F_DECIMAL_TIME:
+		if (arg(c, x, cx, 0, &v) != 0)
+			return -1;
+		return decimal_dt(c, &v, x->fn->id == F_DECIMAL_DATE_TIME,
+		    x->fn->name, out) != 0 ? -1 : 0;
+	case F_FORMAT_DATE:
+	case F_FORMAT_DATE_TIME:
+		if (arg(c, x, cx, 0, &v) != 0 || arg_str(c, x, cx, 1, &s) < 0)
+			return -1;
+		if (date_from_val(c, &v, 1, x->fn->name, &u) != 0)
+			return -1;
+		return format_date(c, &u, s, out);
+	case F_ONCE:
+		if (c->env->current != NULL && c->env->current[0] != '\0') {
+			val_str(out, c->env->current);
+			return 0;
+		}
+		return arg(c, x, cx, 0, out);
+	case F_UUID:
+		if (x->nargs == 1) {
+			if (arg_num(c, x, cx, 0, &a) < 0)
+				return -1;
+			return uuid_n(c, a, out);
+		}
+		uuid_v4(id);
+		return out_str(c, out, id, strlen(id));
+	case F_BOOLEAN:
+		if (arg(c, x, cx, 0, &v) != 0)
+			return -1;
+		val_bool(out, val_to_bool(c, &v));
+		return 0;
+	case F_NOT:
+		if (arg(c, x, cx, 0, &v) != 0)
+			return -1;
+		val_bool(out, !val_to_bool(c, &v));
+		return 0;
+	case F_BOOLEAN_FROM_STRING:
+		if (arg_str(c, x, cx, 0, &s) < 0)
+			return -1;
+		val_bool(out, strcasecmp(s, "true") == 0 || strcmp(s, "1") ==
+		    0);
+		return 0;
+	case F_TRUE:
+	case F_FALSE:
+		val_bool(out, x->fn->id == F_TRUE);
+		return 0;
+	case F_CHECKLIST:
+		return checklist(c, x, cx, out);
+	case F_WEIGHTED_CHECKLIST:
+		return weighted(c, x, cx, out);
+	case F_DIGEST:
+		if (arg_str(c, x, cx, 0, &s) < 0 || arg_str(c, x, cx, 1, &t) <
+		    0)
+			return -1;
+		tok = NULL;
+		if (x->nargs == 3 && arg_str(c, x, cx, 2, &tok) < 0)
+			return -1;
+		return digest(c, s, t, tok, out);
+	case F_RANDOM:
+		if (sodium_init() < 0)
+			return err_set(c->e, ERR_IO, "random(): no random "
+			    "source");
+		val_num(out, ((double)(randombytes_random() >> 5) *
+		    67108864.0 + (double)(randombytes_random() >> 6)) /
+		    9007199254740992.0);
+		return 0;
+	case F_INSTANCE:
+		memset(&k, 0, sizeof(k));
+		k.kind = N_IDOC;
+		k.list = x->list;
+		if (k.list == NULL && c->env->form != NULL)
+			k.list = form_list(c->env->form, x->args[0]->str);
+		if (k.list == NULL) {
+			v.t = V_NODES;
+			v.nn = 0;
+			v.cap = 0;
+			v.v = NULL;
+			v.s = NULL;
+			*out = v;
+			return 0;
+		}
+		val_nodes1(out, &k);
+		return 0;
+	case F_CURRENT:
+		memset(&k, 0, sizeof(k));
+		k.kind = N_INODE;
+		k.in = ctx_inode(c);
+		if (k.in == NULL) {
+			val_nodes1(out, &k);
+			out->nn = 0;
+			return 0;
+		}
+		val_nodes1(out, &k);
+		return 0;
+	case F_VERSION:
+		val_str(out, c->env->form != NULL &&
+		    c->env->form->version != NULL ? c->env->form->version : "");
+		return 0;
+	case F_UNSUPPORTED:
+		break;
+	}
+	return err_set(c->e, ERR_INPUT, "function '%s' is not supported",
+	    x->fn->name);
+}
