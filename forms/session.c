@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -736,20 +737,20 @@ meta_one(struct session *s, struct snode *sn)
 	if (m == NULL)
 		return;
 	datetime_format_local(s->start, at);
-	if (strcmp(m, "start") == 0)
+	if (strcasecmp(m, "start") == 0)
 		set_value(s, sn, at);
-	else if (strcmp(m, "today") == 0) {
+	else if (strcasecmp(m, "today") == 0) {
 		at[10] = '\0';
 		set_value(s, sn, at);
-	} else if (strcmp(m, "deviceid") == 0)
+	} else if (strcasecmp(m, "deviceid") == 0)
 		set_value(s, sn, s->device_id);
-	else if (strcmp(m, "username") == 0)
+	else if (strcasecmp(m, "username") == 0)
 		set_value(s, sn, s->username);
-	else if (strcmp(m, "phonenumber") == 0)
+	else if (strcasecmp(m, "phonenumber") == 0)
 		set_value(s, sn, s->phone);
-	else if (strcmp(m, "instanceID") == 0)
+	else if (strcasecmp(m, "instanceID") == 0)
 		set_value(s, sn, s->instance_id);
-	else if (strcmp(m, "deprecatedID") == 0)
+	else if (strcasecmp(m, "deprecatedID") == 0)
 		set_value(s, sn, s->deprecated_id);
 }
 
@@ -2038,7 +2039,7 @@ session_restore(struct session *s, const char *path, const char *value,
 	/* The session's own identity wins over a stored one (a revision
 	 * has a new instanceID). */
 	if (n->field->kind == FK_META && n->field->meta != NULL &&
-	    strcmp(n->field->meta, "instanceID") == 0)
+	    strcasecmp(n->field->meta, "instanceID") == 0)
 		return 0;
 	if (value != NULL && *value != '\0' && (v = strdup(value)) == NULL)
 		return err_set(e, ERR_NOMEM, "out of memory");
@@ -2123,7 +2124,7 @@ stamp_end(struct session *s, struct inode *n, const char *at)
 	size_t	i;
 
 	if (n->field->kind == FK_META && n->field->meta != NULL &&
-	    strcmp(n->field->meta, "end") == 0)
+	    strcasecmp(n->field->meta, "end") == 0)
 		set_value(s, S(n), at);
 	for (i = 0; i < n->nkids; i++)
 		stamp_end(s, n->kids[i], at);
@@ -2256,6 +2257,17 @@ json_text(const json_t *v, char *num, size_t numsz, const char **out)
 
 static int	fill_obj(struct fill *, struct inode *, json_t *);
 
+/* Said once: validation passes over what is already reported. */
+static void
+set_problems(struct inode *n, int on)
+{
+	size_t	i;
+
+	S(n)->problem = on;
+	for (i = 0; i < n->nkids; i++)
+		set_problems(n->kids[i], on);
+}
+
 static int
 fill_leaf(struct fill *fl, struct inode *h, struct inode *n, json_t *v)
 {
@@ -2302,12 +2314,9 @@ fill_repeat(struct fill *fl, struct inode *h, const struct field *k,
 		    "objects"), k->name);
 		return 0;
 	}
+	/* Entry i is instance i + 1, whatever its shape, so that every
+	 * message names the entry it is about. */
 	json_array_foreach(arr, i, o) {
-		if (!json_is_object(o)) {
-			fill_problem(fl, h, k->name, i + 1, _("an entry of "
-			    "'%s' must be an object"), k->name);
-			continue;
-		}
 		slot(h, k, &at, &n);
 		if (i >= n) {
 			if (k->repeat_count != NULL) {
@@ -2327,6 +2336,12 @@ fill_repeat(struct fill *fl, struct inode *h, const struct field *k,
 			}
 		} else
 			inst = h->kids[at + i];
+		if (!json_is_object(o)) {
+			fill_problem(fl, h, k->name, i + 1, _("an entry of "
+			    "'%s' must be an object"), k->name);
+			set_problems(inst, 1);
+			continue;
+		}
 		if (!inst->relevant) {
 			fill_problem(fl, h, k->name, i + 1, _("answer to '%s' "
 			    "given but the question does not apply"),
@@ -2388,16 +2403,6 @@ fill_obj(struct fill *fl, struct inode *h, json_t *obj)
 	return 0;
 }
 
-static void
-clear_problems(struct inode *n)
-{
-	size_t	i;
-
-	S(n)->problem = 0;
-	for (i = 0; i < n->nkids; i++)
-		clear_problems(n->kids[i]);
-}
-
 size_t
 session_fill_json(struct session *s, const char *json, size_t len,
     struct diags *d, struct err *e)
@@ -2430,12 +2435,12 @@ session_fill_json(struct session *s, const char *json, size_t len,
 	}
 	if (fill_obj(&fl, &s->root->n, root) != 0) {
 		json_decref(root);
-		clear_problems(&s->root->n);
+		set_problems(&s->root->n, 0);
 		return fl.n + 1;
 	}
 	json_decref(root);
 	s->now = clock_now();
 	fl.n += validate(s, &s->root->n, d, STYLE_PATH);
-	clear_problems(&s->root->n);
+	set_problems(&s->root->n, 0);
 	return fl.n;
 }
