@@ -304,6 +304,32 @@ integrity(struct store *st, struct err *e)
 	return rc;
 }
 
+/* mkdir -p, every directory made 0700 (XDG's rule for its data home). */
+static int
+make_dirs(const char *home, struct err *e)
+{
+	char	p[STORE_PATH_MAX], *s;
+
+	if ((size_t)snprintf(p, sizeof(p), "%s", home) >= sizeof(p))
+		return err_set(e, ERR_IO, "'%s': path too long", home);
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0700) != 0 && errno != EEXIST)
+				return err_set(e, ERR_IO, "cannot create '%s': "
+				    "%s", p, strerror(errno));
+			*s = '/';
+			continue;
+		}
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			return err_set(e, ERR_IO, "cannot create '%s': %s", p,
+			    strerror(errno));
+		return 0;
+	}
+}
+
 static int
 open_db(const char *home, int create, struct store **out, struct err *e)
 {
@@ -323,11 +349,8 @@ open_db(const char *home, int create, struct store **out, struct err *e)
 		goto out;
 	}
 	if (create) {
-		if (mkdir(home, 0700) != 0 && errno != EEXIST) {
-			rc = err_set(e, ERR_IO, "cannot create '%s': %s",
-			    home, strerror(errno));
+		if ((rc = make_dirs(home, e)) != 0)
 			goto out;
-		}
 		/* Make the file ourselves: SQLite would create it 0644. */
 		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0) {

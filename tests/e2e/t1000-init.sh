@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# collector init, --help/--version, the store's place and permissions,
+# the program's language (Spanish unless the environment names another).
+. "$(dirname "$0")/lib.sh"
+
+t_home
+t_run --help
+t_is "$T_RC" 0 "--help exits 0"
+t_has "$T_OUT" "fill FORM_ID" "--help lists the commands"
+t_has "$T_OUT" "not available yet" "--help says export and sync are not there yet"
+t_run --version
+t_is "$T_RC" 0 "--version exits 0"
+t_has "$T_OUT" "collector " "--version prints the version"
+t_run fill --help
+t_is "$T_RC" 0 "a command's --help exits 0"
+t_has "$T_OUT" "--answers" "fill --help tells about --answers"
+t_run sync
+t_is "$T_RC" 2 "sync is a usage error for now"
+t_has "$T_ERR" "not available yet" "sync says it is not available yet"
+t_run frobnicate
+t_is "$T_RC" 2 "an unknown command exits 2"
+t_one_error "an unknown command is one 'collector: ' line"
+
+t_run list
+t_is "$T_RC" 3 "no store: exit 3"
+t_has "$T_ERR" "collector: no store in '$T_HOME': run 'collector init --device ID'" \
+	"no store: says where and what to do"
+t_run init
+t_is "$T_RC" 2 "init without --device is a usage error"
+t_run init --device 'bad id!'
+t_is "$T_RC" 2 "a device id with blanks is refused"
+t_check "a refused init leaves no store" test ! -e "$T_HOME/collector.db"
+
+t_run init --device dev-01 --promoter "Ana Quispe" --hub http://127.0.0.1:1 \
+	--token s3cret
+t_is "$T_RC" 0 "init succeeds"
+t_has "$T_OUT" "3 surveys" "init installs the bundled surveys"
+t_is "$(stat -c %a "$T_HOME")" 700 "the home is the owner's only"
+t_is "$(stat -c %a "$T_HOME/collector.db")" 600 "the store is the owner's only"
+t_is "$(stat -c %a "$T_HOME/token")" 600 "the token file is the owner's only"
+t_is "$(cat "$T_HOME/token")" s3cret "the token is kept"
+t_is "$(t_sql 'PRAGMA journal_mode')" wal "the store is in WAL mode"
+t_is "$(t_sql "SELECT count(*) FROM settings WHERE value = 's3cret'")" 0 \
+	"the token is not in the database"
+t_run forms list --json
+t_is "$(jq -r 'map(.form_id) | sort | join(" ")' "$T_OUT")" \
+	"anemia household_improvements water_sanitation" \
+	"the three bundled surveys are installed"
+
+cp "$T_HOME/collector.db" "$T_TMP/before.db"
+t_run init --device other
+t_is "$T_RC" 3 "init refuses to overwrite a store"
+t_has "$T_ERR" "already exists" "and says so"
+t_run status --json
+t_is "$(jq -r .device_id "$T_OUT")" dev-01 "the store is unchanged"
+
+t_run status --json
+t_is "$(jq -c '{device_id, hub, counts, last_sync, pending_bytes}' "$T_OUT")" \
+	'{"device_id":"dev-01","hub":"http://127.0.0.1:1","counts":{"draft":0,"finalized":0,"sent":0},"last_sync":null,"pending_bytes":0}' \
+	"status --json has the contract's shape"
+t_run status
+t_has "$T_OUT" "dev-01" "status shows the device"
+
+# Where the store lives without --home.
+h=$T_TMP/envhome
+COLLECTOR_HOME=$h "$COLLECTOR" init --device d2 >/dev/null 2>&1
+t_check "COLLECTOR_HOME is the default home" test -f "$h/collector.db"
+XDG_DATA_HOME=$T_TMP/xdg "$COLLECTOR" init --device d3 >/dev/null 2>&1
+t_check "else XDG_DATA_HOME/collector" test -f "$T_TMP/xdg/collector/collector.db"
+HOME=$T_TMP/fakehome "$COLLECTOR" init --device d4 >/dev/null 2>&1
+t_check "else ~/.local/share/collector" \
+	test -f "$T_TMP/fakehome/.local/share/collector/collector.db"
+
+# The program's language.
+msg() {	# env... : the no-store message in that environment
+	env -u LANGUAGE -u LANG -u LC_ALL -u LC_MESSAGES "$@" \
+	    "$COLLECTOR" --home "$T_TMP/none" list 2>&1
+}
+t_is "$(msg)" \
+	"collector: no hay almacén en '$T_TMP/none': ejecute 'collector init --device ID'" \
+	"no language named: Spanish"
+t_has <(msg LANG=C) "no hay almacén" "LANG=C: Spanish"
+t_has <(msg LANGUAGE=en) "no store in" "LANGUAGE=en: English"
+t_has <(msg LANG=en_US.UTF-8) "no store in" "LANG=en_US.UTF-8: English"
+t_has <(msg LC_ALL=es_PE.UTF-8) "no hay almacén" "LC_ALL=es_PE.UTF-8: Spanish"
+t_done
