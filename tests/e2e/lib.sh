@@ -47,15 +47,16 @@ t_home() {
 }
 T_HOMES=0
 
-# A store with a device id and the test forms installed.
+# A store with a device id and test forms installed: the ones named
+# (file names in tests/e2e/forms), else household.csv.
 t_store() {
 	t_home
 	"$COLLECTOR" --home "$T_HOME" init --device dev-01 \
 	    --promoter "Ana Quispe" >/dev/null 2>&1 || return 1
 	local f
-	for f in "$E2E_FORMS"/*.csv; do
-		"$COLLECTOR" --home "$T_HOME" forms add "$f" >/dev/null 2>&1 ||
-		    return 1
+	for f in "${@:-household.csv}"; do
+		"$COLLECTOR" --home "$T_HOME" forms add "$E2E_FORMS/$f" \
+		    >/dev/null 2>&1 || return 1
 	done
 }
 

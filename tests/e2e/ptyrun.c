@@ -152,6 +152,26 @@ type(const char *p, size_t n)
 	}
 }
 
+/*
+ * Before typing, give a line editor up to 300 ms to take the terminal out
+ * of canonical mode: text typed earlier would be echoed twice, once by the
+ * terminal and once by the editor (a person never types that fast). A
+ * program that reads plain lines never leaves canonical mode; it only
+ * costs the wait.
+ */
+static void
+wait_raw(void)
+{
+	struct termios	t;
+	double		end = now() + 0.3;
+
+	while (master >= 0 && now() < end) {
+		if (tcgetattr(master, &t) == 0 && !(t.c_lflag & ICANON))
+			return;
+		pump(5);
+	}
+}
+
 static int
 expect(const char *text)
 {
@@ -219,10 +239,12 @@ main(int argc, char **argv)
 		} else if (strcmp(line, "send") == 0 ||
 		    strcmp(line, "type") == 0) {
 			n = unescape(arg, buf);
+			wait_raw();
 			if (line[0] == 's')
 				buf[n++] = '\r';
 			type(buf, n);
 		} else if (strcmp(line, "eof") == 0) {
+			wait_raw();
 			type("\004", 1);
 		} else if (strcmp(line, "kill") == 0) {
 			kill(child, SIGKILL);
