@@ -1217,7 +1217,12 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 	case F_FORMAT_DATE_TIME:
 		if (arg(c, x, cx, 0, &v) != 0 || arg_str(c, x, cx, 1, &s) < 0)
 			return -1;
-		if (date_from_val(c, &v, 1, x->fn->name, &u) != 0)
+		/* A number is days: format-date(today() + 30, ...) is the
+		 * date 30 days on. (JavaRosa reads it as UTC midnight and
+		 * shows the day before west of Greenwich; we do not.) */
+		val_unpack(c, &v, &u);
+		if (date_from_val(c, &v, x->fn->id == F_FORMAT_DATE_TIME ||
+		    u.t != V_NUM, x->fn->name, &u) != 0)
 			return -1;
 		return format_date(c, &u, s, out);
 	case F_ONCE:

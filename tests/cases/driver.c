@@ -536,6 +536,9 @@ run_case(struct run *r, char *line)
 			if ((rc = expr_eval_number(x, &r->env, &d, &e)) == 0) {
 				if (isnan(d))
 					snprintf(buf, sizeof(buf), "NaN");
+				else if (isinf(d))
+					snprintf(buf, sizeof(buf), "%sInfinity",
+					    d < 0 ? "-" : "");
 				else
 					expr_number_text(d, buf, sizeof(buf));
 				got = strdup(buf);
