@@ -973,6 +973,10 @@ format_date(double v, int date1904, enum xf_kind kind, char *out, size_t n)
 /* ------------------------------------------------------------------ */
 /* Worksheets                                                          */
 
+/* What t="..." says: the cell's <v> is a number, a shared string's
+ * index, a boolean, or the text itself (str, inlineStr, e, d). */
+enum cell_type { CT_NUMBER, CT_SHARED, CT_BOOL, CT_TEXT };
+
 struct sheet_state {
 	struct xml_handlers	 h;
 	const char		*name;
@@ -982,7 +986,7 @@ struct sheet_state {
 	long			 col;		/* last column seen in it */
 	int			 in_cell;
 	long			 crow, ccol;
-	char			 type[16];
+	enum cell_type		 type;
 	long			 style;
 	int			 in_v, in_is, in_t, in_rph;
 	int			 has_v;
@@ -1062,21 +1066,39 @@ sheet_start(struct xml_ctx *c, const char *name, const char **atts)
 		s->row = n;
 		s->col = 0;
 	} else if (strcmp(name, "c") == 0) {
+		const char	*ref = NULL, *t = "n", *style = NULL;
+
 		s->in_cell = 1;
 		s->in_v = s->in_is = s->in_t = s->in_rph = s->has_v = 0;
 		buf_reset(&c->x->text);
-		if ((v = attr(atts, "r")) != NULL) {
-			if (parse_ref(c, v, &s->crow, &s->ccol) != 0)
+		/* One pass: sheets are mostly cells, cells mostly these. */
+		for (; atts[0] != NULL; atts += 2) {
+			if (atts[0][1] != '\0')
+				continue;
+			if (atts[0][0] == 'r')
+				ref = atts[1];
+			else if (atts[0][0] == 't')
+				t = atts[1];
+			else if (atts[0][0] == 's')
+				style = atts[1];
+		}
+		if (ref != NULL) {
+			if (parse_ref(c, ref, &s->crow, &s->ccol) != 0)
 				return;
 		} else {
 			s->crow = s->row;
 			s->ccol = s->col + 1;
 		}
 		s->col = s->ccol;
-		v = attr(atts, "t");
-		snprintf(s->type, sizeof(s->type), "%s", v != NULL ? v : "n");
-		v = attr(atts, "s");
-		s->style = v != NULL ? small_uint(v) : 0;
+		if (strcmp(t, "s") == 0)
+			s->type = CT_SHARED;
+		else if (strcmp(t, "b") == 0)
+			s->type = CT_BOOL;
+		else if (strcmp(t, "n") == 0)
+			s->type = CT_NUMBER;
+		else
+			s->type = CT_TEXT;
+		s->style = style != NULL ? small_uint(style) : 0;
 	}
 }
 
@@ -1086,19 +1108,17 @@ sheet_cell(struct xml_ctx *c, struct sheet_state *s)
 {
 	struct xlsx	*x = c->x;
 	struct arena	*a = &x->b->wb->arena;
-	const char	*t = s->type;
 	char		 num[64], *str = NULL, cn[16];
 	double		 v;
 	long		 i;
 	int		 rc;
 
-	if (strcmp(t, "inlineStr") == 0 || strcmp(t, "str") == 0 ||
-	    strcmp(t, "e") == 0 || strcmp(t, "d") == 0) {
+	if (s->type == CT_TEXT) {
 		if (take_text(c, &str) != 0)
 			return;
 	} else if (!s->has_v)
 		return;			/* a formula never calculated */
-	else if (strcmp(t, "s") == 0) {
+	else if (s->type == CT_SHARED) {
 		if ((i = small_uint(text_of(x))) < 0 || (size_t)i >= x->nsst) {
 			wb_colname(s->ccol, cn, sizeof(cn));
 			ctx_fail(c, ERR_INPUT, "cell %s%ld: shared string "
@@ -1107,7 +1127,7 @@ sheet_cell(struct xml_ctx *c, struct sheet_state *s)
 			return;
 		}
 		str = x->sst[i];
-	} else if (strcmp(t, "b") == 0) {
+	} else if (s->type == CT_BOOL) {
 		str = arena_strdup(a, strtod(text_of(x), NULL) != 0 ?
 		    "TRUE" : "FALSE");
 		if (str == NULL) {
