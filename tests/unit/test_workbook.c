@@ -44,14 +44,23 @@ teardown_tmp(void **state)
 	return rmdir(tmpdir);
 }
 
+/* "a/b" into out; a path too long for out fails the test. */
+static void
+join(char *out, size_t n, const char *a, const char *b)
+{
+	int	len = snprintf(out, n, "%s/%s", a, b);
+
+	assert_true(len >= 0 && (size_t)len < n);
+}
+
 static const char *
 corpus_dir(void)
 {
 	static char	 path[4096];
 	const char	*shared = getenv("SHARED");
 
-	snprintf(path, sizeof(path), "%s/corpus/xlsform",
-	    shared != NULL ? shared : "../shared");
+	join(path, sizeof(path), shared != NULL ? shared : "../shared",
+	    "corpus/xlsform");
 	return path;
 }
 
@@ -254,7 +263,7 @@ corpus_dir_all(const char *dir, int *n)
 		    !ends_with(d->d_name, ".csv") &&
 		    !ends_with(d->d_name, ".md"))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		join(path, sizeof(path), dir, d->d_name);
 		corpus_one(path);
 		(*n)++;
 	}
@@ -271,7 +280,7 @@ test_corpus_loads(void **state)
 	if (access(corpus_dir(), R_OK) != 0)
 		skip();
 	corpus_dir_all(corpus_dir(), &n);
-	snprintf(sub, sizeof(sub), "%s/expected", corpus_dir());
+	join(sub, sizeof(sub), corpus_dir(), "expected");
 	corpus_dir_all(sub, &n);
 	assert_true(n >= 20);
 }
@@ -326,8 +335,7 @@ test_corpus_cells(void **state)
 		skip();
 	for (i = 0; i < sizeof(corpus_cells) / sizeof(corpus_cells[0]);
 	    i++) {
-		snprintf(path, sizeof(path), "%s/%s", corpus_dir(),
-		    corpus_cells[i].file);
+		join(path, sizeof(path), corpus_dir(), corpus_cells[i].file);
 		err_init(&e);
 		if (load_path(&wb, path, &e) != 0)
 			fail_msg("%s", e.msg);
@@ -409,8 +417,8 @@ check_book(int constant_memory)
 	struct err	 e;
 	char		 path[256];
 
-	snprintf(path, sizeof(path), "%s/book%d.xlsx", tmpdir,
-	    constant_memory);
+	join(path, sizeof(path), tmpdir, constant_memory ? "book1.xlsx" :
+	    "book0.xlsx");
 	write_book(path, constant_memory);
 	err_init(&e);
 	if (load_path(&wb, path, &e) != 0)
@@ -921,7 +929,7 @@ test_malformed_xlsx(void **state)
 	free(z);
 
 	/* a real workbook cut in half: no central directory left */
-	snprintf(path, sizeof(path), "%s/half.xlsx", tmpdir);
+	join(path, sizeof(path), tmpdir, "half.xlsx");
 	write_book(path, 0);
 	err_init(&e);
 	assert_int_equal(file_read(path, FORM_MAX_BYTES, &data, &n, &e), 0);
