@@ -743,6 +743,7 @@ test_repeat_count(void **state)
 static const char calc_form[] =
     "survey,type,name,label,relevant,calculation,default\n"
     ",integer,a,A,,,\n"
+    ",calculate,chain,,,${tc} * 10,\n"
     ",calculate,twice,,,${a} * 2,\n"
     ",calculate,early,,,${late} + 1,\n"
     ",integer,late,Late,,,5\n"
@@ -770,12 +771,15 @@ test_recompute_and_clearing(void **state)
 	ok(s, "a", "3");
 	assert_string_equal(val(s, "twice"), "6");
 	assert_string_equal(val(s, "tc"), "7");
+	/* an earlier calculation reading a later one: another pass */
+	assert_string_equal(val(s, "chain"), "70");
 	/* becoming relevant: the default is there */
 	assert_string_equal(val(s, "g/u"), "hello");
 	ok(s, "t", "text");
 	ch[0] = '\0';
 	session_take_changes(s, collect_changes, ch);
-	assert_string_equal(ch, "a=3;twice=6;t=text;g/u=hello;tc=7;");
+	assert_string_equal(ch, "a=3;chain=70;twice=6;t=text;g/u=hello;"
+	    "tc=7;");
 	ok(s, "late", "10");
 	assert_string_equal(val(s, "early"), "11");
 	ch[0] = '\0';
@@ -788,7 +792,8 @@ test_recompute_and_clearing(void **state)
 	assert_false(node(s, "t")->relevant);
 	ch[0] = '\0';
 	session_take_changes(s, collect_changes, ch);
-	assert_string_equal(ch, "a=1;twice=2;t=NULL;g/u=NULL;tc=NULL;");
+	assert_string_equal(ch, "a=1;chain=NULL;twice=2;t=NULL;g/u=NULL;"
+	    "tc=NULL;");
 	/* nothing more to take */
 	ch[0] = '\0';
 	session_take_changes(s, collect_changes, ch);
@@ -1039,6 +1044,101 @@ test_output(void **state)
 	form_free(f);
 }
 
+static void
+test_expression_features(void **state)
+{
+	static const char csv[] =
+	    "survey,type,name,label,calculation,trigger,choice_filter,"
+	    "read_only,default,relevant\n"
+	    ",select_one region,region,Region,,,,,,\n"
+	    ",select_one town,town,Town,,,region = ${region},,,\n"
+	    ",integer,w,Weight,,,,,,\n"
+	    ",decimal,w2,Weight again,${w},${w},,,,\n"
+	    ",calculate,first_w,,once(${w}),,,,,\n"
+	    ",text,locked,Locked,,,,yes,fixed,\n"
+	    ",text,greet,Greeting,,,,,\"concat('hola ', ${w})\",\n"
+	    ",select_multiple town,towns,Towns,,,,,,\n"
+	    ",text,if_two,If two,,,,,,\"selected(${towns}, 'b')\"\n"
+	    "choices,list_name,name,label,region\n"
+	    ",region,n,North,\n"
+	    ",region,s,South,\n"
+	    ",town,a,A,n\n"
+	    ",town,b,B,s\n"
+	    ",town,c,C,n\n";
+	struct form		 *f = load(csv);
+	struct session		 *s = start(f);
+	const struct choice	**v;
+	size_t			  n;
+	struct err		  e;
+
+	(void)state;
+	/* choice_filter: numbers count the filtered list */
+	ok(s, "region", "2");
+	err_init(&e);
+	assert_int_equal(session_choices(s, node(s, "town"), &v, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->name, "b");
+	ok(s, "town", "1");
+	assert_string_equal(val(s, "town"), "b");
+	ok(s, "region", "n");
+	assert_non_null(strstr(ans(s, "town", "b"), "not one of the choices"));
+	ok(s, "town", "2");
+	assert_string_equal(val(s, "town"), "c");
+	/* trigger: w2 follows w, and may be edited until w changes */
+	ok(s, "w", "50");
+	assert_string_equal(val(s, "w2"), "50");
+	ok(s, "w2", "51,5");
+	assert_string_equal(val(s, "w2"), "51.5");
+	ok(s, "w", "52");
+	assert_string_equal(val(s, "w2"), "52");
+	/* once(): the first value stays */
+	assert_string_equal(val(s, "first_w"), "50");
+	/* read only, with its default */
+	assert_string_equal(val(s, "locked"), "fixed");
+	assert_non_null(strstr(ans(s, "locked", "x"), "read only"));
+	/* a dynamic default is evaluated once, when the node is made */
+	assert_string_equal(val(s, "greet"), "hola ");
+	/* relevance through selected() */
+	assert_false(node(s, "if_two")->relevant);
+	ok(s, "towns", "b a");
+	assert_true(node(s, "if_two")->relevant);
+	session_free(s);
+	form_free(f);
+}
+
+static void
+test_output_escaping(void **state)
+{
+	static const char csv[] =
+	    "survey,type,name,label\n"
+	    ",text,t,T\n"
+	    ",integer,i,I\n"
+	    "settings,instance_name\n"
+	    ",\"concat('Hb ', ${t})\"\n";
+	struct form	*f = load(csv);
+	struct session	*s = start(f);
+	char		*j, *x;
+
+	(void)state;
+	/* restored values are not checked: output must still be valid */
+	assert_int_equal(session_restore(s, "t", "a\x01\tb\xff\"<&\n",
+	    NULL), 0);
+	assert_int_equal(session_restore(s, "i", "007", NULL), 0);
+	session_recompute(s);
+	j = session_data_json(s);
+	assert_string_equal(j, "{\"t\":\"a\\u0001\\tb\xef\xbf\xbd\\\"<&\\n\","
+	    "\"i\":\"007\"}");
+	x = session_instance_xml(s);
+	assert_non_null(strstr(x, "<t>a\xef\xbf\xbd&#9;b\xef\xbf\xbd&quot;"
+	    "&lt;&amp;&#10;</t><i>007</i>"));
+	assert_non_null(strstr(x, "<instanceName>Hb a"));
+	assert_non_null(strstr(x, "<t id=\"t\">"));	/* no version */
+	free(j);
+	free(x);
+	session_free(s);
+	form_free(f);
+}
+
 /* ------------------------------------------------------------------ */
 /* Size                                                                 */
 
@@ -1107,6 +1207,8 @@ main(void)
 		cmocka_unit_test(test_fill_json_ok),
 		cmocka_unit_test(test_fill_json_problems),
 		cmocka_unit_test(test_output),
+		cmocka_unit_test(test_expression_features),
+		cmocka_unit_test(test_output_escaping),
 		cmocka_unit_test(test_thousand_questions),
 	};
 
