@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -840,7 +839,6 @@ test_bombs(void **state)
 {
 	char	*z;
 	size_t	 n;
-	clock_t	 t0 = clock();
 
 	(void)state;
 	bomb_xlsx(0, &z, &n);
@@ -852,7 +850,6 @@ test_bombs(void **state)
 	bomb_xlsx(1000, &z, &n);
 	expect_input_error("liar.xlsx", z, n, "once inflated");
 	free(z);
-	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 5.0);
 }
 
 static void
