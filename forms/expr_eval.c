@@ -933,9 +933,11 @@ ev_path(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		if (ev(c, x->base, cx, &cur) != 0)
 			return -1;
 		if (cur.t != V_NODES)
-			return err_set(c->e, ERR_INPUT, "'%.40s' is not a "
-			    "node-set and cannot have a path or predicate",
-			    x->src + x->base->pos);
+			return err_set(c->e, ERR_INPUT, "a %s is not a "
+			    "node-set and cannot have a path or predicate "
+			    "(at %zu)", cur.t == V_STR ? "string" :
+			    cur.t == V_BOOL ? "boolean" : cur.t == V_NUM ?
+			    "number" : "date", x->base->pos);
 		if (filter(c, &cur, x->bpreds, x->nbpreds) < 0)
 			return -1;
 		break;

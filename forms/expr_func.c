@@ -421,15 +421,71 @@ substr(struct ectx *c, const char *s, double dstart, double dend, int has_end,
  * bounded repetitions are limited so that the compiled automaton stays
  * small. Returns NULL or what is wrong.
  */
+/* The expanded size of a pattern, tracked as it is read: a bounded
+ * repetition copies what it repeats, nested ones multiply. */
+struct rxcost {
+	double	w[REGEX_MAX_NEST + 1];	/* size so far, per open group */
+	double	last;			/* size of the last atom or group */
+	int	sp;
+};
+
+static const char *
+rx_atom(struct rxcost *k)
+{
+	k->w[k->sp] += 1;
+	k->last = 1;
+	return k->w[k->sp] > REGEX_MAX_COST ? "pattern too complex" : NULL;
+}
+
+static const char *
+rx_open(struct rxcost *k)
+{
+	if (k->sp >= REGEX_MAX_NEST)
+		return "groups nested too deeply";
+	k->w[++k->sp] = 0;
+	k->last = 0;
+	return NULL;
+}
+
+static void
+rx_close(struct rxcost *k)
+{
+	double	g;
+
+	if (k->sp == 0)
+		return;		/* regcomp will say */
+	g = k->w[k->sp--];
+	k->w[k->sp] += g;
+	k->last = g;
+}
+
+static const char *
+rx_repeat(struct rxcost *k, long hi)
+{
+	double	n = hi > 1 ? (double)hi : 1;
+
+	k->w[k->sp] += k->last * (n - 1);
+	k->last *= n;
+	return k->w[k->sp] > REGEX_MAX_COST ? "pattern too complex" : NULL;
+}
+
+/*
+ * Java's syntax, as forms write it, into POSIX ERE: \d \w \s and their
+ * negations become bracket expressions, escaped punctuation stays escaped,
+ * back-references are refused (they make matching exponential), and
+ * bounded repetitions are limited so that the compiled automaton stays
+ * small. Returns NULL or what is wrong.
+ */
 static const char *
 regex_translate(const char *re, struct buf *out)
 {
 	size_t		 len = strlen(re), i;
 	int		 br = 0;
-	double		 cost = 1;
-	const char	*rep;
+	struct rxcost	 k;
+	const char	*rep, *msg;
 	char		 ch, nx;
 
+	memset(&k, 0, sizeof(k));
 	buf_reset(out);
 	if (len > REGEX_MAX_LEN)
 		return "pattern longer than 1024 bytes";
@@ -446,6 +502,9 @@ regex_translate(const char *re, struct buf *out)
 			if (nx >= '1' && nx <= '9')
 				return "back-references are not supported";
 			if (!br) {
+				if (nx != 'b' && nx != 'B' &&
+				    (msg = rx_atom(&k)) != NULL)
+					return msg;
 				switch (nx) {
 				case 'd': rep = "[0-9]"; break;
 				case 'D': rep = "[^0-9]"; break;
@@ -503,10 +562,10 @@ regex_translate(const char *re, struct buf *out)
 			continue;
 		}
 		if (br && ch == '[' && (nx == ':' || nx == '.' || nx == '=')) {
-			const char *end = strstr(re + i + 2, (char[]){ nx, ']',
-			    '\0' });
+			const char	*end;
+			char		 close[3] = { nx, ']', '\0' };
 
-			if (end == NULL)
+			if ((end = strstr(re + i + 2, close)) == NULL)
 				return "unterminated character class";
 			if (buf_add(out, re + i, (size_t)(end + 2 - (re + i)))
 			    != 0)
@@ -514,32 +573,45 @@ regex_translate(const char *re, struct buf *out)
 			i = (size_t)(end + 1 - re);
 			continue;
 		}
-		if (br && ch == ']')
+		if (br && ch == ']') {
 			br = 0;
-		if (!br && ch == '{') {
+			if ((msg = rx_atom(&k)) != NULL)
+				return msg;
+		} else if (!br && ch == '{') {
 			char	*end;
 			long	 lo, hi;
 
 			lo = strtol(re + i + 1, &end, 10);
 			hi = lo;
-			if (*end == ',') {
+			if (*end == ',')
 				hi = isdigit((unsigned char)end[1]) ?
 				    strtol(end + 1, &end, 10) : lo;
-				if (*end == ',')
-					end++;
-			}
 			if (lo < 0 || hi < 0 || lo > 1000 || hi > 1000)
 				return "repetition count over 1000";
-			cost *= (double)(hi > 1 ? hi : 1);
-			if (cost * (double)len > REGEX_MAX_COST)
-				return "pattern too complex";
+			if ((msg = rx_repeat(&k, hi > lo ? hi : lo)) != NULL)
+				return msg;
+			if (*end == '}') {	/* copy "{n,m}" as it is */
+				if (buf_add(out, re + i, (size_t)(end + 1 -
+				    (re + i))) != 0)
+					return "out of memory";
+				i = (size_t)(end - re);
+				continue;
+			}
+		} else if (!br && ch == '(') {
+			if (nx == '?')
+				return "'(?' groups are not supported";
+			if ((msg = rx_open(&k)) != NULL)
+				return msg;
+		} else if (!br && ch == ')') {
+			rx_close(&k);
+		} else if (!br && (ch == '?' || ch == '+' || ch == '*')) {
+			if (nx == '?' || nx == '+')
+				return "lazy and possessive quantifiers are "
+				    "not supported";
+		} else if (!br && ch != '|' && ch != '^' && ch != '$') {
+			if ((msg = rx_atom(&k)) != NULL)
+				return msg;
 		}
-		if (!br && (ch == '?' || ch == '+' || ch == '*') &&
-		    (nx == '?' || nx == '+'))
-			return "lazy and possessive quantifiers are not "
-			    "supported";
-		if (!br && ch == '(' && nx == '?')
-			return "'(?' groups are not supported";
 		if (buf_addc(out, ch) != 0)
 			return "out of memory";
 	}

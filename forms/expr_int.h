@@ -29,7 +29,8 @@
 #define EVAL_MAX_MEM		(64u << 20)
 /* regex(): longest pattern, and a bound on its expanded size. */
 #define REGEX_MAX_LEN		1024
-#define REGEX_MAX_COST		100000
+#define REGEX_MAX_COST		20000
+#define REGEX_MAX_NEST		32
 
 enum xop {
 	X_NUM,		/* literal number: num */

@@ -622,6 +622,9 @@ parse_steps(struct parser *p, struct expr *x, size_t *cap)
 static int
 arity_msg(struct parser *p, const struct fninfo *fn, size_t n, size_t pos)
 {
+	if (fn->id == F_INDEXED_REPEAT)
+		return fail(p, pos, "function 'indexed-repeat' takes 3, 5, 7, "
+		    "9 or 11 arguments, not %zu", n);
 	if (fn->max == fn->min)
 		return fail(p, pos, "function '%s' takes %d argument%s, not %zu",
 		    fn->name, fn->min, fn->min == 1 ? "" : "s", n);

@@ -29,6 +29,8 @@
  *	@choice list name		the choice a choice_filter tests
  *					("@choice" alone: none)
  *	@current 42			what once() sees as the node's value
+ *	@irrelevant grp			marks a node (path as in @here) and
+ *					everything below it non-relevant
  *	@eval text|bool|number		which call is checked (default text;
  *					bool prints true/false, number
  *					prints NaN for NaN)
@@ -279,6 +281,16 @@ new_tree(struct run *r, json_t *answers, char *msg, size_t msglen)
 	return 0;
 }
 
+static void
+set_irrelevant(struct inode *n)
+{
+	size_t	i;
+
+	n->relevant = 0;
+	for (i = 0; i < n->nkids; i++)
+		set_irrelevant(n->kids[i]);
+}
+
 /* "rep[2]/y" below the root. */
 static int
 find_here(struct run *r, const char *path, char *msg, size_t msglen)
@@ -438,6 +450,14 @@ directive(struct run *r, char *line)
 	else if (strcmp(name, "here") == 0) {
 		if (find_here(r, v, msg, sizeof(msg)) < 0)
 			directive_error(r, "@here", msg);
+	} else if (strcmp(name, "irrelevant") == 0) {
+		const struct inode *keep = r->env.here;
+
+		if (find_here(r, v, msg, sizeof(msg)) < 0)
+			directive_error(r, "@irrelevant", msg);
+		else
+			set_irrelevant((struct inode *)r->env.here);
+		r->env.here = keep;
 	} else if (strcmp(name, "now") == 0) {
 		if (datetime_parse(v, &t) != 0)
 			directive_error(r, "@now", "not a date-time");
