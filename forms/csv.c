@@ -30,6 +30,7 @@ struct record {
 	size_t	  n;
 	size_t	  cap;
 	int	  line;		/* where it starts */
+	long	  bad;		/* first field that is not UTF-8, or -1 */
 };
 
 static int
@@ -52,6 +53,9 @@ record_add(struct wb_build *b, struct record *r, const char *s, size_t len,
 		r->f = v;
 		r->cap = cap;
 	}
+	/* Checked with its length: a NUL inside would hide the rest. */
+	if (r->bad < 0 && !utf8_valid(s, len))
+		r->bad = (long)r->n;
 	if (len > 0 && (p = arena_strndup(&b->wb->arena, s, len)) == NULL)
 		return err_set(e, ERR_NOMEM, "%s: out of memory", b->file);
 	r->f[r->n++] = p;
@@ -81,17 +85,15 @@ record_put(struct wb_build *b, const struct record *r, struct err *e)
 	int	content = 0, rc;
 
 	snprintf(where, sizeof(where), "%s:%d", b->file, r->line);
-	for (i = 0; i < r->n; i++) {
-		if (r->f[i] == NULL || utf8_valid(r->f[i], strlen(r->f[i])))
-			continue;
-		if (i == 0)
-			return err_set(e, ERR_INPUT, "%s: sheet name is not "
-			    "valid UTF-8 text (save the file as UTF-8)",
-			    where);
-		wb_colname((long)i, cn, sizeof(cn));
+	if (r->bad == 0)
+		return err_set(e, ERR_INPUT, "%s: sheet name is not valid "
+		    "UTF-8 text (save the file as UTF-8)", where);
+	if (r->bad > 0) {
+		wb_colname(r->bad, cn, sizeof(cn));
 		return err_set(e, ERR_INPUT, "%s: sheet '%s' column %s: not "
 		    "valid UTF-8 text (save the file as UTF-8)", where,
-		    b->sheet != NULL ? b->sheet->name : "?", cn);
+		    nonblank(r->f[0]) ? r->f[0] : b->sheet != NULL ?
+		    b->sheet->name : "?", cn);
 	}
 	for (i = 1; i < r->n; i++)
 		content |= nonblank(r->f[i]);
@@ -116,6 +118,7 @@ static void
 record_clear(struct record *r)
 {
 	r->n = 0;
+	r->bad = -1;
 }
 
 /* The states of Python's csv reader that this layout needs. */
@@ -129,7 +132,7 @@ enum csv_state {
 int
 csv_read(struct wb_build *b, const char *s, size_t len, struct err *e)
 {
-	struct record	 r = { NULL, 0, 0, 1 };
+	struct record	 r = { NULL, 0, 0, 1, -1 };
 	struct buf	 f;
 	enum csv_state	 st = CSV_START;
 	size_t		 i = 0;
@@ -256,7 +259,7 @@ md_separator(const char *s, size_t n)
 int
 md_read(struct wb_build *b, const char *s, size_t len, struct err *e)
 {
-	struct record	 r = { NULL, 0, 0, 0 };
+	struct record	 r = { NULL, 0, 0, 0, -1 };
 	const char	*p = s, *end = s + len;
 	int		 rc = 0;
 

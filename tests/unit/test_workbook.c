@@ -951,6 +951,7 @@ test_malformed_text(void **state)
 	unsigned char	 junk[4096];
 	uint32_t	 x = 12345;
 	size_t		 i;
+	struct buf	 b;
 	static const unsigned char xls[] = {
 		0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0
 	};
@@ -958,20 +959,25 @@ test_malformed_text(void **state)
 		const char	*name;
 		const char	*text;
 		const char	*want;
+		size_t		 len;		/* 0: strlen(text) */
 	} cases[] = {
 		{ "q.csv", "survey\n,type,name\n,text,\"a\n", "q.csv:3: "
-		  "unterminated quoted field" },
+		  "unterminated quoted field", 0 },
 		{ "u.csv", "survey\n,type,name\n,text,ni\xf1o\n", "u.csv:3: "
-		  "sheet 'survey' column B: not valid UTF-8" },
+		  "sheet 'survey' column B: not valid UTF-8", 0 },
 		{ "s.csv", "surv\xe9y\n,type,name\n", "s.csv:1: sheet name "
-		  "is not valid UTF-8" },
+		  "is not valid UTF-8", 0 },
 		{ "o.csv", ",type,name\n", "o.csv:1: row before the first "
-		  "sheet" },
+		  "sheet", 0 },
 		{ "d.csv", "survey\n,type\nsurvey\n,name\n", "d.csv:3: "
-		  "sheet 'survey' appears twice" },
+		  "sheet 'survey' appears twice", 0 },
 		{ "u.md", "| survey |\n| | type | na\xc3 |\n", "u.md:2: "
-		  "sheet 'survey' column B: not valid UTF-8" },
-		{ "o.md", "| | type | name |\n", "o.md:1: row before" },
+		  "sheet 'survey' column B: not valid UTF-8", 0 },
+		{ "o.md", "| | type | name |\n", "o.md:1: row before", 0 },
+		{ "n.csv", "survey,type\n,a\0b\n", "n.csv: not a "
+		  "spreadsheet", 17 },
+		{ "c.csv", "choices,list\xff\n", "c.csv:1: sheet 'choices' "
+		  "column A: not valid UTF-8", 0 },
 	};
 
 	(void)state;
@@ -988,7 +994,18 @@ test_malformed_text(void **state)
 	expect_input_error("utf16.csv", "\xff\xfes\0u\0", 6, "UTF-16");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		expect_input_error(cases[i].name, cases[i].text,
-		    strlen(cases[i].text), cases[i].want);
+		    cases[i].len ? cases[i].len : strlen(cases[i].text),
+		    cases[i].want);
+
+	/* a NUL past the part looked at to tell text from binary */
+	buf_init(&b, 1 << 20);
+	assert_int_equal(buf_addstr(&b, "survey,type\n"), 0);
+	for (i = 0; i < 2000; i++)
+		assert_int_equal(buf_addstr(&b, ",x\n"), 0);
+	assert_int_equal(buf_add(&b, ",a\0b\n", 5), 0);
+	expect_input_error("nul.csv", b.p, b.len, "nul.csv:2002: sheet "
+	    "'survey' column A: not valid UTF-8");
+	buf_release(&b);
 }
 
 /* The builder's own limits, reached through the CSV layout. */
