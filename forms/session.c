@@ -1355,15 +1355,40 @@ parse_clock(const char *s, size_t n, int *secs)
 	return 0;
 }
 
-/* A time as ODK stores it: HH:MM:SS.000 and today's local offset. */
-static void
-format_time(double now, int secs, char out[32])
+/*
+ * A time as a person types it (H:MM, HH:MM:SS) or as ODK stores it
+ * (HH:MM:SS.sss-05:00), into what ODK stores: milliseconds and an offset,
+ * today's local one unless one was given. 0 ok, 1 not a time.
+ */
+static int
+norm_time(const char *s, size_t n, double now, char out[40])
 {
-	int	off = local_offset_min(now), a = abs(off);
+	char	buf[40];
+	double	secs;
+	int	isecs, has_tz, off, a;
+	long	ms;
 
-	snprintf(out, 32, "%02d:%02d:%02d.000%c%02d:%02d", secs / 3600,
-	    secs / 60 % 60, secs % 60, off < 0 ? '-' : '+', a / 60 % 100,
-	    a % 60);
+	if (parse_clock(s, n, &isecs) == 0) {
+		secs = isecs;
+		has_tz = 0;
+	} else {
+		if (n >= sizeof(buf))
+			return 1;
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		if (time_parse(buf, &secs, &has_tz, &off) != 0)
+			return 1;
+	}
+	if (!has_tz)
+		off = local_offset_min(now);
+	a = abs(off);
+	ms = lround(secs * 1000.0);
+	if (ms >= 86400000L)
+		ms = 86399999L;
+	snprintf(out, 40, "%02ld:%02ld:%02ld.%03ld%c%02d:%02d", ms / 3600000,
+	    ms / 60000 % 60, ms / 1000 % 60, ms % 1000, off < 0 ? '-' : '+',
+	    a / 60 % 100, a % 60);
+	return 0;
 }
 
 /* A date and time: "YYYY-MM-DD HH:MM[:SS]" (either date form) or ISO
@@ -1601,7 +1626,7 @@ normalise(struct session *s, const struct inode *node, const char *text,
 	char			 q[QUOTE_MAX + 4], num[NUMBER_MAX_LEN + 8];
 	char			 day[40];
 	size_t			 len, n;
-	int			 r, secs;
+	int			 r;
 
 	*out = NULL;
 	len = strnlen(text, (size_t)ANSWER_MAX_LEN + 1);
@@ -1650,10 +1675,9 @@ normalise(struct session *s, const struct inode *node, const char *text,
 		n = strlen(day);
 		goto copy;
 	case FK_TIME:
-		if (parse_clock(t, n, &secs) != 0)
+		if (norm_time(t, n, s->now, day) != 0)
 			return err_set(e, ERR_INPUT, _("'%s' is not a time "
 			    "(HH:MM)"), q);
-		format_time(s->now, secs, day);
 		t = day;
 		n = strlen(day);
 		goto copy;
@@ -2283,6 +2307,13 @@ fill_leaf(struct fill *fl, struct inode *h, struct inode *n, json_t *v)
 		S(n)->problem = 1;
 		return 0;
 	}
+	/* What the program computes (metadata, calculations) is its own:
+	 * a value for it, as in a submission's data fed back, is ignored.
+	 * So is an answer equal to the value already there (a read-only
+	 * question's default). */
+	if (f->kind == FK_META || f->kind == FK_CALCULATE ||
+	    (n->value != NULL && strcmp(n->value, text) == 0))
+		return 0;
 	if (!n->relevant) {
 		fill_problem(fl, h, f->name, 0, _("answer to '%s' given but "
 		    "the question does not apply"), f->name);
