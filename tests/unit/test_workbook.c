@@ -192,7 +192,7 @@ static const char book_rels[] =
 static void
 mini_xlsx(const char *rows, const char *sst, char **out, size_t *len)
 {
-	char		 sheet[8192], strings[8192];
+	static char	 sheet[65536], strings[8192];
 	struct entry	 v[5] = {
 		{ "_rels/.rels", root_rels },
 		{ "xl/workbook.xml", book_xml },
@@ -1012,8 +1012,9 @@ test_malformed_text(void **state)
 static void
 test_limits(void **state)
 {
-	struct buf	b;
-	size_t		i;
+	struct buf	 b;
+	size_t		 i, n;
+	char		*z;
 
 	(void)state;
 	buf_init(&b, FORM_MAX_BYTES);
@@ -1027,6 +1028,16 @@ test_limits(void **state)
 		assert_int_equal(buf_addc(&b, '\n'), 0);
 	assert_int_equal(buf_addstr(&b, ",x\n"), 0);
 	expect_input_error("long.csv", b.p, b.len, "past Excel's last row");
+
+	/* one cell in the last column of many rows: sparse, not huge */
+	buf_reset(&b);
+	for (i = 1; i <= 300; i++)
+		assert_int_equal(buf_addf(&b, "<row r=\"%zu\"><c r=\"XFD%zu\">"
+		    "<v>1</v></c></row>", i, i), 0);
+	mini_xlsx(b.p, NULL, &z, &n);
+	expect_input_error("sparse.xlsx", z, n, "sheet 'survey' is too "
+	    "wide and sparse (row 257 reaches column 16384)");
+	free(z);
 	buf_release(&b);
 }
 
