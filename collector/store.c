@@ -297,8 +297,9 @@ integrity(struct store *st, struct err *e)
 	else {
 		r = (const char *)sqlite3_column_text(stmt, 0);
 		if (r == NULL || strcmp(r, "ok") != 0)
-			rc = err_set(e, ERR_IO, "%s: store is damaged: %s",
-			    st->path, r != NULL ? r : "?");
+			rc = err_set(e, ERR_IO, "%s: store is damaged: %.*s",
+			    st->path, r != NULL ? (int)strcspn(r, "\n") : 1,
+			    r != NULL ? r : "?");
 	}
 	sqlite3_finalize(stmt);
 	return rc;
