@@ -138,6 +138,24 @@ store_home(const char *dir)
 	return strdup(p);
 }
 
+/* What a person can do about an I/O failure. */
+static const char *
+hint(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_FULL:
+		return " (the disk is full: free some space)";
+	case SQLITE_IOERR:
+		return " (disk full, removed or failing?)";
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		return " (is the directory writable?)";
+	default:
+		return "";
+	}
+}
+
 static int
 dberr(struct store *st, struct err *e, const char *what)
 {
@@ -151,8 +169,8 @@ dberr(struct store *st, struct err *e, const char *what)
 		rc = ERR_INPUT;
 	if (code == SQLITE_NOMEM)
 		rc = ERR_NOMEM;
-	return err_set(e, rc, "%s: %s: %s", st->path, what,
-	    sqlite3_errmsg(st->db));
+	return err_set(e, rc, "%s: %s: %s%s", st->path, what,
+	    sqlite3_errmsg(st->db), hint(code));
 }
 
 static int
@@ -163,8 +181,9 @@ exec(struct store *st, const char *sql, struct err *e)
 
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK)
 		return 0;
-	rc = err_set(e, ERR_IO, "%s: %s", st->path,
-	    msg != NULL ? msg : sqlite3_errmsg(st->db));
+	rc = err_set(e, ERR_IO, "%s: %s%s", st->path,
+	    msg != NULL ? msg : sqlite3_errmsg(st->db),
+	    hint(sqlite3_errcode(st->db)));
 	sqlite3_free(msg);
 	return rc;
 }
