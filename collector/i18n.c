@@ -27,8 +27,9 @@
 static int
 is_c(const char *v)
 {
+	/* "C.UTF-8" names an encoding, not a language. */
 	return v == NULL || *v == '\0' || strcmp(v, "C") == 0 ||
-	    strcmp(v, "POSIX") == 0;
+	    strncmp(v, "C.", 2) == 0 || strcmp(v, "POSIX") == 0;
 }
 
 /* The language the environment asks for ("en_US.UTF-8", "es"), or NULL. */

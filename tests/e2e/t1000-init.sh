@@ -80,6 +80,8 @@ t_is "$(msg)" \
 	"collector: no hay almacén en '$T_TMP/none': ejecute 'collector init --device ID'" \
 	"no language named: Spanish"
 t_has <(msg LANG=C) "no hay almacén" "LANG=C: Spanish"
+t_has <(msg LANG=C.UTF-8) "no hay almacén" "LANG=C.UTF-8: Spanish"
+t_has <(msg LANG=POSIX LC_MESSAGES=C) "no hay almacén" "LC_MESSAGES=C: Spanish"
 t_has <(msg LANGUAGE=en) "no store in" "LANGUAGE=en: English"
 t_has <(msg LANG=en_US.UTF-8) "no store in" "LANG=en_US.UTF-8: English"
 t_has <(msg LC_ALL=es_PE.UTF-8) "no hay almacén" "LC_ALL=es_PE.UTF-8: Spanish"
