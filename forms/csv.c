@@ -147,8 +147,9 @@ csv_read(struct wb_build *b, const char *s, size_t len, struct err *e)
 		eor = 0;
 		if (st == CSV_QUOTED) {
 			if (c == -1) {
-				rc = err_set(e, ERR_INPUT, "%s:%d: unterminated "
-				    "quoted field", b->file, qline);
+				rc = err_set(e, ERR_INPUT, "%s:%d: "
+				    "unterminated quoted field", b->file,
+				    qline);
 				goto out;
 			}
 			if (c == '"')

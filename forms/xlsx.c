@@ -237,8 +237,8 @@ locate(struct xlsx *x, const char *part)
 
 /*
  * Stream one part of the zip through expat. h is the first member of the
- * handlers' own state, which they reach through c->state. Returns 0, an error, or -1
- * when the part is absent and not required.
+ * handlers' own state, which they reach through c->state. Returns 0, an
+ * error, or -1 when the part is absent and not required.
  */
 static int
 read_part(struct xlsx *x, const char *part, int required,
@@ -670,7 +670,8 @@ static enum xf_kind format_kind(const char *);
 
 struct styles_state {
 	struct xml_handlers	 h;
-	int			 in_xfs;	/* <cellXfs>, not <cellStyleXfs> */
+	int			 in_xfs;	/* in <cellXfs> (not in
+						 * <cellStyleXfs>) */
 };
 
 static void
@@ -1108,7 +1109,7 @@ sheet_cell(struct xml_ctx *c, struct sheet_state *s)
 {
 	struct xlsx	*x = c->x;
 	struct arena	*a = &x->b->wb->arena;
-	char		 num[64], *str = NULL, cn[16];
+	char		 num[400], *str = NULL, cn[16];	/* 1e308: 309 digits */
 	double		 v;
 	long		 i;
 	int		 rc;

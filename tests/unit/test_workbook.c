@@ -490,7 +490,7 @@ test_xlsx_by_hand(void **state)
 	    "<row><c><v>1E3</v></c><c><v>1e-05</v></c><c><v>-0.0</v></c>"
 	    "<c><v>123456789012345678901</v></c><c><v>0.30000000000000004"
 	    "</v></c><c t=\"e\"><v>#N/A</v></c><c t=\"str\"><f>A1</f>"
-	    "<v> x </v></c></row>"
+	    "<v> x </v></c><c><v>1e308</v></c></row>"
 	    "<row r=\"7\"><c r=\"C7\" t=\"inlineStr\"><is><t>   </t></is>"
 	    "</c></row>",
 	    "<si><t>text</t></si><si><r><t>ni</t></r><r><rPr/><t>ño</t>"
@@ -509,6 +509,10 @@ test_xlsx_by_hand(void **state)
 	    "0.30000000000000004");
 	assert_string_equal(cell(&wb, "survey", 2, 6), "#N/A");
 	assert_string_equal(cell(&wb, "survey", 2, 7), " x ");
+	/* Python's str(int(1e308)): every digit of the double */
+	assert_int_equal(strlen(cell(&wb, "survey", 2, 8)), 309);
+	assert_memory_equal(cell(&wb, "survey", 2, 8),
+	    "100000000000000001097906", 24);
 	assert_string_equal(cell(&wb, "survey", 3, 1), "text");
 	assert_string_equal(cell(&wb, "survey", 3, 2), "niño");
 	assert_string_equal(cell(&wb, "survey", 7, 1), "<no row>");
