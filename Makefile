@@ -83,11 +83,12 @@ $(BUILD)/tests/ptyrun: tests/e2e/ptyrun.c
 
 # po/es.po from the sources: `make po` after changing a message.
 po:
+	@mkdir -p $(BUILD)
 	xgettext --from-code=UTF-8 -k_ -kN_ --add-comments=TRANSLATORS: \
 		--package-name=collector \
-		-o po/collector.pot $(COLLECTOR_SRC) collector/main.c \
+		-o $(BUILD)/collector.pot $(COLLECTOR_SRC) collector/main.c \
 		$(FORMS_SRC)
-	msgmerge -q -U --backup=none po/es.po po/collector.pot
+	msgmerge -q -U --backup=none po/es.po $(BUILD)/collector.pot
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \

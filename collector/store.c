@@ -144,13 +144,13 @@ hint(int code)
 {
 	switch (code & 0xff) {
 	case SQLITE_FULL:
-		return " (the disk is full: free some space)";
+		return _(" (the disk is full: free some space)");
 	case SQLITE_IOERR:
-		return " (disk full, removed or failing?)";
+		return _(" (disk full, removed or failing?)");
 	case SQLITE_READONLY:
 	case SQLITE_CANTOPEN:
 	case SQLITE_PERM:
-		return " (is the directory writable?)";
+		return _(" (is the directory writable?)");
 	default:
 		return "";
 	}
@@ -375,7 +375,7 @@ open_db(const char *home, int create, struct store **out, struct err *e)
 		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0) {
 			rc = err_set(e, ERR_IO, errno == EEXIST ?
-			    "a store already exists in '%s'" :
+			    _("a store already exists in '%s'") :
 			    "cannot create '%s': %s", errno == EEXIST ? home :
 			    p, strerror(errno));
 			goto out;
@@ -593,8 +593,8 @@ get_form(struct store *st, const char *sql, const char *key, int64_t row,
 		if (read_form(stmt, out, 1) != 0)
 			rc = err_set(e, ERR_NOMEM, "out of memory");
 	} else if (r == SQLITE_DONE)
-		rc = err_set(e, ERR_INPUT, key != NULL ? "no form '%s' "
-		    "installed" : "no form #%s", key != NULL ? key : "?");
+		rc = err_set(e, ERR_INPUT, key != NULL ? _("no form '%s' "
+		    "installed") : "no form #%s", key != NULL ? key : "?");
 	else
 		rc = dberr(st, e, "forms");
 	sqlite3_finalize(stmt);
@@ -869,7 +869,8 @@ store_find_sub(struct store *st, const char *id, struct store_sub *out,
 	/* A prefix of hex digits and dashes only: no LIKE wildcards. */
 	if (*u == '\0' || strlen(u) > UUID_STR_LEN ||
 	    strspn(u, "0123456789abcdefABCDEF-") != strlen(u))
-		return err_set(e, ERR_INPUT, "'%s' is not a submission id", id);
+		return err_set(e, ERR_INPUT, _("'%s' is not a submission id"),
+		    id);
 	snprintf(pat, sizeof(pat), "uuid:%s", u);
 	if ((rc = prepare(st, "SELECT " SUB_COLS SUB_FROM
 	    "WHERE substr(s.instance_id, 1, length(?1)) = lower(?1) "
@@ -887,10 +888,10 @@ store_find_sub(struct store *st, const char *id, struct store_sub *out,
 	if (rc == 0 && r != SQLITE_ROW && r != SQLITE_DONE)
 		rc = dberr(st, e, "submissions");
 	else if (rc == 0 && n == 0)
-		rc = err_set(e, ERR_INPUT, "no submission '%s'", id);
+		rc = err_set(e, ERR_INPUT, _("no submission '%s'"), id);
 	else if (rc == 0 && n == 2)
-		rc = err_set(e, ERR_INPUT, "'%s' names more than one "
-		    "submission: give more of its id", id);
+		rc = err_set(e, ERR_INPUT, _("'%s' names more than one "
+		    "submission: give more of its id"), id);
 	sqlite3_finalize(stmt);
 	if (rc != 0)
 		store_sub_release(out);
