@@ -136,8 +136,8 @@ nodes_add(struct ectx *c, struct val *set, const struct xnode *n)
 	return 0;
 }
 
-static int
-work(struct ectx *c, size_t n)
+int
+ev_work(struct ectx *c, size_t n)
 {
 	c->work += n;
 	if (c->work > EVAL_MAX_WORK) {
@@ -153,7 +153,7 @@ nodes_add_unique(struct ectx *c, struct val *set, const struct xnode *n)
 {
 	size_t	i;
 
-	if (work(c, set->nn) < 0)
+	if (ev_work(c, set->nn) != 0)
 		return -1;
 	for (i = 0; i < set->nn; i++)
 		if (node_eq(val_node(set, i), n))
@@ -425,7 +425,7 @@ children(struct ectx *c, const struct xnode *n, const char *name,
 			return 0;
 		return nodes_add(c, set, &k);
 	case N_INODE:
-		if (work(c, n->in->nkids) < 0)
+		if (ev_work(c, n->in->nkids) != 0)
 			return -1;
 		k.kind = N_INODE;
 		for (i = 0; i < n->in->nkids; i++) {
@@ -433,7 +433,7 @@ children(struct ectx *c, const struct xnode *n, const char *name,
 			if (k.in->field == NULL ||
 			    !name_ok(name, k.in->field->name))
 				continue;
-			if (nodes_add(c, set, &k) < 0)
+			if (nodes_add(c, set, &k) != 0)
 				return -1;
 		}
 		return 0;
@@ -446,13 +446,13 @@ children(struct ectx *c, const struct xnode *n, const char *name,
 	case N_IROOT:
 		if (!name_ok(name, "item") || n->list == NULL)
 			return 0;
-		if (work(c, n->list->n) < 0)
+		if (ev_work(c, n->list->n) != 0)
 			return -1;
 		k.kind = N_ITEM;
 		k.list = n->list;
 		for (i = 0; i < n->list->n; i++) {
 			k.ch = &n->list->v[i];
-			if (nodes_add(c, set, &k) < 0)
+			if (nodes_add(c, set, &k) != 0)
 				return -1;
 		}
 		return 0;
@@ -462,19 +462,19 @@ children(struct ectx *c, const struct xnode *n, const char *name,
 		k.ch = n->ch;
 		if (n->ch == NULL)
 			return 0;
-		if (work(c, n->ch->ncols + 2) < 0)
+		if (ev_work(c, n->ch->ncols + 2) != 0)
 			return -1;
 		k.col = COL_NAME;
-		if (name_ok(name, "name") && nodes_add(c, set, &k) < 0)
+		if (name_ok(name, "name") && nodes_add(c, set, &k) != 0)
 			return -1;
 		k.col = COL_LABEL;
-		if (name_ok(name, "label") && nodes_add(c, set, &k) < 0)
+		if (name_ok(name, "label") && nodes_add(c, set, &k) != 0)
 			return -1;
 		for (i = 0; i < n->ch->ncols && n->ch->colnames != NULL;
 		    i++) {
 			k.col = (int)i;
 			if (name_ok(name, n->ch->colnames[i]) &&
-			    nodes_add(c, set, &k) < 0)
+			    nodes_add(c, set, &k) != 0)
 				return -1;
 		}
 		return 0;
@@ -529,23 +529,23 @@ desc_self(struct ectx *c, const struct xnode *n, const char *name,
 	struct xnode	 cur;
 
 	val_empty(&stack);
-	if (nodes_add(c, &stack, n) < 0)
+	if (nodes_add(c, &stack, n) != 0)
 		return -1;
 	while (stack.nn > 0) {
 		cur = *val_node(&stack, stack.nn - 1);
 		stack.nn--;
 		if (stack.nn == 0)
 			stack.v = NULL;
-		if (work(c, 1) < 0)
+		if (ev_work(c, 1) != 0)
 			return -1;
 		if (name_ok(name, node_name(&cur)) &&
-		    nodes_add_unique(c, set, &cur) < 0)
+		    nodes_add_unique(c, set, &cur) != 0)
 			return -1;
 		val_empty(&kids);
-		if (children(c, &cur, NULL, &kids) < 0)
+		if (children(c, &cur, NULL, &kids) != 0)
 			return -1;
 		for (i = kids.nn; i > 0; i--)	/* first child on top */
-			if (nodes_add(c, &stack, val_node(&kids, i - 1)) < 0)
+			if (nodes_add(c, &stack, val_node(&kids, i - 1)) != 0)
 				return -1;
 	}
 	return 0;
@@ -839,7 +839,7 @@ resolve_ref(struct ectx *c, const struct field *f, const struct inode *here,
 		val_empty(&next);
 		for (i = 0; i < cur.nn; i++) {
 			n = val_node(&cur, i)->in;
-			if (work(c, n->nkids + 1) < 0)
+			if (ev_work(c, n->nkids + 1) != 0)
 				return -1;
 			count = 0;
 			for (k2 = 0; k2 < n->nkids; k2++) {
@@ -849,7 +849,7 @@ resolve_ref(struct ectx *c, const struct field *f, const struct inode *here,
 				if (pinned >= 0 && count != pinpos[pinned])
 					continue;
 				k.in = n->kids[k2];
-				if (nodes_add(c, &next, &k) < 0)
+				if (nodes_add(c, &next, &k) != 0)
 					return -1;
 			}
 		}
@@ -901,7 +901,7 @@ filter(struct ectx *c, struct val *set, struct expr **preds, size_t npreds)
 				ok = r.n == (double)(i + 1);
 			else
 				ok = val_to_bool(c, &r);
-			if (ok && nodes_add(c, &keep, cx.node) < 0)
+			if (ok && nodes_add(c, &keep, cx.node) != 0)
 				return -1;
 		}
 		*set = keep;
@@ -938,7 +938,7 @@ ev_path(struct ectx *c, const struct expr *x, const struct xctx *cx,
 			    "(at %zu)", cur.t == V_STR ? "string" :
 			    cur.t == V_BOOL ? "boolean" : cur.t == V_NUM ?
 			    "number" : "date", x->base->pos);
-		if (filter(c, &cur, x->bpreds, x->nbpreds) < 0)
+		if (filter(c, &cur, x->bpreds, x->nbpreds) != 0)
 			return -1;
 		break;
 	}
@@ -951,26 +951,26 @@ ev_path(struct ectx *c, const struct expr *x, const struct xctx *cx,
 			val_empty(&cand);
 			switch (s->axis) {
 			case AX_CHILD:
-				if (children(c, n, s->name, &cand) < 0)
+				if (children(c, n, s->name, &cand) != 0)
 					return -1;
 				break;
 			case AX_SELF:
 				if (name_ok(s->name, node_name(n)) &&
-				    nodes_add(c, &cand, n) < 0)
+				    nodes_add(c, &cand, n) != 0)
 					return -1;
 				break;
 			case AX_PARENT:
 				if (parent_of(c, n, &k) &&
 				    name_ok(s->name, node_name(&k)) &&
-				    nodes_add(c, &cand, &k) < 0)
+				    nodes_add(c, &cand, &k) != 0)
 					return -1;
 				break;
 			case AX_DESC_SELF:
-				if (desc_self(c, n, s->name, &cand) < 0)
+				if (desc_self(c, n, s->name, &cand) != 0)
 					return -1;
 				break;
 			}
-			if (filter(c, &cand, s->preds, s->npreds) < 0)
+			if (filter(c, &cand, s->preds, s->npreds) != 0)
 				return -1;
 			if (s->axis == AX_CHILD && cur.nn == 1) {
 				next = cand;
@@ -978,8 +978,8 @@ ev_path(struct ectx *c, const struct expr *x, const struct xctx *cx,
 			}
 			for (size_t m = 0; m < cand.nn; m++) {
 				if (s->axis == AX_CHILD ?
-				    nodes_add(c, &next, val_node(&cand, m)) < 0 :
-				    nodes_add_unique(c, &next, val_node(&cand, m)) < 0)
+				    nodes_add(c, &next, val_node(&cand, m)) != 0 :
+				    nodes_add_unique(c, &next, val_node(&cand, m)) != 0)
 					return -1;
 			}
 		}
@@ -1054,7 +1054,7 @@ compare(struct ectx *c, const struct val *a, const struct val *b,
 
 	na = a->t == V_NODES && a->nn > 1 ? a->nn : 1;
 	nb = b->t == V_NODES && b->nn > 1 ? b->nn : 1;
-	if (work(c, na * nb) < 0)
+	if (ev_work(c, na * nb) != 0)
 		return -1;
 	for (i = 0; i < na; i++) {
 		side(c, a, i, &sa);
@@ -1082,10 +1082,10 @@ ev_union(struct ectx *c, struct val *acc, const struct val *b,
 		    "sides (at %zu)", x->pos);
 	val_empty(&r);		/* a copy: acc's array may be shared */
 	for (i = 0; i < acc->nn; i++)
-		if (nodes_add(c, &r, val_node(acc, i)) < 0)
+		if (nodes_add(c, &r, val_node(acc, i)) != 0)
 			return -1;
 	for (i = 0; i < b->nn; i++)
-		if (nodes_add_unique(c, &r, val_node(b, i)) < 0)
+		if (nodes_add_unique(c, &r, val_node(b, i)) != 0)
 			return -1;
 	*acc = r;
 	return 0;
@@ -1122,12 +1122,12 @@ ev_chain(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		switch (x->ops[i - 1]) {
 		case B_EQ: case B_NE: case B_LT: case B_LE: case B_GT:
 		case B_GE:
-			if (compare(c, &acc, &b, x->ops[i - 1], &r) < 0)
+			if (compare(c, &acc, &b, x->ops[i - 1], &r) != 0)
 				return -1;
 			val_bool(&acc, r);
 			break;
 		case B_UNION:
-			if (ev_union(c, &acc, &b, x) < 0)
+			if (ev_union(c, &acc, &b, x) != 0)
 				return -1;
 			break;
 		default:
@@ -1153,7 +1153,7 @@ int
 ev(struct ectx *c, const struct expr *x, const struct xctx *cx,
     struct val *out)
 {
-	if (work(c, 1) < 0)
+	if (ev_work(c, 1) != 0)
 		return -1;
 	switch (x->op) {
 	case X_NUM:
@@ -1167,18 +1167,18 @@ ev(struct ectx *c, const struct expr *x, const struct xctx *cx,
 			return err_set(c->e, ERR_INPUT, "'${%s}' is not bound "
 			    "to a question", x->str);
 		return resolve_ref(c, x->field, ctx_inode(c), NULL, NULL, 0,
-		    out) < 0 ? -1 : 0;
+		    out) != 0 ? -1 : 0;
 	case X_FUNC:
 		return ev_call(c, x, cx, out) != 0 ? -1 : 0;
 	case X_CHAIN:
-		return ev_chain(c, x, cx, out) < 0 ? -1 : 0;
+		return ev_chain(c, x, cx, out) != 0 ? -1 : 0;
 	case X_NEG:
 		if (ev(c, x->args[0], cx, out) != 0)
 			return -1;
 		val_num(out, -val_to_num(c, out));
 		return 0;
 	case X_PATH:
-		return ev_path(c, x, cx, out) < 0 ? -1 : 0;
+		return ev_path(c, x, cx, out) != 0 ? -1 : 0;
 	}
 	return -1;
 }

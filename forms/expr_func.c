@@ -338,6 +338,8 @@ translate(struct ectx *c, const char *s, const char *from, const char *to,
 	size_t		 n, fn, k, idx;
 	const char	*f, *t;
 
+	if (ev_work(c, strlen(s) / 8 * (strlen(from) / 8 + 1)) != 0)
+		return -1;
 	buf_init(&b, EVAL_MAX_MEM / 4);
 	if (buf_addstr(&b, "") != 0)
 		return buf_fail(c, &b, "translate");
@@ -647,6 +649,8 @@ regex(struct ectx *c, const char *s, const char *re, struct val *out)
 	if (n > (1u << 20))
 		return err_set(c->e, ERR_INPUT, "regex(): text longer than "
 		    "1 MB");
+	if (ev_work(c, n / 4 + strlen(re) * 16) != 0)
+		return -1;
 	buf_init(&tmp, 1u << 16);
 	if ((msg = regex_translate(re, &tmp)) != NULL) {
 		buf_release(&tmp);
@@ -867,10 +871,10 @@ choice_name(struct ectx *c, const struct expr *x, const struct xctx *cx,
 	const struct choice		*ch;
 	const char			*v, *ref, *t;
 
-	if (arg_str(c, x, cx, 0, &v) < 0)
+	if (arg_str(c, x, cx, 0, &v) != 0)
 		return -1;
 	if (l == NULL) {
-		if (arg_str(c, x, cx, 1, &ref) < 0)
+		if (arg_str(c, x, cx, 1, &ref) != 0)
 			return -1;
 		if ((l = list_of(c, ref)) == NULL)
 			return err_set(c->e, ERR_INPUT, "jr:choice-name(): "
@@ -905,12 +909,12 @@ indexed_repeat(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		    pin[npin]->kind != FK_REPEAT)
 			return err_set(c->e, ERR_INPUT, "indexed-repeat(): "
 			    "argument %zu does not name a repeat", i + 1);
-		if (arg_num(c, x, cx, i + 1, &d) < 0)
+		if (arg_num(c, x, cx, i + 1, &d) != 0)
 			return -1;
 		k = java_int(d);
 		pos[npin++] = k <= 0 ? 1 : (size_t)k;
 	}
-	return resolve_ref(c, f, ctx_inode(c), pin, pos, npin, out) < 0 ?
+	return resolve_ref(c, f, ctx_inode(c), pin, pos, npin, out) != 0 ?
 	    -1 : 0;
 }
 
@@ -937,6 +941,8 @@ digest(struct ectx *c, const char *src, const char *alg, const char *enc,
 	size_t		hl;
 	char		txt[2 * crypto_hash_sha512_BYTES + 8];
 
+	if (ev_work(c, strlen(src) / 64) != 0)
+		return -1;
 	if (sodium_init() < 0)
 		return err_set(c->e, ERR_IO, "digest(): no random source");
 	if (strcasecmp(alg, "SHA-256") == 0) {
@@ -974,6 +980,8 @@ uuid_n(struct ectx *c, double dn, struct val *out)
 	if (n > 4096)
 		return err_set(c->e, ERR_INPUT, "uuid(): %ld characters is "
 		    "more than 4096", n);
+	if (ev_work(c, (size_t)n / 16) != 0)
+		return -1;
 	if (sodium_init() < 0)
 		return err_set(c->e, ERR_IO, "uuid(): no random source");
 	if ((p = ev_alloc(c, (size_t)n + 1)) == NULL)
@@ -994,7 +1002,7 @@ checklist(struct ectx *c, const struct expr *x, const struct xctx *cx,
 	long		min, max, count = 0;
 	size_t		i, j;
 
-	if (arg_num(c, x, cx, 0, &lo) < 0 || arg_num(c, x, cx, 1, &hi) < 0)
+	if (arg_num(c, x, cx, 0, &lo) != 0 || arg_num(c, x, cx, 1, &hi) != 0)
 		return -1;
 	min = java_int(lo);
 	max = java_int(hi);
@@ -1018,7 +1026,7 @@ weighted(struct ectx *c, const struct expr *x, const struct xctx *cx,
 	double		lo, hi, sum = 0;
 	size_t		i, j;
 
-	if (arg_num(c, x, cx, 0, &lo) < 0 || arg_num(c, x, cx, 1, &hi) < 0)
+	if (arg_num(c, x, cx, 0, &lo) != 0 || arg_num(c, x, cx, 1, &hi) != 0)
 		return -1;
 	for (i = 2; i + 1 < x->nargs; i += 2) {
 		if (arg(c, x, cx, i, &f) != 0 || arg(c, x, cx, i + 1, &w) != 0)
@@ -1076,11 +1084,11 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 	case F_CONCAT:
 		return concat(c, x, cx, 0, NULL, out);
 	case F_JOIN:
-		if (arg_str(c, x, cx, 0, &s) < 0)
+		if (arg_str(c, x, cx, 0, &s) != 0)
 			return -1;
 		return concat(c, x, cx, 1, s, out);
 	case F_SELECTED:
-		if (arg_str(c, x, cx, 0, &s) < 0 || arg_str(c, x, cx, 1, &t) <
+		if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) !=
 		    0)
 			return -1;
 		while (jspace((unsigned char)*t))
@@ -1101,14 +1109,14 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		}
 		return 0;
 	case F_COUNT_SELECTED:
-		if (arg_str(c, x, cx, 0, &s) < 0)
+		if (arg_str(c, x, cx, 0, &s) != 0)
 			return -1;
 		for (i = 0; token(s, i, &tok, &n); i++)
 			;
 		val_num(out, (double)i);
 		return 0;
 	case F_SELECTED_AT:
-		if (arg_str(c, x, cx, 0, &s) < 0 || arg_num(c, x, cx, 1, &a) <
+		if (arg_str(c, x, cx, 0, &s) != 0 || arg_num(c, x, cx, 1, &a) !=
 		    0)
 			return -1;
 		if (java_int(a) < 0 || !token(s, (size_t)java_int(a), &tok,
@@ -1143,11 +1151,11 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 			val_str(out, s);
 		return 0;
 	case F_SUBSTR:
-		if (arg_str(c, x, cx, 0, &s) < 0 || arg_num(c, x, cx, 1, &a) <
+		if (arg_str(c, x, cx, 0, &s) != 0 || arg_num(c, x, cx, 1, &a) !=
 		    0)
 			return -1;
 		b = 0;
-		if (x->nargs == 3 && arg_num(c, x, cx, 2, &b) < 0)
+		if (x->nargs == 3 && arg_num(c, x, cx, 2, &b) != 0)
 			return -1;
 		return substr(c, s, a, b, x->nargs == 3, out);
 	case F_SUBSTRING_BEFORE:
@@ -1155,7 +1163,7 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 	case F_CONTAINS:
 	case F_STARTS_WITH:
 	case F_ENDS_WITH:
-		if (arg_str(c, x, cx, 0, &s) < 0 || arg_str(c, x, cx, 1, &t) <
+		if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) !=
 		    0)
 			return -1;
 		tok = strstr(s, t);
@@ -1182,26 +1190,26 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 			return 0;
 		}
 	case F_TRANSLATE:
-		if (arg_str(c, x, cx, 0, &s) < 0 || arg_str(c, x, cx, 1, &t) <
-		    0 || arg_str(c, x, cx, 2, &tok) < 0)
+		if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) !=
+		    0 || arg_str(c, x, cx, 2, &tok) != 0)
 			return -1;
 		return translate(c, s, t, tok, out);
 	case F_REGEX:
-		if (arg_str(c, x, cx, 0, &s) < 0 || arg_str(c, x, cx, 1, &t) <
+		if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) !=
 		    0)
 			return -1;
 		return regex(c, s, t, out);
 	case F_ROUND:
-		if (arg_num(c, x, cx, 0, &a) < 0)
+		if (arg_num(c, x, cx, 0, &a) != 0)
 			return -1;
 		b = 0;
-		if (x->nargs == 2 && arg_num(c, x, cx, 1, &b) < 0)
+		if (x->nargs == 2 && arg_num(c, x, cx, 1, &b) != 0)
 			return -1;
 		val_num(out, round_places(a, java_int(b)));
 		return 0;
 	case F_POW:
 	case F_ATAN2:
-		if (arg_num(c, x, cx, 0, &a) < 0 || arg_num(c, x, cx, 1, &b) <
+		if (arg_num(c, x, cx, 0, &a) != 0 || arg_num(c, x, cx, 1, &b) !=
 		    0)
 			return -1;
 		val_num(out, x->fn->id == F_POW ? pow(a, b) : atan2(a, b));
@@ -1209,7 +1217,7 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 	case F_INT: case F_ABS: case F_LOG: case F_LOG10: case F_EXP:
 	case F_EXP10: case F_SQRT: case F_SIN: case F_COS: case F_TAN:
 	case F_ASIN: case F_ACOS: case F_ATAN: case F_FLOOR: case F_CEILING:
-		if (arg_num(c, x, cx, 0, &a) < 0)
+		if (arg_num(c, x, cx, 0, &a) != 0)
 			return -1;
 		val_num(out, math1(x->fn->id, a));
 		return 0;
@@ -1287,7 +1295,7 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		    x->fn->name, out) != 0 ? -1 : 0;
 	case F_FORMAT_DATE:
 	case F_FORMAT_DATE_TIME:
-		if (arg(c, x, cx, 0, &v) != 0 || arg_str(c, x, cx, 1, &s) < 0)
+		if (arg(c, x, cx, 0, &v) != 0 || arg_str(c, x, cx, 1, &s) != 0)
 			return -1;
 		/* A number is days: format-date(today() + 30, ...) is the
 		 * date 30 days on. (JavaRosa reads it as UTC midnight and
@@ -1305,7 +1313,7 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		return arg(c, x, cx, 0, out);
 	case F_UUID:
 		if (x->nargs == 1) {
-			if (arg_num(c, x, cx, 0, &a) < 0)
+			if (arg_num(c, x, cx, 0, &a) != 0)
 				return -1;
 			return uuid_n(c, a, out);
 		}
@@ -1322,7 +1330,7 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		val_bool(out, !val_to_bool(c, &v));
 		return 0;
 	case F_BOOLEAN_FROM_STRING:
-		if (arg_str(c, x, cx, 0, &s) < 0)
+		if (arg_str(c, x, cx, 0, &s) != 0)
 			return -1;
 		val_bool(out, strcasecmp(s, "true") == 0 || strcmp(s, "1") ==
 		    0);
@@ -1336,11 +1344,11 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 	case F_WEIGHTED_CHECKLIST:
 		return weighted(c, x, cx, out);
 	case F_DIGEST:
-		if (arg_str(c, x, cx, 0, &s) < 0 || arg_str(c, x, cx, 1, &t) <
+		if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) !=
 		    0)
 			return -1;
 		tok = NULL;
-		if (x->nargs == 3 && arg_str(c, x, cx, 2, &tok) < 0)
+		if (x->nargs == 3 && arg_str(c, x, cx, 2, &tok) != 0)
 			return -1;
 		return digest(c, s, t, tok, out);
 	case F_RANDOM:

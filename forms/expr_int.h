@@ -191,6 +191,8 @@ struct xctx {
 int	ev(struct ectx *c, const struct expr *x, const struct xctx *cx,
 	    struct val *out);
 int	ev_oom(struct ectx *c);
+/* Charge n steps of work; -1 (and the error set) past EVAL_MAX_WORK. */
+int	ev_work(struct ectx *c, size_t n);
 void	*ev_alloc(struct ectx *c, size_t n);
 const struct xnode *val_node(const struct val *v, size_t i);
 void	val_str(struct val *v, const char *s);
