@@ -1391,6 +1391,12 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		val_str(out, c->env->form != NULL &&
 		    c->env->form->version != NULL ? c->env->form->version : "");
 		return 0;
+	case F_PULLDATA:
+		for (i = 0; i < x->nargs; i++)
+			if (arg(c, x, cx, i, &v) != 0)
+				return -1;
+		val_str(out, "");
+		return 0;
 	case F_UNSUPPORTED:
 		break;
 	}

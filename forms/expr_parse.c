@@ -96,8 +96,9 @@ static const struct fninfo fntab[] = {
 	{ "current", F_CURRENT, 0, 0, NULL },
 	{ "version", F_VERSION, 0, 0, NULL },
 	/* Known to ODK, refused here with the reason. */
-	{ "pulldata", F_UNSUPPORTED, 0, -1,
-	    "it reads CSV media files, which this program does not load" },
+	/* Loads (pyxform's own forms use it) but reads as "": the CSV media
+	 * files it queries are not carried with the form. */
+	{ "pulldata", F_PULLDATA, 4, 4, NULL },
 	{ "distance", F_UNSUPPORTED, 0, -1,
 	    "geographic calculations are not available" },
 	{ "area", F_UNSUPPORTED, 0, -1,
