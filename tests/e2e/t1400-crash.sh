@@ -56,15 +56,22 @@ for ((i = 1; i <= KILLS; i++)); do
 done
 t_ok "$KILLS kill -9s in the middle of interactive surveys"
 
-# --answers: killed at a random moment, or not at all.
+# --answers: killed at a random moment, or not at all. How long one run
+# takes here (sanitizers make it several times slower) sets the range.
+echo '{"head": "timing", "age": 30, "has_kids": "no"}' >"$T_TMP/t.json"
+t0=$(date +%s%N)
+"$COLLECTOR" --home "$T_HOME" fill household --answers "$T_TMP/t.json" \
+    >/dev/null 2>&1
+span=$(( ($(date +%s%N) - t0) / 1000 * 12 / 10 ))	# microseconds
+echo "# one --answers run: $((span * 10 / 12)) us"
 for ((i = 1; i <= KILLS; i++)); do
 	printf '{"head": "A%d", "age": %d, "has_kids": "yes", "child": [{"child_name": "K%d", "child_age": 3}], "home": {"services": "power", "area": 40}}' \
 	    "$i" $((20 + i % 60)) "$i" >"$T_TMP/a$i.json"
 	"$COLLECTOR" --home "$T_HOME" fill household --answers "$T_TMP/a$i.json" \
 	    >/dev/null 2>&1 &
 	pid=$!
-	usleep_s=$(printf '0.%03d' $((RANDOM % 30)))
-	sleep "$usleep_s"
+	delay=$(( (RANDOM * 32768 + RANDOM) % span ))
+	sleep "$(printf '%d.%06d' $((delay / 1000000)) $((delay % 1000000)))"
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 done
