@@ -1505,11 +1505,21 @@ check_ref(const struct field *ref, void *arg)
 {
 	struct ambiguity	*a = arg;
 	struct builder		*b = a->b;
-	size_t			 i, n = 0;
+	struct field		**v = b->f->byname;
+	size_t			 i, n = 0, lo = 0, hi = b->f->nfields - 1;
 
-	for (i = 1; i < b->nfields; i++)
-		if (strcmp(b->fields[i]->name, ref->name) == 0 &&
-		    !b->pend[i].loopcopy)
+	/* the first entry of that name, then the run of equal names */
+	while (lo < hi) {
+		size_t	mid = lo + (hi - lo) / 2;
+
+		if (strcmp(v[mid]->name, ref->name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < b->f->nfields - 1 &&
+	    strcmp(v[i]->name, ref->name) == 0; i++)
+		if (!b->pend[v[i]->index].loopcopy)
 			n++;
 	if (n > 1)
 		diags_add(b->d, DIAG_ERROR, "survey", a->owner->row,
@@ -1539,6 +1549,18 @@ check_ambiguous(struct builder *b)
 				expr_refs(xs[k], check_ref, &a);
 			}
 	}
+}
+
+static int
+byname_cmp(const void *a, const void *b)
+{
+	const struct field	*x = *(struct field *const *)a;
+	const struct field	*y = *(struct field *const *)b;
+	int			 c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
 int
@@ -1614,6 +1636,12 @@ form_build(const struct workbook *wb, const char *file, struct form **out,
 	if (f->fields == NULL || f->lists == NULL)
 		goto out;
 	memcpy(f->fields, b.fields, b.nfields * sizeof(*f->fields));
+	/* the name index form_field() searches: every field but the root */
+	if ((f->byname = aalloc(&b, b.nfields * sizeof(*f->byname))) == NULL)
+		goto out;
+	memcpy(f->byname, b.fields + 1, (b.nfields - 1) *
+	    sizeof(*f->byname));
+	qsort(f->byname, b.nfields - 1, sizeof(*f->byname), byname_cmp);
 	if (b.nlists)
 		memcpy(f->lists, b.lists, b.nlists * sizeof(*f->lists));
 	/* fields point at lists in b.lists: repoint into the arena copy */
@@ -1673,14 +1701,23 @@ form_free(struct form *f)
 	free(f);
 }
 
+/* The first field of that name in document order (binary search of the
+ * name index; equal names are sorted by order). */
 const struct field *
 form_field(const struct form *f, const char *name)
 {
-	size_t	i;
+	size_t	lo = 0, hi = f->nfields - 1;
 
-	for (i = 1; i < f->nfields; i++)
-		if (strcmp(f->fields[i]->name, name) == 0)
-			return f->fields[i];
+	while (lo < hi) {
+		size_t	mid = lo + (hi - lo) / 2;
+
+		if (strcmp(f->byname[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < f->nfields - 1 && strcmp(f->byname[lo]->name, name) == 0)
+		return f->byname[lo];
 	return NULL;
 }
 

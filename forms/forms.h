@@ -214,6 +214,9 @@ struct form {
 	struct field		*root;		/* FK_GROUP named after id */
 	struct field		**fields;	/* pre-order, root first */
 	size_t			 nfields;
+	struct field		**byname;	/* fields but the root, by
+						 * name then order: for
+						 * form_field() */
 	struct choice_list	*lists;
 	size_t			 nlists;
 	size_t			 nunsupported;	/* FK_UNSUPPORTED fields */

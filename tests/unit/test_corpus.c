@@ -224,8 +224,9 @@ test_every_form_loads(void **state)
 			    !ends_with(de->d_name, ".md") &&
 			    !ends_with(de->d_name, ".xls"))
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", dpath,
-			    de->d_name);
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s",
+			    dpath, de->d_name) >= sizeof(path))
+				continue;
 			f = load_file(path, &diag);
 			if (ends_with(de->d_name, ".xls")) {
 				assert_null(f);
