@@ -21,7 +21,7 @@ VERSION	:= 0.1.0
 
 PKGS	:= sqlite3 libcurl zlib libzip expat libsodium jansson libedit \
 	   libmicrohttpd xlsxwriter
-LOCALEDIR ?= $(CURDIR)/$(BUILD)/locale
+LOCALEDIR ?= $(abspath $(BUILD))/locale
 WARN	:= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wvla -Wformat=2 $(WERROR)
 FINAL_CFLAGS := $(CFLAGS) -std=c11 -D_DEFAULT_SOURCE $(WARN) \
@@ -136,8 +136,7 @@ check: deps
 	$(MAKE) BUILD=build-asan BIN=build-asan/bin \
 		CFLAGS="-O1 -g -fsanitize=address,undefined \
 		-fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" \
-		LOCALEDIR=$(CURDIR)/build-asan/locale test fuzz-replay
+		LDFLAGS="-fsanitize=address,undefined" test fuzz-replay
 
 # Fuzz targets: libFuzzer with clang for `make fuzz`; the same entry points
 # linked to a replay driver for `make check`.
