@@ -173,6 +173,9 @@ int	store_finalize_sub(struct store *st, int64_t sub,
 	    struct err *e);
 int	store_set_lang(struct store *st, int64_t sub, const char *lang,
 	    struct err *e);
+/* Finalized -> sent, once the hub has acknowledged it (sync). */
+int	store_mark_sent(struct store *st, const char *instance_id,
+	    struct err *e);
 int	store_set_position(struct store *st, int64_t sub, const char *path,
 	    struct err *e);
 /* Delete a draft and its answers; a finalized one is refused. */

@@ -59,8 +59,11 @@ read_line(struct prompt *p, const char *ps)
 	p->toolong = 0;
 	fflush(p->out);
 	if (p->tty) {
-		if ((l = readline(ps)) == NULL)
+		if ((l = readline(ps)) == NULL) {
+			/* Ctrl-D leaves the cursor after "> ". */
+			fputc('\n', p->out);
 			return NULL;
+		}
 		if (strlen(l) >= LINE_MAX_BYTES)
 			p->toolong = 1;
 		else if (*l != '\0')
@@ -409,6 +412,7 @@ static int
 ask(struct prompt *p, enum pstate *next, struct err *e)
 {
 	struct inode	*n = p->st.node;
+	struct step	 before;
 	const char	*name;
 	char		*raw, *l;
 	int		 rc = 0, yn, ok;
@@ -436,8 +440,17 @@ ask(struct prompt *p, enum pstate *next, struct err *e)
 			break;
 		}
 		if (strcmp(l, "<") == 0) {
+			before = p->st;
 			if ((rc = session_prev(p->s, &p->st)) != 0)
 				break;
+			if (p->st.kind == before.kind &&
+			    p->st.node == before.node &&
+			    p->st.parent == before.parent) {
+				fprintf(p->out, "  %s\n", _("(this is the "
+				    "first question)"));
+				free(raw);
+				continue;
+			}
 			break;
 		}
 		if (strcmp(l, "?") == 0) {

@@ -1059,6 +1059,25 @@ store_set_lang(struct store *st, int64_t sub, const char *lang,
 }
 
 int
+store_mark_sent(struct store *st, const char *instance_id, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if ((rc = prepare(st, "UPDATE submissions SET state = 'sent' "
+	    "WHERE instance_id = ? AND state = 'finalized'", &stmt, e)) != 0)
+		return rc;
+	sqlite3_bind_text(stmt, 1, instance_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = dberr(st, e, "submissions");
+	else if (sqlite3_changes(st->db) != 1)
+		rc = err_set(e, ERR_INPUT, "'%s' is not a finalized "
+		    "submission", instance_id);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
 store_set_position(struct store *st, int64_t sub, const char *path,
     struct err *e)
 {

@@ -11,6 +11,9 @@ t_store || { echo "Bail out! cannot make a store"; exit 1; }
 t_pty fill household <<'SCRIPT'
 expect [1/6]
 expect > 
+send <
+expect this is the first question
+expect > 
 send ?
 expect As in the ID card
 expect > 
@@ -82,6 +85,7 @@ wait
 SCRIPT
 t_is "$T_RC" 0 "a whole survey through the terminal"
 t_has "$T_OUT" "As in the ID card" "? shows the hint"
+t_has "$T_OUT" "(this is the first question)" "< on the first question says so"
 t_has "$T_OUT" "'abc' is not a whole number" "a mistyped answer is refused"
 t_has "$T_OUT" "Age must be between 15 and 120" "the constraint message is shown"
 t_check "the refused question is asked again" \

@@ -161,9 +161,12 @@ test_finalized_immutable(void **state)
 		assert_int_not_equal(sqlite3_exec(fx->st->db, bypass[i], NULL,
 		    NULL, NULL), SQLITE_OK);
 	}
-	/* The one change allowed: finalized -> sent. */
-	assert_int_equal(sqlite3_exec(fx->st->db, "UPDATE submissions SET "
-	    "state = 'sent'", NULL, NULL, NULL), SQLITE_OK);
+	/* The one change allowed: finalized -> sent, once. */
+	err_init(&e);
+	assert_int_equal(store_mark_sent(fx->st,
+	    "uuid:22222222-2222-4222-8222-222222222222", &e), 0);
+	assert_int_equal(store_mark_sent(fx->st,
+	    "uuid:22222222-2222-4222-8222-222222222222", &e), ERR_INPUT);
 	assert_int_not_equal(sqlite3_exec(fx->st->db, "UPDATE submissions SET "
 	    "state = 'finalized'", NULL, NULL, NULL), SQLITE_OK);
 
