@@ -211,7 +211,8 @@ fill_resume(struct fill *fl, const struct store_sub *from, int skip_meta,
 	o.lang = fl->lang;
 	if (skip_meta) {
 		/* A revision: a new submission replacing `from'. */
-		if ((rc = fill_start(fl, from->lang, from->instance_id, e)) != 0)
+		rc = fill_start(fl, from->lang, from->instance_id, e);
+		if (rc != 0)
 			return rc;
 	} else {
 		if (datetime_parse(from->started_at, &start) != 0)

@@ -113,7 +113,8 @@ main(int argc, char **argv)
 	free(rest);
 	fflush(stdout);
 	if (ferror(stdout)) {
-		fprintf(stderr, "collector: %s\n", _("cannot write the output"));
+		fprintf(stderr, "collector: %s\n",
+		    _("cannot write the output"));
 		if (rc == 0)
 			rc = ERR_IO;
 	}

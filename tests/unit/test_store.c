@@ -112,7 +112,8 @@ test_answers_upsert(void **state)
 	err_init(&e);
 	buf_init(&b, 4096);
 	form = put_form(fx->st, "f", "1", "a", &how);
-	sub = new_draft(fx->st, form, "uuid:11111111-1111-4111-8111-111111111111");
+	sub = new_draft(fx->st, form,
+	    "uuid:11111111-1111-4111-8111-111111111111");
 	assert_int_equal(store_put_answer(fx->st, sub, "a", "1", &e), 0);
 	assert_int_equal(store_put_answer(fx->st, sub, "b", "2", &e), 0);
 	assert_int_equal(store_put_answer(fx->st, sub, "a", "3", &e), 0);
@@ -145,7 +146,8 @@ test_finalized_immutable(void **state)
 
 	err_init(&e);
 	form = put_form(fx->st, "f", "1", "a", &how);
-	sub = new_draft(fx->st, form, "uuid:22222222-2222-4222-8222-222222222222");
+	sub = new_draft(fx->st, form,
+	    "uuid:22222222-2222-4222-8222-222222222222");
 	assert_int_equal(sub, 1);
 	assert_int_equal(store_put_answer(fx->st, sub, "a", "1", &e), 0);
 	assert_int_equal(store_finalize_sub(fx->st, sub,
