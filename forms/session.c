@@ -67,6 +67,12 @@ struct finfo {
 	/* Some expression evaluated before this field in a pass reads it
 	 * (or reads a group holding it): a change needs another pass. */
 	unsigned		  backref : 1;
+	/* Its relevance, calculation or repeat count reads nodes that
+	 * expr_refs cannot name (a path): evaluated on every pass. */
+	unsigned		  open : 1;
+	/* The fields those expressions read, itself included ('.'). */
+	const struct field	**deps;
+	size_t			  ndeps;
 	/* The fields the trigger names. */
 	const struct field	**trig;
 	size_t			  ntrig;
@@ -92,6 +98,8 @@ struct session {
 	size_t			  capgone;
 	const struct choice	**choices;	/* session_choices' array */
 	int			  again;	/* this pass asks for another */
+	int			  full;		/* this pass evaluates all */
+	int			  structural;	/* instances came or went */
 	int			  restored;	/* session_restore was called */
 	int			  answered;	/* an answer was accepted */
 	int			  quiet;	/* no defaults on becoming
@@ -107,8 +115,8 @@ enum mode {
 static const char *const ack_words[] = { "ok", "1", "y", "yes", "s", "si",
     "s\xc3\xad", "ar\xc3\xad", "ari" };
 
-static int	recompute_node(struct session *, struct snode *, int);
-static void	recompute(struct session *);
+static void	recompute_node(struct session *, struct snode *, int, int);
+static void	recompute(struct session *, int);
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
@@ -259,15 +267,18 @@ quote(const char *s, size_t n, char out[QUOTE_MAX + 4])
 /* ------------------------------------------------------------------ */
 /* Values and the change log                                            */
 
+/* A value changed: the store must hear of it, and the expressions that
+ * read the field (or a group holding it) must be evaluated again. */
 static void
 mark(struct session *s, struct snode *sn)
 {
-	size_t	k = sn->n.field->index;
+	const struct field	*f = sn->n.field;
 
 	sn->changed = 1;
-	s->dirty[k] = 1;
-	if (s->fi[k].backref)
+	if (s->fi[f->index].backref)
 		s->again = 1;
+	for (; f != NULL && !s->dirty[f->index]; f = f->parent)
+		s->dirty[f->index] = 1;
 }
 
 /* Give sn the value v (taken, may be NULL); "" is no value. 1 if it
@@ -504,6 +515,7 @@ instance_new(struct session *s, struct inode *h, const struct field *r,
 	if (with_defaults)
 		defaults(s, n);
 	s->again = 1;
+	s->structural = 1;
 	if (out != NULL)
 		*out = n;
 	return 0;
@@ -523,6 +535,7 @@ instance_remove(struct session *s, struct inode *h, size_t at)
 		mark_subtree(h->kids[j]);
 	node_free(s, n);
 	s->again = 1;
+	s->structural = 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -598,53 +611,83 @@ calculate(struct session *s, struct snode *sn)
 	set_value_owned(s, sn, v);
 }
 
+/* Whether f's expressions must be evaluated in this pass. */
 static int
-recompute_node(struct session *s, struct snode *sn, int parent_relevant)
+stale(struct session *s, const struct field *f)
+{
+	const struct finfo	*fi = &s->fi[f->index];
+	size_t			 i;
+
+	if (s->full || fi->open)
+		return 1;
+	for (i = 0; i < fi->ndeps; i++)
+		if (s->dirty[fi->deps[i]->index])
+			return 1;
+	return 0;
+}
+
+/*
+ * One node in a pass. force: an ancestor just became relevant, so what is
+ * below was never evaluated against the present values.
+ */
+static void
+recompute_node(struct session *s, struct snode *sn, int parent_relevant,
+    int force)
 {
 	struct inode		*n = &sn->n;
 	const struct field	*f = n->field;
-	int			 rel = parent_relevant, became;
+	int			 rel = parent_relevant, became, eval;
 	size_t			 i;
 
+	eval = force || stale(s, f);
 	if (rel && f->relevant != NULL && n->parent != NULL)
-		rel = eval_bool(s, f->relevant, n, 1);
+		rel = eval ? eval_bool(s, f->relevant, n, 1) : n->relevant;
 	if (!rel) {
 		clear_subtree(s, n);
-		return 0;
+		return;
 	}
 	became = !n->relevant;
 	n->relevant = 1;
 	if (!is_container(f)) {
 		if (became && n->value == NULL && !s->quiet)
 			default_one(s, sn);
-		if (f->calculation != NULL && (f->trigger == NULL ||
-		    triggered(s, f)))
+		if (f->calculation != NULL && (f->trigger != NULL ?
+		    triggered(s, f) : eval || became))
 			calculate(s, sn);
-		return 0;
+		return;
 	}
 	for (i = 0; i < f->nkids; i++)
 		if (f->kids[i]->kind == FK_REPEAT &&
-		    f->kids[i]->repeat_count != NULL)
+		    f->kids[i]->repeat_count != NULL &&
+		    (force || became || stale(s, f->kids[i])))
 			adjust_count(s, n, f->kids[i]);
 	for (i = 0; i < n->nkids; i++)
-		recompute_node(s, S(n->kids[i]), 1);
-	return 0;
+		recompute_node(s, S(n->kids[i]), 1, force || became);
 }
 
+/*
+ * Passes until nothing that an earlier expression reads has changed.
+ * full: evaluate everything (a new session, restored values, repeat
+ * instances added or removed); else only what reads a changed field.
+ */
 static void
-recompute(struct session *s)
+recompute(struct session *s, int full)
 {
 	int	pass;
 
 	s->now = clock_now();
 	for (pass = 0; pass < RECOMPUTE_MAX_PASSES; pass++) {
 		s->again = 0;
-		recompute_node(s, s->root, 1);
+		s->full = full;
+		s->structural = 0;
+		recompute_node(s, s->root, 1, 0);
 		if (!s->again)
 			break;
+		full = s->structural;
 	}
 	memset(s->dirty, 0, s->form->nfields);
 	s->quiet = 0;
+	s->full = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -664,7 +707,9 @@ note_backref(const struct field *g, void *arg)
 {
 	struct refs_ctx	*c = arg;
 
-	if (g->index <= c->from->index)
+	/* g is met at or after the expression in a pass: a change to it
+	 * comes too late for this pass */
+	if (g->index >= c->from->index)
 		c->s->fi[g->index].backref = 1;
 }
 
@@ -688,7 +733,40 @@ collect_ref(const struct field *g, void *arg)
 	note_backref(g, arg);
 }
 
-/* Which fields an earlier expression reads, and what triggers name. */
+/*
+ * Whether x reads nodes expr_refs cannot name: a location path outside
+ * string literals and ${...} ('/' is always a path in XPath, whose
+ * division is "div"; ".." is the parent).
+ */
+static int
+is_open(const struct expr *x)
+{
+	const char	*p = expr_source(x);
+	char		 q;
+
+	if (p == NULL)
+		return 1;
+	for (; *p != '\0'; p++) {
+		if (*p == '\'' || *p == '"') {
+			q = *p;
+			while (p[1] != '\0' && p[1] != q)
+				p++;
+			if (p[1] == '\0')
+				return 1;
+			p++;
+		} else if (p[0] == '$' && p[1] == '{') {
+			while (*p != '\0' && *p != '}')
+				p++;
+			if (*p == '\0')
+				return 1;
+		} else if (*p == '/' || (p[0] == '.' && p[1] == '.'))
+			return 1;
+	}
+	return 0;
+}
+
+/* Which fields each expression reads, which an earlier expression reads,
+ * and what triggers name. */
 static int
 analyse(struct session *s, struct err *e)
 {
@@ -698,16 +776,33 @@ analyse(struct session *s, struct err *e)
 
 	for (i = 0; i < fm->nfields; i++) {
 		const struct field	*f = fm->fields[i];
+		struct finfo		*fi = &s->fi[i];
 
 		memset(&c, 0, sizeof(c));
 		c.s = s;
 		c.from = f;
-		if (f->relevant != NULL)
-			expr_refs(f->relevant, note_backref, &c);
-		if (f->calculation != NULL)
-			expr_refs(f->calculation, note_backref, &c);
-		if (f->repeat_count != NULL)
-			expr_refs(f->repeat_count, note_backref, &c);
+		collect_ref(f, &c);
+		if (f->relevant != NULL) {
+			expr_refs(f->relevant, collect_ref, &c);
+			fi->open |= is_open(f->relevant);
+		}
+		if (f->calculation != NULL) {
+			expr_refs(f->calculation, collect_ref, &c);
+			fi->open |= is_open(f->calculation);
+		}
+		if (f->repeat_count != NULL) {
+			expr_refs(f->repeat_count, collect_ref, &c);
+			fi->open |= is_open(f->repeat_count);
+		}
+		if (c.nomem) {
+			free(c.v);
+			return err_set(e, ERR_NOMEM, "out of memory");
+		}
+		fi->deps = c.v;
+		fi->ndeps = c.n;
+		memset(&c, 0, sizeof(c));
+		c.s = s;
+		c.from = f;
 		if (f->trigger != NULL) {
 			expr_refs(f->trigger, collect_ref, &c);
 			if (c.nomem) {
@@ -816,7 +911,9 @@ session_new(const struct form *f, const struct session_opts *o,
 		goto out;
 	metas(s, &s->root->n);
 	defaults(s, &s->root->n);
-	recompute(s);
+	/* what the form starts with is no change that fires a trigger */
+	memset(s->dirty, 0, f->nfields);
+	recompute(s, 1);
 	memset(s->dirty, 0, f->nfields);
 	if (s->nomem)
 		rc = err_set(e, ERR_NOMEM, "out of memory");
@@ -838,8 +935,10 @@ session_free(struct session *s)
 	if (s->root != NULL)
 		node_free(s, &s->root->n);
 	if (s->fi != NULL)
-		for (i = 0; i < s->form->nfields; i++)
+		for (i = 0; i < s->form->nfields; i++) {
 			free(s->fi[i].trig);
+			free(s->fi[i].deps);
+		}
 	for (i = 0; i < s->ngone; i++)
 		free(s->gone[i]);
 	free(s->gone);
@@ -1640,7 +1739,9 @@ normalise(struct session *s, const struct inode *node, const char *text,
 	t = trim(text, &n);
 	if (n == 0)
 		return 0;
-	if (has_control(t, n))
+	/* text keeps its blanks, so all of it is checked */
+	if (has_control(f->kind == FK_TEXT ? text : t, f->kind == FK_TEXT ?
+	    len : n))
 		return err_set(e, ERR_INPUT, _("the answer contains a control "
 		    "character"));
 	quote(t, n, q);
@@ -1798,7 +1899,7 @@ answer(struct session *s, struct inode *node, const char *text,
 		    &f->required_msg, _("this question is required")));
 	s->answered = 1;
 	if (set_value_owned(s, S(node), v))
-		recompute(s);
+		recompute(s, 0);
 	if (s->nomem)
 		return err_set(e, ERR_NOMEM, "out of memory");
 	return 0;
@@ -1888,7 +1989,7 @@ session_add_repeat(struct session *s, struct inode *parent,
 	if ((rc = instance_new(s, parent, repeat, at + cnt, 1, &n, e)) != 0)
 		return rc;
 	s->answered = 1;
-	recompute(s);
+	recompute(s, 1);
 	if (out != NULL)
 		*out = n;
 	return s->nomem ? err_set(e, ERR_NOMEM, "out of memory") : 0;
@@ -1908,7 +2009,7 @@ session_remove_repeat(struct session *s, struct inode *inst, struct err *e)
 	h = inst->parent;
 	instance_remove(s, h, index_in_parent(inst));
 	s->answered = 1;
-	recompute(s);
+	recompute(s, 1);
 	return s->nomem ? err_set(e, ERR_NOMEM, "out of memory") : 0;
 }
 
@@ -2076,7 +2177,7 @@ session_restore(struct session *s, const char *path, const char *value,
 void
 session_recompute(struct session *s)
 {
-	recompute(s);
+	recompute(s, 1);
 }
 
 struct walk {
@@ -2161,7 +2262,7 @@ session_finalize(struct session *s, double when)
 
 	datetime_format_local(when, at);
 	stamp_end(s, &s->root->n, at);
-	recompute(s);
+	recompute(s, 1);
 }
 
 /* ------------------------------------------------------------------ */

@@ -491,6 +491,8 @@ test_types(void **state)
 		{ "t", "bad \xff utf8", NULL, "not valid UTF-8" },
 		{ "t", "\xc0\xaf", NULL, "not valid UTF-8" },
 		{ "t", "a\x01" "b", NULL, "control character" },
+		{ "t", "ab\n", NULL, "control character" },
+		{ "t", "\tab", NULL, "control character" },
 		{ "t", "a\xc2\x85" "b", NULL, "control character" },
 		{ "nt", "x", NULL, "cannot be answered here" },
 		{ "img", "x", NULL, "cannot be answered here" },
@@ -753,8 +755,10 @@ static const char calc_form[] =
     ",text,t,T,${a} > 2,,\n"
     ",begin group,g,G,${a} > 2,,\n"
     ",text,u,U,,,hello\n"
+    ",text,v,V,${late} < 100,,\n"
     ",end group,,,,,\n"
-    ",calculate,tc,,${a} > 2,${twice} + 1,\n";
+    ",calculate,tc,,${a} > 2,${twice} + 1,\n"
+    ",calculate,by_path,,,/t/*[1] + 100,\n";
 
 static void
 test_recompute_and_clearing(void **state)
@@ -776,13 +780,17 @@ test_recompute_and_clearing(void **state)
 	assert_string_equal(val(s, "tc"), "7");
 	/* an earlier calculation reading a later one: another pass */
 	assert_string_equal(val(s, "chain"), "70");
-	/* becoming relevant: the default is there */
+	/* becoming relevant: the default is there, and what is inside is
+	 * evaluated though what it reads did not change */
 	assert_string_equal(val(s, "g/u"), "hello");
+	assert_true(node(s, "g/v")->relevant);
+	/* a path, which expr_refs cannot name, is followed too */
+	assert_string_equal(val(s, "by_path"), "103");
 	ok(s, "t", "text");
 	ch[0] = '\0';
 	session_take_changes(s, collect_changes, ch);
 	assert_string_equal(ch, "a=3;chain=70;twice=6;t=text;g/u=hello;"
-	    "tc=7;");
+	    "tc=7;by_path=103;");
 	ok(s, "late", "10");
 	assert_string_equal(val(s, "early"), "11");
 	ch[0] = '\0';
@@ -796,7 +804,7 @@ test_recompute_and_clearing(void **state)
 	ch[0] = '\0';
 	session_take_changes(s, collect_changes, ch);
 	assert_string_equal(ch, "a=1;chain=NULL;twice=2;t=NULL;g/u=NULL;"
-	    "tc=NULL;");
+	    "tc=NULL;by_path=101;");
 	/* nothing more to take */
 	ch[0] = '\0';
 	session_take_changes(s, collect_changes, ch);
