@@ -81,53 +81,32 @@ stored_count() {
 	    jq 'length' 2>/dev/null || echo -1
 }
 
-# check EXPECT: compare one expectation with $tmp/sub.json; prints the
-# mismatch and fails when it does not hold
-check() {
-	local exp=$1 key want root=.data path
-	case "$exp" in
-	!*)
-		key=${exp#!}
-		case "$key" in .*) root=.; key=${key#.} ;; esac
-		if jq -e --arg k "$key" \
-		    "$root | [paths] | any(. == (\$k | split(\".\")))" \
-		    "$tmp/sub.json" >/dev/null; then
-			echo "$key: got $(jq -c --arg k "$key" \
-			    "$root | getpath(\$k | split(\".\"))" \
-			    "$tmp/sub.json"), want absent"
-			return 1
-		fi
-		return 0
-		;;
-	*=*)
-		key=${exp%%=*}
-		want=${exp#*=}
-		;;
-	*)
-		echo "malformed expectation '$exp'"
-		return 1
-		;;
-	esac
-	case "$key" in .*) root=.; key=${key#.} ;; esac
-	path="(\$k | split(\".\"))"
-	if ! jq -e --arg k "$key" "$root | [paths] | any(. == $path)" \
-	    "$tmp/sub.json" >/dev/null; then
-		echo "$key: got absent, want $want"
-		return 1
-	fi
-	if jq -e --arg k "$key" --arg w "$want" "
-	    ($root | getpath($path)) as \$g |
-	    if \$w == \"null\" then \$g == null
-	    elif (\$g | type) == \"number\" then
-		(\$w | tonumber? // null) == \$g
-	    elif (\$g | type) == \"string\" then \$g == \$w
-	    else false end" "$tmp/sub.json" >/dev/null; then
-		return 0
-	fi
-	echo "$key: got $(jq -c --arg k "$key" "$root | getpath($path)" \
-	    "$tmp/sub.json"), want $want"
-	return 1
-}
+# The expectations of a case, checked in one jq run over the submission:
+# prints one line per expectation that does not hold.
+CHECK='
+def where($k): if ($k | startswith(".")) then [., ($k | ltrimstr("."))]
+    else [.data, $k] end;
+def has_path($r; $p): $r | [paths] | any(. == $p);
+def shown($r; $p): $r | getpath($p) | tojson;
+def check($e):
+    if ($e | startswith("!")) then
+	where($e[1:]) as [$r, $k] | ($k | split(".")) as $p |
+	if has_path($r; $p) then "\($k): got \(shown($r; $p)), want absent"
+	else empty end
+    elif ($e | index("=")) != null then
+	($e | index("=")) as $i | $e[$i + 1:] as $w |
+	where($e[:$i]) as [$r, $k] | ($k | split(".")) as $p |
+	if (has_path($r; $p) | not) then "\($k): got absent, want \($w)"
+	else ($r | getpath($p)) as $g |
+	    if (if $w == "null" then $g == null
+		elif ($g | type) == "number" then ($w | tonumber? // null) == $g
+		elif ($g | type) == "string" then $g == $w
+		else false end) then empty
+	    else "\($k): got \($g | tojson), want \($w)" end
+	end
+    else "malformed expectation \($e | tojson)" end;
+. as $sub | $ARGS.positional[] | select(startswith("error:") | not) as $e |
+    $sub | check($e)'
 
 # run_case FORM NAME JSON EXPECT...: one TAP line
 run_case() {
@@ -143,7 +122,7 @@ run_case() {
 	for exp in "$@"; do
 		case "$exp" in error:*) want_error=${exp#error:} ;; esac
 	done
-	before=$(stored_count)
+	[ -n "$want_error" ] && before=$(stored_count)
 	"$COLLECTOR" --home "$home" fill "$form" --answers "$tmp/answers.json" \
 	    >"$tmp/out" 2>"$tmp/err"
 	local rc=$?
@@ -174,12 +153,8 @@ run_case() {
 		    "$(first_line "$tmp/err")"
 		return
 	fi
-	why=
-	for exp in "$@"; do
-		if ! msg=$(check "$exp"); then
-			why="$why${why:+; }$msg"
-		fi
-	done
+	why=$(jq -r "$CHECK" --args "$@" <"$tmp/sub.json" 2>&1 |
+	    paste -s -d ';' - | sed 's/;/; /g')
 	if [ -n "$why" ]; then
 		not_ok "$form: $name: $why"
 	else
