@@ -651,11 +651,11 @@ seek(struct prompt *p, struct err *e)
 	const char	*want = p->fl->position;
 	char		*path;
 	int		 rc, found = 0;
-	size_t		 guard = 0;
 
-	if ((rc = session_first(p->s, &p->st)) != 0 || want == NULL)
+	if ((rc = session_first(p->s, &p->st)) != 0)
 		return rc;
-	while (p->st.kind != STEP_END && guard++ < 10000000) {
+	/* The walk ends: next never adds a repeat instance. */
+	while (want != NULL && p->st.kind != STEP_END) {
 		if (p->st.kind == STEP_QUESTION) {
 			path = inode_path(p->st.node);
 			found = path != NULL && strcmp(path, want) == 0;
@@ -666,7 +666,8 @@ seek(struct prompt *p, struct err *e)
 		if ((rc = session_next(p->s, &p->st)) != 0)
 			return rc;
 	}
-	/* Not there any more (no longer relevant): the first unanswered. */
+	/* No position (a draft from --answers --draft), or not there any
+	 * more (no longer relevant): the first question without an answer. */
 	if ((rc = session_first(p->s, &p->st)) != 0)
 		return rc;
 	while (p->st.kind == STEP_QUESTION && (p->st.node->value != NULL ||
@@ -699,7 +700,7 @@ prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
 	}
 	fprintf(out, "%s\n", p.f->title != NULL ? p.f->title : p.f->id);
 	show_keys(&p);
-	if (review_first || fl->position != NULL)
+	if (review_first || fl->saved)
 		rc = seek(&p, e);
 	else
 		rc = session_first(p.s, &p.st);

@@ -124,4 +124,21 @@ t_run list --form household --state finalized
 t_is "$(wc -l <"$T_OUT")" 3 "list filters by form and state"
 t_run list --state nope
 t_is "$T_RC" 2 "an unknown state is a usage error"
+
+# A draft keeps the form version it started with; new surveys use the new.
+t_run fill household --answers "$T_TMP/partial.json" --draft
+old_draft=$(cat "$T_OUT")
+sed -e 's/^,household,1,/,household,2,/' \
+    -e 's/Name of the head of household/Full name of the head/' \
+    "$E2E_FORMS/household.csv" >"$T_TMP/household-v2.csv"
+"$COLLECTOR" --home "$T_HOME" forms add "$T_TMP/household-v2.csv" >/dev/null
+printf '30\n2\n\n\n\n\n' |
+	"$COLLECTOR" --home "$T_HOME" edit "$old_draft" >"$T_OUT" 2>"$T_ERR"
+t_is "$?" 0 "a draft from the old version resumes after an upgrade"
+t_run show "$old_draft" --json
+t_is "$(jq -r '.form_version + " " + .state' "$T_OUT")" "1 finalized" \
+	"and is finalized with its own version"
+t_run fill household --answers "$T_TMP/ok.json"
+t_run show "$(cat "$T_OUT")" --json
+t_is "$(jq -r .form_version "$T_OUT")" 2 "a new survey uses the new version"
 t_done
