@@ -19,11 +19,14 @@ pass=0 fail=0 failed_parts=()
 
 count() {	# name log rc: add the log's counts to the totals
 	local name=$1 log=$2 rc=$3 p=0 f=0 line
-	if line=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | tail -1); then
-		p=$(echo "$line" | grep -oE '[0-9]+' | head -1)
+	# cmocka's summary, else a "N passed, N failed" line, else TAP
+	if grep -qE '^\[==========\] [0-9]+ test\(s\) run' "$log"; then
+		line=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | tail -1)
+		[ -n "$line" ] && p=$(echo "$line" | grep -oE '[0-9]+' | head -1)
 		line=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$log" | tail -1)
 		[ -n "$line" ] && f=$(echo "$line" | grep -oE '[0-9]+' | head -1)
-	elif line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1); then
+	elif grep -qE '^[0-9]+ passed, [0-9]+ failed' "$log"; then
+		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 		p=$(echo "$line" | awk '{print $1}')
 		f=$(echo "$line" | awk '{print $3}')
 	else
