@@ -19,7 +19,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 enum { F_ROOT, F_A, F_N, F_D, F_REP, F_Y, F_S, NFIELDS };
 
 static struct field	 fields[NFIELDS];
-static struct field	*fieldv[NFIELDS];
+static struct field	*fieldv[NFIELDS], *byname[NFIELDS - 1];
 static struct field	*rootkids[4], *repkids[2];
 static struct form	 form;
 static struct form_lang	 langs[2] = { { "Español (es)", "es" },
@@ -103,6 +103,13 @@ setup(void)
 	form.root = &fields[F_ROOT];
 	form.fields = fieldv;
 	form.nfields = NFIELDS;
+	byname[0] = &fields[F_A];	/* by name, for form_field() */
+	byname[1] = &fields[F_D];
+	byname[2] = &fields[F_N];
+	byname[3] = &fields[F_REP];
+	byname[4] = &fields[F_S];
+	byname[5] = &fields[F_Y];
+	form.byname = byname;
 	form.lists = &list;
 	form.nlists = 1;
 
