@@ -124,6 +124,8 @@ trim(char *s)
 /* ------------------------------------------------------------------ */
 /* Showing                                                             */
 
+static struct inode	*instance_of(struct inode *);
+
 static int
 is_question(const struct field *fd)
 {
@@ -198,7 +200,7 @@ show_groups(struct prompt *p, const struct inode *n)
 }
 
 static void
-show_position(struct prompt *p, const struct inode *n)
+show_position(struct prompt *p, const struct inode *n, int removable)
 {
 	struct count	c;
 
@@ -207,6 +209,8 @@ show_position(struct prompt *p, const struct inode *n)
 	count_walk(session_root(p->s), &c);
 	fprintf(p->out, "\n[%zu/%zu]", c.pos, c.n);
 	show_groups(p, n);
+	if (removable)
+		fprintf(p->out, "  %s", _("(- removes this entry)"));
 	fputc('\n', p->out);
 }
 
@@ -254,7 +258,7 @@ show_question(struct prompt *p, struct inode *n)
 	struct err		  e;
 	size_t			  nv, i;
 
-	show_position(p, n);
+	show_position(p, n, instance_of(n) != NULL);
 	fputs(label_of(p, fd), p->out);
 	if (fd->kind != FK_NOTE && session_required(p->s, n))
 		fputs(" *", p->out);
@@ -380,19 +384,6 @@ answer(struct prompt *p, struct inode *n, const char *line, int *rc,
 	return 1;
 }
 
-static int
-yes_no(const char *l)
-{
-	switch (l[0]) {
-	case 'y': case 'Y': case 's': case 'S':
-		return 1;
-	case 'n': case 'N':
-		return 0;
-	default:
-		return -1;
-	}
-}
-
 /* The step after a new repeat instance: its first question. */
 static int
 enter_repeat(struct prompt *p, struct err *e)
@@ -409,9 +400,70 @@ enter_repeat(struct prompt *p, struct err *e)
 }
 
 static int
+yes_no(const char *l)
+{
+	switch (l[0]) {
+	case 'y': case 'Y': case 's': case 'S':
+		return 1;
+	case 'n': case 'N':
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* The repeat instance n is in (the innermost), or NULL. */
+static struct inode *
+instance_of(struct inode *n)
+{
+	const struct field	*r = n->field->repeat;
+
+	if (r == NULL || r->repeat_count != NULL)
+		return NULL;
+	while (n != NULL && n->field != r)
+		n = n->parent;
+	return n;
+}
+
+/*
+ * '-' inside a repeat: remove that entry (asked first), then stand at the
+ * repeat's "add another?" prompt. 1 when removed.
+ */
+static int
+remove_instance(struct prompt *p, struct inode *inst, int *rc,
+    struct err *e)
+{
+	const struct field	*r = inst->field;
+	struct inode		*h = inst->parent;
+	char			*raw;
+	int			 yn;
+
+	fputc('\n', p->out);
+	fprintf(p->out, _("Remove '%s' %zu and its answers? [y/n]"),
+	    label_of(p, r), inode_position(inst));
+	fputc('\n', p->out);
+	if ((raw = read_line(p, "> ")) == NULL)
+		return 0;
+	yn = yes_no(trim(raw));
+	free(raw);
+	if (yn != 1)
+		return 0;
+	if ((*rc = session_remove_repeat(p->s, inst, e)) != 0 ||
+	    (*rc = save(p, NULL, e)) != 0)
+		return 0;
+	if ((*rc = session_first(p->s, &p->st)) != 0)
+		return 0;
+	while (p->st.kind != STEP_END && !(p->st.kind == STEP_REPEAT_PROMPT &&
+	    p->st.field == r && p->st.parent == h))
+		if ((*rc = session_next(p->s, &p->st)) != 0)
+			return 0;
+	return 1;
+}
+
+static int
 ask(struct prompt *p, enum pstate *next, struct err *e)
 {
-	struct inode	*n = p->st.node;
+	struct inode	*n = p->st.node, *inst;
 	struct step	 before;
 	const char	*name;
 	char		*raw, *l;
@@ -459,6 +511,14 @@ ask(struct prompt *p, enum pstate *next, struct err *e)
 			else
 				show_keys(p);
 			free(raw);
+			continue;
+		}
+		if (strcmp(l, "-") == 0 && p->st.kind == STEP_QUESTION &&
+		    (inst = instance_of(n)) != NULL) {
+			if (remove_instance(p, inst, &rc, e) || rc != 0)
+				break;
+			free(raw);
+			show_question(p, n);
 			continue;
 		}
 		if (p->st.kind == STEP_REPEAT_PROMPT) {

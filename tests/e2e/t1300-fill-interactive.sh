@@ -184,6 +184,64 @@ wait
 SCRIPT
 t_is "$T_RC" 0 "the killed survey resumes where it stopped"
 
+# 4b. '-' removes a repeat entry added by mistake; later ones move up.
+t_pty fill household <<'SCRIPT'
+expect Name of the head
+expect > 
+send Ana
+expect Age of the head
+expect > 
+send 30
+expect Are there
+expect > 
+send 1
+expect Add a 'Child'
+expect > 
+send y
+expect Child's name
+expect > 
+send Mistake
+expect Child's age
+expect > 
+send 1
+expect Add another
+expect > 
+send y
+expect Child 2
+expect Child's name
+expect > 
+send Pepe
+expect Child's age
+expect > 
+send 9
+expect Add another
+expect > 
+send <
+expect Child's age
+expect > 
+send <
+expect Child's name
+expect > 
+send <
+expect Child 1
+expect Child's age
+expect > 
+send -
+expect Remove 'Child' 1 and its answers? [y/n]
+expect > 
+send y
+expect Add another 'Child'
+expect > 
+send !
+expect Draft saved
+wait
+SCRIPT
+t_is "$T_RC" 0 "'-' removes a repeat entry"
+d5=$(grep -o 'uuid:[0-9a-f-]*' "$T_OUT" | tail -1)
+t_is "$(t_sql "SELECT group_concat(path || '=' || value, ',') FROM (SELECT path, value FROM answers a JOIN submissions s ON s.id = a.submission WHERE instance_id = '$d5' AND path LIKE 'child%' ORDER BY path)")" \
+	"child[1]/child_age=9,child[1]/child_name=Pepe" \
+	"the entry is gone from the store and the next one moved up"
+
 # 5. Languages.
 t_pty fill household --lang es <<'SCRIPT'
 expect Nombre del jefe del hogar
