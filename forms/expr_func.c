@@ -674,14 +674,17 @@ regex(struct ectx *c, const char *s, const char *re, struct val *out)
 /* ------------------------------------------------------------------ */
 /* Dates                                                               */
 
-static const char *const mon_en[] = { "Jan", "Feb", "Mar", "Apr", "May",
-	"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-static const char *const mon_es[] = { "ene", "feb", "mar", "abr", "may",
-	"jun", "jul", "ago", "sept", "oct", "nov", "dic" };
-static const char *const day_en[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
-	"Fri", "Sat" };
-static const char *const day_es[] = { "dom", "lun", "mar", "mié", "jue",
-	"vie", "sáb" };
+/* [0] English, [1] Spanish */
+static const char *const month_names[2][12] = {
+	{ "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+	  "Nov", "Dec" },
+	{ "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept",
+	  "oct", "nov", "dic" },
+};
+static const char *const day_names[2][7] = {
+	{ "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" },
+	{ "dom", "lun", "mar", "mié", "jue", "vie", "sáb" },
+};
 
 /* Month and day names in the form's language: Spanish for Spanish and
  * Quechua (Peru writes dates in Spanish), English otherwise. */
@@ -751,11 +754,11 @@ format_date(struct ectx *c, const struct val *d, const char *fmt,
 		case 'm': snprintf(tmp, sizeof(tmp), "%02d", m); break;
 		case 'n': snprintf(tmp, sizeof(tmp), "%d", m); break;
 		case 'b': snprintf(tmp, sizeof(tmp), "%s",
-		    (es ? mon_es : mon_en)[m - 1]); break;
+		    month_names[es][m - 1]); break;
 		case 'd': snprintf(tmp, sizeof(tmp), "%02d", dd); break;
 		case 'e': snprintf(tmp, sizeof(tmp), "%d", dd); break;
 		case 'a': snprintf(tmp, sizeof(tmp), "%s",
-		    (es ? day_es : day_en)[dow]); break;
+		    day_names[es][dow]); break;
 		case 'H': snprintf(tmp, sizeof(tmp), "%02ld", ms / 3600000);
 		    break;
 		case 'h': snprintf(tmp, sizeof(tmp), "%ld", ms / 3600000);
