@@ -1489,6 +1489,24 @@ scan_langs(struct builder *b)
 
 /* ------------------------------------------------------------------ */
 
+/* The index in f->byname of the first field named name, or where it
+ * would be. */
+static size_t
+byname_first(const struct form *f, const char *name)
+{
+	size_t	lo = 0, hi = f->nfields - 1;
+
+	while (lo < hi) {
+		size_t	mid = lo + (hi - lo) / 2;
+
+		if (strcmp(f->byname[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /*
  * ${name} must name one question. Names repeat legitimately in different
  * groups (and in every copy a loop makes), but a reference to such a name
@@ -1506,18 +1524,9 @@ check_ref(const struct field *ref, void *arg)
 	struct ambiguity	*a = arg;
 	struct builder		*b = a->b;
 	struct field		**v = b->f->byname;
-	size_t			 i, n = 0, lo = 0, hi = b->f->nfields - 1;
+	size_t			 i, n = 0;
 
-	/* the first entry of that name, then the run of equal names */
-	while (lo < hi) {
-		size_t	mid = lo + (hi - lo) / 2;
-
-		if (strcmp(v[mid]->name, ref->name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (i = lo; i < b->f->nfields - 1 &&
+	for (i = byname_first(b->f, ref->name); i < b->f->nfields - 1 &&
 	    strcmp(v[i]->name, ref->name) == 0; i++)
 		if (!b->pend[v[i]->index].loopcopy)
 			n++;
@@ -1706,18 +1715,10 @@ form_free(struct form *f)
 const struct field *
 form_field(const struct form *f, const char *name)
 {
-	size_t	lo = 0, hi = f->nfields - 1;
+	size_t	i = byname_first(f, name);
 
-	while (lo < hi) {
-		size_t	mid = lo + (hi - lo) / 2;
-
-		if (strcmp(f->byname[mid]->name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < f->nfields - 1 && strcmp(f->byname[lo]->name, name) == 0)
-		return f->byname[lo];
+	if (i < f->nfields - 1 && strcmp(f->byname[i]->name, name) == 0)
+		return f->byname[i];
 	return NULL;
 }
 
