@@ -14,37 +14,7 @@
 #include <time.h>
 
 #include "../../forms/forms.h"
-
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* A valid answer for each kind the generator writes. */
-static const char *
-answer_for(const struct field *f)
-{
-	switch (f->kind) {
-	case FK_INTEGER:
-		return "7";
-	case FK_DECIMAL:
-		return "11.5";
-	case FK_SELECT_ONE:
-		return "1";
-	case FK_SELECT_MULTIPLE:
-		return "1 3";
-	case FK_DATE:
-		return "2020-02-29";
-	case FK_ACKNOWLEDGE:
-		return "OK";
-	default:
-		return "texto";
-	}
-}
+#include "bench.h"
 
 static int
 walk(const struct form *f, size_t *nq)
@@ -68,7 +38,7 @@ walk(const struct form *f, size_t *nq)
 		if (st.field->kind == FK_NOTE)
 			continue;
 		err_init(&e);
-		if (session_answer(s, st.node, answer_for(st.field), &e)) {
+		if (session_answer(s, st.node, bench_answer(st.field), &e)) {
 			fprintf(stderr, "bench: %s: %s\n", st.field->name,
 			    e.msg);
 			session_free(s);
@@ -133,7 +103,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench: %s\n", e.msg);
 		return 3;
 	}
-	t0 = now();
+	t0 = bench_now();
 	for (i = 0; i < iters; i++) {
 		form_free(f);
 		diags_init(&d);
@@ -147,21 +117,21 @@ main(int argc, char **argv)
 		}
 		diags_release(&d);
 	}
-	tload = (now() - t0) / iters;
-	t0 = now();
+	tload = (bench_now() - t0) / iters;
+	t0 = bench_now();
 	for (i = 0; i < iters; i++)
 		if (walk(f, &nq) != 0)
 			return 1;
-	twalk = (now() - t0) / iters;
+	twalk = (bench_now() - t0) / iters;
 	{
 		struct session	*s;
 
 		session_new(f, &(struct session_opts){ .device_id = "b" }, &s,
 		    &e);
-		t0 = now();
+		t0 = bench_now();
 		for (i = 0; i < iters; i++)
 			nx = eval_all(f, s);
-		teval = (now() - t0) / iters;
+		teval = (bench_now() - t0) / iters;
 		session_free(s);
 	}
 	printf("fields %zu questions_answered %zu expressions %zu\n",

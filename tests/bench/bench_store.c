@@ -16,34 +16,7 @@
 #include <unistd.h>
 
 #include "../../collector/collector.h"
-
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static const char *
-answer_for(const struct field *f)
-{
-	switch (f->kind) {
-	case FK_INTEGER:
-		return "7";
-	case FK_DECIMAL:
-		return "11.5";
-	case FK_SELECT_ONE:
-		return "1";
-	case FK_SELECT_MULTIPLE:
-		return "1 3";
-	case FK_DATE:
-		return "2020-02-29";
-	default:
-		return "texto";
-	}
-}
+#include "bench.h"
 
 int
 main(int argc, char **argv)
@@ -75,31 +48,31 @@ main(int argc, char **argv)
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
 		return 3;
 	memset(block, 'x', sizeof(block));
-	t0 = now();
+	t0 = bench_now();
 	for (i = 0; i < n; i++)
 		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block) ||
 		    fdatasync(fd) != 0)
 			return 3;
-	t_sync = (now() - t0) / n;
+	t_sync = (bench_now() - t0) / n;
 	close(fd);
 	unlink(path);
 
 	/* the real path, question after question */
 	if (session_first(fl.s, &step) != 0)
 		return 3;
-	t0 = now();
+	t0 = bench_now();
 	for (i = 0; i < n && step.kind != STEP_END;
 	    session_next(fl.s, &step)) {
 		if (step.kind != STEP_QUESTION)
 			continue;
-		if (session_answer(fl.s, step.node, answer_for(step.field),
+		if (session_answer(fl.s, step.node, bench_answer(step.field),
 		    &e) != 0 || fill_save(&fl, &e) != 0) {
 			fprintf(stderr, "bench_store: %s\n", e.msg);
 			return 3;
 		}
 		i++;
 	}
-	t_answer = (now() - t0) / i;
+	t_answer = (bench_now() - t0) / i;
 	printf("answers %d answer_s %.6f fsync_s %.6f\n", i, t_answer,
 	    t_sync);
 	fill_release(&fl);
