@@ -236,15 +236,19 @@ skip_space(const struct parser *p, size_t i)
 	return i;
 }
 
-/* An NCName at i; returns its end (i when none). */
+/* An NCName at i; returns its end (i when none). Curly quotes, though
+ * letters to XML, end a name here: they are quotes to us. */
 static size_t
 ncname(const struct parser *p, size_t i)
 {
-	const unsigned char *u = (const unsigned char *)p->src;
+	const unsigned char	*u = (const unsigned char *)p->src;
+	int			 dbl;
 
-	if (i >= p->len || !name_start(u[i]))
+	if (i >= p->len || !name_start(u[i]) || quote_at(p->src, i, p->len,
+	    &dbl) || space_at(p->src, i))
 		return i;
-	while (i < p->len && name_char(u[i]))
+	while (i < p->len && name_char(u[i]) && !quote_at(p->src, i, p->len,
+	    &dbl) && !space_at(p->src, i))
 		i++;
 	return i;
 }
