@@ -394,12 +394,17 @@ int	session_answer(struct session *s, struct inode *node, const char *text,
 	    struct err *e);
 /*
  * Persistence. A store keeps every leaf that has a value (answers, meta,
- * calculations: once() must survive) as path -> value.
+ * calculations: once() must survive) as path -> value, and every repeat
+ * instance as its path -> "" ("child[2]"), so that an instance nothing is
+ * answered in yet survives too.
  *
  * session_restore sets a stored value back without checks (resuming a
  * draft, editing a submission), creating the repeat instances its path
- * names; call session_recompute once after the last one.
- * session_each_value visits every leaf with a value, in document order.
+ * names; call session_recompute once after the last one. The first
+ * restore into a fresh session first empties what session_new filled in
+ * (defaults, calculations; not metadata): the store holds the truth.
+ * session_each_value visits every leaf with a value and every repeat
+ * instance, in document order.
  * session_take_changes visits the leaves whose value changed since the last
  * call (value NULL: cleared, e.g. because it became non-relevant, or a path
  * that no longer exists after a repeat instance was removed) and forgets

@@ -116,6 +116,7 @@ static const char *const ack_words[] = { "ok", "1", "y", "yes", "s", "si",
     "s\xc3\xad", "ar\xc3\xad", "ari" };
 
 static void	recompute_node(struct session *, struct snode *, int, int);
+static void	meta_one(struct session *, struct snode *);
 static void	recompute(struct session *, int);
 
 /* ------------------------------------------------------------------ */
@@ -336,28 +337,36 @@ gone_add(struct session *s, char *path)
 	return 0;
 }
 
+/* Whether a store holds n: a leaf with a value, or a repeat instance
+ * (path "r[2]", value "": an instance stays when nothing in it is
+ * answered yet). */
+static int
+is_stored(const struct inode *n)
+{
+	if (n->field->kind == FK_REPEAT)
+		return 1;
+	return !is_container(n->field) && n->value != NULL;
+}
+
 /* Remember the paths under n a store may hold, before n goes. */
 static void
 gone_subtree(struct session *s, struct inode *n)
 {
 	size_t	i;
 
-	if (!is_container(n->field)) {
-		if (n->value != NULL || S(n)->changed)
-			gone_add(s, inode_path(n));
-		return;
-	}
+	if (is_stored(n) || S(n)->changed)
+		gone_add(s, inode_path(n));
 	for (i = 0; i < n->nkids; i++)
 		gone_subtree(s, n->kids[i]);
 }
 
-/* Every leaf under n is to be written again (renumbered instances). */
+/* Everything under n is to be written again (renumbered instances). */
 static void
 mark_subtree(struct inode *n)
 {
 	size_t	i;
 
-	if (!is_container(n->field))
+	if (n->field->kind != FK_GROUP)
 		S(n)->changed = 1;
 	for (i = 0; i < n->nkids; i++)
 		mark_subtree(n->kids[i]);
@@ -514,6 +523,7 @@ instance_new(struct session *s, struct inode *h, const struct field *r,
 	}
 	if (with_defaults)
 		defaults(s, n);
+	S(n)->changed = 1;
 	s->again = 1;
 	s->structural = 1;
 	if (out != NULL)
@@ -649,8 +659,13 @@ recompute_node(struct session *s, struct snode *sn, int parent_relevant,
 	became = !n->relevant;
 	n->relevant = 1;
 	if (!is_container(f)) {
-		if (became && n->value == NULL && !s->quiet)
-			default_one(s, sn);
+		/* back in the survey: its default or metadata again */
+		if (became && n->value == NULL && !s->quiet) {
+			if (f->kind == FK_META)
+				meta_one(s, sn);
+			else
+				default_one(s, sn);
+		}
 		if (f->calculation != NULL && (f->trigger != NULL ?
 		    triggered(s, f) : eval || became))
 			calculate(s, sn);
@@ -2128,12 +2143,12 @@ wipe(struct session *s, struct inode *n)
 {
 	size_t	i;
 
+	S(n)->changed = 0;
 	if (!is_container(n->field)) {
 		if (n->field->kind != FK_META) {
 			free(n->value);
 			n->value = NULL;
 		}
-		S(n)->changed = 0;
 		return;
 	}
 	for (i = 0; i < n->nkids; i++)
@@ -2156,10 +2171,14 @@ session_restore(struct session *s, const char *path, const char *value,
 		s->quiet = 1;
 	}
 	s->restored = 1;
-	if ((n = find(s, path, 1, e)) == NULL || is_container(n->field)) {
+	if ((n = find(s, path, 1, e)) == NULL || n->field->kind == FK_GROUP) {
 		if (e != NULL && e->code != 0)
 			return e->code;
 		return err_set(e, ERR_INPUT, "no question at '%s'", path);
+	}
+	if (n->field->kind == FK_REPEAT) {
+		S(n)->changed = 0;	/* find made it, as the store has it */
+		return 0;
 	}
 	/* The session's own identity wins over a stored one (a revision
 	 * has a new instanceID). */
@@ -2194,13 +2213,13 @@ each(struct walk *w, struct inode *n)
 
 	if (n->parent != NULL && path_add(&w->path, n) != 0)
 		return;
-	if (!is_container(n->field)) {
-		if (w->changes ? S(n)->changed : n->value != NULL)
-			w->fn(w->path.p, n->value, w->arg);
-		S(n)->changed = w->changes ? 0 : S(n)->changed;
-	} else
-		for (i = 0; i < n->nkids; i++)
-			each(w, n->kids[i]);
+	if (w->changes ? S(n)->changed : is_stored(n))
+		w->fn(w->path.p, n->field->kind == FK_REPEAT ? "" : n->value,
+		    w->arg);
+	if (w->changes)
+		S(n)->changed = 0;
+	for (i = 0; i < n->nkids; i++)
+		each(w, n->kids[i]);
 	w->path.len = len;
 	if (w->path.p != NULL)
 		w->path.p[len] = '\0';
@@ -2230,7 +2249,7 @@ session_take_changes(struct session *s, session_value_fn *fn, void *arg)
 	 * is written below with its value. */
 	for (i = 0; i < s->ngone; i++) {
 		n = find(s, s->gone[i], 0, NULL);
-		if (n == NULL || is_container(n->field) || !S(n)->changed)
+		if (n == NULL || !S(n)->changed)
 			fn(s->gone[i], NULL, arg);
 		free(s->gone[i]);
 	}

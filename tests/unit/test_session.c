@@ -687,7 +687,8 @@ test_nested_repeats(void **state)
 	assert_string_equal(val(s, "house[1]/person[1]/pname"), "Eva");
 	assert_store_matches(s, &st);
 	store_text(&st, out, sizeof(out));
-	assert_string_equal(out, "house[1]/person[1]/pname=Eva\n");
+	assert_string_equal(out, "house[1]/person[1]/pname=Eva\n"
+	    "house[1]/person[1]=\nhouse[1]=\n");
 	store_free(&st);
 	session_free(s);
 	form_free(f);
@@ -731,7 +732,7 @@ test_repeat_count(void **state)
 	assert_string_equal(val(s, "r[3]/x"), "<none>");
 	ch[0] = '\0';
 	session_take_changes(s, collect_changes, ch);
-	assert_string_equal(ch, "r[3]/x=NULL;n=1;");
+	assert_string_equal(ch, "r[3]=NULL;r[3]/x=NULL;r[2]=NULL;n=1;");
 	ok(s, "n", "1000000");	/* bounded */
 	walk(s, NULL, out, sizeof(out));
 	assert_int_equal(strlen(out) > 0, 1);
@@ -847,7 +848,6 @@ test_restore(void **state)
 	assert_int_equal(session_add_repeat(s, session_root(s),
 	    form_field(f, "r"), &in, NULL), 0);
 	ok(s, "r[3]/x", "three");
-	ok(s, "r[2]/x", "two");
 	ok(s, "t", "tt");
 	assert_int_equal(session_remove_repeat(s, node(s, "r[1]"), NULL), 0);
 	assert_store_matches(s, &st);
@@ -862,6 +862,9 @@ test_restore(void **state)
 	j2 = session_data_json(s2);
 	assert_string_equal(j1, j2);
 	assert_string_equal(val(s2, "dflt"), "<null>");
+	/* r[1] (was r[2]) has nothing answered and is still there */
+	assert_string_equal(val(s2, "r[1]/x"), "<null>");
+	assert_string_equal(val(s2, "r[2]/x"), "three");
 	/* and the store needs nothing more */
 	assert_store_matches(s2, &st);
 	/* the walk knows the two instances */
