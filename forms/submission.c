@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "forms.h"
 
@@ -38,9 +39,9 @@ static int
 is_identity(const struct field *f)
 {
 	return f->kind == FK_META && f->meta != NULL &&
-	    (strcmp(f->meta, "instanceID") == 0 ||
-	    strcmp(f->meta, "deprecatedID") == 0 ||
-	    strcmp(f->meta, "instanceName") == 0);
+	    (strcasecmp(f->meta, "instanceID") == 0 ||
+	    strcasecmp(f->meta, "deprecatedID") == 0 ||
+	    strcasecmp(f->meta, "instanceName") == 0);
 }
 
 /* Length of the valid UTF-8 character at s (0: not one). */
