@@ -194,7 +194,7 @@ quote_at(const char *s, size_t i, size_t len, int *dbl)
 		*dbl = s[i] == '"';
 		return 1;
 	}
-	if (i + 2 < len + 0 && u[0] == 0xe2 && u[1] == 0x80 &&
+	if (i + 2 < len && u[0] == 0xe2 && u[1] == 0x80 &&
 	    (u[2] == 0x98 || u[2] == 0x99 || u[2] == 0x9c || u[2] == 0x9d)) {
 		*dbl = u[2] == 0x9c || u[2] == 0x9d;
 		return 3;
@@ -288,7 +288,7 @@ lex(struct parser *p)
 		operand = 1;
 	} else if (isdigit((unsigned char)c) ||
 	    (c == '.' && i + 1 < p->len && isdigit(u[i + 1]))) {
-		char	*end;
+		char	*tmp;
 
 		j = i;
 		while (j < p->len && isdigit(u[j]))
@@ -298,15 +298,11 @@ lex(struct parser *p)
 			while (j < p->len && isdigit(u[j]))
 				j++;
 		}
-		/* strtod would read exponents and hex: parse only the
-		 * digits found above, from a bounded copy. */
-		{
-			char	*tmp = arena_strndup(p->a, p->src + i, j - i);
-
-			if (tmp == NULL)
-				return nomem(p);
-			p->tnum = strtod(tmp, &end);
-		}
+		/* strtod would read exponents and hex: give it only the
+		 * digits found above. */
+		if ((tmp = arena_strndup(p->a, p->src + i, j - i)) == NULL)
+			return nomem(p);
+		p->tnum = strtod(tmp, NULL);
 		p->t = T_NUM;
 		i = j;
 		operand = 1;
@@ -439,17 +435,16 @@ lex(struct parser *p)
 static const char *
 tok_text(struct parser *p)
 {
-	static const char *const names[] = {
-		[T_EOF] = "end of expression"
-	};
-	size_t	n;
+	const char	*s;
+	size_t		 n;
 
 	if (p->t == T_EOF)
-		return names[T_EOF];
+		return "end of expression";
 	n = p->tend - p->tpos;
 	if (n > 24)
 		n = 24;
-	return arena_printf(p->a, "'%.*s'", (int)n, p->src + p->tpos);
+	s = arena_printf(p->a, "'%.*s'", (int)n, p->src + p->tpos);
+	return s != NULL ? s : "a token";
 }
 
 /* ------------------------------------------------------------------ */
