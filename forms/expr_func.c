@@ -214,7 +214,12 @@ round_places(double v, long places)
 	if (places < 0) {
 		double scaled = v * pow(10.0, (double)places);
 
-		r = (double)(long long)(scaled + 0.5);
+		/* JavaRosa truncates scaled + 0.5 toward zero, which sends
+		 * round(-1234, -2) to -1100; floor() keeps "half toward
+		 * +infinity" for negative numbers too. */
+		if (fabs(scaled) >= 9e18)	/* no fraction left to round */
+			return v;
+		r = floor(scaled + 0.5);
 		snprintf(buf, sizeof(buf), "%.0fe%ld", r, -places);
 		return strtod(buf, NULL);
 	}
