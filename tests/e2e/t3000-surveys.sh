@@ -77,7 +77,7 @@ first_line() {
 
 # stored_count: how many submissions the store holds (-1 if unknown)
 stored_count() {
-	"$COLLECTOR" --home "$home" list --json 2>/dev/null |
+	"$COLLECTOR" --home "$home" list --json </dev/null 2>/dev/null |
 	    jq 'length' 2>/dev/null || echo -1
 }
 
@@ -124,7 +124,7 @@ run_case() {
 	done
 	[ -n "$want_error" ] && before=$(stored_count)
 	"$COLLECTOR" --home "$home" fill "$form" --answers "$tmp/answers.json" \
-	    >"$tmp/out" 2>"$tmp/err"
+	    </dev/null >"$tmp/out" 2>"$tmp/err"
 	local rc=$?
 	if [ -n "$want_error" ]; then
 		after=$(stored_count)
@@ -147,8 +147,8 @@ run_case() {
 		return
 	fi
 	id=$(grep -v '^[[:space:]]*$' "$tmp/out" | tail -n 1 | tr -d '[:space:]')
-	if ! "$COLLECTOR" --home "$home" show "$id" --json >"$tmp/sub.json" \
-	    2>"$tmp/err" || ! jq -e .data "$tmp/sub.json" >/dev/null 2>&1; then
+	if ! "$COLLECTOR" --home "$home" show "$id" --json </dev/null \
+	    >"$tmp/sub.json" 2>"$tmp/err" || ! jq -e .data "$tmp/sub.json" >/dev/null 2>&1; then
 		not_ok "$form: $name: show '$id' --json failed:" \
 		    "$(first_line "$tmp/err")"
 		return
@@ -162,7 +162,8 @@ run_case() {
 	fi
 }
 
-# run_table FORM: every case of tests/cases/surveys/FORM.tsv
+# run_table FORM: every case of tests/cases/surveys/FORM.tsv (the table is
+# the loop's standard input: the collector never gets to read it)
 run_table() {
 	local form=$1 file=$CASES/$1.tsv line
 	local -a f
