@@ -722,6 +722,11 @@ format_date(struct ectx *c, const struct val *d, const char *fmt,
 	long		 ms;
 	char		 tmp[32];
 
+	if ((d->t != V_DATE && d->t != V_DATETIME) ||
+	    !(fabs(d->n) < (d->t == V_DATE ? 1e7 : 1e12))) {
+		val_str(out, "");
+		return 0;
+	}
 	if (d->t == V_DATE) {
 		days = (int64_t)d->n;
 	} else if (d->t == V_DATETIME) {
@@ -1279,15 +1284,14 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 	case F_INDEXED_REPEAT:
 		return indexed_repeat(c, x, cx, out);
 	case F_TODAY:
-		out->t = V_DATE;
-		out->s = NULL;
-		out->n = floor((c->env->now + local_offset_min(c->env->now) *
-		    60.0) / 86400.0);
-		return 0;
 	case F_NOW:
-		out->t = V_DATETIME;
+		a = c->env->now;
+		if (!(fabs(a) < 1e12))	/* no clock: the epoch */
+			a = 0;
 		out->s = NULL;
-		out->n = c->env->now;
+		out->t = x->fn->id == F_NOW ? V_DATETIME : V_DATE;
+		out->n = x->fn->id == F_NOW ? a :
+		    floor((a + local_offset_min(a) * 60.0) / 86400.0);
 		return 0;
 	case F_DATE:
 	case F_DATE_TIME:
