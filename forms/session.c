@@ -8,11 +8,15 @@
  * and in a few per-field tables; in particular the walk keeps no cursor of
  * its own (struct step is the cursor), so that a caller may jump anywhere.
  *
- * Recompute. After each change the tree is walked in document order,
- * evaluating only the fields that have relevance, calculations or repeat
- * counts. A pass that changes the value of a field that some earlier (or
- * the same) expression reads, or that adds or removes repeat instances,
- * asks for one more pass; passes stop when nothing such changed, or after
+ * Recompute. After each change the tree is walked in document order. A
+ * node's relevance, calculation and repeat count are evaluated only when
+ * stale: a field they read (expr_refs) changed in this recompute, or they
+ * read through a path expr_refs cannot name, or an ancestor just became
+ * relevant, or everything is due (a new session, restored values, repeat
+ * instances added or removed). So an answer costs the expressions that
+ * read it, not the form's size. A pass that changes a field some earlier
+ * (or the same) expression reads, or that adds or removes instances, asks
+ * for one more pass; passes stop when nothing such changed, or after
  * RECOMPUTE_MAX_PASSES (a cycle of calculations must not hang the
  * program). The invariant after a recompute: a non-relevant node has no
  * value.
@@ -92,7 +96,8 @@ struct session {
 	size_t			  nnodes;
 	struct finfo		 *fi;
 	unsigned char		 *dirty;	/* fields changed in this
-						 * recompute (triggers) */
+						 * recompute, and their
+						 * ancestors */
 	char			**gone;		/* paths that disappeared */
 	size_t			  ngone;
 	size_t			  capgone;
@@ -123,7 +128,7 @@ static void	recompute(struct session *, int);
 /* Small helpers                                                        */
 
 static struct snode *
-S(struct inode *n)
+snode_of(struct inode *n)
 {
 	return (struct snode *)n;
 }
@@ -354,7 +359,7 @@ gone_subtree(struct session *s, struct inode *n)
 {
 	size_t	i;
 
-	if (is_stored(n) || S(n)->changed)
+	if (is_stored(n) || snode_of(n)->changed)
 		gone_add(s, inode_path(n));
 	for (i = 0; i < n->nkids; i++)
 		gone_subtree(s, n->kids[i]);
@@ -367,7 +372,7 @@ mark_subtree(struct inode *n)
 	size_t	i;
 
 	if (n->field->kind != FK_GROUP)
-		S(n)->changed = 1;
+		snode_of(n)->changed = 1;
 	for (i = 0; i < n->nkids; i++)
 		mark_subtree(n->kids[i]);
 }
@@ -500,7 +505,7 @@ defaults(struct session *s, struct inode *n)
 	size_t	i;
 
 	if (!is_container(n->field)) {
-		default_one(s, S(n));
+		default_one(s, snode_of(n));
 		return;
 	}
 	for (i = 0; i < n->nkids; i++)
@@ -523,7 +528,7 @@ instance_new(struct session *s, struct inode *h, const struct field *r,
 	}
 	if (with_defaults)
 		defaults(s, n);
-	S(n)->changed = 1;
+	snode_of(n)->changed = 1;
 	s->again = 1;
 	s->structural = 1;
 	if (out != NULL)
@@ -571,7 +576,7 @@ clear_subtree(struct session *s, struct inode *n)
 
 	n->relevant = 0;
 	if (!is_container(n->field)) {
-		set_value(s, S(n), NULL);
+		set_value(s, snode_of(n), NULL);
 		return;
 	}
 	for (i = 0; i < n->nkids; i++)
@@ -677,7 +682,7 @@ recompute_node(struct session *s, struct snode *sn, int parent_relevant,
 		    (force || became || stale(s, f->kids[i])))
 			adjust_count(s, n, f->kids[i]);
 	for (i = 0; i < n->nkids; i++)
-		recompute_node(s, S(n->kids[i]), 1, force || became);
+		recompute_node(s, snode_of(n->kids[i]), 1, force || became);
 }
 
 /*
@@ -870,7 +875,7 @@ metas(struct session *s, struct inode *n)
 	size_t	i;
 
 	if (n->field->kind == FK_META)
-		meta_one(s, S(n));
+		meta_one(s, snode_of(n));
 	for (i = 0; i < n->nkids; i++)
 		metas(s, n->kids[i]);
 }
@@ -918,7 +923,7 @@ session_new(const struct form *f, const struct session_opts *o,
 	}
 	if ((rc = analyse(s, e)) != 0)
 		goto out;
-	if ((s->root = S(node_new(s, f->root, NULL, e))) == NULL) {
+	if ((s->root = snode_of(node_new(s, f->root, NULL, e))) == NULL) {
 		rc = e != NULL && e->code ? e->code : ERR_NOMEM;
 		goto out;
 	}
@@ -1913,7 +1918,7 @@ answer(struct session *s, struct inode *node, const char *text,
 		return err_set(e, ERR_INPUT, "%s", form_msg(s,
 		    &f->required_msg, _("this question is required")));
 	s->answered = 1;
-	if (set_value_owned(s, S(node), v))
+	if (set_value_owned(s, snode_of(node), v))
 		recompute(s, 0);
 	if (s->nomem)
 		return err_set(e, ERR_NOMEM, "out of memory");
@@ -2143,7 +2148,7 @@ wipe(struct session *s, struct inode *n)
 {
 	size_t	i;
 
-	S(n)->changed = 0;
+	snode_of(n)->changed = 0;
 	if (!is_container(n->field)) {
 		if (n->field->kind != FK_META) {
 			free(n->value);
@@ -2177,7 +2182,8 @@ session_restore(struct session *s, const char *path, const char *value,
 		return err_set(e, ERR_INPUT, "no question at '%s'", path);
 	}
 	if (n->field->kind == FK_REPEAT) {
-		S(n)->changed = 0;	/* find made it, as the store has it */
+		/* find made it: the store has it already */
+		snode_of(n)->changed = 0;
 		return 0;
 	}
 	/* The session's own identity wins over a stored one (a revision
@@ -2189,7 +2195,7 @@ session_restore(struct session *s, const char *path, const char *value,
 		return err_set(e, ERR_NOMEM, "out of memory");
 	free(n->value);
 	n->value = v;
-	S(n)->changed = 0;
+	snode_of(n)->changed = 0;
 	return 0;
 }
 
@@ -2213,11 +2219,11 @@ each(struct walk *w, struct inode *n)
 
 	if (n->parent != NULL && path_add(&w->path, n) != 0)
 		return;
-	if (w->changes ? S(n)->changed : is_stored(n))
+	if (w->changes ? snode_of(n)->changed : is_stored(n))
 		w->fn(w->path.p, n->field->kind == FK_REPEAT ? "" : n->value,
 		    w->arg);
 	if (w->changes)
-		S(n)->changed = 0;
+		snode_of(n)->changed = 0;
 	for (i = 0; i < n->nkids; i++)
 		each(w, n->kids[i]);
 	w->path.len = len;
@@ -2249,7 +2255,7 @@ session_take_changes(struct session *s, session_value_fn *fn, void *arg)
 	 * is written below with its value. */
 	for (i = 0; i < s->ngone; i++) {
 		n = find(s, s->gone[i], 0, NULL);
-		if (n == NULL || !S(n)->changed)
+		if (n == NULL || !snode_of(n)->changed)
 			fn(s->gone[i], NULL, arg);
 		free(s->gone[i]);
 	}
@@ -2269,7 +2275,7 @@ stamp_end(struct session *s, struct inode *n, const char *at)
 
 	if (n->field->kind == FK_META && n->field->meta != NULL &&
 	    strcasecmp(n->field->meta, "end") == 0)
-		set_value(s, S(n), at);
+		set_value(s, snode_of(n), at);
 	for (i = 0; i < n->nkids; i++)
 		stamp_end(s, n->kids[i], at);
 }
@@ -2317,7 +2323,7 @@ validate(struct session *s, struct inode *n, struct diags *d,
 			c += validate(s, n->kids[i], d, style);
 		return c;
 	}
-	if (S(n)->problem || f->kind == FK_NOTE || f->kind == FK_META)
+	if (snode_of(n)->problem || f->kind == FK_NOTE || f->kind == FK_META)
 		return 0;
 	if (n->value == NULL && session_required(s, n))
 		msg = form_msg(s, &f->required_msg, _("this question is "
@@ -2407,7 +2413,7 @@ set_problems(struct inode *n, int on)
 {
 	size_t	i;
 
-	S(n)->problem = on;
+	snode_of(n)->problem = on;
 	for (i = 0; i < n->nkids; i++)
 		set_problems(n->kids[i], on);
 }
@@ -2424,7 +2430,7 @@ fill_leaf(struct fill *fl, struct inode *h, struct inode *n, json_t *v)
 	if (json_text(v, num, sizeof(num), &text) != 0) {
 		fill_problem(fl, h, f->name, 0, _("the answer must be text or "
 		    "a number"));
-		S(n)->problem = 1;
+		snode_of(n)->problem = 1;
 		return 0;
 	}
 	/* What the program computes (metadata, calculations) is its own:
@@ -2437,7 +2443,7 @@ fill_leaf(struct fill *fl, struct inode *h, struct inode *n, json_t *v)
 	if (!n->relevant) {
 		fill_problem(fl, h, f->name, 0, _("answer to '%s' given but "
 		    "the question does not apply"), f->name);
-		S(n)->problem = 1;
+		snode_of(n)->problem = 1;
 		return 0;
 	}
 	err_init(&e);
@@ -2445,7 +2451,7 @@ fill_leaf(struct fill *fl, struct inode *h, struct inode *n, json_t *v)
 		return err_set(fl->e, rc, "%s", e.msg);
 	if (rc != 0) {
 		fill_problem(fl, h, f->name, 0, "%s", e.msg);
-		S(n)->problem = 1;
+		snode_of(n)->problem = 1;
 	}
 	return 0;
 }

@@ -963,8 +963,8 @@ test_fill_json_problems(void **state)
 		  "name: this question is required" },
 		{ "{\"name\":\"Ana\",\"preg\":\"yes\"}",
 		  "weeks: this question is required" },
-		{ "[1,2]", "the answers must be a JSON object keyed by question "
-		  "name" },
+		{ "[1,2]", "the answers must be a JSON object keyed by "
+		  "question name" },
 		{ "{\"name\":", "line 1, column 8: " },
 		{ "{\"name\":\"a\",\"name\":\"b\"}", "duplicate" },
 		{ "{\"name\":\"\\u0000\"}", "" },
