@@ -1002,6 +1002,41 @@ test_fill_json_problems(void **state)
 	form_free(f);
 }
 
+static void
+test_fill_json_abuse(void **state)
+{
+	struct form	*f = load(fill_form);
+	struct session	*s = start(f);
+	struct diags	 d;
+	struct err	 e;
+	size_t		 n = 100000, i;
+	char		*deep = malloc(2 * n + 16);
+
+	(void)state;
+	/* nesting far past any form: one problem, no deep recursion */
+	memcpy(deep, "{\"addr\":", 8);
+	for (i = 0; i < n; i++)
+		deep[8 + i] = '[';
+	for (i = 0; i < n; i++)
+		deep[8 + n + i] = ']';
+	memcpy(deep + 8 + 2 * n, "}", 2);
+	diags_init(&d);
+	err_init(&e);
+	assert_int_equal(session_fill_json(s, deep, strlen(deep), &d, &e), 1);
+	assert_non_null(strstr(d.v[0].msg, "depth"));
+	diags_release(&d);
+	/* past the size limit: refused before parsing */
+	diags_init(&d);
+	assert_int_equal(session_fill_json(s, deep, (size_t)64 << 20, &d, &e),
+	    1);
+	assert_non_null(strstr(d.v[0].msg, "too large"));
+	diags_release(&d);
+	assert_string_equal(val(s, "name"), "<null>");
+	free(deep);
+	session_free(s);
+	form_free(f);
+}
+
 /* ------------------------------------------------------------------ */
 /* The submission                                                       */
 
@@ -1228,6 +1263,7 @@ main(void)
 		cmocka_unit_test(test_restore),
 		cmocka_unit_test(test_fill_json_ok),
 		cmocka_unit_test(test_fill_json_problems),
+		cmocka_unit_test(test_fill_json_abuse),
 		cmocka_unit_test(test_output),
 		cmocka_unit_test(test_expression_features),
 		cmocka_unit_test(test_output_escaping),
