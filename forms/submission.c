@@ -13,6 +13,7 @@
  * deprecatedID, instanceName) goes in the XML's <meta> block, as ODK
  * Collect writes it; in the JSON it is the submission's own fields.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,6 +331,22 @@ xml_node(const struct inode *n, struct buf *b)
 	return buf_addf(b, "</%s>", f->name);
 }
 
+/* Whether s can name an XML element (ASCII rules; any non-ASCII letter
+ * is let through, as XML 1.0 fifth edition allows most of them). */
+static int
+xml_name_ok(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+
+	if (!(isalpha(*p) || *p == '_' || *p >= 0x80))
+		return 0;
+	for (p++; *p != '\0'; p++)
+		if (!(isalnum(*p) || *p == '_' || *p == '-' || *p == '.' ||
+		    *p >= 0x80))
+			return 0;
+	return 1;
+}
+
 /* The group that holds the identity, when the form declares one (pyxform
  * names it "meta"): its identity fields are written with ours. */
 static const struct inode *
@@ -351,14 +368,18 @@ session_instance_xml(struct session *s)
 	const struct inode	*root = session_root(s), *meta;
 	const char		*dep = session_deprecated_id(s);
 	char			*name = session_instance_name(s);
+	const char		*top;
 	struct buf		 b;
 	size_t			 i;
 	int			 rc;
 
 	buf_init(&b, SUBMISSION_MAX_BYTES);
 	meta = meta_group(root);
+	/* the root is named after the form id, which may not be an XML
+	 * name ("Spec test"): then pyxform's default */
+	top = xml_name_ok(f->root->name) ? f->root->name : "data";
 	rc = buf_addf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><%s "
-	    "id=\"", f->root->name);
+	    "id=\"", top);
 	if (rc == 0)
 		rc = xml_text(&b, f->id);
 	if (rc == 0 && f->version != NULL && *f->version != '\0') {
@@ -395,7 +416,7 @@ session_instance_xml(struct session *s)
 	if (rc == 0 && meta != NULL && meta->relevant)
 		rc = xml_kids(meta, &b);
 	if (rc == 0)
-		rc = buf_addf(&b, "</meta></%s>", f->root->name);
+		rc = buf_addf(&b, "</meta></%s>", top);
 	free(name);
 	if (rc != 0) {
 		buf_release(&b);

@@ -1194,6 +1194,17 @@ test_output_escaping(void **state)
 	free(x);
 	session_free(s);
 	form_free(f);
+
+	/* a form id that is no XML name: the root is pyxform's "data" */
+	f = load("survey,type,name,label\n,text,t,T\n"
+	    "settings,form_id\n,Spec & test\n");
+	s = start(f);
+	x = session_instance_xml(s);
+	assert_non_null(strstr(x, "?><data id=\"Spec &amp; test\"><t/>"));
+	assert_non_null(strstr(x, "</meta></data>"));
+	free(x);
+	session_free(s);
+	form_free(f);
 }
 
 /* ------------------------------------------------------------------ */
