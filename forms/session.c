@@ -1022,13 +1022,22 @@ session_instance_name(struct session *s)
 /* ------------------------------------------------------------------ */
 /* The walk                                                             */
 
-/* Whether the person may be asked for another instance of r in h. */
+/*
+ * Whether the person may be asked for another instance of r in h: the
+ * repeat's relevance, evaluated at its last instance (as for the next
+ * one), or at h when there is none yet.
+ */
 static int
 prompt_ok(struct session *s, const struct inode *h, const struct field *r)
 {
+	size_t	at, n;
+
 	if (r->repeat_count != NULL || !h->relevant)
 		return 0;
-	return r->relevant == NULL || eval_bool(s, r->relevant, h, 1);
+	if (r->relevant == NULL)
+		return 1;
+	slot(h, r, &at, &n);
+	return eval_bool(s, r->relevant, n > 0 ? h->kids[at + n - 1] : h, 1);
 }
 
 static void

@@ -621,13 +621,16 @@ static void
 test_repeat_prompts(void **state)
 {
 	static const char csv[] =
-	    "survey,type,name,label\n"
-	    ",text,hh,Household\n"
-	    ",begin repeat,child,Child\n"
-	    ",text,name,Name\n"
-	    ",integer,age,Age\n"
-	    ",end repeat,,\n"
-	    ",text,end_q,End\n";
+	    "survey,type,name,label,relevant\n"
+	    ",text,hh,Household,\n"
+	    ",begin repeat,child,Child,\n"
+	    ",text,name,Name,\n"
+	    ",integer,age,Age,\n"
+	    ",end repeat,,,\n"
+	    ",begin repeat,pet,Pet,${hh} = 'pets'\n"
+	    ",text,pname,Name,\n"
+	    ",end repeat,,,\n"
+	    ",text,end_q,End,\n";
 	struct form	*f = load(csv);
 	struct session	*s = start(f);
 	char		 out[1024];
@@ -642,9 +645,21 @@ test_repeat_prompts(void **state)
 	j = session_data_json(s);
 	assert_string_equal(j, "{\"hh\":null,\"child\":[{\"name\":null,"
 	    "\"age\":null},{\"name\":\"Luz\",\"age\":4}],\"end_q\":null}");
+	/* (pet, not relevant and without instances, is absent) */
 	free(j);
 	/* declined again: the walk is the same */
 	walk(s, "nnn", out, sizeof(out));
+	assert_string_equal(out, "hh child[1]/name child[1]/age "
+	    "child[2]/name child[2]/age +child/2 end_q");
+	/* a repeat that does not apply is not offered */
+	ok(s, "hh", "pets");
+	walk(s, "ny", out, sizeof(out));
+	assert_string_equal(out, "hh child[1]/name child[1]/age "
+	    "child[2]/name child[2]/age +child/2 +pet/0 pet[1]/pname +pet/1 "
+	    "end_q");
+	ok(s, "hh", "none");
+	assert_false(node(s, "pet[1]")->relevant);
+	walk(s, "n", out, sizeof(out));
 	assert_string_equal(out, "hh child[1]/name child[1]/age "
 	    "child[2]/name child[2]/age +child/2 end_q");
 	session_free(s);
