@@ -42,6 +42,9 @@
 /* Every node of one session: memory stays bounded whatever the form or
  * the repeat counts say (about 100 bytes a node). */
 #define SESSION_MAX_NODES	50000
+/* Nesting of groups and repeats: every walk of the tree recurses along
+ * it (real forms stay under 10). */
+#define SESSION_MAX_DEPTH	100
 /* Instances of one repeat in one place. */
 #define SESSION_MAX_REPEATS	1000
 /* Passes of one recompute; a chain of calculations each reading a later
@@ -886,6 +889,7 @@ session_new(const struct form *f, const struct session_opts *o,
 {
 	struct session	*s;
 	char		 uuid[UUID_STR_LEN + 1];
+	size_t		 i;
 	int		 rc = 0;
 
 	*out = NULL;
@@ -914,6 +918,13 @@ session_new(const struct form *f, const struct session_opts *o,
 		    (o->deprecated_id && !s->deprecated_id))
 			s->nomem = 1;
 	}
+	for (i = 0; i < f->nfields; i++)
+		if (f->fields[i]->depth > SESSION_MAX_DEPTH) {
+			rc = err_set(e, ERR_INPUT, _("'%s' is nested more than "
+			    "%d groups deep"), f->fields[i]->name,
+			    SESSION_MAX_DEPTH);
+			goto out;
+		}
 	s->fi = calloc(f->nfields ? f->nfields : 1, sizeof(*s->fi));
 	s->dirty = calloc(f->nfields ? f->nfields : 1, 1);
 	if (s->instance_id == NULL || s->fi == NULL || s->dirty == NULL ||
