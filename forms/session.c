@@ -125,6 +125,7 @@ static const char *const ack_words[] = { "ok", "1", "y", "yes", "s", "si",
 
 static void	recompute_node(struct session *, struct snode *, int, int);
 static void	meta_one(struct session *, struct snode *);
+static void	metas(struct session *, struct inode *);
 static void	recompute(struct session *, int);
 
 /* ------------------------------------------------------------------ */
@@ -529,8 +530,10 @@ instance_new(struct session *s, struct inode *h, const struct field *r,
 		node_free(s, n);
 		return rc;
 	}
-	if (with_defaults)
+	if (with_defaults) {
+		metas(s, n);
 		defaults(s, n);
+	}
 	snode_of(n)->changed = 1;
 	s->again = 1;
 	s->structural = 1;
