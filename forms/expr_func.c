@@ -487,7 +487,7 @@ static const char *
 regex_translate(const char *re, struct buf *out)
 {
 	size_t		 len = strlen(re), i;
-	int		 br = 0;
+	int		 br = 0, can_repeat = 0;
 	struct rxcost	 k;
 	const char	*rep, *msg;
 	char		 ch, nx;
@@ -512,6 +512,7 @@ regex_translate(const char *re, struct buf *out)
 				if (nx != 'b' && nx != 'B' &&
 				    (msg = rx_atom(&k)) != NULL)
 					return msg;
+				can_repeat = nx != 'b' && nx != 'B';
 				switch (nx) {
 				case 'd': rep = "[0-9]"; break;
 				case 'D': rep = "[^0-9]"; break;
@@ -580,8 +581,21 @@ regex_translate(const char *re, struct buf *out)
 			i = (size_t)(end + 1 - re);
 			continue;
 		}
+		if (!br && (ch == '*' || ch == '+' || ch == '?' || ch == '{')) {
+			/* Java refuses "a**" and "*a"; glibc accepts them
+			 * and nests closures until it takes seconds */
+			if (!can_repeat)
+				return "nothing to repeat";
+			if (ch != '{' && (nx == '?' || nx == '+'))
+				return "lazy and possessive quantifiers are "
+				    "not supported";
+			can_repeat = 0;
+		} else if (!br)
+			can_repeat = ch != '(' && ch != '|' && ch != '^' &&
+			    ch != '$';
 		if (br && ch == ']') {
 			br = 0;
+			can_repeat = 1;
 			if ((msg = rx_atom(&k)) != NULL)
 				return msg;
 		} else if (!br && ch == '{') {
@@ -611,11 +625,8 @@ regex_translate(const char *re, struct buf *out)
 				return msg;
 		} else if (!br && ch == ')') {
 			rx_close(&k);
-		} else if (!br && (ch == '?' || ch == '+' || ch == '*')) {
-			if (nx == '?' || nx == '+')
-				return "lazy and possessive quantifiers are "
-				    "not supported";
-		} else if (!br && ch != '|' && ch != '^' && ch != '$') {
+		} else if (!br && ch != '|' && ch != '^' && ch != '$' &&
+		    ch != '?' && ch != '+' && ch != '*') {
 			if ((msg = rx_atom(&k)) != NULL)
 				return msg;
 		}
@@ -651,9 +662,9 @@ regex(struct ectx *c, const char *s, const char *re, struct val *out)
 	int		 rc;
 	size_t		 n = strlen(s);
 
-	if (n > (1u << 20))
+	if (n > ANSWER_MAX_LEN)
 		return err_set(c->e, ERR_INPUT, "regex(): text longer than "
-		    "1 MB");
+		    "%u bytes", ANSWER_MAX_LEN);
 	if (ev_work(c, n / 4 + strlen(re) * 16) != 0)
 		return -1;
 	buf_init(&tmp, 1u << 16);
