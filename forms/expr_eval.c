@@ -593,6 +593,18 @@ val_to_num(struct ectx *c, const struct val *v)
 	return NAN;
 }
 
+/* A group, a repeat instance or an element of a secondary instance: as
+ * a boolean it says whether it exists ("rep[inner]"), where a question
+ * says whether it has a value (JavaRosa's "${x}" in a relevance). */
+static int
+is_container(const struct xnode *n)
+{
+	if (n->kind == N_INODE)
+		return n->in->field != NULL && (n->in->field->kind == FK_GROUP ||
+		    n->in->field->kind == FK_REPEAT);
+	return n->kind != N_COL;
+}
+
 int
 val_to_bool(struct ectx *c, const struct val *v)
 {
@@ -612,7 +624,7 @@ val_to_bool(struct ectx *c, const struct val *v)
 	case V_NODES:
 		if (v->nn == 0)
 			return 0;
-		if (v->nn > 1)
+		if (v->nn > 1 || is_container(val_node(v, 0)))
 			return 1;
 		val_unpack(c, v, &u);
 		return val_to_bool(c, &u);
