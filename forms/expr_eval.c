@@ -13,7 +13,9 @@
  *   - a node-set reads as its first node's value, and an empty node-set as
  *     "" (not as an empty set) in comparisons and conversions, so that
  *     "${x} = ''" is true when x has no node; a set of several nodes
- *     compares existentially, as XPath says;
+ *     compares existentially, as XPath says; as a boolean, one question
+ *     is its value ("${x}" is false when x is empty) while a group or
+ *     repeat instance is true when it exists ("rep[inner]");
  *   - "=" compares as booleans if either side is a boolean, else as numbers
  *     if either side is a number, else as strings; two dates compare as
  *     days; < <= > >= always compare numbers;
