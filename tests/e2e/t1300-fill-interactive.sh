@@ -239,7 +239,7 @@ SCRIPT
 t_is "$T_RC" 0 "'-' removes a repeat entry"
 d5=$(grep -o 'uuid:[0-9a-f-]*' "$T_OUT" | tail -1)
 t_is "$(t_sql "SELECT group_concat(path || '=' || value, ',') FROM (SELECT path, value FROM answers a JOIN submissions s ON s.id = a.submission WHERE instance_id = '$d5' AND path LIKE 'child%' ORDER BY path)")" \
-	"child[1]/child_age=9,child[1]/child_name=Pepe" \
+	"child[1]=,child[1]/child_age=9,child[1]/child_name=Pepe" \
 	"the entry is gone from the store and the next one moved up"
 
 # 5. Languages.

@@ -145,7 +145,7 @@ for ((i = 1; i <= KILLS; i++)); do
 	if [ -z "$row" ]; then
 		absent=$((absent + 1))
 	elif [ "$(echo "$row" | cut -d'|' -f2)" = finalized ] &&
-	    [ "$(echo "$row" | cut -d'|' -f4)" = "age=$((20 + i % 60));age_months=$(((20 + i % 60) * 12));child[1]/child_age=3;child[1]/child_name=K$i;has_kids=yes;head=A$i;home/area=40;home/services=power" ]; then
+	    [ "$(echo "$row" | cut -d'|' -f4)" = "age=$((20 + i % 60));age_months=$(((20 + i % 60) * 12));child[1]=;child[1]/child_age=3;child[1]/child_name=K$i;has_kids=yes;head=A$i;home/area=40;home/services=power" ]; then
 		whole=$((whole + 1))
 	else
 		broken=$((broken + 1))
