@@ -150,6 +150,7 @@ struct builder {
 	size_t			 nlangs;
 	int			 quiet;		/* inside a loop's repeats */
 	int			 allow_dups;	/* allow_choice_duplicates */
+	int			 too_deep;	/* nesting past FORM_MAX_DEPTH */
 	int			 nomem;
 	/* expression sources per field (by field->index), parsed in pass 3
 	 * once every field exists */
@@ -1064,6 +1065,22 @@ add_other(struct builder *b, struct field *parent, struct field *sel,
 	    "selected(${%s}, 'other')", sel->name);
 }
 
+/* Nesting past FORM_MAX_DEPTH is refused: building, walking and
+ * evaluating all recurse along it. The rest of the sheet is not read. */
+static int
+too_deep(struct builder *b, const struct field *parent,
+    const struct wb_row *r)
+{
+	if (parent->depth + 2 <= FORM_MAX_DEPTH)
+		return 0;
+	if (!b->too_deep)
+		problem(b, DIAG_ERROR, b->survey->name, r->line,
+		    "groups and repeats nested more than %d deep",
+		    FORM_MAX_DEPTH);
+	b->too_deep = 1;
+	return 1;
+}
+
 /*
  * Build the rows from *i into parent until the row that ends it (end),
  * which is consumed. open_row is the row of the begin, for the message
@@ -1076,7 +1093,7 @@ build_block(struct builder *b, struct field *parent, size_t *i,
 	const struct wb_sheet	*sh = b->survey;
 	const struct cols	*cs = &b->scols;
 
-	while (*i < sh->nrows && !b->nomem) {
+	while (*i < sh->nrows && !b->nomem && !b->too_deep) {
 		const struct wb_row	*r = &sh->rows[*i];
 		char			*type = get(b, cs, r, COL_TYPE);
 		char			*name = get(b, cs, r, COL_NAME);
@@ -1123,6 +1140,8 @@ build_block(struct builder *b, struct field *parent, size_t *i,
 			continue;
 		case ROW_BEGIN_GROUP:
 		case ROW_BEGIN_REPEAT:
+			if (too_deep(b, parent, r))
+				return;
 			if (name == NULL) {
 				col_problem(b, sh->name, r->line,
 				    col_header(cs, COL_NAME),
@@ -1154,6 +1173,8 @@ build_block(struct builder *b, struct field *parent, size_t *i,
 			size_t				 k, start = *i;
 			int				 quiet = b->quiet;
 
+			if (too_deep(b, parent, r))
+				return;
 			if (name == NULL || !valid_name(name)) {
 				col_problem(b, sh->name, r->line,
 				    col_header(cs, COL_NAME),
@@ -1261,7 +1282,7 @@ build_block(struct builder *b, struct field *parent, size_t *i,
 			    col_header(cs, COL_CALCULATION),
 			    "calculate '%s' has no calculation", name);
 	}
-	if (end != ROW_FIELD && !b->nomem)
+	if (end != ROW_FIELD && !b->nomem && !b->too_deep)
 		problem(b, DIAG_ERROR, sh->name, open_row,
 		    "'begin %s' without 'end %s'", row_word(end),
 		    row_word(end));

@@ -30,6 +30,9 @@
 #define WORKBOOK_MAX_ROWS	1048576		/* Excel's own limit */
 #define EXPR_MAX_LEN		(64u << 10)	/* one expression's source */
 #define EXPR_MAX_DEPTH		200		/* nesting of an expression */
+#define FORM_MAX_DEPTH		100		/* groups and repeats nested;
+						 * every walk recurses along it
+						 * (real forms stay under 10) */
 #define ANSWER_MAX_LEN		(64u << 10)	/* one answer's text */
 
 /* ------------------------------------------------------------------ */

@@ -42,9 +42,6 @@
 /* Every node of one session: memory stays bounded whatever the form or
  * the repeat counts say (about 100 bytes a node). */
 #define SESSION_MAX_NODES	50000
-/* Nesting of groups and repeats: every walk of the tree recurses along
- * it (real forms stay under 10). */
-#define SESSION_MAX_DEPTH	100
 /* Instances of one repeat in one place. */
 #define SESSION_MAX_REPEATS	1000
 /* Passes of one recompute; a chain of calculations each reading a later
@@ -892,7 +889,6 @@ session_new(const struct form *f, const struct session_opts *o,
 {
 	struct session	*s;
 	char		 uuid[UUID_STR_LEN + 1];
-	size_t		 i;
 	int		 rc = 0;
 
 	*out = NULL;
@@ -921,13 +917,8 @@ session_new(const struct form *f, const struct session_opts *o,
 		    (o->deprecated_id && !s->deprecated_id))
 			s->nomem = 1;
 	}
-	for (i = 0; i < f->nfields; i++)
-		if (f->fields[i]->depth > SESSION_MAX_DEPTH) {
-			rc = err_set(e, ERR_INPUT, _("'%s' is nested more than "
-			    "%d groups deep"), f->fields[i]->name,
-			    SESSION_MAX_DEPTH);
-			goto out;
-		}
+	/* form_build refuses deeper nesting, so the walks' recursion is
+	 * bounded by FORM_MAX_DEPTH */
 	s->fi = calloc(f->nfields ? f->nfields : 1, sizeof(*s->fi));
 	s->dirty = calloc(f->nfields ? f->nfields : 1, 1);
 	if (s->instance_id == NULL || s->fi == NULL || s->dirty == NULL ||

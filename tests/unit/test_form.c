@@ -273,6 +273,40 @@ test_habits(void **state)
 	form_free(f);
 }
 
+/* Nesting is bounded: every walk of the tree recurses along it. */
+static void
+test_depth(void **state)
+{
+	struct buf	 b;
+	struct form	*f;
+	char		*got;
+	int		 i, depth[] = { FORM_MAX_DEPTH - 1, 12000 };
+	size_t		 k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		buf_init(&b, 1 << 24);
+		buf_addstr(&b, "survey,,\n,type,name,label\n");
+		for (i = 0; i < depth[k]; i++)
+			buf_addf(&b, ",begin group,g%d,G\n", i);
+		buf_addstr(&b, ",text,x,X\n");
+		for (i = 0; i < depth[k]; i++)
+			buf_addstr(&b, ",end group,,\n");
+		got = load(b.p, &f);
+		if (k == 0) {
+			assert_non_null(f);
+			assert_int_equal(form_field(f, "x")->depth,
+			    FORM_MAX_DEPTH);
+		} else {
+			assert_null(f);
+			assert_non_null(strstr(got, "nested more than"));
+		}
+		form_free(f);
+		free(got);
+		buf_release(&b);
+	}
+}
+
 int
 main(void)
 {
@@ -282,6 +316,7 @@ main(void)
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_loop),
 		cmocka_unit_test(test_habits),
+		cmocka_unit_test(test_depth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1052,33 +1052,6 @@ test_fill_json_abuse(void **state)
 	form_free(f);
 }
 
-/* A form nested past any real one is refused, not walked recursively. */
-static void
-test_deep_form(void **state)
-{
-	struct buf	 b;
-	struct form	*f;
-	struct session	*s = NULL;
-	struct err	 e;
-	int		 i;
-
-	(void)state;
-	buf_init(&b, 1 << 20);
-	buf_addstr(&b, "survey,type,name,label\n");
-	for (i = 0; i < 150; i++)
-		buf_addf(&b, ",begin group,g%d,G\n", i);
-	buf_addstr(&b, ",text,t,T\n");
-	for (i = 0; i < 150; i++)
-		buf_addstr(&b, ",end group,,\n");
-	f = load(b.p);
-	buf_release(&b);
-	err_init(&e);
-	assert_int_equal(session_new(f, NULL, &s, &e), ERR_INPUT);
-	assert_null(s);
-	assert_non_null(strstr(e.msg, "nested more than 100 groups deep"));
-	form_free(f);
-}
-
 /* ------------------------------------------------------------------ */
 /* The submission                                                       */
 
@@ -1317,7 +1290,6 @@ main(void)
 		cmocka_unit_test(test_fill_json_ok),
 		cmocka_unit_test(test_fill_json_problems),
 		cmocka_unit_test(test_fill_json_abuse),
-		cmocka_unit_test(test_deep_form),
 		cmocka_unit_test(test_output),
 		cmocka_unit_test(test_expression_features),
 		cmocka_unit_test(test_output_escaping),
