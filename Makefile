@@ -5,6 +5,7 @@
 #   make         bin/collector (and bin/hub)
 #   make test    every test: unit, cases, end to end
 #   make check   the same under AddressSanitizer + UBSan, fuzz corpora too
+#   make coverage  line coverage of common/ forms/ collector/ by the tests
 #   make bench   figures, as ratios against a baseline measured in the run
 #   make fuzz    the libFuzzer targets, FUZZ_SECONDS each
 #   make run     a promoter filling the anaemia survey in a fresh store
@@ -57,7 +58,7 @@ SURVEYS		:= $(sort $(wildcard forms/surveys/*.csv))
 SURVEYS_XLSX	:= $(patsubst forms/surveys/%.csv,$(BUILD)/surveys/%.xlsx,\
 		   $(SURVEYS))
 
-.PHONY: all deps test check bench fuzz run install clean po
+.PHONY: all deps test check coverage bench fuzz run install clean po
 all: $(BIN)/collector $(MO) $(SURVEYS_XLSX)
 
 $(BUILD)/tools/%: tools/%.c $(LIBFORMS) $(LIBCOMMON)
@@ -175,6 +176,12 @@ $(BUILD)/bench/%: tests/bench/%.c $(ALLLIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# Line coverage of the libraries by the whole suite (gcov, in build-cov/).
+coverage: deps
+	$(MAKE) BUILD=build-cov BIN=build-cov/bin CFLAGS="-O0 -g --coverage" \
+		LDFLAGS="--coverage" test
+	@BUILD=build-cov tests/coverage.sh
+
 bench: deps all $(BENCH_BIN)
 	@BUILD=$(BUILD) BIN=$(BIN) tests/bench/run.sh
 
@@ -190,6 +197,6 @@ install: all
 	done
 
 clean:
-	rm -rf build build-asan build-fuzz bin
+	rm -rf build build-asan build-fuzz build-cov bin
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
