@@ -241,6 +241,11 @@ forms_eval(int argc, char **argv)
 			goto fail;
 		if (session_fill_json(s, ans, alen, &d, &e) > 0 ||
 		    e.code != 0) {
+			if (e.code != 0) {
+				/* not an answers object: name the file */
+				err_prefix(&e, "%s", answers);
+				goto fail;
+			}
 			diags_format(&d, answers, &b);
 			if (b.len > 0)
 				fputs(b.p, stderr);

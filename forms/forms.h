@@ -447,7 +447,8 @@ size_t	session_validate(struct session *s, struct diags *d);
  * question name, groups nested as objects, repeats as arrays of objects)
  * through session_answer, so the same checks apply. Every problem is added
  * to d, as "path: message"; returns the number of problems (0: all
- * accepted). Unknown names are problems too.
+ * accepted). Unknown names are problems too. A text that is not a JSON
+ * object (malformed, too large) is ERR_INPUT in e instead, and counts 1.
  */
 size_t	session_fill_json(struct session *s, const char *json, size_t len,
 	    struct diags *d, struct err *e);

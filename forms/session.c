@@ -2586,21 +2586,23 @@ session_fill_json(struct session *s, const char *json, size_t len,
 	fl.s = s;
 	fl.d = d;
 	fl.e = e;
+	/* A text that is not an answers object at all is one error about
+	 * the file (e), not a problem with an answer (d): the caller names
+	 * the file, and stores nothing. */
 	if (len > ANSWERS_JSON_MAX) {
-		diags_add(d, DIAG_ERROR, NULL, 0, NULL, _("the answers are "
-		    "too large (more than %u bytes)"),
-		    (unsigned)ANSWERS_JSON_MAX);
+		err_set(e, ERR_INPUT, _("the answers are too large (more "
+		    "than %u bytes)"), (unsigned)ANSWERS_JSON_MAX);
 		return 1;
 	}
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL) {
-		diags_add(d, DIAG_ERROR, NULL, 0, NULL, _("line %d, column "
-		    "%d: %s"), je.line, je.column, je.text);
+		err_set(e, ERR_INPUT, _("line %d, column %d: %s"), je.line,
+		    je.column, je.text);
 		return 1;
 	}
 	if (!json_is_object(root)) {
-		diags_add(d, DIAG_ERROR, NULL, 0, NULL, _("the answers must "
-		    "be a JSON object keyed by question name"));
+		err_set(e, ERR_INPUT, _("the answers must be a JSON object "
+		    "keyed by question name"));
 		json_decref(root);
 		return 1;
 	}
