@@ -29,7 +29,6 @@
 #define STORE_BUSY_MS		5000	/* wait for another collector */
 #define STORE_PATH_MAX		4096
 #define ANSWERS_MAX_BYTES	(16u << 20)	/* an --answers file */
-#define SUBMISSION_JSON_MAX	(64u << 20)	/* one Submission object */
 
 /* ------------------------------------------------------------------ */
 /* The store                                                           */

@@ -335,7 +335,7 @@ submission_json(const struct store_sub *sub, const char *finalized_at,
 	if (head == NULL)
 		return NULL;
 	n = strlen(head);
-	buf_init(&b, SUBMISSION_JSON_MAX);
+	buf_init(&b, SUBMISSION_MAX_BYTES);
 	/* head ends with '}': reopen it. */
 	if (buf_add(&b, head, n - 1) == 0 &&
 	    buf_addf(&b, ",\"data\":%s", data != NULL ? data : "{}") == 0 &&
@@ -424,7 +424,7 @@ fill_frozen_json(const struct store_sub *sub)
 	n = strlen(sub->json);
 	if (n < 2 || sub->json[n - 1] != '}')
 		return NULL;
-	buf_init(&b, SUBMISSION_JSON_MAX);
+	buf_init(&b, SUBMISSION_MAX_BYTES);
 	if (buf_add(&b, sub->json, n - 1) == 0 &&
 	    buf_addf(&b, ",\"state\":\"%s\"}", sub_state_name(sub->state)) ==
 	    0)

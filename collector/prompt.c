@@ -126,21 +126,6 @@ trim(char *s)
 
 static struct inode	*instance_of(struct inode *);
 
-static int
-is_question(const struct field *fd)
-{
-	switch (fd->kind) {
-	case FK_GROUP:
-	case FK_REPEAT:
-	case FK_CALCULATE:
-	case FK_HIDDEN:
-	case FK_META:
-		return 0;
-	default:
-		return 1;
-	}
-}
-
 static const char *
 text(struct prompt *p, const struct text *t)
 {
@@ -168,7 +153,7 @@ count_walk(const struct inode *n, struct count *c)
 
 	if (!n->relevant)
 		return;
-	if (is_question(n->field)) {
+	if (field_shown(n->field)) {
 		c->n++;
 		if (n == c->want)
 			c->pos = c->n;
@@ -588,7 +573,7 @@ review_walk(struct prompt *p, struct inode *n)
 		}
 	}
 	/* Answers, and computed values the form gives a label to show. */
-	if (fd->kind != FK_NOTE && (is_question(fd) ||
+	if (fd->kind != FK_NOTE && (field_shown(fd) ||
 	    (fd->kind == FK_CALCULATE && text(p, &fd->label) != NULL))) {
 		if (fd->kind == FK_CALCULATE)
 			fprintf(p->out, "      %s: ", label_of(p, fd));

@@ -970,11 +970,19 @@ read_field_row(struct builder *b, struct field *f, const struct wb_row *r,
 		p->src[X_READONLY] = yn ? adup(b, "true()") : NULL;
 }
 
-static int
-kind_visible(enum field_kind k)
+int
+field_shown(const struct field *f)
 {
-	return k != FK_GROUP && k != FK_REPEAT && k != FK_CALCULATE &&
-	    k != FK_HIDDEN && k != FK_META;
+	switch (f->kind) {
+	case FK_GROUP:
+	case FK_REPEAT:
+	case FK_CALCULATE:
+	case FK_HIDDEN:
+	case FK_META:
+		return 0;
+	default:
+		return 1;
+	}
 }
 
 static const char *
@@ -1270,7 +1278,7 @@ build_block(struct builder *b, struct field *parent, size_t *i,
 			    "terminal: the question will be left empty",
 			    type, name);
 		}
-		if (kind_visible(f->kind) && f->kind != FK_UNSUPPORTED &&
+		if (field_shown(f) && f->kind != FK_UNSUPPORTED &&
 		    !has_text(b->f, &f->label) && !has_text(b->f, &f->hint) &&
 		    !row_has(cs, r, COL_MEDIA))
 			col_problem(b, sh->name, r->line,

@@ -34,6 +34,8 @@
 						 * every walk recurses along it
 						 * (real forms stay under 10) */
 #define ANSWER_MAX_LEN		(64u << 10)	/* one answer's text */
+#define ANSWERS_JSON_MAX	(8u << 20)	/* an --answers JSON text */
+#define SUBMISSION_MAX_BYTES	(64u << 20)	/* a submission's JSON or XML */
 
 /* ------------------------------------------------------------------ */
 /* Diagnostics: FILE:SHEET:ROW[:COLUMN]: error|warning: message        */
@@ -240,6 +242,9 @@ int	form_load(const char *file, const void *data, size_t len,
 void	form_free(struct form *f);
 
 const struct field *form_field(const struct form *f, const char *name);
+/* Whether the person sees the field: every question, note and
+ * acknowledge; not groups, repeats, calculations, hidden or metadata. */
+int	field_shown(const struct field *f);
 const struct choice_list *form_list(const struct form *f, const char *name);
 const struct choice *form_choice(const struct choice_list *l,
 	    const char *name);

@@ -48,7 +48,6 @@
  * one needs one pass per link. */
 #define RECOMPUTE_MAX_PASSES	8
 /* The --answers JSON text. */
-#define ANSWERS_JSON_MAX	(8u << 20)
 /* Significant digits of a decimal: what a double keeps exactly. */
 #define DECIMAL_MAX_DIGITS	15
 /* A number as typed, sign and separator included. */
@@ -138,22 +137,6 @@ static int
 is_container(const struct field *f)
 {
 	return f->kind == FK_GROUP || f->kind == FK_REPEAT;
-}
-
-/* Shown to the person by the walk. */
-static int
-is_visible(const struct field *f)
-{
-	switch (f->kind) {
-	case FK_GROUP:
-	case FK_REPEAT:
-	case FK_CALCULATE:
-	case FK_HIDDEN:
-	case FK_META:
-		return 0;
-	default:
-		return 1;
-	}
 }
 
 static char *
@@ -1079,7 +1062,7 @@ first_in(struct session *s, struct inode *n, struct step *st)
 		return 0;
 	if (is_container(n->field))
 		return scan_fwd(s, n, 0, 0, st);
-	if (!is_visible(n->field))
+	if (!field_shown(n->field))
 		return 0;
 	set_question(st, n);
 	return 1;
@@ -1093,7 +1076,7 @@ last_in(struct session *s, struct inode *n, struct step *st)
 	if (is_container(n->field))
 		return n->field->nkids > 0 && scan_back(s, n,
 		    n->field->nkids - 1, AT_END, st);
-	if (!is_visible(n->field))
+	if (!field_shown(n->field))
 		return 0;
 	set_question(st, n);
 	return 1;

@@ -21,10 +21,6 @@
 
 #include "forms.h"
 
-/* A submission's text: far above what SESSION_MAX_NODES answers of
- * ANSWER_MAX_LEN could need in practice, and still a ceiling. */
-#define SUBMISSION_MAX_BYTES	(256u << 20)
-
 /* U+FFFD, for bytes that are not UTF-8 (a value restored from an old
  * store, a calculation's result) */
 static const char replacement[] = "\xef\xbf\xbd";
