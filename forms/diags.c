@@ -31,12 +31,16 @@ diags_add(struct diags *d, enum diag_level level, const char *sheet, int row,
 
 	if (d == NULL)
 		return;
+	/* Counted first: a diagnostic that cannot be recorded for want of
+	 * memory must still make the form fail. */
+	if (level == DIAG_ERROR)
+		d->nerrors++;
 	if (d->n == d->cap) {
 		size_t	 cap = d->cap ? d->cap * 2 : 16;
 		void	*p = realloc(d->v, cap * sizeof(*d->v));
 
 		if (p == NULL)
-			return;	/* the count of errors still says it failed */
+			return;
 		d->v = p;
 		d->cap = cap;
 	}
@@ -49,8 +53,7 @@ diags_add(struct diags *d, enum diag_level level, const char *sheet, int row,
 	g->row = row;
 	g->column = dup(column);
 	g->msg = dup(msg);
-	if (level == DIAG_ERROR)
-		d->nerrors++;
+	g->seq = d->n - 1;
 }
 
 static int
@@ -78,7 +81,8 @@ cmp(const void *a, const void *b)
 	}
 	if (x->row != y->row)
 		return x->row - y->row;
-	return x < y ? -1 : x > y;
+	/* several problems on one row: in the order they were found */
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static int

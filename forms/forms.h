@@ -48,6 +48,7 @@ struct diag {
 	int		 row;		/* 1-based spreadsheet row; 0: none */
 	char		*column;	/* column header as written, or NULL */
 	char		*msg;
+	size_t		 seq;		/* order of arrival, for sorting */
 };
 
 struct diags {
