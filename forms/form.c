@@ -1660,7 +1660,10 @@ form_build(const struct workbook *wb, const char *file, struct form **out,
 		rc = ERR_INPUT;
 		goto out;
 	}
-	f->root = new_field(&b, NULL, FK_GROUP, f->id, 0);
+	/* The root is the instance's XML element: named after the form id,
+	 * or pyxform's "data" when the id is no XML name ("Spec test"). */
+	f->root = new_field(&b, NULL, FK_GROUP, valid_name(f->id) ? f->id :
+	    "data", 0);
 	if (f->root == NULL)
 		goto out;
 	build_block(&b, f->root, &row, ROW_FIELD, 0, NULL);

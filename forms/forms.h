@@ -217,7 +217,8 @@ struct form {
 	struct form_lang	*langs;
 	size_t			 nlangs;	/* at least 1 */
 	size_t			 default_lang;
-	struct field		*root;		/* FK_GROUP named after id */
+	struct field		*root;		/* FK_GROUP named after id, or
+						 * "data" if id is no XML name */
 	struct field		**fields;	/* pre-order, root first */
 	size_t			 nfields;
 	struct field		**byname;	/* fields but the root, by

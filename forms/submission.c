@@ -327,22 +327,6 @@ xml_node(const struct inode *n, struct buf *b)
 	return buf_addf(b, "</%s>", f->name);
 }
 
-/* Whether s can name an XML element (ASCII rules; any non-ASCII letter
- * is let through, as XML 1.0 fifth edition allows most of them). */
-static int
-xml_name_ok(const char *s)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-
-	if (!(isalpha(*p) || *p == '_' || *p >= 0x80))
-		return 0;
-	for (p++; *p != '\0'; p++)
-		if (!(isalnum(*p) || *p == '_' || *p == '-' || *p == '.' ||
-		    *p >= 0x80))
-			return 0;
-	return 1;
-}
-
 /* The group that holds the identity, when the form declares one (pyxform
  * names it "meta"): its identity fields are written with ours. */
 static const struct inode *
@@ -371,9 +355,7 @@ session_instance_xml(struct session *s)
 
 	buf_init(&b, SUBMISSION_MAX_BYTES);
 	meta = meta_group(root);
-	/* the root is named after the form id, which may not be an XML
-	 * name ("Spec test"): then pyxform's default */
-	top = xml_name_ok(f->root->name) ? f->root->name : "data";
+	top = f->root->name;	/* an XML name: form_build sees to it */
 	rc = buf_addf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><%s "
 	    "id=\"", top);
 	if (rc == 0)
