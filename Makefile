@@ -25,11 +25,19 @@ PKGS	:= sqlite3 libcurl zlib libzip expat libsodium jansson libedit \
 LOCALEDIR ?= $(abspath $(BUILD))/locale
 WARN	:= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wvla -Wformat=2 $(WERROR)
-FINAL_CFLAGS := $(CFLAGS) -std=c11 -D_DEFAULT_SOURCE $(WARN) \
-	   -DVERSION='"$(VERSION)"' -DLOCALEDIR='"$(LOCALEDIR)"' \
-	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-FINAL_LDFLAGS := $(LDFLAGS)
-LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# pkg-config is asked once, when the first recipe needs it: after `deps`
+# has installed what was missing (a fresh machine's `make test` parses
+# this file before anything is installed).
+pkg_missing = $(shell for p in $(PKGS); do \
+	   pkg-config --exists $$p || echo $$p; done)
+pkg_query = $(if $(pkg_missing),$(error missing libraries: \
+	   $(pkg_missing); run 'make deps'),$(shell pkg-config $(1) $(PKGS)))
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(call pkg_query,--cflags))$(PKG_CFLAGS)
+PKG_LIBS = $(eval PKG_LIBS := $(call pkg_query,--libs))$(PKG_LIBS)
+FINAL_CFLAGS = $(CFLAGS) -std=c11 -D_DEFAULT_SOURCE $(WARN) \
+	   -DVERSION='"$(VERSION)"' -DLOCALEDIR='"$(LOCALEDIR)"' $(PKG_CFLAGS)
+FINAL_LDFLAGS = $(LDFLAGS)
+LIBS	= $(PKG_LIBS) -lm
 
 DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 \
 	   libcurl4-openssl-dev zlib1g-dev libzip-dev libexpat1-dev \
@@ -92,7 +100,11 @@ po:
 	msgmerge -q -U --backup=none po/es.po $(BUILD)/collector.pot
 
 deps:
-	@missing=$$(for p in $(DEB_PKGS); do \
+	@if ! command -v dpkg >/dev/null; then \
+		echo "deps: not a Debian system; install the equivalents of:"; \
+		echo "  $(DEB_PKGS)"; exit 0; \
+	fi; \
+	missing=$$(for p in $(DEB_PKGS); do \
 		dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
