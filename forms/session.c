@@ -2344,7 +2344,11 @@ session_validate(struct session *s, struct diags *d)
 	return validate(s, &s->root->n, d, STYLE_SURVEY);
 }
 
-struct fill {
+/* ------------------------------------------------------------------ */
+/* --answers: a JSON object through session_answer (not the collector's
+ * struct fill, which joins a session to the store) */
+
+struct jfill {
 	struct session	*s;
 	struct diags	*d;
 	struct err	*e;		/* out of memory only */
@@ -2353,7 +2357,7 @@ struct fill {
 
 /* A problem at the path of h, then name (and [pos] when pos > 0). */
 PRINTFLIKE(5, 6) static void
-fill_problem(struct fill *fl, const struct inode *h, const char *name,
+jfill_problem(struct jfill *fl, const struct inode *h, const char *name,
     size_t pos, const char *fmt, ...)
 {
 	char	*hp = h != NULL ? inode_path(h) : NULL;
@@ -2402,7 +2406,7 @@ json_text(const json_t *v, char *num, size_t numsz, const char **out)
 	return -1;
 }
 
-static int	fill_obj(struct fill *, struct inode *, json_t *);
+static int	jfill_obj(struct jfill *, struct inode *, json_t *);
 
 /* Said once: validation passes over what is already reported. */
 static void
@@ -2416,7 +2420,7 @@ set_problems(struct inode *n, int on)
 }
 
 static int
-fill_leaf(struct fill *fl, struct inode *h, struct inode *n, json_t *v)
+jfill_leaf(struct jfill *fl, struct inode *h, struct inode *n, json_t *v)
 {
 	const struct field	*f = n->field;
 	const char		*text;
@@ -2425,7 +2429,7 @@ fill_leaf(struct fill *fl, struct inode *h, struct inode *n, json_t *v)
 	int			 rc;
 
 	if (json_text(v, num, sizeof(num), &text) != 0) {
-		fill_problem(fl, h, f->name, 0, _("the answer must be text or "
+		jfill_problem(fl, h, f->name, 0, _("the answer must be text or "
 		    "a number"));
 		snode_of(n)->problem = 1;
 		return 0;
@@ -2438,7 +2442,7 @@ fill_leaf(struct fill *fl, struct inode *h, struct inode *n, json_t *v)
 	    (n->value != NULL && strcmp(n->value, text) == 0))
 		return 0;
 	if (!n->relevant) {
-		fill_problem(fl, h, f->name, 0, _("answer to '%s' given but "
+		jfill_problem(fl, h, f->name, 0, _("answer to '%s' given but "
 		    "the question does not apply"), f->name);
 		snode_of(n)->problem = 1;
 		return 0;
@@ -2447,14 +2451,14 @@ fill_leaf(struct fill *fl, struct inode *h, struct inode *n, json_t *v)
 	if ((rc = answer(fl->s, n, text, MODE_NAMES, &e)) == ERR_NOMEM)
 		return err_set(fl->e, rc, "%s", e.msg);
 	if (rc != 0) {
-		fill_problem(fl, h, f->name, 0, "%s", e.msg);
+		jfill_problem(fl, h, f->name, 0, "%s", e.msg);
 		snode_of(n)->problem = 1;
 	}
 	return 0;
 }
 
 static int
-fill_repeat(struct fill *fl, struct inode *h, const struct field *k,
+jfill_repeat(struct jfill *fl, struct inode *h, const struct field *k,
     json_t *arr)
 {
 	struct inode	*inst;
@@ -2464,7 +2468,7 @@ fill_repeat(struct fill *fl, struct inode *h, const struct field *k,
 	int		 rc;
 
 	if (!json_is_array(arr)) {
-		fill_problem(fl, h, k->name, 0, _("'%s' must be a list of "
+		jfill_problem(fl, h, k->name, 0, _("'%s' must be a list of "
 		    "objects"), k->name);
 		return 0;
 	}
@@ -2474,7 +2478,7 @@ fill_repeat(struct fill *fl, struct inode *h, const struct field *k,
 		slot(h, k, &at, &n);
 		if (i >= n) {
 			if (k->repeat_count != NULL) {
-				fill_problem(fl, h, k->name, i + 1, _("'%s' "
+				jfill_problem(fl, h, k->name, i + 1, _("'%s' "
 				    "has %zu entries but the form asks for "
 				    "%zu"), k->name, json_array_size(arr), n);
 				return 0;
@@ -2484,25 +2488,25 @@ fill_repeat(struct fill *fl, struct inode *h, const struct field *k,
 			if (rc == ERR_NOMEM)
 				return err_set(fl->e, rc, "%s", e.msg);
 			if (rc != 0) {
-				fill_problem(fl, h, k->name, i + 1, "%s",
+				jfill_problem(fl, h, k->name, i + 1, "%s",
 				    e.msg);
 				return 0;
 			}
 		} else
 			inst = h->kids[at + i];
 		if (!json_is_object(o)) {
-			fill_problem(fl, h, k->name, i + 1, _("an entry of "
+			jfill_problem(fl, h, k->name, i + 1, _("an entry of "
 			    "'%s' must be an object"), k->name);
 			set_problems(inst, 1);
 			continue;
 		}
 		if (!inst->relevant) {
-			fill_problem(fl, h, k->name, i + 1, _("answer to '%s' "
+			jfill_problem(fl, h, k->name, i + 1, _("answer to '%s' "
 			    "given but the question does not apply"),
 			    k->name);
 			continue;
 		}
-		if ((rc = fill_obj(fl, inst, o)) != 0)
+		if ((rc = jfill_obj(fl, inst, o)) != 0)
 			return rc;
 	}
 	return 0;
@@ -2510,7 +2514,7 @@ fill_repeat(struct fill *fl, struct inode *h, const struct field *k,
 
 /* Answers for the kids of h from obj, in form order. */
 static int
-fill_obj(struct fill *fl, struct inode *h, json_t *obj)
+jfill_obj(struct jfill *fl, struct inode *h, json_t *obj)
 {
 	const struct field	*hf = h->field, *k;
 	const char		*key;
@@ -2523,7 +2527,7 @@ fill_obj(struct fill *fl, struct inode *h, json_t *obj)
 			if (strcmp(hf->kids[i]->name, key) == 0)
 				break;
 		if (i == hf->nkids)
-			fill_problem(fl, h, key, 0, _("'%s' is not a question "
+			jfill_problem(fl, h, key, 0, _("'%s' is not a question "
 			    "of this form"), key);
 	}
 	for (i = 0; i < hf->nkids; i++) {
@@ -2532,7 +2536,7 @@ fill_obj(struct fill *fl, struct inode *h, json_t *obj)
 		    json_is_null(v))
 			continue;
 		if (k->kind == FK_REPEAT) {
-			if ((rc = fill_repeat(fl, h, k, v)) != 0)
+			if ((rc = jfill_repeat(fl, h, k, v)) != 0)
 				return rc;
 			continue;
 		}
@@ -2540,18 +2544,18 @@ fill_obj(struct fill *fl, struct inode *h, json_t *obj)
 		if (n == 0)
 			continue;
 		if (k->kind != FK_GROUP) {
-			if ((rc = fill_leaf(fl, h, h->kids[at], v)) != 0)
+			if ((rc = jfill_leaf(fl, h, h->kids[at], v)) != 0)
 				return rc;
 			continue;
 		}
 		if (!json_is_object(v))
-			fill_problem(fl, h, k->name, 0, _("'%s' must be an "
+			jfill_problem(fl, h, k->name, 0, _("'%s' must be an "
 			    "object"), k->name);
 		else if (!h->kids[at]->relevant && json_object_size(v) > 0)
-			fill_problem(fl, h, k->name, 0, _("answer to '%s' "
+			jfill_problem(fl, h, k->name, 0, _("answer to '%s' "
 			    "given but the question does not apply"),
 			    k->name);
-		else if ((rc = fill_obj(fl, h->kids[at], v)) != 0)
+		else if ((rc = jfill_obj(fl, h->kids[at], v)) != 0)
 			return rc;
 	}
 	return 0;
@@ -2561,7 +2565,7 @@ size_t
 session_fill_json(struct session *s, const char *json, size_t len,
     struct diags *d, struct err *e)
 {
-	struct fill	 fl;
+	struct jfill	 fl;
 	json_error_t	 je;
 	json_t		*root;
 
@@ -2589,7 +2593,7 @@ session_fill_json(struct session *s, const char *json, size_t len,
 		json_decref(root);
 		return 1;
 	}
-	if (fill_obj(&fl, &s->root->n, root) != 0) {
+	if (jfill_obj(&fl, &s->root->n, root) != 0) {
 		json_decref(root);
 		set_problems(&s->root->n, 0);
 		return fl.n + 1;
