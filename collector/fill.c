@@ -266,7 +266,20 @@ save_one(const char *path, const char *value, void *arg)
 		sv->rc = store_put_answer(sv->st, sv->sub, path, value, sv->e);
 }
 
-/* Inside a transaction: the draft row the first time, then the changes. */
+static void
+ignore(const char *path, const char *value, void *arg)
+{
+	(void)path;
+	(void)value;
+	(void)arg;
+}
+
+/*
+ * Inside a transaction: the draft row the first time, then the changes.
+ * A new row gets every value, not only the changes: a revision's session
+ * is restored from the submission it replaces (session_restore marks
+ * nothing changed), and those answers belong to the new row too.
+ */
 static int
 write_changes(struct fill *fl, struct err *e)
 {
@@ -279,7 +292,11 @@ write_changes(struct fill *fl, struct err *e)
 	sv.sub = fl->sub.id;
 	sv.rc = 0;
 	sv.e = e;
-	session_take_changes(fl->s, save_one, &sv);
+	if (!fl->saved) {
+		session_each_value(fl->s, save_one, &sv);
+		session_take_changes(fl->s, ignore, NULL);
+	} else
+		session_take_changes(fl->s, save_one, &sv);
 	if (sv.rc == 0 && fl->position != NULL)
 		sv.rc = store_set_position(fl->st, fl->sub.id, fl->position, e);
 	return sv.rc;
