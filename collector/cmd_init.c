@@ -1,7 +1,9 @@
 /*
  * cmd_init.c: `collector init`: a fresh store with the device's identity
- * and the surveys bundled into the program. All of it or nothing: on any
- * failure the new files are removed.
+ * and the surveys bundled into the program. All of it or nothing: the
+ * store is made whole under a temporary name and only then moved into
+ * place (store_publish), so that a failure or a kill at any moment leaves
+ * no store, and `init' can simply be run again.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,20 +41,6 @@ valid_device(const char *s)
 	    "tuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
-static void
-remove_store(const char *home)
-{
-	static const char *const files[] = { STORE_FILE, STORE_FILE "-wal",
-	    STORE_FILE "-shm", STORE_FILE "-journal", STORE_TOKEN_FILE };
-	char	p[STORE_PATH_MAX];
-	size_t	i;
-
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", home, files[i]);
-		unlink(p);
-	}
-}
-
 int
 cmd_init(struct cmd_ctx *c, int argc, char **argv)
 {
@@ -69,7 +57,8 @@ cmd_init(struct cmd_ctx *c, int argc, char **argv)
 	char		*home = NULL, *token = NULL, p[STORE_PATH_MAX];
 	const char	*device = NULL, *promoter = NULL, *hub = NULL;
 	size_t		 i;
-	int		 ch, rc = 0, made = 0;
+	struct stat	 sb;
+	int		 ch, rc = 0, wrote_token = 0;
 
 	if (cmd_std_opts(argc, argv, usage_text()))
 		return 0;
@@ -133,7 +122,6 @@ cmd_init(struct cmd_ctx *c, int argc, char **argv)
 		rc = cmd_error(&e);
 		goto out;
 	}
-	made = 1;
 	/* The directory may have existed: the token and drafts are
 	 * personal data, keep them the owner's. */
 	chmod(home, 0700);
@@ -151,24 +139,39 @@ cmd_init(struct cmd_ctx *c, int argc, char **argv)
 			goto fail;
 		}
 	}
+	if ((rc = store_commit(st, &e)) != 0)
+		goto fail;
+	/* The token before the store: a store in place is a whole one. A
+	 * kill in between leaves a token and no store; init writes it
+	 * again. */
 	if (token != NULL) {
 		snprintf(p, sizeof(p), "%s/%s", home, STORE_TOKEN_FILE);
 		if ((rc = file_write_atomic(p, token, strlen(token), 0600,
 		    &e)) != 0)
 			goto fail;
+		wrote_token = 1;
 	}
-	if ((rc = store_commit(st, &e)) != 0)
+	rc = store_publish(st, &e);
+	st = NULL;
+	if (rc != 0)
 		goto fail;
 	printf(_("store created in '%s' for device '%s' with %zu "
 	    "surveys\n"), home, device, bundled_nforms);
 	goto out;
 fail:
-	store_rollback(st);
+	if (st != NULL)
+		store_rollback(st);
 	rc = cmd_error(&e);
 out:
 	store_close(st);
-	if (rc != 0 && made)
-		remove_store(home);
+	/* A token of ours with no store beside it is removed; the token of
+	 * a store another init published meanwhile is not ours to touch. */
+	snprintf(p, sizeof(p), "%s/%s", home != NULL ? home : ".",
+	    STORE_FILE);
+	if (rc != 0 && wrote_token && lstat(p, &sb) != 0) {
+		snprintf(p, sizeof(p), "%s/%s", home, STORE_TOKEN_FILE);
+		unlink(p);
+	}
 	if (token != NULL) {
 		sodium_memzero(token, strlen(token));
 		free(token);

@@ -26,6 +26,7 @@
 
 #define STORE_FILE		"collector.db"
 #define STORE_TOKEN_FILE	"token"
+#define STORE_NEW_PREFIX	STORE_FILE ".new."	/* + pid: being made */
 #define STORE_BUSY_MS		5000	/* wait for another collector */
 #define STORE_PATH_MAX		4096
 #define ANSWERS_MAX_BYTES	(16u << 20)	/* an --answers file */
@@ -38,7 +39,10 @@ struct sqlite3;
 struct store {
 	struct sqlite3	*db;
 	char		*home;
-	char		*path;		/* home/collector.db */
+	char		*path;		/* home/collector.db, or the
+					 * temporary name of a new store */
+	char		*final;		/* a new store not yet published:
+					 * home/collector.db; else NULL */
 };
 
 /*
@@ -55,8 +59,18 @@ char	*store_home(const char *dir);
  * transaction. Caller closes with store_close().
  */
 int	store_open(const char *home, struct store **out, struct err *e);
-/* Create home (0700) and a fresh store (0600); refuses an existing one. */
+/*
+ * Create home (0700) and a fresh store (0600) under a temporary name in
+ * it; refuses when home already has a store. Fill it, then make it the
+ * store with store_publish(). store_close() without publishing removes
+ * it: a kill at any moment leaves home without a store or with a whole
+ * one, never a half-made one that a new `init' would refuse to replace.
+ * Temporary stores left by a killed process are removed here.
+ */
 int	store_create(const char *home, struct store **out, struct err *e);
+/* Close a store made by store_create, sync it and move it into place
+ * (never over an existing store). st is freed whatever the result. */
+int	store_publish(struct store *st, struct err *e);
 void	store_close(struct store *st);
 /* The schema version this collector writes (PRAGMA user_version). */
 int	store_schema_version(void);

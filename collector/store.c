@@ -15,7 +15,10 @@
  * - Nothing here knows the form engine: forms are bytes and answers are
  *   path -> value pairs (session_each_value's paths).
  */
+#include <assert.h>
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,51 +353,109 @@ make_dirs(const char *home, struct err *e)
 	}
 }
 
+/* The store's file and its SQLite companions: path, path-wal, ... */
+static void
+unlink_db(const char *path)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	char	p[STORE_PATH_MAX + 16];
+	size_t	i;
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+		unlink(p);
+	}
+}
+
+/*
+ * Leftovers of a killed `init': "collector.db.new.PID" is a store being
+ * made, "token.tmp.PID" file_write_atomic's temporary file. When that
+ * process no longer runs, nothing else would ever remove them.
+ */
+static void
+sweep_new(const char *home)
+{
+	static const char *const prefix[] = { STORE_NEW_PREFIX,
+	    STORE_TOKEN_FILE ".tmp." };
+	struct dirent	*d;
+	DIR		*dir;
+	char		 p[STORE_PATH_MAX], *end;
+	size_t		 i, n;
+	long		 pid;
+
+	if ((dir = opendir(home)) == NULL)
+		return;
+	while ((d = readdir(dir)) != NULL) {
+		for (i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++)
+			if (strncmp(d->d_name, prefix[i],
+			    strlen(prefix[i])) == 0)
+				break;
+		if (i == sizeof(prefix) / sizeof(prefix[0]))
+			continue;
+		n = strlen(prefix[i]);
+		errno = 0;
+		pid = strtol(d->d_name + n, &end, 10);
+		if (errno != 0 || end == d->d_name + n || *end != '\0' ||
+		    pid <= 0)
+			continue;
+		if (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH))
+			continue;	/* alive: another init at work */
+		if ((size_t)snprintf(p, sizeof(p), "%s/%s", home,
+		    d->d_name) < sizeof(p))
+			unlink_db(p);
+	}
+	closedir(dir);
+}
+
 static int
 open_db(const char *home, int create, struct store **out, struct err *e)
 {
 	struct store	*st;
 	struct stat	 sb;
-	char		 p[STORE_PATH_MAX];
-	int		 flags, fd, rc = 0;
+	char		 p[STORE_PATH_MAX], tmp[STORE_PATH_MAX];
+	int		 fd, rc = 0;
 
 	*out = NULL;
 	if ((size_t)snprintf(p, sizeof(p), "%s/%s", home, STORE_FILE) >=
-	    sizeof(p))
-		return err_set(e, ERR_IO, "'%s': path too long", home);
+	    sizeof(p) || (size_t)snprintf(tmp, sizeof(tmp), "%s/%s%ld", home,
+	    STORE_NEW_PREFIX, (long)getpid()) >= sizeof(tmp))
+		return err_set(e, ERR_IO, _("'%s': path too long"), home);
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->home = strdup(home)) == NULL ||
-	    (st->path = strdup(p)) == NULL) {
-		rc = err_set(e, ERR_NOMEM, "out of memory");
+	    (st->path = strdup(create ? tmp : p)) == NULL ||
+	    (create && (st->final = strdup(p)) == NULL)) {
+		rc = err_set(e, ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 	if (create) {
 		if ((rc = make_dirs(home, e)) != 0)
 			goto out;
+		if (lstat(p, &sb) == 0) {
+			rc = err_set(e, ERR_IO, _("a store already exists in "
+			    "'%s'"), home);
+			goto out;
+		}
+		sweep_new(home);
 		/* Make the file ourselves: SQLite would create it 0644. */
-		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0) {
-			rc = err_set(e, ERR_IO, errno == EEXIST ?
-			    _("a store already exists in '%s'") :
-			    "cannot create '%s': %s", errno == EEXIST ? home :
-			    p, strerror(errno));
+			rc = err_set(e, ERR_IO, _("cannot create '%s': %s"),
+			    tmp, strerror(errno));
 			goto out;
 		}
 		close(fd);
-		flags = SQLITE_OPEN_READWRITE;
-	} else {
-		if (stat(p, &sb) != 0) {
-			rc = err_set(e, ERR_IO, errno == ENOENT ?
-			    "no store in '%s'" : "cannot open '%s': %s",
-			    errno == ENOENT ? home : p, strerror(errno));
-			goto out;
-		}
-		flags = SQLITE_OPEN_READWRITE;
+	} else if (stat(p, &sb) != 0) {
+		rc = err_set(e, ERR_IO, errno == ENOENT ? "no store in "
+		    "'%s'" : _("cannot open '%s': %s"), errno == ENOENT ?
+		    home : p, strerror(errno));
+		goto out;
 	}
-	if (sqlite3_open_v2(p, &st->db, flags | SQLITE_OPEN_NOFOLLOW, NULL) !=
-	    SQLITE_OK) {
-		rc = err_set(e, ERR_IO, "cannot open '%s': %s", p,
-		    st->db != NULL ? sqlite3_errmsg(st->db) : "out of memory");
+	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		rc = err_set(e, ERR_IO, _("cannot open '%s': %s"), st->path,
+		    st->db != NULL ? sqlite3_errmsg(st->db) :
+		    _("out of memory"));
 		goto out;
 	}
 	if ((rc = configure(st, e)) != 0)
@@ -406,17 +467,6 @@ open_db(const char *home, int create, struct store **out, struct err *e)
 	*out = st;
 	st = NULL;
 out:
-	if (rc != 0 && create && st != NULL && st->db != NULL) {
-		/* A store that could not be made is removed, not left
-		 * half-written. */
-		sqlite3_close(st->db);
-		st->db = NULL;
-		unlink(p);
-		snprintf(p, sizeof(p), "%s/%s-wal", home, STORE_FILE);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s/%s-shm", home, STORE_FILE);
-		unlink(p);
-	}
 	store_close(st);
 	return rc;
 }
@@ -433,14 +483,76 @@ store_create(const char *home, struct store **out, struct err *e)
 	return open_db(home, 1, out, e);
 }
 
+static void
+sync_dir(const char *dir)
+{
+	int	fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+int
+store_publish(struct store *st, struct err *e)
+{
+	char	wal[STORE_PATH_MAX + 8];
+	int	fd, rc = 0;
+
+	assert(st->final != NULL);
+	/* The last connection's close checkpoints the log into the file and
+	 * removes it: the one file is then the whole store. */
+	if (sqlite3_close(st->db) != SQLITE_OK) {
+		rc = err_set(e, ERR_IO, _("cannot close '%s': %s"), st->path,
+		    sqlite3_errmsg(st->db));
+		goto out;
+	}
+	st->db = NULL;
+	snprintf(wal, sizeof(wal), "%s-wal", st->path);
+	if (access(wal, F_OK) == 0) {
+		rc = err_set(e, ERR_IO, _("'%s': the log was not written "
+		    "into the store"), st->path);
+		goto out;
+	}
+	if ((fd = open(st->path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fsync(fd) != 0) {
+		rc = err_set(e, ERR_IO, _("cannot sync '%s': %s"), st->path,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	/* link(), unlike rename(), never replaces a store that another
+	 * `init' put there meanwhile. */
+	if (link(st->path, st->final) != 0) {
+		rc = err_set(e, ERR_IO, errno == EEXIST ? _("a store already "
+		    "exists in '%s'") : _("cannot create '%s': %s"),
+		    errno == EEXIST ? st->home : st->final, strerror(errno));
+		goto out;
+	}
+	unlink(st->path);
+	sync_dir(st->home);
+	free(st->final);
+	st->final = NULL;
+out:
+	store_close(st);
+	return rc;
+}
+
 void
 store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
 	sqlite3_close(st->db);
+	/* A new store never published is not a store. */
+	if (st->final != NULL)
+		unlink_db(st->path);
 	free(st->home);
 	free(st->path);
+	free(st->final);
 	free(st);
 }
 

@@ -23,16 +23,28 @@ struct fixture {
 	struct store	*st;
 };
 
+/* A new store in home, in place and open, as `init' leaves it. */
+static struct store *
+make_store(const char *home)
+{
+	struct store	*st;
+	struct err	 e;
+
+	err_init(&e);
+	assert_int_equal(store_create(home, &st, &e), 0);
+	assert_int_equal(store_publish(st, &e), 0);
+	assert_int_equal(store_open(home, &st, &e), 0);
+	return st;
+}
+
 static int
 setup(void **state)
 {
 	struct fixture	*fx = calloc(1, sizeof(*fx));
-	struct err	 e;
 
-	err_init(&e);
 	snprintf(fx->home, sizeof(fx->home), "/tmp/test_store.XXXXXX");
 	assert_non_null(mkdtemp(fx->home));
-	assert_int_equal(store_create(fx->home, &fx->st, &e), 0);
+	fx->st = make_store(fx->home);
 	*state = fx;
 	return 0;
 }
@@ -273,9 +285,7 @@ test_migrate_v1(void **state)
 	(void)fx;
 	snprintf(home, sizeof(home), "/tmp/test_store_v1.XXXXXX");
 	assert_non_null(mkdtemp(home));
-	err_init(&e);
-	assert_int_equal(store_create(home, &st, &e), 0);
-	store_close(st);
+	store_close(make_store(home));
 	/* Roll the file back to schema 1 by hand. */
 	snprintf(path, sizeof(path), "%s/collector.db", home);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -358,6 +368,14 @@ test_open_errors(void **state)
 	err_init(&e);
 	assert_int_equal(store_create(fx->home, &st, &e), ERR_IO);
 	assert_non_null(strstr(e.msg, "already exists"));
+
+	/* A new store closed before store_publish leaves nothing. */
+	snprintf(path, sizeof(path), "%s/new", fx->home);
+	err_init(&e);
+	assert_int_equal(store_create(path, &st, &e), 0);
+	assert_int_equal(store_set_setting(st, "device_id", "d", &e), 0);
+	store_close(st);
+	assert_int_equal(rmdir(path), 0);
 	err_init(&e);
 	assert_int_equal(store_open("/nonexistent/x", &st, &e), ERR_IO);
 	assert_non_null(strstr(e.msg, "no store in '/nonexistent/x'"));
