@@ -191,6 +191,8 @@ int	store_mark_sent(struct store *st, const char *instance_id,
 	    struct err *e);
 int	store_set_position(struct store *st, int64_t sub, const char *path,
 	    struct err *e);
+/* Delete every answer of a draft (to write them all again). */
+int	store_clear_answers(struct store *st, int64_t sub, struct err *e);
 /* Delete a draft and its answers; a finalized one is refused. */
 int	store_delete_draft(struct store *st, int64_t sub, struct err *e);
 
@@ -205,6 +207,8 @@ struct fill {
 	struct session		*s;
 	size_t			 lang;
 	int			 saved;		/* the draft row exists */
+	int			 rewrite;	/* a save failed: the next
+						 * writes every value */
 	char			*position;	/* written by fill_save */
 };
 
@@ -223,7 +227,9 @@ int	fill_resume(struct fill *fl, const struct store_sub *from,
 	    int skip_meta, struct err *e);
 /*
  * Commit the session's changes since the last save in one transaction,
- * creating the draft row the first time.
+ * creating the draft row the first time. After a failed save (rolled
+ * back) the next one rewrites every answer: the changes the failed one
+ * took from the session are not lost.
  */
 int	fill_save(struct fill *fl, struct err *e);
 /* Stamp end, validate (problems into d: ERR_INPUT), freeze and commit. */

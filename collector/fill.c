@@ -278,7 +278,9 @@ ignore(const char *path, const char *value, void *arg)
  * Inside a transaction: the draft row the first time, then the changes.
  * A new row gets every value, not only the changes: a revision's session
  * is restored from the submission it replaces (session_restore marks
- * nothing changed), and those answers belong to the new row too.
+ * nothing changed), and those answers belong to the new row too. After a
+ * failed save every value is written again: session_take_changes had
+ * forgotten what the rolled-back transaction was writing.
  */
 static int
 write_changes(struct fill *fl, struct err *e)
@@ -292,7 +294,10 @@ write_changes(struct fill *fl, struct err *e)
 	sv.sub = fl->sub.id;
 	sv.rc = 0;
 	sv.e = e;
-	if (!fl->saved) {
+	if (fl->saved && fl->rewrite &&
+	    (rc = store_clear_answers(fl->st, fl->sub.id, e)) != 0)
+		return rc;
+	if (!fl->saved || fl->rewrite) {
 		session_each_value(fl->s, save_one, &sv);
 		session_take_changes(fl->s, ignore, NULL);
 	} else
@@ -311,11 +316,15 @@ fill_save(struct fill *fl, struct err *e)
 		return rc;
 	if ((rc = write_changes(fl, e)) != 0) {
 		store_rollback(fl->st);
+		fl->rewrite = 1;
 		return rc;
 	}
-	if ((rc = store_commit(fl->st, e)) != 0)
+	if ((rc = store_commit(fl->st, e)) != 0) {
+		fl->rewrite = 1;
 		return rc;
+	}
 	fl->saved = 1;
+	fl->rewrite = 0;
 	return 0;
 }
 
@@ -404,11 +413,15 @@ fill_finalize(struct fill *fl, struct diags *d, struct err *e)
 	    (rc = store_finalize_sub(fl->st, fl->sub.id, at, json, xml,
 	    e)) != 0) {
 		store_rollback(fl->st);
+		fl->rewrite = 1;
 		goto out;
 	}
-	if ((rc = store_commit(fl->st, e)) != 0)
+	if ((rc = store_commit(fl->st, e)) != 0) {
+		fl->rewrite = 1;
 		goto out;
+	}
 	fl->saved = 1;
+	fl->rewrite = 0;
 	fl->sub.state = SUB_FINALIZED;
 	free(fl->sub.finalized_at);
 	fl->sub.finalized_at = strdup(at);

@@ -1198,6 +1198,22 @@ store_set_position(struct store *st, int64_t sub, const char *path,
 }
 
 int
+store_clear_answers(struct store *st, int64_t sub, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if ((rc = prepare(st, "DELETE FROM answers WHERE submission = ?",
+	    &stmt, e)) != 0)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, sub);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = dberr(st, e, "answers");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
 store_delete_draft(struct store *st, int64_t sub, struct err *e)
 {
 	sqlite3_stmt	*stmt;

@@ -393,6 +393,72 @@ test_open_errors(void **state)
 	assert_non_null(strstr(e.msg, path));
 }
 
+static struct inode *
+answer_q(struct fill *fl, const char *name, const char *value)
+{
+	struct inode	*n;
+	struct err	 e;
+
+	err_init(&e);
+	assert_non_null(n = session_find(fl->s, name));
+	assert_int_equal(session_answer(fl->s, n, value, &e), 0);
+	return n;
+}
+
+/*
+ * A save that fails (a full disk, a failed COMMIT) rolls back; the
+ * changes it was writing must not be forgotten with it: the next save
+ * writes them.
+ */
+static void
+test_failed_save_kept(void **state)
+{
+	static const char form[] = "survey,,,\n,type,name,label\n"
+	    ",text,a,A\n,text,b,B\n,text,c,C\n"
+	    "settings,,\n,form_id,version\n,tf,1\n";
+	struct fixture	*fx = *state;
+	struct fill	 fl;
+	struct buf	 b;
+	struct err	 e;
+	enum store_put	 how;
+	sqlite3		*db;
+	char		 path[128];
+
+	err_init(&e);
+	buf_init(&b, 4096);
+	assert_int_equal(cmd_install_form(fx->st, "tf.csv", form,
+	    strlen(form), &how, NULL, &e), 0);
+	assert_int_equal(store_set_setting(fx->st, "device_id", "d", &e), 0);
+	assert_int_equal(fill_load_form(&fl, fx->st, "tf", &e), 0);
+	assert_int_equal(fill_start(&fl, NULL, NULL, &e), 0);
+	answer_q(&fl, "a", "1");
+	assert_int_equal(fill_save(&fl, &e), 0);
+
+	/* Another connection makes the write of b fail mid-transaction, as
+	 * a full disk would: after the session's changes were taken. */
+	answer_q(&fl, "b", "2");
+	snprintf(path, sizeof(path), "%s/collector.db", fx->home);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER full BEFORE INSERT "
+	    "ON answers WHEN NEW.path = 'b' BEGIN SELECT RAISE(ABORT, "
+	    "'database or disk is full'); END", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(fill_save(&fl, &e), 0);
+	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER full", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	err_init(&e);
+	answer_q(&fl, "c", "3");
+	assert_int_equal(fill_save(&fl, &e), 0);
+	assert_int_equal(store_each_answer(fx->st, fl.sub.id, collect, &b, &e),
+	    0);
+	assert_non_null(strstr(b.p, "a=1;"));
+	assert_non_null(strstr(b.p, "b=2;"));
+	assert_non_null(strstr(b.p, "c=3;"));
+	buf_release(&b);
+	fill_release(&fl);
+}
+
 int
 main(void)
 {
@@ -408,6 +474,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_v1, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v0, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_failed_save_kept, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup,
 		    teardown),
