@@ -1216,17 +1216,39 @@ store_clear_answers(struct store *st, int64_t sub, struct err *e)
 int
 store_delete_draft(struct store *st, int64_t sub, struct err *e)
 {
-	sqlite3_stmt	*stmt;
-	int		 rc;
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc, own;
 
+	/* The answers first, while their submission is still a draft: the
+	 * ON DELETE CASCADE would run answers_frozen_delete after the row
+	 * is gone, whose state then reads as NULL ("not a draft"). */
+	own = sqlite3_get_autocommit(st->db);
+	if (own && (rc = store_begin(st, e)) != 0)
+		return rc;
+	if ((rc = prepare(st, "DELETE FROM answers WHERE submission = ?1 AND "
+	    "(SELECT state FROM submissions WHERE id = ?1) = 'draft'", &stmt,
+	    e)) != 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, sub);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		rc = dberr(st, e, "answers");
+		goto out;
+	}
+	sqlite3_finalize(stmt);
 	if ((rc = prepare(st, "DELETE FROM submissions "
 	    "WHERE id = ? AND state = 'draft'", &stmt, e)) != 0)
-		return rc;
+		goto out;
 	sqlite3_bind_int64(stmt, 1, sub);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		rc = dberr(st, e, "submissions");
 	else if (sqlite3_changes(st->db) != 1)
-		rc = err_set(e, ERR_INPUT, "only a draft can be discarded");
+		rc = err_set(e, ERR_INPUT, _("only a draft can be discarded"));
+out:
 	sqlite3_finalize(stmt);
+	if (!own)
+		return rc;
+	if (rc == 0)
+		return store_commit(st, e);
+	store_rollback(st);
 	return rc;
 }

@@ -134,6 +134,11 @@ test_answers_upsert(void **state)
 	assert_int_equal(store_each_answer(fx->st, sub, collect, &b, &e), 0);
 	/* Upserted in place: a keeps its first position. */
 	assert_string_equal(b.p, "a=3;c=4;");
+	/* A draft with answers is discarded with them. */
+	assert_int_equal(store_delete_draft(fx->st, sub, &e), 0);
+	buf_reset(&b);
+	assert_int_equal(store_each_answer(fx->st, sub, collect, &b, &e), 0);
+	assert_int_equal(b.len, 0);
 	buf_release(&b);
 }
 
