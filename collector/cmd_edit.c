@@ -4,7 +4,10 @@
  * changes: the correction is a new draft, a revision with its own
  * instance id and deprecated_id naming the one it replaces, made with the
  * same form version and starting at the review. An unfinished revision of
- * the same survey is resumed rather than started twice.
+ * the same survey is resumed rather than started twice; a survey already
+ * replaced is corrected from its newest revision (one line of revisions,
+ * never two replacing the same one); and a revision finalized with
+ * nothing changed is dropped rather than stored as a copy.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,21 +26,85 @@ usage_text(void)
 	    "finalized.\n");
 }
 
+/* The newest revisions of `of': finalized (or sent), and draft. */
 struct find_rev {
 	const char	*of;
-	char		*found;
+	char		*done;
+	char		*draft;
 };
 
 static int
 find_revision(const struct store_sub *s, void *arg)
 {
 	struct find_rev	*f = arg;
+	char		**to;
 
-	if (s->deprecated_id != NULL && strcmp(s->deprecated_id, f->of) == 0) {
-		free(f->found);
-		f->found = strdup(s->instance_id);
-	}
+	if (s->deprecated_id == NULL || strcmp(s->deprecated_id, f->of) != 0)
+		return 0;
+	to = s->state == SUB_DRAFT ? &f->draft : &f->done;
+	free(*to);
+	if ((*to = strdup(s->instance_id)) == NULL)
+		return ERR_NOMEM;
 	return 0;
+}
+
+static void
+find_rev_release(struct find_rev *f)
+{
+	free(f->done);
+	free(f->draft);
+	f->done = f->draft = NULL;
+}
+
+/*
+ * sub is finalized or sent: make it the newest of its line. A survey
+ * corrected before is corrected again from its last revision, never
+ * forked into two revisions replacing the same one. Then the draft of a
+ * revision already started, if any. *draft: sub is that draft.
+ */
+static int
+newest(struct store *st, struct store_sub *sub, int *draft, struct err *e)
+{
+	struct find_rev	fr;
+	char		*to;
+	int		rc = 0, hops;
+
+	*draft = 0;
+	memset(&fr, 0, sizeof(fr));
+	/* Each hop is a revision someone finalized: the bound is only
+	 * against a store damaged into a loop. */
+	for (hops = 0; hops < 10000; hops++) {
+		fr.of = sub->instance_id;
+		if ((rc = store_each_sub(st, -1, NULL, find_revision, &fr,
+		    e)) != 0) {
+			if (rc == ERR_NOMEM)
+				rc = err_set(e, ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if (fr.done == NULL)
+			break;
+		printf(_("%s was replaced by %s: editing that one\n"),
+		    sub->instance_id, fr.done);
+		to = fr.done;
+		fr.done = NULL;
+		find_rev_release(&fr);
+		store_sub_release(sub);
+		rc = store_find_sub(st, to, sub, e);
+		free(to);
+		if (rc != 0)
+			goto out;
+	}
+	if (fr.draft != NULL) {
+		printf(_("Going on with the revision already started: %s\n"),
+		    fr.draft);
+		store_sub_release(sub);
+		if ((rc = store_find_sub(st, fr.draft, sub, e)) != 0)
+			goto out;
+		*draft = 1;
+	}
+out:
+	find_rev_release(&fr);
+	return rc;
 }
 
 int
@@ -45,14 +112,12 @@ cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 {
 	struct store		*st = NULL;
 	struct store_sub	 sub;
-	struct find_rev		 fr;
 	struct fill		 fl;
 	struct err		 e;
-	int			 rc, revision;
+	int			 rc, revision, draft;
 
 	memset(&fl, 0, sizeof(fl));
 	memset(&sub, 0, sizeof(sub));
-	memset(&fr, 0, sizeof(fr));
 	if (cmd_std_opts(argc, argv, usage_text()))
 		return 0;
 	if (argc != 2 || argv[1][0] == '-')
@@ -64,18 +129,10 @@ cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 		goto fail;
 	revision = sub.state != SUB_DRAFT;
 	if (revision) {
-		fr.of = sub.instance_id;
-		if ((rc = store_each_sub(st, SUB_DRAFT, NULL, find_revision,
-		    &fr, &e)) != 0)
+		if ((rc = newest(st, &sub, &draft, &e)) != 0)
 			goto fail;
-		if (fr.found != NULL) {
-			printf(_("Going on with the revision already started: "
-			    "%s\n"), fr.found);
-			store_sub_release(&sub);
-			if ((rc = store_find_sub(st, fr.found, &sub, &e)) != 0)
-				goto fail;
+		if (draft)
 			revision = 0;
-		}
 	}
 	if ((rc = fill_load_form_row(&fl, st, sub.form, &e)) != 0 ||
 	    (rc = fill_resume(&fl, &sub, revision, &e)) != 0)
@@ -87,7 +144,6 @@ cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 fail:
 	rc = cmd_error(&e);
 out:
-	free(fr.found);
 	store_sub_release(&sub);
 	fill_release(&fl);
 	store_close(st);

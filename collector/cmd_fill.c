@@ -123,7 +123,15 @@ fill_interactive(struct fill *fl, int review_first)
 	err_init(&e);
 	if ((rc = prompt_run(fl, stdin, stdout, review_first, &res, &e)) != 0)
 		return cmd_error(&e);
-	if (res == PROMPT_FINALIZED)
+	if (res == PROMPT_UNCHANGED) {
+		/* A revision draft left from before goes too: it is what
+		 * it replaces. */
+		if (fl->saved && (rc = store_delete_draft(fl->st, fl->sub.id,
+		    &e)) != 0)
+			return cmd_error(&e);
+		printf(_("Nothing changed: %s stays as it was\n"),
+		    fl->sub.deprecated_id);
+	} else if (res == PROMPT_FINALIZED)
 		printf(_("Finalized: %s\n"), fl->sub.instance_id);
 	else
 		printf(_("Draft saved: %s\n"

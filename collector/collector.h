@@ -237,6 +237,11 @@ int	fill_finalize(struct fill *fl, struct diags *d, struct err *e);
 /* The Submission object of CONTRACT.md (with "state"); caller frees. */
 char	*fill_submission_json(struct fill *fl, const char *finalized_at,
 	    int with_state);
+/*
+ * A revision whose answers (metadata aside) are those of the submission it
+ * replaces: *same 1. Finalizing it would only make a copy.
+ */
+int	fill_unchanged(struct fill *fl, int *same, struct err *e);
 void	fill_release(struct fill *fl);
 /* A finalized submission's frozen JSON with its "state"; caller frees. */
 char	*fill_frozen_json(const struct store_sub *sub);
@@ -250,7 +255,10 @@ int	fill_lang(const struct form *f, const char *lang, size_t *out,
 
 enum prompt_result {
 	PROMPT_FINALIZED,	/* finished and finalized */
-	PROMPT_SAVED		/* quit with '!' or end of input: a draft */
+	PROMPT_SAVED,		/* quit with '!' or end of input: a draft */
+	PROMPT_UNCHANGED,	/* a revision finalized with nothing
+				 * changed: not finalized, not saved */
+	PROMPT_NOTHING		/* quit before any answer: nothing saved */
 };
 
 /*

@@ -431,6 +431,94 @@ out:
 	return rc;
 }
 
+/* "path\tvalue" lines of the answers, metadata left out, for comparing
+ * two submissions whatever order their answers were stored in. */
+struct lines {
+	const struct form	 *f;
+	char			**v;
+	size_t			  n, cap;
+	int			  nomem;
+};
+
+static void
+add_line(const char *path, const char *value, void *arg)
+{
+	struct lines	 *l = arg;
+	char		**v, *s;
+	size_t		  n;
+
+	if (l->nomem || value == NULL || is_meta(l->f, path))
+		return;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		if ((v = realloc(l->v, l->cap * sizeof(*v))) == NULL) {
+			l->nomem = 1;
+			return;
+		}
+		l->v = v;
+	}
+	n = strlen(path) + strlen(value) + 2;
+	if ((s = malloc(n)) == NULL) {
+		l->nomem = 1;
+		return;
+	}
+	snprintf(s, n, "%s\t%s", path, value);
+	l->v[l->n++] = s;
+}
+
+static int
+cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+lines_release(struct lines *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+int
+fill_unchanged(struct fill *fl, int *same, struct err *e)
+{
+	struct store_sub	old;
+	struct lines		a, b;
+	size_t			i;
+	int			rc;
+
+	*same = 0;
+	if (fl->sub.deprecated_id == NULL)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.f = b.f = fl->form;
+	if ((rc = store_find_sub(fl->st, fl->sub.deprecated_id, &old,
+	    e)) != 0)
+		return rc;
+	rc = store_each_answer(fl->st, old.id, add_line, &a, e);
+	store_sub_release(&old);
+	if (rc != 0)
+		goto out;
+	session_each_value(fl->s, add_line, &b);
+	if (a.nomem || b.nomem) {
+		rc = nomem(e);
+		goto out;
+	}
+	qsort(a.v, a.n, sizeof(*a.v), cmp_line);
+	qsort(b.v, b.n, sizeof(*b.v), cmp_line);
+	*same = a.n == b.n;
+	for (i = 0; *same && i < a.n; i++)
+		*same = strcmp(a.v[i], b.v[i]) == 0;
+out:
+	lines_release(&a);
+	lines_release(&b);
+	return rc;
+}
+
 void
 fill_release(struct fill *fl)
 {

@@ -43,6 +43,7 @@ struct prompt {
 	size_t			 nreview;
 	size_t			 creview;
 	int			 toolong;
+	int			 unchanged;	/* a revision, as it was */
 };
 
 /* ------------------------------------------------------------------ */
@@ -598,7 +599,7 @@ review(struct prompt *p, enum pstate *next, struct err *e)
 	struct diags	 d;
 	size_t		 i, k;
 	char		*raw, *l, *end;
-	int		 rc = 0;
+	int		 rc = 0, same;
 
 	p->nreview = 0;
 	fprintf(p->out, "\n%s\n", _("Review of the answers:"));
@@ -617,6 +618,13 @@ review(struct prompt *p, enum pstate *next, struct err *e)
 		rc = session_prev(p->s, &p->st);
 		*next = P_ASK;
 	} else if (*l == '\0') {
+		if ((rc = fill_unchanged(p->fl, &same, e)) != 0)
+			goto out;
+		if (same) {
+			p->unchanged = 1;
+			*next = P_DONE;
+			goto out;
+		}
 		diags_init(&d);
 		rc = fill_finalize(p->fl, &d, e);
 		if (rc == ERR_INPUT && d.n > 0) {
@@ -642,6 +650,7 @@ review(struct prompt *p, enum pstate *next, struct err *e)
 			*next = P_FIX;
 		}
 	}
+out:
 	free(raw);
 	return rc;
 }
@@ -775,6 +784,8 @@ prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
 		goto out;
 	if (st == P_QUIT)
 		rc = save(&p, NULL, e);
+	else if (p.unchanged)
+		*res = PROMPT_UNCHANGED;
 	else
 		*res = PROMPT_FINALIZED;
 out:

@@ -68,4 +68,36 @@ t_has "$T_OUT" "Review of the answers" "at the review (a revision is whole)"
 t_has "$T_OUT" "030401-0999" "with the changed answer"
 t_has "$T_OUT" "Pampamarca" "and the unchanged ones"
 t_has "$T_OUT" "Finalized" "and finalizes it"
+REV2=$(grep -oE 'Finalized: uuid:[0-9a-f-]{36}' "$T_OUT" | cut -d' ' -f2)
+
+# 3. Editing the original again corrects its newest revision: one line
+# of revisions, never two replacing the same survey.
+printf '2\nHuayllo\n\n' | t_run edit "$ORIG"
+t_is "$T_RC" 0 "edit of a survey already replaced"
+t_has "$T_OUT" "$ORIG was replaced by $REV2: editing that one" \
+	"says which revision it edits"
+t_has "$T_OUT" "030401-0999" "starting from that revision's answers"
+REV3=$(grep -oE 'Finalized: uuid:[0-9a-f-]{36}' "$T_OUT" | cut -d' ' -f2)
+t_is "$(t_sql "SELECT deprecated_id FROM submissions
+    WHERE instance_id = '$REV3'")" "$REV2" \
+	"the new revision replaces the newest one"
+t_is "$(t_sql "SELECT count(*) FROM submissions
+    WHERE deprecated_id = '$ORIG'")" 1 "the original is replaced once"
+
+# 4. Nothing changed: no copy is finalized.
+N=$(t_sql "SELECT count(*) FROM submissions")
+printf '\n' | t_run edit "$REV3"
+t_is "$T_RC" 0 "Enter at the review of an unchanged revision"
+t_has "$T_OUT" "Nothing changed: $REV3 stays as it was" "says so"
+t_is "$(t_sql "SELECT count(*) FROM submissions")" "$N" \
+	"and stores nothing"
+# A revision draft changed, then changed back: dropped at Enter.
+printf '2\nX\n!\n' | t_run edit "$REV3"
+t_is "$(t_sql "SELECT count(*) FROM submissions WHERE state = 'draft'")" \
+	1 "a revision draft"
+printf '2\nHuayllo\n\n' | t_run edit "$REV3"
+t_has "$T_OUT" "Nothing changed: $REV3 stays as it was" \
+	"changed back to what it was: nothing changed"
+t_is "$(t_sql "SELECT count(*) FROM submissions")" "$N" \
+	"and the revision draft is gone"
 t_done
