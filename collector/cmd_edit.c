@@ -137,6 +137,7 @@ cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 	if ((rc = fill_load_form_row(&fl, st, sub.form, &e)) != 0 ||
 	    (rc = fill_resume(&fl, &sub, revision, &e)) != 0)
 		goto fail;
+	cmd_warn_skipped(&fl);
 	/* A revision draft is a whole survey being corrected: it opens at
 	 * the review, as it did when it was started. */
 	rc = fill_interactive(&fl, revision || sub.deprecated_id != NULL);

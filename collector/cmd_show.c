@@ -81,6 +81,7 @@ cmd_show(struct cmd_ctx *c, int argc, char **argv)
 	if ((rc = fill_load_form_row(&fl, st, sub.form, &e)) != 0 ||
 	    (rc = fill_resume(&fl, &sub, 0, &e)) != 0)
 		goto fail;
+	cmd_warn_skipped(&fl);
 	if (fmt == 'j')
 		out = fill_submission_json(&fl, NULL, 1);
 	else if (fmt == 'x')

@@ -23,6 +23,17 @@ cmd_error(const struct err *e)
 	return err_exit_code(e);
 }
 
+void
+cmd_warn_skipped(const struct fill *fl)
+{
+	if (fl->nskipped == 0)
+		return;
+	fprintf(stderr, dngettext("collector", "collector: %s: warning: %s "
+	    "(%zu stored answer left out)\n", "collector: %s: warning: %s "
+	    "(%zu stored answers left out)\n", fl->nskipped),
+	    fl->sub.instance_id, fl->skipped.msg, fl->nskipped);
+}
+
 int
 cmd_usage_error(const char *fmt, ...)
 {

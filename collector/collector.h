@@ -210,6 +210,10 @@ struct fill {
 	int			 rewrite;	/* a save failed: the next
 						 * writes every value */
 	char			*position;	/* written by fill_save */
+	struct err		 skipped;	/* fill_resume: the first
+						 * stored answer the form
+						 * does not take */
+	size_t			 nskipped;	/* how many */
 };
 
 /* The form's current version from the store, parsed. */
@@ -222,7 +226,9 @@ int	fill_load_form_row(struct fill *fl, struct store *st, int64_t row,
 int	fill_start(struct fill *fl, const char *lang, const char *deprecated,
 	    struct err *e);
 /* A session from a stored submission's answers. skip_meta: a revision,
- * which gets its own metadata. */
+ * which gets its own metadata. Answers the form cannot take back are
+ * left out and counted in fl->nskipped (the first in fl->skipped); the
+ * command warns. */
 int	fill_resume(struct fill *fl, const struct store_sub *from,
 	    int skip_meta, struct err *e);
 /*
@@ -305,6 +311,8 @@ int	cmd_status(struct cmd_ctx *c, int argc, char **argv);
 
 /* Shared by the commands (main.c). */
 int	cmd_error(const struct err *e);		/* prints, returns the code */
+/* The warning for answers fill_resume left out, if any (stderr). */
+void	cmd_warn_skipped(const struct fill *fl);
 int	cmd_usage_error(const char *fmt, ...) PRINTFLIKE(1, 2);
 int	cmd_open_store(struct cmd_ctx *c, struct store **out);
 /* --help / --version handling for a command: 1 when handled. */

@@ -160,7 +160,7 @@ out:
 struct restore {
 	struct fill	*fl;
 	int		 skip_meta;
-	struct err	 e;
+	int		 nomem;
 };
 
 /* Whether path's last step names a metadata field ("meta/instanceID",
@@ -189,11 +189,22 @@ restore_one(const char *path, const char *value, void *arg)
 {
 	struct restore	*r = arg;
 
-	if (r->skip_meta && is_meta(r->fl->form, path))
+	struct err	 one;
+
+	if (r->nomem || (r->skip_meta && is_meta(r->fl->form, path)))
 		return;
-	/* A path the form no longer has is kept in the store and left out
-	 * of the session; the first one is reported. */
-	session_restore(r->fl->s, path, value, &r->e);
+	/* A path the form does not have (a store changed by hand, damaged)
+	 * is left out of the session: the first one is kept for the
+	 * command to warn about, with a count. */
+	err_init(&one);
+	if (session_restore(r->fl->s, path, value, &one) == 0)
+		return;
+	if (one.code == ERR_NOMEM) {
+		r->nomem = 1;
+		return;
+	}
+	if (r->fl->nskipped++ == 0)
+		err_set(&r->fl->skipped, one.code, "%s", one.msg);
 }
 
 int
@@ -243,9 +254,12 @@ fill_resume(struct fill *fl, const struct store_sub *from, int skip_meta,
 	memset(&r, 0, sizeof(r));
 	r.fl = fl;
 	r.skip_meta = skip_meta;
-	err_init(&r.e);
+	err_init(&fl->skipped);
+	fl->nskipped = 0;
 	if ((rc = store_each_answer(fl->st, from->id, restore_one, &r, e)) != 0)
 		return rc;
+	if (r.nomem)
+		return nomem(e);
 	session_recompute(fl->s);
 	return 0;
 }
