@@ -745,6 +745,7 @@ store_put_form(struct store *st, const struct store_form *f,
     enum store_put *how, struct err *e)
 {
 	struct store_form	 cur;
+	struct err		 ge;
 	sqlite3_stmt		*stmt = NULL;
 	char			 sha[65], now[40];
 	int			 rc, have, own;
@@ -781,7 +782,13 @@ store_put_form(struct store *st, const struct store_form *f,
 	sqlite3_finalize(stmt);
 	stmt = NULL;
 	memset(&cur, 0, sizeof(cur));
-	rc = store_get_form(st, f->form_id, &cur, NULL);
+	err_init(&ge);
+	rc = store_get_form(st, f->form_id, &cur, &ge);
+	/* ERR_INPUT is "no form": the only answer that means absent. */
+	if (rc != 0 && rc != ERR_INPUT) {
+		rc = err_set(e, rc, "%s", ge.msg);
+		goto out;
+	}
 	if (rc == 0) {
 		if (store_version_cmp(f->version, cur.version) < 0) {
 			rc = err_set(e, ERR_INPUT, "form '%s' version '%s' "

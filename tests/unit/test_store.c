@@ -464,6 +464,36 @@ test_failed_save_kept(void **state)
 	fill_release(&fl);
 }
 
+/*
+ * The current version that cannot be read (here: a blob past the length
+ * limit; in life an I/O error or no memory) is that error, not "no form
+ * installed" followed by an INSERT that the unique index refuses.
+ */
+static void
+test_put_form_read_error(void **state)
+{
+	struct fixture		*fx = *state;
+	struct store_form	 f;
+	struct err		 e;
+	enum store_put		 how;
+	char			 big[2000];
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	put_form(fx->st, "f", "1", big, &how);
+	sqlite3_limit(fx->st->db, SQLITE_LIMIT_LENGTH, 1000);
+	memset(&f, 0, sizeof(f));
+	f.form_id = (char *)"f";
+	f.title = f.file = (char *)"t";
+	f.languages = (char *)"[]";
+	f.content = (void *)"c";
+	f.len = 1;
+	f.version = (char *)"2";
+	err_init(&e);
+	assert_int_equal(store_put_form(fx->st, &f, &how, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "too big"));
+}
+
 int
 main(void)
 {
@@ -482,6 +512,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_failed_save_kept, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_put_form_read_error,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup,
 		    teardown),
 	};
