@@ -60,12 +60,11 @@ cmd_open_store(struct cmd_ctx *c, struct store **out)
 		fprintf(stderr, "collector: out of memory\n");
 		return ERR_IO;
 	}
-	rc = store_open(home, out, &e);
-	if (rc != 0 && strncmp(e.msg, "no store in", 11) == 0) {
+	if (!store_exists(home)) {
 		fprintf(stderr, _("collector: no store in '%s': run "
 		    "'collector init --device ID'\n"), home);
 		rc = ERR_IO;
-	} else if (rc != 0)
+	} else if ((rc = store_open(home, out, &e)) != 0)
 		rc = cmd_error(&e);
 	free(home);
 	return rc;

@@ -51,9 +51,12 @@ struct store {
  */
 char	*store_home(const char *dir);
 
+/* Whether home has a store file (1 too when that cannot be told: opening
+ * it will say why). */
+int	store_exists(const char *home);
 /*
  * Open the store in home. A missing store is ERR_IO with the message
- * "no store in 'HOME'" (main adds the hint). A file that is not a SQLite
+ * "no store in 'HOME'". A file that is not a SQLite
  * database, fails its integrity check or comes from a newer collector is
  * ERR_IO naming the file. Migrations of an older schema run in one
  * transaction. Caller closes with store_close().

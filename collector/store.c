@@ -446,8 +446,8 @@ open_db(const char *home, int create, struct store **out, struct err *e)
 		}
 		close(fd);
 	} else if (stat(p, &sb) != 0) {
-		rc = err_set(e, ERR_IO, errno == ENOENT ? "no store in "
-		    "'%s'" : _("cannot open '%s': %s"), errno == ENOENT ?
+		rc = err_set(e, ERR_IO, errno == ENOENT ? _("no store in "
+		    "'%s'") : _("cannot open '%s': %s"), errno == ENOENT ?
 		    home : p, strerror(errno));
 		goto out;
 	}
@@ -469,6 +469,18 @@ open_db(const char *home, int create, struct store **out, struct err *e)
 out:
 	store_close(st);
 	return rc;
+}
+
+int
+store_exists(const char *home)
+{
+	struct stat	sb;
+	char		p[STORE_PATH_MAX];
+
+	if ((size_t)snprintf(p, sizeof(p), "%s/%s", home, STORE_FILE) >=
+	    sizeof(p))
+		return 1;	/* store_open says what is wrong */
+	return lstat(p, &sb) == 0 || errno != ENOENT;
 }
 
 int
