@@ -1264,31 +1264,71 @@ expr_bind(struct expr *x, const struct form *f, const struct field *context,
 	return bind_x(&b, x);
 }
 
+/* Call fn on every node of x, parents first (depth is bounded by the
+ * parser's EXPR_MAX_DEPTH). */
 static void
-refs_x(const struct expr *x, void (*fn)(const struct field *, void *),
+visit(const struct expr *x, void (*fn)(const struct expr *, void *),
     void *arg)
 {
 	size_t	i, j;
 
 	if (x == NULL)
 		return;
-	if ((x->op == X_REF || x->op == X_PATH) && x->field != NULL)
-		fn(x->field, arg);
+	fn(x, arg);
 	for (i = 0; i < x->nargs; i++)
-		refs_x(x->args[i], fn, arg);
+		visit(x->args[i], fn, arg);
 	if (x->op != X_PATH)
 		return;
-	refs_x(x->base, fn, arg);
+	visit(x->base, fn, arg);
 	for (i = 0; i < x->nbpreds; i++)
-		refs_x(x->bpreds[i], fn, arg);
+		visit(x->bpreds[i], fn, arg);
 	for (i = 0; i < x->nsteps; i++)
 		for (j = 0; j < x->steps[i].npreds; j++)
-			refs_x(x->steps[i].preds[j], fn, arg);
+			visit(x->steps[i].preds[j], fn, arg);
+}
+
+struct refs {
+	void	(*fn)(const struct field *, void *);
+	void	 *arg;
+};
+
+static void
+ref_of(const struct expr *x, void *arg)
+{
+	const struct refs	*r = arg;
+
+	if ((x->op == X_REF || x->op == X_PATH) && x->field != NULL)
+		r->fn(x->field, r->arg);
 }
 
 void
 expr_refs(const struct expr *x, void (*fn)(const struct field *, void *),
     void *arg)
 {
-	refs_x(x, fn, arg);
+	struct refs	r = { fn, arg };
+
+	visit(x, ref_of, &r);
+}
+
+struct calls {
+	const char	*name;
+	int		 found;
+};
+
+static void
+call_of(const struct expr *x, void *arg)
+{
+	struct calls	*c = arg;
+
+	if (x->op == X_FUNC && strcmp(x->fn->name, c->name) == 0)
+		c->found = 1;
+}
+
+int
+expr_calls(const struct expr *x, const char *name)
+{
+	struct calls	c = { name, 0 };
+
+	visit(x, call_of, &c);
+	return c.found;
 }

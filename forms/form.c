@@ -745,12 +745,12 @@ read_choices(struct builder *b, const struct wb_sheet *sh, struct cols *cs)
 		    "no 'name' column");
 		return;
 	}
-	/* Columns kept for choice_filter: anything not name/label/media. */
+	/* Columns kept for choice_filter: anything not list_name, name,
+	 * label or media (pyxform's secondary instance has no list_name). */
 	if ((extra = aalloc(b, (cs->n + 1) * sizeof(int))) == NULL)
 		return;
 	for (i = 0; i < cs->n; i++)
-		if (cs->v[i].header != NULL && (cs->v[i].key == COL_NONE ||
-		    cs->v[i].key == COL_LIST_NAME))
+		if (cs->v[i].header != NULL && cs->v[i].key == COL_NONE)
 			extra[nextra++] = (int)i;
 
 	for (i = 1; i < sh->nrows; i++) {
@@ -1396,6 +1396,13 @@ parse_bind(struct builder *b, const char *src, const struct field *f,
 			    e.msg);
 		return NULL;
 	}
+	/* ODK Collect reads pulldata()'s CSV from the form's media folder;
+	 * a form here is one file, so the value is always empty: the form
+	 * loads (pyxform accepts it) but the author must know. */
+	if (expr_calls(x, "pulldata"))
+		diags_add(b->d, DIAG_WARNING, sheet, row, column, "pulldata() "
+		    "reads a CSV file sent with the form to a phone; this "
+		    "program has none, so its value is always empty");
 	return x;
 }
 

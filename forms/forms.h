@@ -300,6 +300,8 @@ int	expr_bind(struct expr *x, const struct form *f,
 /* Call fn for every field x references (after binding). */
 void	expr_refs(const struct expr *x,
 	    void (*fn)(const struct field *, void *), void *arg);
+/* Whether x calls the function of that name anywhere ("pulldata"). */
+int	expr_calls(const struct expr *x, const char *name);
 /* The source text x was parsed from. */
 const char *expr_source(const struct expr *x);
 

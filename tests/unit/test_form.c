@@ -273,6 +273,23 @@ test_habits(void **state)
 	form_free(f);
 }
 
+/* What loads but cannot work here is a warning that says so. */
+static void
+test_pulldata(void **state)
+{
+	struct form	*f;
+	char		*got;
+
+	(void)state;
+	got = load(HEAD ",calculate,c,,,,\"pulldata('fruits', 'name', "
+	    "'name', 'mango')\"\n", &f);
+	assert_non_null(f);
+	assert_non_null(strstr(got, "t.csv:survey:3:calculation: warning: "
+	    "pulldata()"));
+	form_free(f);
+	free(got);
+}
+
 /* Nesting is bounded: every walk of the tree recurses along it. */
 static void
 test_depth(void **state)
@@ -317,6 +334,7 @@ main(void)
 		cmocka_unit_test(test_loop),
 		cmocka_unit_test(test_habits),
 		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_pulldata),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
