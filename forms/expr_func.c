@@ -855,30 +855,10 @@ static const struct choice_list *
 list_of(struct ectx *c, const char *s)
 {
 	const struct field	*f;
-	const char		*end, *p;
-	char			 name[256];
-	size_t			 n;
 
 	if (c->env->form == NULL)
 		return NULL;
-	while (*s == ' ')
-		s++;
-	end = s + strlen(s);
-	while (end > s && end[-1] == ' ')
-		end--;
-	if (end - s > 3 && s[0] == '$' && s[1] == '{' && end[-1] == '}') {
-		s += 2;
-		end--;
-	} else
-		for (p = s; p < end; p++)
-			if (*p == '/')
-				s = p + 1;
-	n = (size_t)(end - s);
-	if (n == 0 || n >= sizeof(name))
-		return NULL;
-	memcpy(name, s, n);
-	name[n] = '\0';
-	f = form_field(c->env->form, name);
+	f = expr_field_from_text(c->env->form, s);
 	return f != NULL ? f->list : NULL;
 }
 

@@ -98,6 +98,11 @@ struct expr {
 	const struct choice_list *list;
 };
 
+/* The field a "${name}" or "/data/x" text names (jr:choice-name's second
+ * argument, given as text), or NULL (expr_parse.c). */
+const struct field *expr_field_from_text(const struct form *f,
+	    const char *s);
+
 /* The function library (expr_func.c). */
 enum fnid {
 	F_IF, F_COALESCE, F_CONCAT, F_SELECTED, F_COUNT_SELECTED,

@@ -1115,9 +1115,8 @@ is_ancestor(const struct field *a, const struct field *f)
 	return 0;
 }
 
-/* The field a "${name}" or "/data/x" text names (jr:choice-name). */
-static const struct field *
-field_from_text(const struct form *f, const char *s)
+const struct field *
+expr_field_from_text(const struct form *f, const char *s)
 {
 	const char	*end, *slash;
 	char		 name[256];
@@ -1175,7 +1174,7 @@ bind_call(struct binder *b, struct expr *x)
 	case F_CHOICE_NAME:
 		if (b->f == NULL || x->args[1]->op != X_STR)
 			break;
-		t = field_from_text(b->f, x->args[1]->str);
+		t = expr_field_from_text(b->f, x->args[1]->str);
 		if (t == NULL)
 			return err_set(b->e, ERR_INPUT, "jr:choice-name(): "
 			    "unknown question '%s'", x->args[1]->str);
