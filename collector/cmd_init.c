@@ -115,7 +115,8 @@ cmd_init(struct cmd_ctx *c, int argc, char **argv)
 	}
 	err_init(&e);
 	if ((home = store_home(c->home)) == NULL) {
-		rc = cmd_usage_error("out of memory");
+		err_set(&e, ERR_NOMEM, _("out of memory"));
+		rc = cmd_error(&e);
 		goto out;
 	}
 	if ((rc = store_create(home, &st, &e)) != 0) {

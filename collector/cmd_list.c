@@ -96,7 +96,8 @@ cmd_list(struct cmd_ctx *c, int argc, char **argv)
 	err_init(&e);
 	if (json && (a = json_array()) == NULL) {
 		store_close(st);
-		return cmd_usage_error("out of memory");
+		err_set(&e, ERR_NOMEM, _("out of memory"));
+		return cmd_error(&e);
 	}
 	if ((rc = store_each_sub(st, want, form, one, a, &e)) != 0)
 		rc = cmd_error(&e);

@@ -111,6 +111,12 @@ t_is "$T_RC" 2 "show with two ids: exit 2"
 t_run --home
 t_is "$T_RC" 2 "--home without a directory: exit 2"
 
+# Out of memory is an environment error (exit 3), never a usage error
+# (exit 2): no command reports it through cmd_usage_error. (Checked in
+# the source: running out of memory on purpose is not reliable here.)
+t_is "$(grep -n 'cmd_usage_error(.*out of memory' "$TOP"/collector/*.c)" "" \
+	"out of memory is never reported as a usage error"
+
 # A stored answer the form does not have (a store changed by hand): the
 # draft still opens, and the answer left out is named, not dropped in
 # silence.
