@@ -126,6 +126,13 @@ fill_start(struct fill *fl, const char *lang, const char *deprecated,
 		goto out;
 	}
 	uuid_v4(uuid);
+	if (uuid[0] == '\0') {
+		/* No randomness (sodium_init failed): an id "uuid:" would
+		 * collide with the next one. */
+		rc = err_set(e, ERR_IO, _("cannot make a survey id: no "
+		    "source of random numbers"));
+		goto out;
+	}
 	snprintf(iid, sizeof(iid), "uuid:%s", uuid);
 	memset(&o, 0, sizeof(o));
 	o.instance_id = iid;

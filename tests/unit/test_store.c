@@ -18,6 +18,26 @@
 
 #include "../../collector/collector.h"
 
+/*
+ * The link seam for uuid_v4 (common/uuid.c is not pulled from libcommon.a
+ * when this one is defined): ids that count up, or none at all, as when
+ * libsodium finds no source of random numbers.
+ */
+static int	uuid_fails;
+
+void
+uuid_v4(char out[UUID_STR_LEN + 1])
+{
+	static unsigned	n;
+
+	if (uuid_fails) {
+		out[0] = '\0';
+		return;
+	}
+	snprintf(out, UUID_STR_LEN + 1,
+	    "00000000-0000-4000-8000-%012x", ++n);
+}
+
 struct fixture {
 	char		 home[64];
 	struct store	*st;
@@ -494,6 +514,29 @@ test_put_form_read_error(void **state)
 	assert_non_null(strstr(e.msg, "too big"));
 }
 
+/* No randomness: no survey is started under the id "uuid:". */
+static void
+test_no_uuid(void **state)
+{
+	static const char form[] = "survey,,,\n,type,name,label\n"
+	    ",text,a,A\nsettings,,\n,form_id,version\n,tf,1\n";
+	struct fixture	*fx = *state;
+	struct fill	 fl;
+	struct err	 e;
+	enum store_put	 how;
+
+	err_init(&e);
+	assert_int_equal(cmd_install_form(fx->st, "tf.csv", form,
+	    strlen(form), &how, NULL, &e), 0);
+	assert_int_equal(store_set_setting(fx->st, "device_id", "d", &e), 0);
+	assert_int_equal(fill_load_form(&fl, fx->st, "tf", &e), 0);
+	uuid_fails = 1;
+	assert_int_equal(fill_start(&fl, NULL, NULL, &e), ERR_IO);
+	uuid_fails = 0;
+	assert_null(fl.sub.instance_id);
+	fill_release(&fl);
+}
+
 int
 main(void)
 {
@@ -514,6 +557,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_put_form_read_error,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_uuid, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup,
 		    teardown),
 	};
