@@ -1323,6 +1323,41 @@ call_of(const struct expr *x, void *arg)
 		c->found = 1;
 }
 
+/*
+ * A path relative to the context whose first step names a child ("age >
+ * 3"): from a question (which has no children) or a group without such a
+ * kid it selects nothing and reads as "". Predicates are not searched:
+ * there bare names mean the nodes the predicate filters.
+ */
+static const char *
+stray(const struct expr *x, const struct field *ctx)
+{
+	const char	*s;
+	size_t		 i;
+
+	if (x == NULL)
+		return NULL;
+	if (x->op == X_PATH && x->start == PS_CONTEXT && x->nsteps > 0 &&
+	    x->steps[0].axis == AX_CHILD && x->steps[0].name != NULL) {
+		for (i = 0; i < ctx->nkids; i++)
+			if (strcmp(ctx->kids[i]->name, x->steps[0].name) == 0)
+				break;
+		if (i == ctx->nkids)
+			return x->steps[0].name;
+	}
+	for (i = 0; i < x->nargs; i++)
+		if ((s = stray(x->args[i], ctx)) != NULL)
+			return s;
+	return x->op == X_PATH && x->start == PS_EXPR ? stray(x->base, ctx) :
+	    NULL;
+}
+
+const char *
+expr_stray_name(const struct expr *x, const struct field *context)
+{
+	return stray(x, context);
+}
+
 int
 expr_calls(const struct expr *x, const char *name)
 {

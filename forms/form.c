@@ -1369,6 +1369,25 @@ dynamic_default(const char *s)
 	return strstr(s, "${") != NULL || strchr(s, '(') != NULL;
 }
 
+/* pyxform and ODK accept "age > 3", which reads as empty; nearly always
+ * the author meant ${age}. */
+static void
+stray_warning(struct builder *b, const struct expr *x, const struct field *f,
+    const char *sheet, int row, const char *column)
+{
+	const char	*name = expr_stray_name(x, f);
+
+	if (name == NULL)
+		return;
+	if (form_field(b->f, name) != NULL)
+		diags_add(b->d, DIAG_WARNING, sheet, row, column, "'%s' reads "
+		    "as empty here: write ${%s} for the answer to '%s'", name,
+		    name, name);
+	else
+		diags_add(b->d, DIAG_WARNING, sheet, row, column, "'%s' names "
+		    "nothing here and reads as empty", name);
+}
+
 static struct expr *
 parse_bind(struct builder *b, const char *src, const struct field *f,
     const char *sheet, int row, const char *column)
@@ -1447,6 +1466,10 @@ build_exprs(struct builder *b)
 			}
 			*slot[x] = parse_bind(b, p->src[x], f, "survey",
 			    f->row, xcol_header(b, x));
+			/* in a choice_filter, bare names are columns */
+			if (*slot[x] != NULL && x != X_CHOICE_FILTER)
+				stray_warning(b, *slot[x], f, "survey",
+				    f->row, xcol_header(b, x));
 		}
 	}
 	if (b->instance_name_src != NULL && !b->nomem)

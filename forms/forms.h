@@ -300,6 +300,11 @@ int	expr_bind(struct expr *x, const struct form *f,
 /* Call fn for every field x references (after binding). */
 void	expr_refs(const struct expr *x,
 	    void (*fn)(const struct field *, void *), void *arg);
+/* A bare name in x that can name nothing from context ("age > 3", a
+ * forgotten ${}), or NULL. Not for choice_filter, where bare names are
+ * the choices' columns. */
+const char *expr_stray_name(const struct expr *x,
+	    const struct field *context);
 /* Whether x calls the function of that name anywhere ("pulldata"). */
 int	expr_calls(const struct expr *x, const char *name);
 /* The source text x was parsed from. */

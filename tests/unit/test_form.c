@@ -290,6 +290,35 @@ test_pulldata(void **state)
 	free(got);
 }
 
+/* A forgotten ${}: ODK reads "age > 3" as empty, silently. */
+static void
+test_stray_name(void **state)
+{
+	struct form	*f;
+	char		*got;
+
+	(void)state;
+	got = load(HEAD ",integer,age,Age,,,\n,text,a,A,age > 3,,\n"
+	    ",text,b,B,agee > 3,,\n"
+	    ",begin group,g,G,,,\n,text,c,C,,,\n,end group,,,,,\n", &f);
+	assert_non_null(f);
+	assert_non_null(strstr(got, "t.csv:survey:4:relevant: warning: 'age' "
+	    "reads as empty here: write ${age}"));
+	assert_non_null(strstr(got, "t.csv:survey:5:relevant: warning: 'agee' "
+	    "names nothing here"));
+	form_free(f);
+	free(got);
+	/* not in predicates, not for a group's own kids, not in filters */
+	got = load(HEAD ",begin group,g,G,c != '',,\n,text,c,C,,,\n"
+	    ",end group,,,,,\n"
+	    ",calculate,k,,,,instance('l')/root/item[name = 'x']/label\n"
+	    "choices,,,\n,list_name,name,label\n,l,x,X\n", &f);
+	assert_non_null(f);
+	assert_null(strstr(got, "warning"));
+	form_free(f);
+	free(got);
+}
+
 /* Nesting is bounded: every walk of the tree recurses along it. */
 static void
 test_depth(void **state)
@@ -335,6 +364,7 @@ main(void)
 		cmocka_unit_test(test_habits),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_pulldata),
+		cmocka_unit_test(test_stray_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
