@@ -1089,6 +1089,128 @@ too_deep(struct builder *b, const struct field *parent,
 	return 1;
 }
 
+static void	build_block(struct builder *, struct field *, size_t *,
+		    enum row_kind, int, const struct choice *);
+
+/*
+ * "begin loop over L": a group named name holding a group per choice of L,
+ * the rows up to "end loop" built again in each with %(label)s and
+ * %(name)s replaced (pyxform's loop). Problems are reported once.
+ */
+static int
+build_loop(struct builder *b, struct field *parent, size_t *i,
+    const struct wb_row *r, const char *name, const struct parsed_type *t,
+    const struct choice *loop)
+{
+	const struct wb_sheet		*sh = b->survey;
+	const struct cols		*cs = &b->scols;
+	const struct choice_list	*l;
+	struct field			*f, *g;
+	size_t				 k, start = *i;
+	int				 quiet = b->quiet;
+
+	if (too_deep(b, parent, r))
+		return -1;
+	if (name == NULL || !valid_name(name)) {
+		col_problem(b, sh->name, r->line, col_header(cs, COL_NAME),
+		    "'begin loop' needs a valid name");
+		name = "loop";
+	}
+	if ((f = new_field(b, parent, FK_GROUP, name, r->line)) == NULL)
+		return -1;
+	check_sibling(b, parent, f, r);
+	read_field_row(b, f, r, t, loop);
+	if ((l = find_list(b, t->list)) == NULL)
+		col_problem(b, sh->name, r->line, col_header(cs, COL_TYPE),
+		    "unknown choice list '%s'", t->list);
+	if (l == NULL || l->n == 0) {
+		/* still consume the rows, into nothing */
+		struct field	scratch;
+
+		memset(&scratch, 0, sizeof(scratch));
+		scratch.kind = FK_GROUP;
+		build_block(b, &scratch, i, ROW_END_LOOP, r->line, NULL);
+		return 0;
+	}
+	for (k = 0; k < l->n; k++) {
+		*i = start;
+		if ((g = new_field(b, f, FK_GROUP, l->v[k].name, r->line)) ==
+		    NULL)
+			return -1;
+		g->label = l->v[k].label;
+		build_block(b, g, i, ROW_END_LOOP, r->line, &l->v[k]);
+		b->quiet = 1;
+	}
+	b->quiet = quiet;
+	return 0;
+}
+
+/* A question, a calculation or metadata: one field from one row. */
+static int
+build_question(struct builder *b, struct field *parent,
+    const struct wb_row *r, const char *type, const char *name,
+    const struct parsed_type *t, const struct choice *loop)
+{
+	const struct wb_sheet	*sh = b->survey;
+	const struct cols	*cs = &b->scols;
+	struct field		*f;
+
+	if (name == NULL && t->kind == FK_NOTE) {
+		/* pyxform names unnamed notes after their row */
+		name = arena_printf(&b->f->arena, "generated_note_name_%d",
+		    r->line);
+		if (name == NULL) {
+			nomem(b);
+			return -1;
+		}
+	}
+	if (name == NULL) {
+		col_problem(b, sh->name, r->line, col_header(cs, COL_NAME),
+		    "a '%s' row needs a name", type);
+		return 0;
+	}
+	if (!valid_name(name)) {
+		col_problem(b, sh->name, r->line, col_header(cs, COL_NAME),
+		    "invalid name '%s': use letters, digits, '_', '-', '.', "
+		    "starting with a letter", name);
+		return 0;
+	}
+	if ((f = new_field(b, parent, t->kind, name, r->line)) == NULL)
+		return -1;
+	check_sibling(b, parent, f, r);
+	read_field_row(b, f, r, t, loop);
+	if (t->kind == FK_SELECT_ONE || t->kind == FK_SELECT_MULTIPLE) {
+		if (t->external == 2) {
+			/* the list is in a file next to the form on a phone;
+			 * a terminal has no such file */
+			f->kind = FK_UNSUPPORTED;
+		} else if ((f->list = find_list(b, t->list)) == NULL) {
+			col_problem(b, sh->name, r->line,
+			    col_header(cs, COL_TYPE),
+			    "unknown choice list '%s'", t->list);
+		}
+	}
+	if (f->or_other && f->list != NULL)
+		add_other(b, parent, f, r);
+	if (f->kind == FK_UNSUPPORTED) {
+		b->f->nunsupported++;
+		problem(b, DIAG_WARNING, sh->name, r->line, "type '%s' of '%s' "
+		    "cannot be filled in the terminal: the question will be "
+		    "left empty", type, name);
+	}
+	if (field_shown(f) && f->kind != FK_UNSUPPORTED &&
+	    !has_text(b->f, &f->label) && !has_text(b->f, &f->hint) &&
+	    !row_has(cs, r, COL_MEDIA))
+		col_problem(b, sh->name, r->line, col_header(cs, COL_LABEL),
+		    "question '%s' has no label", name);
+	if (f->kind == FK_CALCULATE &&
+	    pending_of(b, f)->src[X_CALCULATION] == NULL)
+		col_problem(b, sh->name, r->line,
+		    col_header(cs, COL_CALCULATION),
+		    "calculate '%s' has no calculation", name);
+	return 0;
+}
+
 /*
  * Build the rows from *i into parent until the row that ends it (end),
  * which is consumed. open_row is the row of the begin, for the message
@@ -1176,119 +1298,16 @@ build_block(struct builder *b, struct field *parent, size_t *i,
 			build_block(b, f, i, t.row == ROW_BEGIN_GROUP ?
 			    ROW_END_GROUP : ROW_END_REPEAT, r->line, loop);
 			continue;
-		case ROW_BEGIN_LOOP: {
-			const struct choice_list	*l;
-			size_t				 k, start = *i;
-			int				 quiet = b->quiet;
-
-			if (too_deep(b, parent, r))
+		case ROW_BEGIN_LOOP:
+			if (build_loop(b, parent, i, r, name, &t, loop) != 0)
 				return;
-			if (name == NULL || !valid_name(name)) {
-				col_problem(b, sh->name, r->line,
-				    col_header(cs, COL_NAME),
-				    "'begin loop' needs a valid name");
-				name = "loop";
-			}
-			f = new_field(b, parent, FK_GROUP, name, r->line);
-			if (f == NULL)
-				return;
-			check_sibling(b, parent, f, r);
-			read_field_row(b, f, r, &t, loop);
-			l = find_list(b, t.list);
-			if (l == NULL) {
-				col_problem(b, sh->name, r->line,
-				    col_header(cs, COL_TYPE),
-				    "unknown choice list '%s'", t.list);
-			}
-			if (l == NULL || l->n == 0) {
-				/* still consume the rows, into nothing */
-				struct field	 scratch;
-
-				memset(&scratch, 0, sizeof(scratch));
-				scratch.kind = FK_GROUP;
-				build_block(b, &scratch, i, ROW_END_LOOP,
-				    r->line, NULL);
-				continue;
-			}
-			/* one group per choice, the rows repeated in each */
-			for (k = 0; k < l->n; k++) {
-				struct field	*g;
-
-				*i = start;
-				g = new_field(b, f, FK_GROUP, l->v[k].name,
-				    r->line);
-				if (g == NULL)
-					return;
-				g->label = l->v[k].label;
-				build_block(b, g, i, ROW_END_LOOP, r->line,
-				    &l->v[k]);
-				b->quiet = 1;
-			}
-			b->quiet = quiet;
 			continue;
-		}
 		default:
 			break;
 		}
 
-		/* a question, a calculation, metadata */
-		if (name == NULL && t.kind == FK_NOTE) {
-			/* pyxform names unnamed notes after their row */
-			name = arena_printf(&b->f->arena,
-			    "generated_note_name_%d", r->line);
-			if (name == NULL) {
-				nomem(b);
-				return;
-			}
-		}
-		if (name == NULL) {
-			col_problem(b, sh->name, r->line,
-			    col_header(cs, COL_NAME),
-			    "a '%s' row needs a name", type);
-			continue;
-		}
-		if (!valid_name(name)) {
-			col_problem(b, sh->name, r->line,
-			    col_header(cs, COL_NAME),
-			    "invalid name '%s': use letters, digits, '_', "
-			    "'-', '.', starting with a letter", name);
-			continue;
-		}
-		if ((f = new_field(b, parent, t.kind, name, r->line)) == NULL)
+		if (build_question(b, parent, r, type, name, &t, loop) != 0)
 			return;
-		check_sibling(b, parent, f, r);
-		read_field_row(b, f, r, &t, loop);
-		if (t.kind == FK_SELECT_ONE || t.kind == FK_SELECT_MULTIPLE) {
-			if (t.external == 2) {
-				/* the list is in a file next to the form on a
-				 * phone; a terminal has no such file */
-				f->kind = FK_UNSUPPORTED;
-			} else if ((f->list = find_list(b, t.list)) == NULL) {
-				col_problem(b, sh->name, r->line,
-				    col_header(cs, COL_TYPE),
-				    "unknown choice list '%s'", t.list);
-			}
-		}
-		if (f->or_other && f->list != NULL)
-			add_other(b, parent, f, r);
-		if (f->kind == FK_UNSUPPORTED) {
-			b->f->nunsupported++;
-			problem(b, DIAG_WARNING, sh->name, r->line,
-			    "type '%s' of '%s' cannot be filled in the "
-			    "terminal: the question will be left empty",
-			    type, name);
-		}
-		if (field_shown(f) && f->kind != FK_UNSUPPORTED &&
-		    !has_text(b->f, &f->label) && !has_text(b->f, &f->hint) &&
-		    !row_has(cs, r, COL_MEDIA))
-			col_problem(b, sh->name, r->line,
-			    col_header(cs, COL_LABEL),
-			    "question '%s' has no label", name);
-		if (f->kind == FK_CALCULATE &&
-		    pending_of(b, f)->src[X_CALCULATION] == NULL)
-			col_problem(b, sh->name, r->line,
-			    col_header(cs, COL_CALCULATION),
-			    "calculate '%s' has no calculation", name);
 	}
 	if (end != ROW_FIELD && !b->nomem && !b->too_deep)
 		problem(b, DIAG_ERROR, sh->name, open_row,
