@@ -37,7 +37,7 @@ cmd_discard(struct cmd_ctx *c, int argc, char **argv)
 	if (sub.state != SUB_DRAFT) {
 		rc = err_set(&e, ERR_INPUT, _("'%s' is %s, not a draft: it "
 		    "cannot be discarded"), sub.instance_id,
-		    sub_state_name(sub.state));
+		    cmd_state_label(sub.state));
 		goto fail;
 	}
 	if ((rc = store_delete_draft(st, sub.id, &e)) != 0)

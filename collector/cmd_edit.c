@@ -78,7 +78,7 @@ newest(struct store *st, struct store_sub *sub, int *draft, struct err *e)
 		if ((rc = store_each_sub(st, -1, NULL, find_revision, &fr,
 		    e)) != 0) {
 			if (rc == ERR_NOMEM)
-				rc = err_set(e, ERR_NOMEM, "out of memory");
+				rc = err_set(e, ERR_NOMEM, _("out of memory"));
 			goto out;
 		}
 		if (fr.done == NULL)

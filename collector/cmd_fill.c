@@ -8,10 +8,12 @@
  * its frozen JSON are written in one transaction: a kill at any moment
  * leaves it wholly there or absent.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "collector.h"
 
@@ -25,7 +27,8 @@ usage_text(void)
 	    "time. Type the answer, or the number of a choice (several\n"
 	    "numbers separated by spaces when several may be chosen), then\n"
 	    "Enter. Keys: < back, ? help, ! save a draft and quit (Ctrl-D\n"
-	    "too), - in a repeated entry (a child, a person) removes it.\n"
+	    "too), - in a repeated entry (a child, a person) removes it; a\n"
+	    "backslash before one makes it an answer (\\! answers !).\n"
 	    "Every answer is saved the moment it is accepted. Before\n"
 	    "finalizing, a review of every answer.\n"
 	    "\n"
@@ -57,6 +60,7 @@ fill_answers(struct fill *fl, const char *file, int draft)
 {
 	struct diags	 d;
 	struct err	 e;
+	struct stat	 sb;
 	char		*json = NULL;
 	size_t		 len, n;
 	int		 rc;
@@ -69,6 +73,11 @@ fill_answers(struct fill *fl, const char *file, int draft)
 	else
 		rc = file_read(file, ANSWERS_MAX_BYTES, &json, &len, &e);
 	if (rc != 0) {
+		/* The file the person named is not there: bad input (1), as
+		 * a malformed one is, not a failing environment (3). */
+		if (strcmp(file, "-") != 0 && stat(file, &sb) != 0 &&
+		    (errno == ENOENT || errno == ENOTDIR))
+			e.code = ERR_INPUT;
 		rc = cmd_error(&e);
 		goto out;
 	}
@@ -101,8 +110,9 @@ fill_answers(struct fill *fl, const char *file, int draft)
 	}
 	if (n > 0) {
 		print_problems(&d);
-		fprintf(stderr, _("collector: %zu problems: nothing "
-		    "stored\n"), d.n);
+		fprintf(stderr, dngettext("collector", "collector: %zu "
+		    "problem: nothing stored\n", "collector: %zu problems: "
+		    "nothing stored\n", n), n);
 		rc = ERR_INPUT;
 		goto out;
 	}
@@ -131,7 +141,12 @@ fill_interactive(struct fill *fl, int review_first)
 			return cmd_error(&e);
 		printf(_("Nothing changed: %s stays as it was\n"),
 		    fl->sub.deprecated_id);
-	} else if (res == PROMPT_FINALIZED)
+	} else if (res == PROMPT_NOTHING && fl->sub.deprecated_id != NULL)
+		printf(_("Nothing changed: %s stays as it was\n"),
+		    fl->sub.deprecated_id);
+	else if (res == PROMPT_NOTHING)
+		printf(_("Nothing to save: no answer was given\n"));
+	else if (res == PROMPT_FINALIZED)
 		printf(_("Finalized: %s\n"), fl->sub.instance_id);
 	else
 		printf(_("Draft saved: %s\n"

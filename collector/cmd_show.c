@@ -88,14 +88,14 @@ cmd_show(struct cmd_ctx *c, int argc, char **argv)
 		out = session_instance_xml(fl.s);
 	if (fmt != 0) {
 		if (out == NULL) {
-			rc = err_set(&e, ERR_NOMEM, "out of memory");
+			rc = err_set(&e, ERR_NOMEM, _("out of memory"));
 			goto fail;
 		}
 		printf("%s\n", out);
 		goto out;
 	}
 	printf("%s\n", sub.instance_id);
-	printf(_("  state: %s\n"), sub_state_name(sub.state));
+	printf(_("  state: %s\n"), cmd_state_label(sub.state));
 	printf(_("  form: %s version %s\n"), sub.form_id, sub.form_version);
 	if (sub.deprecated_id != NULL)
 		printf(_("  replaces: %s\n"), sub.deprecated_id);

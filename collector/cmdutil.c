@@ -23,6 +23,19 @@ cmd_error(const struct err *e)
 	return err_exit_code(e);
 }
 
+const char *
+cmd_state_label(enum sub_state s)
+{
+	switch (s) {
+	case SUB_DRAFT:
+		return _("draft");
+	case SUB_FINALIZED:
+		return _("finalized");
+	default:
+		return _("sent");
+	}
+}
+
 void
 cmd_warn_skipped(const struct fill *fl)
 {
@@ -136,7 +149,7 @@ cmd_install_form(struct store *st, const char *file, const void *data,
 		goto out;
 	}
 	if ((name = strdup(file)) == NULL) {
-		rc = err_set(e, ERR_NOMEM, "out of memory");
+		rc = err_set(e, ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 	memset(&sf, 0, sizeof(sf));
@@ -148,10 +161,12 @@ cmd_install_form(struct store *st, const char *file, const void *data,
 	sf.content = (void *)data;
 	sf.len = len;
 	if (sf.languages == NULL) {
-		rc = err_set(e, ERR_NOMEM, "out of memory");
+		rc = err_set(e, ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 	rc = store_put_form(st, &sf, how, e);
+	if (rc == ERR_INPUT)
+		err_prefix(e, "%s", file);	/* what the person typed */
 	free(sf.languages);
 	if (rc == 0 && parsed != NULL) {
 		*parsed = f;

@@ -267,7 +267,8 @@ enum prompt_result {
 	PROMPT_SAVED,		/* quit with '!' or end of input: a draft */
 	PROMPT_UNCHANGED,	/* a revision finalized with nothing
 				 * changed: not finalized, not saved */
-	PROMPT_NOTHING		/* quit before any answer: nothing saved */
+	PROMPT_NOTHING		/* quit before any answer was accepted:
+				 * nothing saved */
 };
 
 /*
@@ -314,6 +315,9 @@ int	cmd_status(struct cmd_ctx *c, int argc, char **argv);
 
 /* Shared by the commands (main.c). */
 int	cmd_error(const struct err *e);		/* prints, returns the code */
+/* A state as the person reads it, in their language (sub_state_name is
+ * the word of the JSON and of --state). */
+const char *cmd_state_label(enum sub_state s);
 /* The warning for answers fill_resume left out, if any (stderr). */
 void	cmd_warn_skipped(const struct fill *fl);
 int	cmd_usage_error(const char *fmt, ...) PRINTFLIKE(1, 2);

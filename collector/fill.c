@@ -22,7 +22,7 @@
 static int
 nomem(struct err *e)
 {
-	return err_set(e, ERR_NOMEM, "out of memory");
+	return err_set(e, ERR_NOMEM, _("out of memory"));
 }
 
 static int
@@ -40,12 +40,12 @@ parse_form(struct fill *fl, struct err *e)
 		diags_format(&d, fl->sf.file, &b);
 		if (b.len > 0 && b.p[b.len - 1] == '\n')
 			b.p[--b.len] = '\0';
-		rc = err_set(e, ERR_INPUT, "installed form '%s' version '%s' "
-		    "does not load: %s", fl->sf.form_id, fl->sf.version,
+		rc = err_set(e, ERR_INPUT, _("installed form '%s' version '%s' "
+		    "does not load: %s"), fl->sf.form_id, fl->sf.version,
 		    b.p != NULL ? b.p : "?");
 		buf_release(&b);
 	} else if (rc != 0)
-		err_prefix(e, "form '%s'", fl->sf.form_id);
+		err_prefix(e, _("form '%s'"), fl->sf.form_id);
 	diags_release(&d);
 	return rc;
 }
@@ -121,8 +121,8 @@ fill_start(struct fill *fl, const char *lang, const char *deprecated,
 	    (rc = store_get_setting(fl->st, "promoter", &promoter, e)) != 0)
 		goto out;
 	if (device == NULL) {
-		rc = err_set(e, ERR_IO, "%s: no device id: run 'collector "
-		    "init --device ID'", fl->st->path);
+		rc = err_set(e, ERR_IO, _("%s: no device id: run 'collector "
+		    "init --device ID'"), fl->st->path);
 		goto out;
 	}
 	uuid_v4(uuid);

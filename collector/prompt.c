@@ -10,7 +10,9 @@
  *
  * Keys on every line: '<' back, '?' hint, '!' save the draft and quit;
  * end of input (Ctrl-D, a closed terminal) is '!'. Enter on an answered
- * question keeps the answer.
+ * question keeps the answer. A leading backslash makes a line an answer
+ * ("\!" answers "!"). Quitting before anything was answered saves
+ * nothing: an empty draft would only be one more to discard.
  *
  * Input is plain lines: libedit's readline when `in' is a terminal (arrow
  * keys, backspace), a bounded reader otherwise (pipes, tests). Lines are
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <editline/readline.h>
@@ -106,6 +109,17 @@ read_line(struct prompt *p, const char *ps)
 	l = buf_detach(&b);
 	buf_release(&b);
 	return l;
+}
+
+/*
+ * A line that starts with a backslash is an answer, never a key: "\<"
+ * answers "<", "\\x" answers "\x". Keys are whole lines, so the caller
+ * looks for them first and unescapes what is left.
+ */
+static const char *
+unescape(const char *l)
+{
+	return *l == '\\' ? l + 1 : l;
 }
 
 /* Leading and trailing blanks do not count (" 2 " is "2"). */
@@ -289,7 +303,7 @@ show_question(struct prompt *p, struct inode *n)
 		break;
 	}
 	if (n->value != NULL && fd->kind != FK_NOTE) {
-		fprintf(p->out, "  [%s ", _("now:"));
+		fprintf(p->out, "  [%s ", _("current answer:"));
 		show_value(p, n);
 		fprintf(p->out, " · %s]\n", _("Enter keeps it"));
 	}
@@ -385,17 +399,25 @@ enter_repeat(struct prompt *p, struct err *e)
 	return session_next(p->s, &p->st);
 }
 
+/*
+ * A whole word: yes or no in Spanish, English or Quechua; 1, 0, or -1
+ * for anything else ("sin" is not "si", "nada" is not "no").
+ */
 static int
 yes_no(const char *l)
 {
-	switch (l[0]) {
-	case 'y': case 'Y': case 's': case 'S':
-		return 1;
-	case 'n': case 'N':
-		return 0;
-	default:
-		return -1;
-	}
+	static const char *const yes[] = { "s", "si", "sí", "Sí", "SÍ", "y",
+	    "yes", "ari", "arí", "Arí", "ARÍ" };
+	static const char *const no[] = { "n", "no", "manam", "mana" };
+	size_t	i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (strcasecmp(l, yes[i]) == 0)
+			return 1;
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (strcasecmp(l, no[i]) == 0)
+			return 0;
+	return -1;
 }
 
 /* The repeat instance n is in (the innermost), or NULL. */
@@ -518,7 +540,7 @@ ask(struct prompt *p, enum pstate *next, struct err *e)
 			    &p->st);
 			break;
 		}
-		ok = answer(p, n, l, &rc, e);
+		ok = answer(p, n, unescape(l), &rc, e);
 		if (rc != 0)
 			break;
 		if (ok) {
@@ -681,7 +703,7 @@ fix(struct prompt *p, enum pstate *next, struct err *e)
 			free(raw);
 			continue;
 		}
-		if (answer(p, p->fix, l, &rc, e) || rc != 0) {
+		if (answer(p, p->fix, unescape(l), &rc, e) || rc != 0) {
 			*next = P_REVIEW;
 			break;
 		}
@@ -782,7 +804,9 @@ prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
 	}
 	if (rc != 0)
 		goto out;
-	if (st == P_QUIT)
+	if (st == P_QUIT && !fl->saved && !fl->rewrite)
+		*res = PROMPT_NOTHING;	/* no answer accepted: no row */
+	else if (st == P_QUIT)
 		rc = save(&p, NULL, e);
 	else if (p.unchanged)
 		*res = PROMPT_UNCHANGED;

@@ -252,8 +252,8 @@ store_migrate_to(struct store *st, int version, struct err *e)
 	if ((rc = user_version(st, &v, e)) != 0)
 		return rc;
 	if (v > NMIGRATIONS)
-		return err_set(e, ERR_IO, "%s: made by a newer collector "
-		    "(schema %d, this one knows %d)", st->path, v,
+		return err_set(e, ERR_IO, _("%s: made by a newer collector "
+		    "(schema %d, this one knows %d)"), st->path, v,
 		    NMIGRATIONS);
 	if (version > NMIGRATIONS)
 		version = NMIGRATIONS;
@@ -264,7 +264,7 @@ store_migrate_to(struct store *st, int version, struct err *e)
 		if ((rc = exec(st, migrations[v], e)) != 0 ||
 		    (rc = exec(st, sql, e)) != 0) {
 			store_rollback(st);
-			err_prefix(e, "migration %d", v + 1);
+			err_prefix(e, _("migration %d"), v + 1);
 			return rc;
 		}
 		if ((rc = store_commit(st, e)) != 0)
@@ -296,8 +296,8 @@ configure(struct store *st, struct err *e)
 	}
 	r = (const char *)sqlite3_column_text(stmt, 0);
 	if (r == NULL || strcmp(r, "wal") != 0)
-		rc = err_set(e, ERR_IO, "%s: cannot use a write-ahead log "
-		    "(journal mode '%s')", st->path, r != NULL ? r : "?");
+		rc = err_set(e, ERR_IO, _("%s: cannot use a write-ahead log "
+		    "(journal mode '%s')"), st->path, r != NULL ? r : "?");
 out:
 	sqlite3_finalize(stmt);
 	return rc;
@@ -319,7 +319,7 @@ integrity(struct store *st, struct err *e)
 	else {
 		r = (const char *)sqlite3_column_text(stmt, 0);
 		if (r == NULL || strcmp(r, "ok") != 0)
-			rc = err_set(e, ERR_IO, "%s: store is damaged: %.*s",
+			rc = err_set(e, ERR_IO, _("%s: store is damaged: %.*s"),
 			    st->path, r != NULL ? (int)strcspn(r, "\n") : 1,
 			    r != NULL ? r : "?");
 	}
@@ -334,21 +334,21 @@ make_dirs(const char *home, struct err *e)
 	char	p[STORE_PATH_MAX], *s;
 
 	if ((size_t)snprintf(p, sizeof(p), "%s", home) >= sizeof(p))
-		return err_set(e, ERR_IO, "'%s': path too long", home);
+		return err_set(e, ERR_IO, _("'%s': path too long"), home);
 	for (s = p + 1; ; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
 		if (*s == '/') {
 			*s = '\0';
 			if (mkdir(p, 0700) != 0 && errno != EEXIST)
-				return err_set(e, ERR_IO, "cannot create '%s': "
-				    "%s", p, strerror(errno));
+				return err_set(e, ERR_IO, _("cannot create "
+				    "'%s': %s"), p, strerror(errno));
 			*s = '/';
 			continue;
 		}
 		if (mkdir(p, 0700) != 0 && errno != EEXIST)
-			return err_set(e, ERR_IO, "cannot create '%s': %s", p,
-			    strerror(errno));
+			return err_set(e, ERR_IO, _("cannot create '%s': %s"),
+			    p, strerror(errno));
 		return 0;
 	}
 }
@@ -715,7 +715,7 @@ get_form(struct store *st, const char *sql, const char *key, int64_t row,
 	r = sqlite3_step(stmt);
 	if (r == SQLITE_ROW) {
 		if (read_form(stmt, out, 1) != 0)
-			rc = err_set(e, ERR_NOMEM, "out of memory");
+			rc = err_set(e, ERR_NOMEM, _("out of memory"));
 	} else if (r == SQLITE_DONE)
 		rc = err_set(e, ERR_INPUT, key != NULL ? _("no form '%s' "
 		    "installed") : "no form #%s", key != NULL ? key : "?");
@@ -782,9 +782,9 @@ store_put_form(struct store *st, const struct store_form *f,
 			*how = STORE_PUT_SAME;
 			goto out;
 		}
-		rc = err_set(e, ERR_INPUT, "form '%s' version '%s' is "
+		rc = err_set(e, ERR_INPUT, _("form '%s' version '%s' is "
 		    "already installed with other content: give the new "
-		    "one a higher version", f->form_id, f->version);
+		    "one a higher version"), f->form_id, f->version);
 		goto out;
 	}
 	if (have != SQLITE_DONE) {
@@ -803,8 +803,8 @@ store_put_form(struct store *st, const struct store_form *f,
 	}
 	if (rc == 0) {
 		if (store_version_cmp(f->version, cur.version) < 0) {
-			rc = err_set(e, ERR_INPUT, "form '%s' version '%s' "
-			    "is older than the installed version '%s'",
+			rc = err_set(e, ERR_INPUT, _("form '%s' version '%s' "
+			    "is older than the installed version '%s'"),
 			    f->form_id, f->version, cur.version);
 			store_form_release(&cur);
 			goto out;
@@ -863,7 +863,7 @@ store_each_form(struct store *st, store_form_fn *fn, void *arg,
 		memset(&f, 0, sizeof(f));
 		if (read_form(stmt, &f, 0) != 0) {
 			store_form_release(&f);
-			rc = err_set(e, ERR_NOMEM, "out of memory");
+			rc = err_set(e, ERR_NOMEM, _("out of memory"));
 			break;
 		}
 		r = fn(&f, arg);
@@ -1012,7 +1012,7 @@ store_find_sub(struct store *st, const char *id, struct store_sub *out,
 		if (++n == 2)
 			break;
 		if (read_sub(stmt, out) != 0) {
-			rc = err_set(e, ERR_NOMEM, "out of memory");
+			rc = err_set(e, ERR_NOMEM, _("out of memory"));
 			break;
 		}
 	}
@@ -1049,7 +1049,7 @@ store_each_sub(struct store *st, int state, const char *form_id,
 	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (read_sub(stmt, &s) != 0) {
 			store_sub_release(&s);
-			rc = err_set(e, ERR_NOMEM, "out of memory");
+			rc = err_set(e, ERR_NOMEM, _("out of memory"));
 			break;
 		}
 		r = fn(&s, arg);
@@ -1122,7 +1122,7 @@ store_put_answer(struct store *st, int64_t sub, const char *path,
 		sqlite3_bind_text(stmt, 3, value, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
 		rc = dberr(st, e, "answers");
-		err_prefix(e, "answer '%s'", path);
+		err_prefix(e, _("answer '%s'"), path);
 	}
 	sqlite3_finalize(stmt);
 	return rc;
@@ -1165,7 +1165,7 @@ update_sub(struct store *st, const char *sql, int64_t sub, const char *a,
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		rc = dberr(st, e, "submissions");
 	else if (sqlite3_changes(st->db) != 1)
-		rc = err_set(e, ERR_INPUT, "submission is not a draft");
+		rc = err_set(e, ERR_INPUT, _("submission is not a draft"));
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -1202,8 +1202,8 @@ store_mark_sent(struct store *st, const char *instance_id, struct err *e)
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		rc = dberr(st, e, "submissions");
 	else if (sqlite3_changes(st->db) != 1)
-		rc = err_set(e, ERR_INPUT, "'%s' is not a finalized "
-		    "submission", instance_id);
+		rc = err_set(e, ERR_INPUT, _("'%s' is not a finalized "
+		    "submission"), instance_id);
 	sqlite3_finalize(stmt);
 	return rc;
 }

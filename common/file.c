@@ -27,14 +27,14 @@ file_read(const char *path, size_t max, char **out, size_t *len,
 	*len = 0;
 	buf_init(&b, max);
 	if ((fd = open(path, O_RDONLY)) < 0)
-		return err_set(e, ERR_IO, "cannot open '%s': %s", path,
+		return err_set(e, ERR_IO, _("cannot open '%s': %s"), path,
 		    strerror(errno));
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = err_set(e, ERR_IO, "cannot read '%s': %s", path,
+			rc = err_set(e, ERR_IO, _("cannot read '%s': %s"), path,
 			    strerror(errno));
 			goto out;
 		}
@@ -67,29 +67,29 @@ file_write_atomic(const char *path, const void *p, size_t n, int mode,
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
 	    (long)getpid()) >= sizeof(tmp))
-		return err_set(e, ERR_IO, "'%s': path too long", path);
+		return err_set(e, ERR_IO, _("'%s': path too long"), path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode)) < 0)
-		return err_set(e, ERR_IO, "cannot create '%s': %s", tmp,
+		return err_set(e, ERR_IO, _("cannot create '%s': %s"), tmp,
 		    strerror(errno));
 	while (done < n) {
 		w = write(fd, c + done, n - done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			rc = err_set(e, ERR_IO, "cannot write '%s': %s", tmp,
+			rc = err_set(e, ERR_IO, _("cannot write '%s': %s"), tmp,
 			    strerror(errno));
 			break;
 		}
 		done += (size_t)w;
 	}
 	if (rc == 0 && fsync(fd) != 0)
-		rc = err_set(e, ERR_IO, "cannot sync '%s': %s", tmp,
+		rc = err_set(e, ERR_IO, _("cannot sync '%s': %s"), tmp,
 		    strerror(errno));
 	if (close(fd) != 0 && rc == 0)
-		rc = err_set(e, ERR_IO, "cannot close '%s': %s", tmp,
+		rc = err_set(e, ERR_IO, _("cannot close '%s': %s"), tmp,
 		    strerror(errno));
 	if (rc == 0 && rename(tmp, path) != 0)
-		rc = err_set(e, ERR_IO, "cannot rename '%s': %s", tmp,
+		rc = err_set(e, ERR_IO, _("cannot rename '%s': %s"), tmp,
 		    strerror(errno));
 	if (rc != 0) {
 		unlink(tmp);

@@ -29,10 +29,16 @@ sed 's/Household test/Other title/' "$T_TMP/household-v2.csv" >"$T_TMP/h2b.csv"
 t_run forms add "$T_TMP/h2b.csv"
 t_is "$T_RC" 1 "the same version with other content is refused"
 t_has "$T_ERR" "higher version" "and the message says what to do"
+t_has "$T_ERR" "collector: $T_TMP/h2b.csv: form 'household'" \
+	"naming the file"
 sed 's/^,household,1,/,household,0,/' "$hh" >"$T_TMP/household-v0.csv"
 t_run forms add "$T_TMP/household-v0.csv"
 t_is "$T_RC" 1 "an older version is refused"
 t_has "$T_ERR" "older than the installed version '2'" "and says why"
+t_has "$T_ERR" "$T_TMP/household-v0.csv: " "naming the file"
+LANGUAGE=es t_run forms add "$T_TMP/household-v0.csv"
+t_has "$T_ERR" "es más antiguo que la versión instalada '2'" \
+	"in Spanish when the promoter's language is Spanish"
 
 t_run forms add "$E2E_FORMS/bad.csv"
 t_is "$T_RC" 1 "a form with errors is not installed"

@@ -30,7 +30,7 @@ expect Age of the head
 expect > 
 send <
 expect Name of the head
-expect now: Ana Quispe
+expect current answer: Ana Quispe
 expect > 
 send
 expect Age of the head
@@ -268,7 +268,7 @@ send
 expect esta pregunta es obligatoria
 expect > 
 send !
-expect Borrador guardado
+expect Nada que guardar
 wait
 SCRIPT
 t_is "$T_RC" 0 "the program's words are Spanish by default"
