@@ -68,10 +68,10 @@ fill_answers(struct fill *fl, const char *file, int draft)
 	err_init(&e);
 	diags_init(&d);
 	if (strcmp(file, "-") == 0)
-		rc = file_read("/dev/stdin", ANSWERS_MAX_BYTES, &json, &len,
+		rc = file_read("/dev/stdin", ANSWERS_JSON_MAX, &json, &len,
 		    &e);
 	else
-		rc = file_read(file, ANSWERS_MAX_BYTES, &json, &len, &e);
+		rc = file_read(file, ANSWERS_JSON_MAX, &json, &len, &e);
 	if (rc != 0) {
 		/* The file the person named is not there: bad input (1), as
 		 * a malformed one is, not a failing environment (3). */

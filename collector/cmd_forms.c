@@ -232,10 +232,10 @@ forms_eval(int argc, char **argv)
 		goto fail;
 	if (answers != NULL) {
 		if (strcmp(answers, "-") == 0)
-			rc = file_read("/dev/stdin", ANSWERS_MAX_BYTES, &ans,
+			rc = file_read("/dev/stdin", ANSWERS_JSON_MAX, &ans,
 			    &alen, &e);
 		else
-			rc = file_read(answers, ANSWERS_MAX_BYTES, &ans, &alen,
+			rc = file_read(answers, ANSWERS_JSON_MAX, &ans, &alen,
 			    &e);
 		if (rc != 0)
 			goto fail;

@@ -20,12 +20,6 @@ usage_text(void)
 	    "\"started_at\", \"finalized_at\"}.\n");
 }
 
-static json_t *
-str_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
 static int
 one(const struct store_sub *s, void *arg)
 {
@@ -43,7 +37,7 @@ one(const struct store_sub *s, void *arg)
 	json_object_set_new(o, "form_version", json_string(s->form_version));
 	json_object_set_new(o, "state", json_string(sub_state_name(s->state)));
 	json_object_set_new(o, "started_at", json_string(s->started_at));
-	json_object_set_new(o, "finalized_at", str_or_null(s->finalized_at));
+	json_object_set_new(o, "finalized_at", cmd_json_str(s->finalized_at));
 	json_array_append_new(a, o);
 	return 0;
 }

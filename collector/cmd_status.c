@@ -21,12 +21,6 @@ usage_text(void)
 	    "\"last_sync\", \"pending_bytes\"}.\n");
 }
 
-static json_t *
-str_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
 int
 cmd_status(struct cmd_ctx *c, int argc, char **argv)
 {
@@ -59,10 +53,10 @@ cmd_status(struct cmd_ctx *c, int argc, char **argv)
 		json_object_set_new(counts, "draft", json_integer(n[0]));
 		json_object_set_new(counts, "finalized", json_integer(n[1]));
 		json_object_set_new(counts, "sent", json_integer(n[2]));
-		json_object_set_new(o, "device_id", str_or_null(device));
-		json_object_set_new(o, "hub", str_or_null(hub));
+		json_object_set_new(o, "device_id", cmd_json_str(device));
+		json_object_set_new(o, "hub", cmd_json_str(hub));
 		json_object_set_new(o, "counts", counts);
-		json_object_set_new(o, "last_sync", str_or_null(last));
+		json_object_set_new(o, "last_sync", cmd_json_str(last));
 		json_object_set_new(o, "pending_bytes", json_integer(pending));
 		json_dumpf(o, stdout, JSON_COMPACT);
 		putchar('\n');

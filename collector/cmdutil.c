@@ -23,6 +23,12 @@ cmd_error(const struct err *e)
 	return err_exit_code(e);
 }
 
+json_t *
+cmd_json_str(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
 const char *
 cmd_state_label(enum sub_state s)
 {

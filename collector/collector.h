@@ -29,7 +29,6 @@
 #define STORE_NEW_PREFIX	STORE_FILE ".new."	/* + pid: being made */
 #define STORE_BUSY_MS		5000	/* wait for another collector */
 #define STORE_PATH_MAX		4096
-#define ANSWERS_MAX_BYTES	(16u << 20)	/* an --answers file */
 
 /* ------------------------------------------------------------------ */
 /* The store                                                           */
@@ -315,6 +314,8 @@ int	cmd_status(struct cmd_ctx *c, int argc, char **argv);
 
 /* Shared by the commands (main.c). */
 int	cmd_error(const struct err *e);		/* prints, returns the code */
+/* A JSON string, or null for NULL (jansson's json_t). */
+struct json_t *cmd_json_str(const char *s);
 /* A state as the person reads it, in their language (sub_state_name is
  * the word of the JSON and of --state). */
 const char *cmd_state_label(enum sub_state s);

@@ -67,11 +67,10 @@ beside_binary(char *out, size_t n)
 {
 	char	 exe[PATH_MAX];
 	char	*slash;
+	ssize_t	 k;
 
 	if (n < sizeof(exe) + 32)
 		return NULL;
-	ssize_t	 k;
-
 	k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (k <= 0)
 		return NULL;

@@ -722,7 +722,7 @@ fix(struct prompt *p, enum pstate *next, struct err *e)
  * an answer.
  */
 static int
-seek(struct prompt *p, struct err *e)
+seek(struct prompt *p)
 {
 	const char	*want = p->fl->position;
 	char		*path;
@@ -750,7 +750,6 @@ seek(struct prompt *p, struct err *e)
 	    p->st.node->field->kind == FK_NOTE))
 		if ((rc = session_next(p->s, &p->st)) != 0)
 			return rc;
-	(void)e;
 	return 0;
 }
 
@@ -777,7 +776,7 @@ prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
 	fprintf(out, "%s\n", p.f->title != NULL ? p.f->title : p.f->id);
 	show_keys(&p);
 	if (review_first || fl->saved)
-		rc = seek(&p, e);
+		rc = seek(&p);
 	else
 		rc = session_first(p.s, &p.st);
 	if (rc != 0)

@@ -117,6 +117,15 @@ t_is "$T_RC" 2 "--home without a directory: exit 2"
 t_is "$(grep -n 'cmd_usage_error(.*out of memory' "$TOP"/collector/*.c)" "" \
 	"out of memory is never reported as a usage error"
 
+# One ceiling for an --answers file, the session's (8 MB): a bigger one
+# is refused while it is read, with that figure, never read whole first.
+head -c 17000000 /dev/zero | tr '\0' ' ' >"$T_TMP/huge.json"
+t_run fill household --answers "$T_TMP/huge.json"
+t_is "$T_RC" 1 "an --answers file past the ceiling: exit 1"
+t_has "$T_ERR" "$T_TMP/huge.json" "named"
+t_has "$T_ERR" "larger than 8388608 bytes" "refused at the one ceiling, 8 MB"
+rm -f "$T_TMP/huge.json"
+
 # A stored answer the form does not have (a store changed by hand): the
 # draft still opens, and the answer left out is named, not dropped in
 # silence.
