@@ -30,8 +30,9 @@ t_sql "DELETE FROM answers; DELETE FROM submissions"
 
 # Yes and no are whole words.
 printf '%s\n' Ana 30 1 sin sí Luis 5 nada no '!' | t_run fill household
-t_is "$(grep -A1 -E '^> (sin|nada)$' "$T_OUT" | grep -c 'answer y (yes) or n (no)')" \
-	2 "'sin' is not yes, 'nada' is not no: both asked again"
+t_is "$(grep -A1 -E '^> (sin|nada)$' "$T_OUT" |
+    grep -c 'answer y (yes) or n (no)')" 2 \
+	"'sin' is not yes, 'nada' is not no: both asked again"
 t_is "$(t_sql "SELECT value FROM answers WHERE path = 'child[1]/child_name'")" \
 	Luis "'sí' is yes"
 t_has "$T_OUT" "Services at home" "'no' is no"
