@@ -333,8 +333,12 @@ fill_save(struct fill *fl, struct err *e)
 {
 	int	rc;
 
-	if ((rc = store_begin(fl->st, e)) != 0)
+	/* Any failure marks a full rewrite, even one before the changes
+	 * were taken: simpler than knowing how far it got. */
+	if ((rc = store_begin(fl->st, e)) != 0) {
+		fl->rewrite = 1;
 		return rc;
+	}
 	if ((rc = write_changes(fl, e)) != 0) {
 		store_rollback(fl->st);
 		fl->rewrite = 1;

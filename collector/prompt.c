@@ -365,23 +365,36 @@ answer(struct prompt *p, struct inode *n, const char *line, int *rc,
 	}
 	if (n->field->kind == FK_NOTE)
 		return 1;
-	/* Enter keeps an answer already given. */
-	if (*line == '\0' && n->value != NULL)
-		return 1;
-	if (n->field->kind == FK_UNSUPPORTED && *line == '\0')
-		return 1;
-	err_init(&ae);
-	if (session_answer(p->s, n, line, &ae) != 0) {
-		if (ae.code == ERR_INPUT) {
-			fprintf(p->out, "  ✗ %s\n", ae.msg);
+	/* Enter keeps an answer already given (and saves it, when the
+	 * save that followed it failed). */
+	if (*line == '\0' && n->value != NULL) {
+		if (!p->fl->rewrite)
+			return 1;
+	} else {
+		if (n->field->kind == FK_UNSUPPORTED && *line == '\0')
+			return 1;
+		err_init(&ae);
+		if (session_answer(p->s, n, line, &ae) != 0) {
+			if (ae.code == ERR_INPUT) {
+				fprintf(p->out, "  ✗ %s\n", ae.msg);
+				return 0;
+			}
+			*rc = err_set(e, ae.code, "%s", ae.msg);
 			return 0;
 		}
-		*rc = err_set(e, ae.code, "%s", ae.msg);
-		return 0;
 	}
-	if ((*rc = save(p, n, e)) != 0)
-		return 0;
-	return 1;
+	if ((*rc = save(p, n, e)) == 0)
+		return 1;
+	if (*rc == ERR_IO) {
+		/* The store locked by another program past the wait, a full
+		 * disk: the answer stays here, not shown as accepted, and
+		 * the next save writes every answer (fill_save). */
+		fprintf(p->out, "  ✗ %s: %s\n", _("not saved"), e->msg);
+		fprintf(p->out, "  %s\n", _("(Enter tries again)"));
+		err_init(e);
+		*rc = 0;
+	}
+	return 0;
 }
 
 /* The step after a new repeat instance: its first question. */
