@@ -510,7 +510,7 @@ int
 store_publish(struct store *st, struct err *e)
 {
 	char	wal[STORE_PATH_MAX + 8];
-	int	fd, rc = 0;
+	int	fd, le, rc = 0;
 
 	assert(st->final != NULL);
 	/* The last connection's close checkpoints the log into the file and
@@ -537,14 +537,30 @@ store_publish(struct store *st, struct err *e)
 	}
 	close(fd);
 	/* link(), unlike rename(), never replaces a store that another
-	 * `init' put there meanwhile. */
-	if (link(st->path, st->final) != 0) {
-		rc = err_set(e, ERR_IO, errno == EEXIST ? _("a store already "
-		    "exists in '%s'") : _("cannot create '%s': %s"),
-		    errno == EEXIST ? st->home : st->final, strerror(errno));
-		goto out;
+	 * `init' put there meanwhile. A file system without hard links (a
+	 * FAT memory card, Android's shared storage) gets rename() after a
+	 * last look: the window is a second init at the same moment. */
+	if (link(st->path, st->final) == 0)
+		unlink(st->path);
+	else {
+		le = errno;
+		if (le == EPERM || le == ENOTSUP || le == EOPNOTSUPP ||
+		    le == ENOSYS) {
+			if (access(st->final, F_OK) == 0)
+				le = EEXIST;
+			else if (rename(st->path, st->final) == 0)
+				le = 0;
+			else
+				le = errno;
+		}
+		if (le != 0) {
+			rc = err_set(e, ERR_IO, le == EEXIST ? _("a store "
+			    "already exists in '%s'") : _("cannot create "
+			    "'%s': %s"), le == EEXIST ? st->home : st->final,
+			    strerror(le));
+			goto out;
+		}
 	}
-	unlink(st->path);
 	sync_dir(st->home);
 	free(st->final);
 	st->final = NULL;

@@ -79,4 +79,35 @@ t_run init --device dev-02
 t_is "$T_RC" 0 "a leftover store being made does not block init"
 t_is "$(ls "$T_HOME" | tr '\n' ' ')" "collector.db " \
 	"and it is removed"
+
+# A file system without hard links (a FAT memory card, Android's shared
+# storage): link() fails with EPERM there; init moves the store into place
+# with rename() instead. A preloaded link() that always fails stands in.
+cat >"$T_TMP/nolink.c" <<'C'
+#include <errno.h>
+int
+link(const char *a, const char *b)
+{
+	(void)a;
+	(void)b;
+	errno = EPERM;
+	return -1;
+}
+C
+if cc -shared -fPIC -o "$T_TMP/nolink.so" "$T_TMP/nolink.c" 2>/dev/null; then
+	t_home
+	LD_PRELOAD=$T_TMP/nolink.so ASAN_OPTIONS=verify_asan_link_order=0 \
+	    t_run init --device dev-03 --token tok
+	t_is "$T_RC" 0 "init where hard links are refused"
+	t_is "$(whole "$T_HOME")" "dev-03|3|tok" "makes a whole store"
+	t_is "$(ls "$T_HOME" | tr '\n' ' ')" "collector.db token " \
+		"and leaves nothing else"
+	LD_PRELOAD=$T_TMP/nolink.so ASAN_OPTIONS=verify_asan_link_order=0 \
+	    t_run init --device dev-04
+	t_is "$T_RC" 3 "a second init there is refused"
+	t_has "$T_ERR" "a store already exists" "saying why"
+	t_is "$(whole "$T_HOME")" "dev-03|3|tok" "and the store is untouched"
+else
+	echo "# no C compiler: link() fallback not tested"
+fi
 t_done
