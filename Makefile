@@ -95,8 +95,8 @@ po:
 	@mkdir -p $(BUILD)
 	xgettext --from-code=UTF-8 -k_ -kN_ --add-comments=TRANSLATORS: \
 		--package-name=collector \
-		-o $(BUILD)/collector.pot $(COLLECTOR_SRC) collector/main.c \
-		$(FORMS_SRC)
+		-o $(BUILD)/collector.pot $(COMMON_SRC) \
+		$(FORMS_SRC) $(COLLECTOR_SRC) collector/main.c
 	msgmerge -q -U --backup=none po/es.po $(BUILD)/collector.pot
 
 deps:
