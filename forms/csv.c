@@ -41,14 +41,14 @@ record_add(struct wb_build *b, struct record *r, const char *s, size_t len,
 
 	/* The sheet-name column comes first, so one more than a sheet. */
 	if (r->n > WORKBOOK_MAX_COLS)
-		return err_set(e, ERR_INPUT, "%s:%d: more than %d columns",
+		return err_set(e, ERR_INPUT, _("%s:%d: more than %d columns"),
 		    b->file, r->line, WORKBOOK_MAX_COLS);
 	if (r->n == r->cap) {
 		size_t	 cap = r->cap ? r->cap * 2 : 32;
 		char	**v = realloc(r->f, cap * sizeof(*v));
 
 		if (v == NULL)
-			return err_set(e, ERR_NOMEM, "%s: out of memory",
+			return err_set(e, ERR_NOMEM, _("%s: out of memory"),
 			    b->file);
 		r->f = v;
 		r->cap = cap;
@@ -57,7 +57,7 @@ record_add(struct wb_build *b, struct record *r, const char *s, size_t len,
 	if (r->bad < 0 && !utf8_valid(s, len))
 		r->bad = (long)r->n;
 	if (len > 0 && (p = arena_strndup(&b->wb->arena, s, len)) == NULL)
-		return err_set(e, ERR_NOMEM, "%s: out of memory", b->file);
+		return err_set(e, ERR_NOMEM, _("%s: out of memory"), b->file);
 	r->f[r->n++] = p;
 	return 0;
 }
@@ -86,12 +86,12 @@ record_put(struct wb_build *b, const struct record *r, struct err *e)
 
 	snprintf(where, sizeof(where), "%s:%d", b->file, r->line);
 	if (r->bad == 0)
-		return err_set(e, ERR_INPUT, "%s: sheet name is not valid "
-		    "UTF-8 text (save the file as UTF-8)", where);
+		return err_set(e, ERR_INPUT, _("%s: sheet name is not valid "
+		    "UTF-8 text (save the file as UTF-8)"), where);
 	if (r->bad > 0) {
 		wb_colname(r->bad, cn, sizeof(cn));
-		return err_set(e, ERR_INPUT, "%s: sheet '%s' column %s: not "
-		    "valid UTF-8 text (save the file as UTF-8)", where,
+		return err_set(e, ERR_INPUT, _("%s: sheet '%s' column %s: not "
+		    "valid UTF-8 text (save the file as UTF-8)"), where,
 		    nonblank(r->f[0]) ? r->f[0] : b->sheet != NULL ?
 		    b->sheet->name : "?", cn);
 	}
@@ -104,9 +104,9 @@ record_put(struct wb_build *b, const struct record *r, struct err *e)
 	} else if (!content)
 		return 0;
 	else if (b->sheet == NULL)
-		return err_set(e, ERR_INPUT, "%s: row before the first sheet "
-		    "name (the first column names the sheet: survey, "
-		    "choices, settings)", where);
+		return err_set(e, ERR_INPUT, _("%s: row before the first "
+		    "sheet name (the first column names the sheet: survey, "
+		    "choices, settings)"), where);
 	for (i = 1; i < r->n; i++)
 		if ((rc = wbb_cell(b, r->line, (long)i, r->f[i], where,
 		    e)) != 0)
@@ -147,8 +147,8 @@ csv_read(struct wb_build *b, const char *s, size_t len, struct err *e)
 		eor = 0;
 		if (st == CSV_QUOTED) {
 			if (c == -1) {
-				rc = err_set(e, ERR_INPUT, "%s:%d: "
-				    "unterminated quoted field", b->file,
+				rc = err_set(e, ERR_INPUT, _("%s:%d: "
+				    "unterminated quoted field"), b->file,
 				    qline);
 				goto out;
 			}
@@ -199,8 +199,8 @@ csv_read(struct wb_build *b, const char *s, size_t len, struct err *e)
 	}
 	goto out;
 toolong:
-	rc = err_set(e, rc, rc == ERR_NOMEM ? "%s: out of memory" :
-	    "%s:%d: field longer than %u bytes", b->file, line,
+	rc = err_set(e, rc, rc == ERR_NOMEM ? _("%s: out of memory") :
+	    _("%s:%d: field longer than %u bytes"), b->file, line,
 	    WB_MAX_CELL_BYTES);
 out:
 	buf_release(&f);
@@ -232,7 +232,7 @@ md_cell(struct wb_build *b, struct record *r, const char *s, size_t n,
 			i++;
 		if ((rc = buf_addc(&t, s[i])) != 0) {
 			buf_release(&t);
-			return err_set(e, rc, "%s: out of memory", b->file);
+			return err_set(e, rc, _("%s: out of memory"), b->file);
 		}
 	}
 	rc = record_add(b, r, t.p, t.len, e);

@@ -123,10 +123,13 @@ diags_format(const struct diags *d, const char *file, struct buf *out)
 			rc = buf_addf(out, ":%d", v[i].row);
 		if (rc == 0 && v[i].column != NULL)
 			rc = buf_addf(out, ":%s", v[i].column);
+		/* "error" and "warning" stay English: scripts parse them
+		 * (CONTRACT.md); only the message is in the reader's
+		 * language */
 		if (rc == 0)
 			rc = buf_addf(out, ": %s: %s\n", v[i].level ==
 			    DIAG_ERROR ? "error" : "warning", v[i].msg ?
-			    v[i].msg : "out of memory");
+			    v[i].msg : _("out of memory"));
 	}
 	free(v);
 	return rc;

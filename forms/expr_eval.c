@@ -42,10 +42,10 @@ int
 ev_oom(struct ectx *c)
 {
 	if (c->scratch.used > EVAL_MAX_MEM / 2)
-		return err_set(c->e, ERR_INPUT, "expression needs more than "
-		    "%u MB", EVAL_MAX_MEM >> 20);
-	return err_set(c->e, ERR_NOMEM, "out of memory evaluating an "
-	    "expression");
+		return err_set(c->e, ERR_INPUT, _("expression needs more "
+		    "than %u MB"), EVAL_MAX_MEM >> 20);
+	return err_set(c->e, ERR_NOMEM, _("out of memory evaluating an "
+	    "expression"));
 }
 
 void *
@@ -143,8 +143,8 @@ ev_work(struct ectx *c, size_t n)
 {
 	c->work += n;
 	if (c->work > EVAL_MAX_WORK) {
-		err_set(c->e, ERR_INPUT, "expression takes too long (more "
-		    "than %u steps)", EVAL_MAX_WORK);
+		err_set(c->e, ERR_INPUT, _("expression takes too long (more "
+		    "than %u steps)"), EVAL_MAX_WORK);
 		return -1;
 	}
 	return 0;
@@ -715,8 +715,8 @@ date_from_val(struct ectx *c, const struct val *v, int keep_time,
 			return 0;
 		}
 		if (isinf(u.n) || fabs(u.n) > 2147483647.0)
-			return err_set(c->e, ERR_INPUT, "%s(): %s is out of "
-			    "range for a date", fn, val_to_str(c, &u));
+			return err_set(c->e, ERR_INPUT, _("%s(): %s is out of "
+			    "range for a date"), fn, val_to_str(c, &u));
 		out->s = NULL;
 		if (keep_time) {
 			out->t = V_DATETIME;
@@ -746,8 +746,8 @@ date_from_val(struct ectx *c, const struct val *v, int keep_time,
 			}
 			return 0;
 		}
-		return err_set(c->e, ERR_INPUT, "%s(): '%.40s' is not a date",
-		    fn, u.s);
+		return err_set(c->e, ERR_INPUT, _("%s(): '%.40s' is not a "
+		    "date"), fn, u.s);
 	case V_DATE:
 		*out = u;
 		out->s = NULL;
@@ -773,8 +773,8 @@ date_from_val(struct ectx *c, const struct val *v, int keep_time,
 		return 0;
 	case V_BOOL:
 	default:
-		return err_set(c->e, ERR_INPUT, "%s(): %s is not a date", fn,
-		    val_to_str(c, &u));
+		return err_set(c->e, ERR_INPUT, _("%s(): %s is not a date"),
+		    fn, val_to_str(c, &u));
 	}
 }
 
@@ -947,9 +947,11 @@ ev_path(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		if (ev(c, x->base, cx, &cur) != 0)
 			return -1;
 		if (cur.t != V_NODES)
-			return err_set(c->e, ERR_INPUT, "a %s is not a "
+			/* TRANSLATORS: %s is an XPath type: string,
+			 * boolean, number or date */
+			return err_set(c->e, ERR_INPUT, _("a %s is not a "
 			    "node-set and cannot have a path or predicate "
-			    "(at %zu)", cur.t == V_STR ? "string" :
+			    "(at %zu)"), cur.t == V_STR ? "string" :
 			    cur.t == V_BOOL ? "boolean" : cur.t == V_NUM ?
 			    "number" : "date", x->base->pos);
 		if (filter(c, &cur, x->bpreds, x->nbpreds) != 0)
@@ -1092,8 +1094,8 @@ ev_union(struct ectx *c, struct val *acc, const struct val *b,
 	size_t		i;
 
 	if (acc->t != V_NODES || b->t != V_NODES)
-		return err_set(c->e, ERR_INPUT, "'|' needs node-sets on both "
-		    "sides (at %zu)", x->pos);
+		return err_set(c->e, ERR_INPUT, _("'|' needs node-sets on "
+		    "both sides (at %zu)"), x->pos);
 	val_empty(&r);		/* a copy: acc's array may be shared */
 	for (i = 0; i < acc->nn; i++)
 		if (nodes_add(c, &r, val_node(acc, i)) != 0)
@@ -1178,8 +1180,8 @@ ev(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		return 0;
 	case X_REF:
 		if (x->field == NULL)
-			return err_set(c->e, ERR_INPUT, "'${%s}' is not bound "
-			    "to a question", x->str);
+			return err_set(c->e, ERR_INPUT, _("'${%s}' is not "
+			    "bound to a question"), x->str);
 		return resolve_ref(c, x->field, ctx_inode(c), NULL, NULL, 0,
 		    out) != 0 ? -1 : 0;
 	case X_FUNC:
@@ -1212,7 +1214,7 @@ eval_top(const struct expr *x, const struct eval_env *env, struct ectx *c,
 	c->e = e;
 	arena_init(&c->scratch, EVAL_MAX_MEM);
 	if (x == NULL || env == NULL)
-		return err_set(e, ERR_INPUT, "nothing to evaluate");
+		return err_set(e, ERR_INPUT, _("nothing to evaluate"));
 	memset(start, 0, sizeof(*start));
 	cx.node = start;
 	cx.pos = cx.size = 1;
@@ -1258,7 +1260,7 @@ expr_eval_text(const struct expr *x, const struct eval_env *env, char **out,
 			s = val_to_str(&c, &u);
 		if (e == NULL || e->code == 0) {
 			if ((*out = strdup(s)) == NULL)
-				rc = err_set(e, ERR_NOMEM, "out of memory");
+				rc = err_set(e, ERR_NOMEM, _("out of memory"));
 		} else
 			rc = e->code;
 	}

@@ -102,8 +102,8 @@ static int
 buf_fail(struct ectx *c, struct buf *b, const char *fn)
 {
 	buf_release(b);
-	return err_set(c->e, ERR_INPUT, "%s(): result longer than %u bytes",
-	    fn, EVAL_MAX_MEM / 4);
+	return err_set(c->e, ERR_INPUT, _("%s(): result longer than %u "
+	    "bytes"), fn, EVAL_MAX_MEM / 4);
 }
 
 /* UTF-8: code points in s[0..n), and the byte offset of code point k. */
@@ -441,14 +441,15 @@ rx_atom(struct rxcost *k)
 {
 	k->w[k->sp] += 1;
 	k->last = 1;
-	return k->w[k->sp] > REGEX_MAX_COST ? "pattern too complex" : NULL;
+	return k->w[k->sp] > REGEX_MAX_COST ? _("pattern too complex") :
+	    NULL;
 }
 
 static const char *
 rx_open(struct rxcost *k)
 {
 	if (k->sp >= REGEX_MAX_NEST)
-		return "groups nested too deeply";
+		return _("groups nested too deeply");
 	k->w[++k->sp] = 0;
 	k->last = 0;
 	return NULL;
@@ -473,7 +474,8 @@ rx_repeat(struct rxcost *k, long hi)
 
 	k->w[k->sp] += k->last * (n - 1);
 	k->last *= n;
-	return k->w[k->sp] > REGEX_MAX_COST ? "pattern too complex" : NULL;
+	return k->w[k->sp] > REGEX_MAX_COST ? _("pattern too complex") :
+	    NULL;
 }
 
 /*
@@ -481,7 +483,7 @@ rx_repeat(struct rxcost *k, long hi)
  * negations become bracket expressions, escaped punctuation stays escaped,
  * back-references are refused (they make matching exponential), and
  * bounded repetitions are limited so that the compiled automaton stays
- * small. Returns NULL or what is wrong.
+ * small. Returns NULL or what is wrong (translated: gettext).
  */
 static const char *
 regex_translate(const char *re, struct buf *out)
@@ -495,19 +497,19 @@ regex_translate(const char *re, struct buf *out)
 	memset(&k, 0, sizeof(k));
 	buf_reset(out);
 	if (len > REGEX_MAX_LEN)
-		return "pattern longer than 1024 bytes";
+		return _("pattern longer than 1024 bytes");
 	if (buf_addstr(out, "") != 0)
-		return "out of memory";
+		return _("out of memory");
 	for (i = 0; i < len; i++) {
 		ch = re[i];
 		nx = re[i + 1];
 		rep = NULL;
 		if (ch == '\\') {
 			if (nx == '\0')
-				return "pattern ends with '\\'";
+				return _("pattern ends with '\\'");
 			i++;
 			if (nx >= '1' && nx <= '9')
-				return "back-references are not supported";
+				return _("back-references are not supported");
 			if (!br) {
 				if (nx != 'b' && nx != 'B' &&
 				    (msg = rx_atom(&k)) != NULL)
@@ -526,11 +528,11 @@ regex_translate(const char *re, struct buf *out)
 				case 'B': rep = "\\B"; break;
 				default:
 					if (isalnum((unsigned char)nx))
-						return "unsupported escape in "
-						    "pattern";
+						return _("unsupported escape "
+						    "in pattern");
 					if (buf_addc(out, '\\') != 0 ||
 					    buf_addc(out, nx) != 0)
-						return "out of memory";
+						return _("out of memory");
 					continue;
 				}
 			} else {
@@ -542,29 +544,29 @@ regex_translate(const char *re, struct buf *out)
 				case 't': rep = "\t"; break;
 				default:
 					if (isalnum((unsigned char)nx))
-						return "unsupported escape in "
-						    "pattern";
+						return _("unsupported escape "
+						    "in pattern");
 					if (buf_addc(out, nx) != 0)
-						return "out of memory";
+						return _("out of memory");
 					continue;
 				}
 			}
 			if (buf_addstr(out, rep) != 0)
-				return "out of memory";
+				return _("out of memory");
 			continue;
 		}
 		if (!br && ch == '[') {
 			br = 1;
 			if (buf_addc(out, ch) != 0)
-				return "out of memory";
+				return _("out of memory");
 			if (re[i + 1] == '^') {
 				if (buf_addc(out, '^') != 0)
-					return "out of memory";
+					return _("out of memory");
 				i++;
 			}
 			if (re[i + 1] == ']') {
 				if (buf_addc(out, ']') != 0)
-					return "out of memory";
+					return _("out of memory");
 				i++;
 			}
 			continue;
@@ -574,10 +576,10 @@ regex_translate(const char *re, struct buf *out)
 			char		 close[3] = { nx, ']', '\0' };
 
 			if ((end = strstr(re + i + 2, close)) == NULL)
-				return "unterminated character class";
+				return _("unterminated character class");
 			if (buf_add(out, re + i, (size_t)(end + 2 - (re + i)))
 			    != 0)
-				return "out of memory";
+				return _("out of memory");
 			i = (size_t)(end + 1 - re);
 			continue;
 		}
@@ -585,10 +587,10 @@ regex_translate(const char *re, struct buf *out)
 			/* Java refuses "a**" and "*a"; glibc accepts them
 			 * and nests closures until it takes seconds */
 			if (!can_repeat)
-				return "nothing to repeat";
+				return _("nothing to repeat");
 			if (ch != '{' && (nx == '?' || nx == '+'))
-				return "lazy and possessive quantifiers are "
-				    "not supported";
+				return _("lazy and possessive quantifiers "
+				    "are not supported");
 			can_repeat = 0;
 		} else if (!br)
 			can_repeat = ch != '(' && ch != '|' && ch != '^' &&
@@ -608,19 +610,19 @@ regex_translate(const char *re, struct buf *out)
 				hi = isdigit((unsigned char)end[1]) ?
 				    strtol(end + 1, &end, 10) : lo;
 			if (lo < 0 || hi < 0 || lo > 1000 || hi > 1000)
-				return "repetition count over 1000";
+				return _("repetition count over 1000");
 			if ((msg = rx_repeat(&k, hi > lo ? hi : lo)) != NULL)
 				return msg;
 			if (*end == '}') {	/* copy "{n,m}" as it is */
 				if (buf_add(out, re + i, (size_t)(end + 1 -
 				    (re + i))) != 0)
-					return "out of memory";
+					return _("out of memory");
 				i = (size_t)(end - re);
 				continue;
 			}
 		} else if (!br && ch == '(') {
 			if (nx == '?')
-				return "'(?' groups are not supported";
+				return _("'(?' groups are not supported");
 			if ((msg = rx_open(&k)) != NULL)
 				return msg;
 		} else if (!br && ch == ')') {
@@ -631,10 +633,10 @@ regex_translate(const char *re, struct buf *out)
 				return msg;
 		}
 		if (buf_addc(out, ch) != 0)
-			return "out of memory";
+			return _("out of memory");
 	}
 	if (br)
-		return "unterminated '['";
+		return _("unterminated '['");
 	return NULL;
 }
 
@@ -647,7 +649,7 @@ expr_regex_check(const char *re, struct buf *tmp)
 	if ((msg = regex_translate(re, tmp)) != NULL)
 		return msg;
 	if (regcomp(&rx, tmp->p, REG_EXTENDED) != 0)
-		return "invalid regular expression";
+		return _("invalid regular expression");
 	regfree(&rx);
 	return NULL;
 }
@@ -663,8 +665,8 @@ regex(struct ectx *c, const char *s, const char *re, struct val *out)
 	size_t		 n = strlen(s);
 
 	if (n > ANSWER_MAX_LEN)
-		return err_set(c->e, ERR_INPUT, "regex(): text longer than "
-		    "%u bytes", ANSWER_MAX_LEN);
+		return err_set(c->e, ERR_INPUT, _("regex(): text longer than "
+		    "%u bytes"), ANSWER_MAX_LEN);
 	if (ev_work(c, n / 4 + strlen(re) * 16) != 0)
 		return -1;
 	buf_init(&tmp, 1u << 16);
@@ -674,8 +676,8 @@ regex(struct ectx *c, const char *s, const char *re, struct val *out)
 	}
 	if (regcomp(&rx, tmp.p, REG_EXTENDED) != 0) {
 		buf_release(&tmp);
-		return err_set(c->e, ERR_INPUT, "regex(): invalid regular "
-		    "expression '%.60s'", re);
+		return err_set(c->e, ERR_INPUT, _("regex(): invalid regular "
+		    "expression '%.60s'"), re);
 	}
 	buf_release(&tmp);
 	/* POSIX matching is leftmost-longest: the text matches as a whole
@@ -814,8 +816,8 @@ decimal_dt(struct ectx *c, const struct val *v, int keep_date,
 	val_unpack(c, v, &u);
 	if (u.t == V_NUM) {
 		if (!isnan(u.n) && (isinf(u.n) || fabs(u.n) > 2147483647.0))
-			return err_set(c->e, ERR_INPUT, "%s(): %s is out of "
-			    "range for a date", fn, val_to_str(c, &u));
+			return err_set(c->e, ERR_INPUT, _("%s(): %s is out of "
+			    "range for a date"), fn, val_to_str(c, &u));
 		val_num(out, keep_date ? u.n : u.n - floor(u.n));
 		return 0;
 	}
@@ -881,8 +883,8 @@ choice_name(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		if (arg_str(c, x, cx, 1, &ref) != 0)
 			return -1;
 		if ((l = list_of(c, ref)) == NULL)
-			return err_set(c->e, ERR_INPUT, "jr:choice-name(): "
-			    "'%.60s' is not a select question", ref);
+			return err_set(c->e, ERR_INPUT, _("jr:choice-name(): "
+			    "'%.60s' is not a select question"), ref);
 	}
 	while (jspace((unsigned char)*v))
 		v++;
@@ -906,13 +908,13 @@ indexed_repeat(struct ectx *c, const struct expr *x, const struct xctx *cx,
 	long			 k;
 
 	if (f == NULL)
-		return err_set(c->e, ERR_INPUT, "indexed-repeat(): argument 1 "
-		    "does not name a question");
+		return err_set(c->e, ERR_INPUT, _("indexed-repeat(): argument "
+		    "1 does not name a question"));
 	for (i = 1; i + 1 < x->nargs && npin < 5; i += 2) {
 		if ((pin[npin] = x->args[i]->field) == NULL ||
 		    pin[npin]->kind != FK_REPEAT)
-			return err_set(c->e, ERR_INPUT, "indexed-repeat(): "
-			    "argument %zu does not name a repeat", i + 1);
+			return err_set(c->e, ERR_INPUT, _("indexed-repeat(): "
+			    "argument %zu does not name a repeat"), i + 1);
 		if (arg_num(c, x, cx, i + 1, &d) != 0)
 			return -1;
 		k = java_int(d);
@@ -948,7 +950,7 @@ digest(struct ectx *c, const char *src, const char *alg, const char *enc,
 	if (ev_work(c, strlen(src) / 64) != 0)
 		return -1;
 	if (sodium_init() < 0)
-		return err_set(c->e, ERR_IO, "digest(): no random source");
+		return err_set(c->e, ERR_IO, _("digest(): no random source"));
 	if (strcasecmp(alg, "SHA-256") == 0) {
 		crypto_hash_sha256(h, (const unsigned char *)src, strlen(src));
 		hl = crypto_hash_sha256_BYTES;
@@ -956,16 +958,16 @@ digest(struct ectx *c, const char *src, const char *alg, const char *enc,
 		crypto_hash_sha512(h, (const unsigned char *)src, strlen(src));
 		hl = crypto_hash_sha512_BYTES;
 	} else
-		return err_set(c->e, ERR_INPUT, "digest(): algorithm '%.20s' "
-		    "is not supported (SHA-256 and SHA-512 are)", alg);
+		return err_set(c->e, ERR_INPUT, _("digest(): algorithm '%.20s' "
+		    "is not supported (SHA-256 and SHA-512 are)"), alg);
 	if (enc == NULL || strcasecmp(enc, "base64") == 0)
 		sodium_bin2base64(txt, sizeof(txt), h, hl,
 		    sodium_base64_VARIANT_ORIGINAL);
 	else if (strcasecmp(enc, "hex") == 0)
 		sodium_bin2hex(txt, sizeof(txt), h, hl);
 	else
-		return err_set(c->e, ERR_INPUT, "digest(): encoding '%.20s' "
-		    "is not supported (base64 and hex are)", enc);
+		return err_set(c->e, ERR_INPUT, _("digest(): encoding '%.20s' "
+		    "is not supported (base64 and hex are)"), enc);
 	return out_str(c, out, txt, strlen(txt));
 }
 
@@ -982,12 +984,12 @@ uuid_n(struct ectx *c, double dn, struct val *out)
 		return 0;
 	}
 	if (n > 4096)
-		return err_set(c->e, ERR_INPUT, "uuid(): %ld characters is "
-		    "more than 4096", n);
+		return err_set(c->e, ERR_INPUT, _("uuid(): %ld characters is "
+		    "more than 4096"), n);
 	if (ev_work(c, (size_t)n / 16) != 0)
 		return -1;
 	if (sodium_init() < 0)
-		return err_set(c->e, ERR_IO, "uuid(): no random source");
+		return err_set(c->e, ERR_IO, _("uuid(): no random source"));
 	if ((p = ev_alloc(c, (size_t)n + 1)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++)
@@ -1038,8 +1040,8 @@ weighted(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		if (x->nargs == 4 && f.t == V_NODES && w.t == V_NODES) {
 			if (f.nn != w.nn)
 				return err_set(c->e, ERR_INPUT,
-				    "weighted-checklist(): %zu values but %zu "
-				    "weights", f.nn, w.nn);
+				    _("weighted-checklist(): %zu values but "
+				    "%zu weights"), f.nn, w.nn);
 			for (j = 0; j < f.nn; j++) {
 				value_at(c, &f, j, &fu);
 				value_at(c, &w, j, &wu);
@@ -1237,8 +1239,8 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		if (arg(c, x, cx, 0, &v) != 0)
 			return -1;
 		if (v.t != V_NODES)
-			return err_set(c->e, ERR_INPUT, "%s(): the argument "
-			    "must be a node-set, such as ${name}",
+			return err_set(c->e, ERR_INPUT, _("%s(): the argument "
+			    "must be a node-set, such as ${name}"),
 			    x->fn->name);
 		if (x->fn->id == F_COUNT) {
 			val_num(out, (double)v.nn);
@@ -1259,9 +1261,9 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 			if (arg(c, x, cx, 0, &v) != 0)
 				return -1;
 			if (v.t != V_NODES)
-				return err_set(c->e, ERR_INPUT, "position(): "
+				return err_set(c->e, ERR_INPUT, _("position(): "
 				    "the argument must be a node, such as "
-				    "'..'");
+				    "'..'"));
 			val_num(out, v.nn > 0 ? position_of(val_node(&v, 0)) :
 			    0);
 			return 0;
@@ -1356,8 +1358,8 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		return digest(c, s, t, tok, out);
 	case F_RANDOM:
 		if (sodium_init() < 0)
-			return err_set(c->e, ERR_IO, "random(): no random "
-			    "source");
+			return err_set(c->e, ERR_IO, _("random(): no random "
+			    "source"));
 		val_num(out, ((double)(randombytes_random() >> 5) *
 		    67108864.0 + (double)(randombytes_random() >> 6)) /
 		    9007199254740992.0);
@@ -1403,6 +1405,6 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 	case F_UNSUPPORTED:
 		break;
 	}
-	return err_set(c->e, ERR_INPUT, "function '%s' is not supported",
+	return err_set(c->e, ERR_INPUT, _("function '%s' is not supported"),
 	    x->fn->name);
 }

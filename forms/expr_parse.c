@@ -100,19 +100,19 @@ static const struct fninfo fntab[] = {
 	 * files it queries are not carried with the form. */
 	{ "pulldata", F_PULLDATA, 4, 4, NULL },
 	{ "distance", F_UNSUPPORTED, 0, -1,
-	    "geographic calculations are not available" },
+	    N_("geographic calculations are not available") },
 	{ "area", F_UNSUPPORTED, 0, -1,
-	    "geographic calculations are not available" },
+	    N_("geographic calculations are not available") },
 	{ "enclosed-area", F_UNSUPPORTED, 0, -1,
-	    "geographic calculations are not available" },
+	    N_("geographic calculations are not available") },
 	{ "jr:itext", F_UNSUPPORTED, 0, -1,
-	    "write the text in the label columns instead" },
+	    N_("write the text in the label columns instead") },
 	{ "randomize", F_UNSUPPORTED, 0, -1,
-	    "choice order is never randomized" },
-	{ "base64-decode", F_UNSUPPORTED, 0, -1, "not implemented" },
-	{ "property", F_UNSUPPORTED, 0, -1, "not implemented" },
+	    N_("choice order is never randomized") },
+	{ "base64-decode", F_UNSUPPORTED, 0, -1, N_("not implemented") },
+	{ "property", F_UNSUPPORTED, 0, -1, N_("not implemented") },
 	{ "geofence", F_UNSUPPORTED, 0, -1,
-	    "geographic calculations are not available" },
+	    N_("geographic calculations are not available") },
 };
 
 const struct fninfo *
@@ -179,7 +179,8 @@ nomem(struct parser *p)
 	if (!p->failed) {
 		p->failed = 1;
 		p->errpos = p->tpos;
-		err_set(p->e, ERR_NOMEM, "out of memory parsing an expression");
+		err_set(p->e, ERR_NOMEM, _("out of memory parsing an "
+		    "expression"));
 	}
 	return -1;
 }
@@ -275,7 +276,7 @@ lex(struct parser *p)
 		j = i + (size_t)q;
 		for (;;) {
 			if (j >= p->len)
-				return fail(p, i, "unterminated string");
+				return fail(p, i, _("unterminated string"));
 			if ((q = quote_at(p->src, j, p->len, &dbl2)) > 0 &&
 			    dbl2 == dbl)
 				break;
@@ -312,9 +313,9 @@ lex(struct parser *p)
 		    !space_at(p->src, j) && p->src[j] != '$')
 			j++;
 		if (j >= p->len || p->src[j] != '}')
-			return fail(p, i, "unterminated '${'");
+			return fail(p, i, _("unterminated '${'"));
 		if (j == i + 2)
-			return fail(p, i, "empty '${}'");
+			return fail(p, i, _("empty '${}'"));
 		p->t = T_REF;
 		p->ts = p->src + i + 2;
 		p->tslen = j - i - 2;
@@ -401,7 +402,7 @@ lex(struct parser *p)
 				p->top = B_NE;
 				break;
 			}
-			return fail(p, i - 1, "unexpected character '!'");
+			return fail(p, i - 1, _("unexpected character '!'"));
 		case '<':
 			p->t = T_OP;
 			p->top = B_LT;
@@ -420,9 +421,9 @@ lex(struct parser *p)
 			break;
 		default:
 			if (u[i - 1] >= 0x20 && u[i - 1] < 0x7f)
-				return fail(p, i - 1, "unexpected character "
-				    "'%c'", c);
-			return fail(p, i - 1, "unexpected character 0x%02x",
+				return fail(p, i - 1, _("unexpected character "
+				    "'%c'"), c);
+			return fail(p, i - 1, _("unexpected character 0x%02x"),
 			    u[i - 1]);
 		}
 	}
@@ -439,12 +440,12 @@ tok_text(struct parser *p)
 	size_t		 n;
 
 	if (p->t == T_EOF)
-		return "end of expression";
+		return _("end of expression");
 	n = p->tend - p->tpos;
 	if (n > 24)
 		n = 24;
 	s = arena_printf(p->a, "'%.*s'", (int)n, p->src + p->tpos);
-	return s != NULL ? s : "a token";
+	return s != NULL ? s : _("a token");
 }
 
 /* ------------------------------------------------------------------ */
@@ -492,9 +493,9 @@ expect(struct parser *p, enum tok t, const char *what, size_t open)
 {
 	if (p->t != t) {
 		if (p->t == T_EOF)
-			return fail(p, p->tpos, "missing %s (opened at %zu)",
-			    what, open);
-		return fail(p, p->tpos, "expected %s, found %s", what,
+			return fail(p, p->tpos, _("missing %s (opened at "
+			    "%zu)"), what, open);
+		return fail(p, p->tpos, _("expected %s, found %s"), what,
 		    tok_text(p));
 	}
 	return lex(p);
@@ -537,7 +538,8 @@ parse_step(struct parser *p, struct xstep *s)
 		s->axis = AX_PARENT;
 		return lex(p);
 	case T_AT:
-		return fail(p, p->tpos, "attributes ('@') are not supported");
+		return fail(p, p->tpos, _("attributes ('@') are not "
+		    "supported"));
 	case T_AXIS:
 		if (p->tslen == 5 && memcmp(p->ts, "child", 5) == 0)
 			s->axis = AX_CHILD;
@@ -549,12 +551,13 @@ parse_step(struct parser *p, struct xstep *s)
 		    memcmp(p->ts, "descendant-or-self", 18) == 0)
 			s->axis = AX_DESC_SELF;
 		else
-			return fail(p, p->tpos, "axis '%.*s' is not supported",
-			    (int)p->tslen, p->ts);
+			return fail(p, p->tpos, _("axis '%.*s' is not "
+			    "supported"), (int)p->tslen, p->ts);
 		if (lex(p) < 0)
 			return -1;
 		if (p->t != T_NAME && p->t != T_STAR && p->t != T_FUNC)
-			return fail(p, p->tpos, "expected a name after '::'");
+			return fail(p, p->tpos, _("expected a name after "
+			    "'::'"));
 		break;
 	default:
 		break;
@@ -564,12 +567,13 @@ parse_step(struct parser *p, struct xstep *s)
 	} else if (p->t == T_FUNC) {
 		/* node() is the only node test worth having */
 		if (p->tslen != 4 || memcmp(p->ts, "node", 4) != 0)
-			return fail(p, p->tpos, "unknown function '%.*s'",
+			return fail(p, p->tpos, _("unknown function '%.*s'"),
 			    (int)p->tslen, p->ts);
 		if (lex(p) < 0 || lex(p) < 0)
 			return -1;
 		if (p->t != T_RP)
-			return fail(p, p->tpos, "node() takes no arguments");
+			return fail(p, p->tpos, _("node() takes no "
+			    "arguments"));
 		s->name = NULL;
 	} else if (p->t == T_NAME) {
 		const char	*colon = memchr(p->ts, ':', p->tslen);
@@ -587,7 +591,7 @@ parse_step(struct parser *p, struct xstep *s)
 		else if ((s->name = arena_strndup(p->a, nm, n)) == NULL)
 			return nomem(p);
 	} else {
-		return fail(p, p->tpos, "expected a step, found %s",
+		return fail(p, p->tpos, _("expected a step, found %s"),
 		    tok_text(p));
 	}
 	if (lex(p) < 0)
@@ -623,20 +627,22 @@ static int
 arity_msg(struct parser *p, const struct fninfo *fn, size_t n, size_t pos)
 {
 	if (fn->id == F_INDEXED_REPEAT)
-		return fail(p, pos, "function 'indexed-repeat' takes 3, 5, 7, "
-		    "9 or 11 arguments, not %zu", n);
+		return fail(p, pos, _("function 'indexed-repeat' takes 3, 5, "
+		    "7, 9 or 11 arguments, not %zu"), n);
+	/* "argument%s": the plural is an added "s" in English and in
+	 * Spanish (argumento, argumentos), the languages of po/ */
 	if (fn->max == fn->min)
-		return fail(p, pos, "function '%s' takes %d argument%s, not %zu",
-		    fn->name, fn->min, fn->min == 1 ? "" : "s", n);
+		return fail(p, pos, _("function '%s' takes %d argument%s, not "
+		    "%zu"), fn->name, fn->min, fn->min == 1 ? "" : "s", n);
 	if (fn->max < 0)
-		return fail(p, pos, "function '%s' takes at least %d "
-		    "argument%s, not %zu", fn->name, fn->min,
+		return fail(p, pos, _("function '%s' takes at least %d "
+		    "argument%s, not %zu"), fn->name, fn->min,
 		    fn->min == 1 ? "" : "s", n);
 	if (fn->max == fn->min + 1)
-		return fail(p, pos, "function '%s' takes %d or %d arguments, "
-		    "not %zu", fn->name, fn->min, fn->max, n);
-	return fail(p, pos, "function '%s' takes %d to %d arguments, not %zu",
-	    fn->name, fn->min, fn->max, n);
+		return fail(p, pos, _("function '%s' takes %d or %d "
+		    "arguments, not %zu"), fn->name, fn->min, fn->max, n);
+	return fail(p, pos, _("function '%s' takes %d to %d arguments, not "
+	    "%zu"), fn->name, fn->min, fn->max, n);
 }
 
 static int
@@ -656,20 +662,20 @@ check_call(struct parser *p, struct expr *x)
 	switch (x->fn->id) {
 	case F_WEIGHTED_CHECKLIST:
 		if (x->nargs % 2 != 0)
-			return fail(p, x->pos, "function 'weighted-checklist' "
-			    "takes an even number of arguments, not %zu",
-			    x->nargs);
+			return fail(p, x->pos, _("function "
+			    "'weighted-checklist' takes an even number of "
+			    "arguments, not %zu"), x->nargs);
 		break;
 	case F_INDEXED_REPEAT:
 		if (x->nargs % 2 == 0)
-			return fail(p, x->pos, "function 'indexed-repeat' "
-			    "takes 3, 5, 7, 9 or 11 arguments, not %zu",
+			return fail(p, x->pos, _("function 'indexed-repeat' "
+			    "takes 3, 5, 7, 9 or 11 arguments, not %zu"),
 			    x->nargs);
 		for (i = 0; i < x->nargs; i += i == 0 ? 1 : 2)
 			if (!is_ref(x->args[i]))
 				return fail(p, x->args[i]->pos,
-				    "indexed-repeat(): argument %zu must be a "
-				    "reference such as ${name}", i + 1);
+				    _("indexed-repeat(): argument %zu must be "
+				    "a reference such as ${name}"), i + 1);
 		break;
 	case F_REGEX:
 		if (x->args[1]->op != X_STR)
@@ -685,8 +691,8 @@ check_call(struct parser *p, struct expr *x)
 		break;
 	case F_INSTANCE:
 		if (x->args[0]->op != X_STR)
-			return fail(p, x->args[0]->pos, "instance() needs a "
-			    "list name in quotes");
+			return fail(p, x->args[0]->pos, _("instance() needs "
+			    "a list name in quotes"));
 		break;
 	default:
 		break;
@@ -707,12 +713,12 @@ parse_call(struct parser *p)
 		return NULL;
 	}
 	if ((fn = expr_fn_lookup(name)) == NULL) {
-		fail(p, pos, "unknown function '%s'", name);
+		fail(p, pos, _("unknown function '%s'"), name);
 		return NULL;
 	}
 	if (fn->id == F_UNSUPPORTED) {
-		fail(p, pos, "function '%s' is not supported: %s", name,
-		    fn->why);
+		fail(p, pos, _("function '%s' is not supported: %s"), name,
+		    _(fn->why));
 		return NULL;
 	}
 	if ((x = node(p, X_FUNC, pos)) == NULL)
@@ -786,10 +792,10 @@ parse_primary(struct parser *p)
 	case T_FUNC:
 		return parse_call(p);
 	case T_EOF:
-		fail(p, p->tpos, "unexpected end of expression");
+		fail(p, p->tpos, _("unexpected end of expression"));
 		return NULL;
 	default:
-		fail(p, p->tpos, "unexpected %s", tok_text(p));
+		fail(p, p->tpos, _("unexpected %s"), tok_text(p));
 		return NULL;
 	}
 	if (lex(p) < 0)
@@ -909,8 +915,8 @@ parse_unary(struct parser *p)
 	/* "- - x": a chain of X_NEG nodes, each a level of nesting */
 	while (p->t == T_OP && p->top == B_SUB) {
 		if (++p->depth > EXPR_MAX_DEPTH) {
-			fail(p, p->tpos, "expression nested too deeply "
-			    "(more than %d levels)", EXPR_MAX_DEPTH);
+			fail(p, p->tpos, _("expression nested too deeply "
+			    "(more than %d levels)"), EXPR_MAX_DEPTH);
 			return NULL;
 		}
 		n++;
@@ -981,8 +987,8 @@ parse_expr(struct parser *p)
 	struct expr	*x;
 
 	if (++p->depth > EXPR_MAX_DEPTH) {
-		fail(p, p->tpos, "expression nested too deeply (more than %d "
-		    "levels)", EXPR_MAX_DEPTH);
+		fail(p, p->tpos, _("expression nested too deeply (more than "
+		    "%d levels)"), EXPR_MAX_DEPTH);
 		return NULL;
 	}
 	x = parse_level(p, 0);
@@ -1008,27 +1014,27 @@ expr_parse(struct arena *a, const char *src, struct expr **out,
 	if (len > EXPR_MAX_LEN) {
 		if (errpos != NULL)
 			*errpos = EXPR_MAX_LEN;
-		return err_set(e, ERR_INPUT, "expression longer than %u bytes",
-		    EXPR_MAX_LEN);
+		return err_set(e, ERR_INPUT, _("expression longer than %u "
+		    "bytes"), EXPR_MAX_LEN);
 	}
 	if ((p.src = arena_strndup(a, src, len)) == NULL)
-		return err_set(e, ERR_NOMEM, "out of memory");
+		return err_set(e, ERR_NOMEM, _("out of memory"));
 	p.len = len;
 	if (skip_space(&p, 0) == len) {
 		if (errpos != NULL)
 			*errpos = 0;
-		return err_set(e, ERR_INPUT, "empty expression");
+		return err_set(e, ERR_INPUT, _("empty expression"));
 	}
 	if (lex(&p) < 0 || (x = parse_expr(&p)) == NULL)
 		goto fail;
 	if (p.t != T_EOF) {
 		if (p.t == T_RP)
-			fail(&p, p.tpos, "unbalanced ')'");
+			fail(&p, p.tpos, _("unbalanced ')'"));
 		else if (p.t == T_RB)
-			fail(&p, p.tpos, "unbalanced ']'");
+			fail(&p, p.tpos, _("unbalanced ']'"));
 		else
-			fail(&p, p.tpos, "unexpected %s after the expression",
-			    tok_text(&p));
+			fail(&p, p.tpos, _("unexpected %s after the "
+			    "expression"), tok_text(&p));
 		goto fail;
 	}
 	*out = x;
@@ -1167,8 +1173,8 @@ bind_call(struct binder *b, struct expr *x)
 		if (b->f == NULL)
 			break;
 		if ((x->list = form_list(b->f, x->args[0]->str)) == NULL)
-			return err_set(b->e, ERR_INPUT, "instance('%s'): no "
-			    "choice list named '%s'", x->args[0]->str,
+			return err_set(b->e, ERR_INPUT, _("instance('%s'): no "
+			    "choice list named '%s'"), x->args[0]->str,
 			    x->args[0]->str);
 		break;
 	case F_CHOICE_NAME:
@@ -1176,11 +1182,11 @@ bind_call(struct binder *b, struct expr *x)
 			break;
 		t = expr_field_from_text(b->f, x->args[1]->str);
 		if (t == NULL)
-			return err_set(b->e, ERR_INPUT, "jr:choice-name(): "
-			    "unknown question '%s'", x->args[1]->str);
+			return err_set(b->e, ERR_INPUT, _("jr:choice-name(): "
+			    "unknown question '%s'"), x->args[1]->str);
 		if (t->list == NULL)
-			return err_set(b->e, ERR_INPUT, "jr:choice-name(): "
-			    "'%s' is not a select question", t->name);
+			return err_set(b->e, ERR_INPUT, _("jr:choice-name(): "
+			    "'%s' is not a select question"), t->name);
 		x->list = t->list;
 		break;
 	case F_INDEXED_REPEAT:
@@ -1192,8 +1198,8 @@ bind_call(struct binder *b, struct expr *x)
 				continue;
 			if (r->kind != FK_REPEAT || !is_ancestor(r, t))
 				return err_set(b->e, ERR_INPUT,
-				    "indexed-repeat(): '%s' is not a repeat "
-				    "containing '%s'", r->name, t->name);
+				    _("indexed-repeat(): '%s' is not a repeat "
+				    "containing '%s'"), r->name, t->name);
 		}
 		break;
 	default:
@@ -1214,11 +1220,11 @@ bind_x(struct binder *b, struct expr *x)
 		return 0;
 	case X_REF:
 		if (b->f == NULL)
-			return err_set(b->e, ERR_INPUT, "'${%s}' outside a "
-			    "form", x->str);
+			return err_set(b->e, ERR_INPUT, _("'${%s}' outside a "
+			    "form"), x->str);
 		if ((x->field = form_field(b->f, x->str)) == NULL)
-			return err_set(b->e, ERR_INPUT, "unknown question "
-			    "'${%s}'", x->str);
+			return err_set(b->e, ERR_INPUT, _("unknown question "
+			    "'${%s}'"), x->str);
 		return 0;
 	case X_FUNC:
 		if ((rc = bind_list(b, x->args, x->nargs)) != 0)

@@ -737,12 +737,12 @@ read_choices(struct builder *b, const struct wb_sheet *sh, struct cols *cs)
 		return;
 	if (cs->first[COL_LIST_NAME] < 0) {
 		problem(b, DIAG_ERROR, sh->name, sh->rows[0].line,
-		    "no 'list_name' column");
+		    _("no 'list_name' column"));
 		return;
 	}
 	if (cs->first[COL_NAME] < 0) {
 		problem(b, DIAG_ERROR, sh->name, sh->rows[0].line,
-		    "no 'name' column");
+		    _("no 'name' column"));
 		return;
 	}
 	/* Columns kept for choice_filter: anything not list_name, name,
@@ -767,13 +767,13 @@ read_choices(struct builder *b, const struct wb_sheet *sh, struct cols *cs)
 		if (lname == NULL) {
 			col_problem(b, sh->name, r->line,
 			    col_header(cs, COL_LIST_NAME),
-			    "choice '%s' has no list name", name);
+			    _("choice '%s' has no list name"), name);
 			continue;
 		}
 		if (name == NULL) {
 			col_problem(b, sh->name, r->line,
 			    col_header(cs, COL_NAME),
-			    "choice in list '%s' has no name", lname);
+			    _("choice in list '%s' has no name"), lname);
 			continue;
 		}
 		if ((l = find_list(b, lname)) == NULL) {
@@ -800,7 +800,8 @@ read_choices(struct builder *b, const struct wb_sheet *sh, struct cols *cs)
 			 * duplicates; a select could not tell them apart */
 			col_problem(b, sh->name, r->line,
 			    col_header(cs, COL_NAME),
-			    "duplicate choice '%s' in list '%s'", name, lname);
+			    _("duplicate choice '%s' in list '%s'"), name,
+			    lname);
 			continue;
 		}
 		/* grow l->v: lists are small; realloc in the heap and copy
@@ -1011,8 +1012,8 @@ check_sibling(struct builder *b, struct field *parent, struct field *f,
 		if (strcmp(parent->kids[i]->name, f->name) == 0) {
 			col_problem(b, b->survey->name, r->line,
 			    col_header(&b->scols, COL_NAME),
-			    "duplicate name '%s' (also on row %d)", f->name,
-			    parent->kids[i]->row);
+			    _("duplicate name '%s' (also on row %d)"),
+			    f->name, parent->kids[i]->row);
 			return;
 		}
 }
@@ -1083,7 +1084,7 @@ too_deep(struct builder *b, const struct field *parent,
 		return 0;
 	if (!b->too_deep)
 		problem(b, DIAG_ERROR, b->survey->name, r->line,
-		    "groups and repeats nested more than %d deep",
+		    _("groups and repeats nested more than %d deep"),
 		    FORM_MAX_DEPTH);
 	b->too_deep = 1;
 	return 1;
@@ -1113,7 +1114,7 @@ build_loop(struct builder *b, struct field *parent, size_t *i,
 		return -1;
 	if (name == NULL || !valid_name(name)) {
 		col_problem(b, sh->name, r->line, col_header(cs, COL_NAME),
-		    "'begin loop' needs a valid name");
+		    _("'begin loop' needs a valid name"));
 		name = "loop";
 	}
 	if ((f = new_field(b, parent, FK_GROUP, name, r->line)) == NULL)
@@ -1122,7 +1123,7 @@ build_loop(struct builder *b, struct field *parent, size_t *i,
 	read_field_row(b, f, r, t, loop);
 	if ((l = find_list(b, t->list)) == NULL)
 		col_problem(b, sh->name, r->line, col_header(cs, COL_TYPE),
-		    "unknown choice list '%s'", t->list);
+		    _("unknown choice list '%s'"), t->list);
 	if (l == NULL || l->n == 0) {
 		/* still consume the rows, into nothing */
 		struct field	scratch;
@@ -1166,13 +1167,13 @@ build_question(struct builder *b, struct field *parent,
 	}
 	if (name == NULL) {
 		col_problem(b, sh->name, r->line, col_header(cs, COL_NAME),
-		    "a '%s' row needs a name", type);
+		    _("a '%s' row needs a name"), type);
 		return 0;
 	}
 	if (!valid_name(name)) {
 		col_problem(b, sh->name, r->line, col_header(cs, COL_NAME),
-		    "invalid name '%s': use letters, digits, '_', '-', '.', "
-		    "starting with a letter", name);
+		    _("invalid name '%s': use letters, digits, '_', '-', "
+		    "'.', starting with a letter"), name);
 		return 0;
 	}
 	if ((f = new_field(b, parent, t->kind, name, r->line)) == NULL)
@@ -1187,27 +1188,27 @@ build_question(struct builder *b, struct field *parent,
 		} else if ((f->list = find_list(b, t->list)) == NULL) {
 			col_problem(b, sh->name, r->line,
 			    col_header(cs, COL_TYPE),
-			    "unknown choice list '%s'", t->list);
+			    _("unknown choice list '%s'"), t->list);
 		}
 	}
 	if (f->or_other && f->list != NULL)
 		add_other(b, parent, f, r);
 	if (f->kind == FK_UNSUPPORTED) {
 		b->f->nunsupported++;
-		problem(b, DIAG_WARNING, sh->name, r->line, "type '%s' of '%s' "
-		    "cannot be filled in the terminal: the question will be "
-		    "left empty", type, name);
+		problem(b, DIAG_WARNING, sh->name, r->line, _("type '%s' of "
+		    "'%s' cannot be filled in the terminal: the question will "
+		    "be left empty"), type, name);
 	}
 	if (field_shown(f) && f->kind != FK_UNSUPPORTED &&
 	    !has_text(b->f, &f->label) && !has_text(b->f, &f->hint) &&
 	    !row_has(cs, r, COL_MEDIA))
 		col_problem(b, sh->name, r->line, col_header(cs, COL_LABEL),
-		    "question '%s' has no label", name);
+		    _("question '%s' has no label"), name);
 	if (f->kind == FK_CALCULATE &&
 	    pending_of(b, f)->src[X_CALCULATION] == NULL)
 		col_problem(b, sh->name, r->line,
 		    col_header(cs, COL_CALCULATION),
-		    "calculate '%s' has no calculation", name);
+		    _("calculate '%s' has no calculation"), name);
 	return 0;
 }
 
@@ -1235,18 +1236,19 @@ build_block(struct builder *b, struct field *parent, size_t *i,
 			if (name != NULL)
 				col_problem(b, sh->name, r->line,
 				    col_header(cs, COL_TYPE),
-				    "question '%s' has no type", name);
+				    _("question '%s' has no type"), name);
 			continue;
 		}
 		if (parse_type(type, &t) != 0) {
 			if (t.row == ROW_UNKNOWN)
 				col_problem(b, sh->name, r->line,
 				    col_header(cs, COL_TYPE),
-				    "unknown type '%s'", type);
+				    _("unknown type '%s'"), type);
 			else
 				col_problem(b, sh->name, r->line,
 				    col_header(cs, COL_TYPE),
-				    "type '%s' names no choice list", type);
+				    _("type '%s' names no choice list"),
+				    type);
 			continue;
 		}
 		switch (t.row) {
@@ -1258,13 +1260,13 @@ build_block(struct builder *b, struct field *parent, size_t *i,
 			if (end == ROW_FIELD)
 				col_problem(b, sh->name, r->line,
 				    col_header(cs, COL_TYPE),
-				    "'end %s' without 'begin %s'",
+				    _("'end %s' without 'begin %s'"),
 				    row_word(t.row), row_word(t.row));
 			else
 				col_problem(b, sh->name, r->line,
 				    col_header(cs, COL_TYPE),
-				    "'end %s' where 'end %s' was expected "
-				    "(for the 'begin %s' on row %d)",
+				    _("'end %s' where 'end %s' was expected "
+				    "(for the 'begin %s' on row %d)"),
 				    row_word(t.row), row_word(end),
 				    row_word(end), open_row);
 			continue;
@@ -1275,7 +1277,7 @@ build_block(struct builder *b, struct field *parent, size_t *i,
 			if (name == NULL) {
 				col_problem(b, sh->name, r->line,
 				    col_header(cs, COL_NAME),
-				    "'begin %s' without a name",
+				    _("'begin %s' without a name"),
 				    row_word(t.row));
 				name = arena_printf(&b->f->arena, "%s_row%d",
 				    row_word(t.row), r->line);
@@ -1286,9 +1288,9 @@ build_block(struct builder *b, struct field *parent, size_t *i,
 			} else if (!valid_name(name))
 				col_problem(b, sh->name, r->line,
 				    col_header(cs, COL_NAME),
-				    "invalid name '%s': use letters, digits, "
-				    "'_', '-', '.', starting with a letter",
-				    name);
+				    _("invalid name '%s': use letters, "
+				    "digits, '_', '-', '.', starting with a "
+				    "letter"), name);
 			f = new_field(b, parent, t.row == ROW_BEGIN_GROUP ?
 			    FK_GROUP : FK_REPEAT, name, r->line);
 			if (f == NULL)
@@ -1311,7 +1313,7 @@ build_block(struct builder *b, struct field *parent, size_t *i,
 	}
 	if (end != ROW_FIELD && !b->nomem && !b->too_deep)
 		problem(b, DIAG_ERROR, sh->name, open_row,
-		    "'begin %s' without 'end %s'", row_word(end),
+		    _("'begin %s' without 'end %s'"), row_word(end),
 		    row_word(end));
 }
 
@@ -1377,7 +1379,7 @@ xcol_header(struct builder *b, int x)
 {
 	const char	*h = col_header(&b->scols, xcol[x]);
 
-	return h != NULL ? h : "expression";
+	return h != NULL ? h : _("expression");
 }
 
 /* A default is an expression when it calls a function or names a
@@ -1399,12 +1401,12 @@ stray_warning(struct builder *b, const struct expr *x, const struct field *f,
 	if (name == NULL)
 		return;
 	if (form_field(b->f, name) != NULL)
-		diags_add(b->d, DIAG_WARNING, sheet, row, column, "'%s' reads "
-		    "as empty here: write ${%s} for the answer to '%s'", name,
-		    name, name);
+		diags_add(b->d, DIAG_WARNING, sheet, row, column, _("'%s' "
+		    "reads as empty here: write ${%s} for the answer to "
+		    "'%s'"), name, name, name);
 	else
-		diags_add(b->d, DIAG_WARNING, sheet, row, column, "'%s' names "
-		    "nothing here and reads as empty", name);
+		diags_add(b->d, DIAG_WARNING, sheet, row, column, _("'%s' "
+		    "names nothing here and reads as empty"), name);
 }
 
 static struct expr *
@@ -1421,8 +1423,8 @@ parse_bind(struct builder *b, const char *src, const struct field *f,
 			nomem(b);
 		else
 			diags_add(b->d, DIAG_ERROR, sheet, row, column,
-			    "%s (at character %zu of '%s')", e.msg, pos + 1,
-			    src);
+			    _("%s (at character %zu of '%s')"), e.msg,
+			    pos + 1, src);
 		return NULL;
 	}
 	err_init(&e);
@@ -1438,9 +1440,10 @@ parse_bind(struct builder *b, const char *src, const struct field *f,
 	 * a form here is one file, so the value is always empty: the form
 	 * loads (pyxform accepts it) but the author must know. */
 	if (expr_calls(x, "pulldata"))
-		diags_add(b->d, DIAG_WARNING, sheet, row, column, "pulldata() "
-		    "reads a CSV file sent with the form to a phone; this "
-		    "program has none, so its value is always empty");
+		diags_add(b->d, DIAG_WARNING, sheet, row, column,
+		    _("pulldata() reads a CSV file sent with the form to a "
+		    "phone; this program has none, so its value is always "
+		    "empty"));
 	return x;
 }
 
@@ -1478,8 +1481,8 @@ build_exprs(struct builder *b)
 				continue;
 			if (x == X_REPEAT_COUNT && f->kind != FK_REPEAT) {
 				diags_add(b->d, DIAG_WARNING, "survey", f->row,
-				    xcol_header(b, x), "repeat_count on '%s', "
-				    "which is not a repeat, is ignored",
+				    xcol_header(b, x), _("repeat_count on "
+				    "'%s', which is not a repeat, is ignored"),
 				    f->name);
 				continue;
 			}
@@ -1538,8 +1541,8 @@ finish_langs(struct builder *b, const char *default_lang)
 			f->default_lang = (size_t)k;
 		else
 			diags_add(b->d, DIAG_WARNING, "settings", 2,
-			    "default_language", "default_language '%s' is "
-			    "not a language of the form", default_lang);
+			    "default_language", _("default_language '%s' "
+			    "is not a language of the form"), default_lang);
 	}
 }
 
@@ -1610,8 +1613,8 @@ check_ref(const struct field *ref, void *arg)
 			n++;
 	if (n > 1)
 		diags_add(b->d, DIAG_ERROR, "survey", a->owner->row,
-		    a->column, "'${%s}' is ambiguous: %zu questions are named "
-		    "'%s'", ref->name, n, ref->name);
+		    a->column, _("'${%s}' is ambiguous: %zu questions are "
+		    "named '%s'"), ref->name, n, ref->name);
 }
 
 static void
@@ -1662,7 +1665,7 @@ form_build(const struct workbook *wb, const char *file, struct form **out,
 
 	*out = NULL;
 	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return err_set(e, ERR_NOMEM, "out of memory");
+		return err_set(e, ERR_NOMEM, _("out of memory"));
 	arena_init(&f->arena, 0);
 	memset(&b, 0, sizeof(b));
 	b.f = f;
@@ -1683,7 +1686,7 @@ form_build(const struct workbook *wb, const char *file, struct form **out,
 	}
 	if (b.survey == NULL || b.survey->nrows == 0) {
 		diags_add(d, DIAG_ERROR, NULL, 0, NULL,
-		    "no 'survey' sheet: is this an XLSForm?");
+		    _("no 'survey' sheet: is this an XLSForm?"));
 		rc = ERR_INPUT;
 		goto out;
 	}
@@ -1704,8 +1707,8 @@ form_build(const struct workbook *wb, const char *file, struct form **out,
 		goto out;
 	if (b.scols.first[COL_TYPE] < 0 || b.scols.first[COL_NAME] < 0) {
 		problem(&b, DIAG_ERROR, b.survey->name, b.survey->rows[0].line,
-		    "the first row of 'survey' must name the columns, "
-		    "with at least 'type' and 'name'");
+		    _("the first row of 'survey' must name the columns, "
+		    "with at least 'type' and 'name'"));
 		rc = ERR_INPUT;
 		goto out;
 	}
@@ -1749,7 +1752,7 @@ out:
 	free(b.pend);
 	if (b.nomem) {
 		form_free(f);
-		return err_set(e, ERR_NOMEM, "out of memory");
+		return err_set(e, ERR_NOMEM, _("out of memory"));
 	}
 	if (rc == 0 && d->nerrors > 0)
 		rc = ERR_INPUT;

@@ -119,22 +119,22 @@ wbb_sheet_begin(struct wb_build *b, const char *name, size_t len,
 	if ((rc = wbb_sheet_end(b, e)) != 0)
 		return rc;
 	if (wb->nsheets >= WB_MAX_SHEETS)
-		return err_set(e, ERR_INPUT, "%s: more than %d sheets", where,
-		    WB_MAX_SHEETS);
+		return err_set(e, ERR_INPUT, _("%s: more than %d sheets"),
+		    where, WB_MAX_SHEETS);
 	if (!utf8_valid(name, len))
-		return err_set(e, ERR_INPUT, "%s: sheet name is not valid "
-		    "UTF-8 text", where);
+		return err_set(e, ERR_INPUT, _("%s: sheet name is not valid "
+		    "UTF-8 text"), where);
 	if ((s = arena_strndup(&wb->arena, name, len)) == NULL)
-		return err_set(e, ERR_NOMEM, "%s: out of memory", b->file);
+		return err_set(e, ERR_NOMEM, _("%s: out of memory"), b->file);
 	for (i = 0; i < wb->nsheets; i++)
 		if (same_name(wb->sheets[i].name, s))
-			return err_set(e, ERR_INPUT, "%s: sheet '%s' appears "
-			    "twice", where, s);
+			return err_set(e, ERR_INPUT, _("%s: sheet '%s' appears "
+			    "twice"), where, s);
 	if (wb->nsheets == b->cap) {
 		size_t	cap = b->cap ? b->cap * 2 : 8;
 
 		if ((v = arena_alloc(&wb->arena, cap * sizeof(*v))) == NULL)
-			return err_set(e, ERR_NOMEM, "%s: out of memory",
+			return err_set(e, ERR_NOMEM, _("%s: out of memory"),
 			    b->file);
 		if (wb->nsheets > 0)
 			memcpy(v, wb->sheets, wb->nsheets * sizeof(*v));
@@ -156,23 +156,24 @@ wbb_cell(struct wb_build *b, long row, long col, char *s, const char *where,
 	char			 cn[16];
 
 	if (row < 1 || row > WORKBOOK_MAX_ROWS)
-		return err_set(e, ERR_INPUT, "%s: row %ld is past Excel's "
-		    "last row %d", where, row, WORKBOOK_MAX_ROWS);
+		return err_set(e, ERR_INPUT, _("%s: row %ld is past Excel's "
+		    "last row %d"), where, row, WORKBOOK_MAX_ROWS);
 	if (col < 1 || col > WORKBOOK_MAX_COLS)
-		return err_set(e, ERR_INPUT, "%s: column %ld is past Excel's "
-		    "last column XFD (%d)", where, col, WORKBOOK_MAX_COLS);
+		return err_set(e, ERR_INPUT, _("%s: column %ld is past "
+		    "Excel's last column XFD (%d)"), where, col,
+		    WORKBOOK_MAX_COLS);
 	if (s == NULL || blank(s))
 		return 0;
 	if (b->ncells >= WORKBOOK_MAX_CELLS) {
 		wb_colname(col, cn, sizeof(cn));
-		return err_set(e, ERR_INPUT, "%s: more than %u non-empty "
-		    "cells (at %s%ld)", where, WORKBOOK_MAX_CELLS, cn, row);
+		return err_set(e, ERR_INPUT, _("%s: more than %u non-empty "
+		    "cells (at %s%ld)"), where, WORKBOOK_MAX_CELLS, cn, row);
 	}
 	if (b->npend == b->cappend) {
 		size_t	cap = b->cappend ? b->cappend * 2 : 256;
 
 		if ((p = realloc(b->pend, cap * sizeof(*p))) == NULL)
-			return err_set(e, ERR_NOMEM, "%s: out of memory",
+			return err_set(e, ERR_NOMEM, _("%s: out of memory"),
 			    b->file);
 		b->pend = p;
 		b->cappend = cap;
@@ -229,7 +230,7 @@ wbb_sheet_end(struct wb_build *b, struct err *e)
 		if (i == 0 || p[i].row != p[i - 1].row)
 			nrows++;
 	if ((sh->rows = arena_alloc(a, nrows * sizeof(*sh->rows))) == NULL)
-		return err_set(e, ERR_NOMEM, "%s: out of memory", b->file);
+		return err_set(e, ERR_NOMEM, _("%s: out of memory"), b->file);
 	for (i = 0; i < b->npend; i = j) {
 		struct wb_row	*r = &sh->rows[sh->nrows++];
 		size_t		 width;
@@ -238,15 +239,15 @@ wbb_sheet_end(struct wb_build *b, struct err *e)
 			;
 		width = (size_t)p[j - 1].col;
 		if (width > WB_MAX_SLOTS - b->nslots)
-			return err_set(e, ERR_INPUT, "%s: sheet '%s' is too "
-			    "wide and sparse (row %ld reaches column %zu)",
+			return err_set(e, ERR_INPUT, _("%s: sheet '%s' is too "
+			    "wide and sparse (row %ld reaches column %zu)"),
 			    b->file, sh->name, p[i].row, width);
 		b->nslots += width;
 		r->line = (int)p[i].row;
 		r->ncells = width;
 		if ((r->cells = arena_alloc(a, width * sizeof(char *))) ==
 		    NULL)
-			return err_set(e, ERR_NOMEM, "%s: out of memory",
+			return err_set(e, ERR_NOMEM, _("%s: out of memory"),
 			    b->file);
 		for (k = i; k < j; k++)		/* the later duplicate wins */
 			r->cells[p[k].col - 1] = p[k].s;
@@ -303,24 +304,25 @@ workbook_load(struct workbook *wb, const char *name, const void *data,
 	arena_init(&wb->arena, 0);
 	wbb_init(&b, wb, name);
 	if (len == 0)
-		return err_set(e, ERR_INPUT, "%s: empty file", name);
+		return err_set(e, ERR_INPUT, _("%s: empty file"), name);
 	if (len > FORM_MAX_BYTES)
-		return err_set(e, ERR_INPUT, "%s: file larger than %u bytes",
-		    name, FORM_MAX_BYTES);
+		return err_set(e, ERR_INPUT, _("%s: file larger than %u "
+		    "bytes"), name, FORM_MAX_BYTES);
 	if (len >= 4 && p[0] == 'P' && p[1] == 'K' &&
 	    ((p[2] == 3 && p[3] == 4) || (p[2] == 5 && p[3] == 6)))
 		rc = xlsx_read(&b, data, len, e);
 	else if (len >= sizeof(ole2_magic) &&
 	    memcmp(p, ole2_magic, sizeof(ole2_magic)) == 0)
-		rc = err_set(e, ERR_INPUT, "%s: old Excel 97-2003 .xls format "
-		    "is not supported: save it as .xlsx", name);
+		rc = err_set(e, ERR_INPUT, _("%s: old Excel 97-2003 .xls "
+		    "format is not supported: save it as .xlsx"), name);
 	else if (len >= 2 && ((p[0] == 0xff && p[1] == 0xfe) ||
 	    (p[0] == 0xfe && p[1] == 0xff)))
-		rc = err_set(e, ERR_INPUT, "%s: UTF-16 text is not supported: "
-		    "save it as UTF-8 (\"CSV UTF-8\" in Excel)", name);
+		rc = err_set(e, ERR_INPUT, _("%s: UTF-16 text is not "
+		    "supported: save it as UTF-8 (\"CSV UTF-8\" in Excel)"),
+		    name);
 	else if (looks_binary(p, len))
-		rc = err_set(e, ERR_INPUT, "%s: not a spreadsheet (.xlsx, .csv "
-		    "or .md)", name);
+		rc = err_set(e, ERR_INPUT, _("%s: not a spreadsheet (.xlsx, "
+		    ".csv or .md)"), name);
 	else {
 		if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
 			s += 3;

@@ -107,7 +107,8 @@ ctx_fail(struct xml_ctx *c, int code, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (code == ERR_NOMEM)
-		c->rc = err_set(c->e, code, "%s: out of memory", c->x->file);
+		c->rc = err_set(c->e, code, _("%s: out of memory"),
+		    c->x->file);
 	else
 		c->rc = err_set(c->e, code, "%s: %s:%lu:%lu: %s", c->x->file,
 		    c->part, (unsigned long)XML_GetCurrentLineNumber(c->p),
@@ -191,7 +192,7 @@ on_text(void *ud, const XML_Char *s, int len)
 	if (c->rc != 0 || h->collect == NULL || !h->collect(c))
 		return;
 	if ((rc = buf_add(&c->x->text, s, (size_t)len)) != 0)
-		ctx_fail(c, rc, "text longer than %u bytes",
+		ctx_fail(c, rc, _("text longer than %u bytes"),
 		    WB_MAX_CELL_BYTES);
 }
 
@@ -204,7 +205,7 @@ on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
 	(void)sysid;
 	(void)pubid;
 	(void)has_internal_subset;
-	ctx_fail(ud, ERR_INPUT, "a DTD (<!DOCTYPE>) is not allowed");
+	ctx_fail(ud, ERR_INPUT, _("a DTD (<!DOCTYPE>) is not allowed"));
 }
 
 static void XMLCALL
@@ -220,7 +221,7 @@ on_entity(void *ud, const XML_Char *name, int is_param,
 	(void)sysid;
 	(void)pubid;
 	(void)notation;
-	ctx_fail(ud, ERR_INPUT, "an entity declaration is not allowed");
+	ctx_fail(ud, ERR_INPUT, _("an entity declaration is not allowed"));
 }
 
 /*
@@ -255,23 +256,24 @@ read_part(struct xlsx *x, const char *part, int required,
 	if ((idx = locate(x, part)) < 0) {
 		if (!required)
 			return -1;
-		return err_set(e, ERR_INPUT, "%s: %s: missing from the "
-		    "workbook", x->file, part);
+		return err_set(e, ERR_INPUT, _("%s: %s: missing from the "
+		    "workbook"), x->file, part);
 	}
 	zip_stat_init(&st);
 	if (zip_stat_index(x->za, (zip_uint64_t)idx, 0, &st) == 0 &&
 	    (st.valid & ZIP_STAT_SIZE) &&
 	    st.size > XLSX_MAX_INFLATED - x->inflated)
-		return err_set(e, ERR_INPUT, "%s: %s: inflates to %llu bytes, "
-		    "past the %u bytes allowed for a whole workbook", x->file,
-		    part, (unsigned long long)st.size, XLSX_MAX_INFLATED);
+		return err_set(e, ERR_INPUT, _("%s: %s: inflates to %llu "
+		    "bytes, past the %u bytes allowed for a whole workbook"),
+		    x->file, part, (unsigned long long)st.size,
+		    XLSX_MAX_INFLATED);
 	if ((zf = zip_fopen_index(x->za, (zip_uint64_t)idx, 0)) == NULL) {
 		rc = err_set(e, ERR_INPUT, "%s: %s: %s", x->file, part,
 		    zip_strerror(x->za));
 		goto out;
 	}
 	if ((p = XML_ParserCreate(NULL)) == NULL) {
-		rc = err_set(e, ERR_NOMEM, "%s: out of memory", x->file);
+		rc = err_set(e, ERR_NOMEM, _("%s: out of memory"), x->file);
 		goto out;
 	}
 	c.x = x;
@@ -288,7 +290,7 @@ read_part(struct xlsx *x, const char *part, int required,
 	buf_reset(&x->text);
 	for (;;) {
 		if ((chunk = XML_GetBuffer(p, XLSX_CHUNK)) == NULL) {
-			rc = err_set(e, ERR_NOMEM, "%s: out of memory",
+			rc = err_set(e, ERR_NOMEM, _("%s: out of memory"),
 			    x->file);
 			goto out;
 		}
@@ -298,9 +300,9 @@ read_part(struct xlsx *x, const char *part, int required,
 			goto out;
 		}
 		if ((zip_uint64_t)n > XLSX_MAX_INFLATED - x->inflated) {
-			rc = err_set(e, ERR_INPUT, "%s: %s: more than %u bytes "
-			    "once inflated (a zip bomb?)", x->file, part,
-			    XLSX_MAX_INFLATED);
+			rc = err_set(e, ERR_INPUT, _("%s: %s: more than %u "
+			    "bytes once inflated (a zip bomb?)"), x->file,
+			    part, XLSX_MAX_INFLATED);
 			goto out;
 		}
 		x->inflated += (size_t)n;
@@ -308,8 +310,8 @@ read_part(struct xlsx *x, const char *part, int required,
 			if (c.rc != 0)
 				rc = c.rc;
 			else
-				rc = err_set(e, ERR_INPUT, "%s: %s:%lu:%lu: "
-				    "malformed XML: %s", x->file, part,
+				rc = err_set(e, ERR_INPUT, _("%s: %s:%lu:%lu: "
+				    "malformed XML: %s"), x->file, part,
 				    (unsigned long)XML_GetCurrentLineNumber(p),
 				    (unsigned long)
 				    XML_GetCurrentColumnNumber(p) + 1,
@@ -418,7 +420,7 @@ rels_start(struct xml_ctx *c, const char *name, const char **atts)
 	    (mode != NULL && strcmp(mode, "External") == 0))
 		return;
 	if (x->nrels >= XLSX_MAX_RELS) {
-		ctx_fail(c, ERR_INPUT, "more than %d relationships",
+		ctx_fail(c, ERR_INPUT, _("more than %d relationships"),
 		    XLSX_MAX_RELS);
 		return;
 	}
@@ -426,7 +428,7 @@ rels_start(struct xml_ctx *c, const char *name, const char **atts)
 		size_t	cap = x->nrels ? x->nrels * 2 : 8;
 
 		if ((r = arena_alloc(a, cap * sizeof(*r))) == NULL) {
-			ctx_fail(c, ERR_NOMEM, "out of memory");
+			ctx_fail(c, ERR_NOMEM, _("out of memory"));
 			return;
 		}
 		if (x->nrels > 0)
@@ -440,7 +442,7 @@ rels_start(struct xml_ctx *c, const char *name, const char **atts)
 	if (r->id == NULL || r->type == NULL || r->target == NULL) {
 		ctx_fail(c, r->target == NULL && r->id != NULL &&
 		    r->type != NULL ? ERR_INPUT : ERR_NOMEM,
-		    "relationship target too long");
+		    _("relationship target too long"));
 		return;
 	}
 	x->nrels++;
@@ -458,10 +460,10 @@ read_rels(struct xlsx *x, const char *part, struct err *e)
 	x->rels = NULL;
 	x->nrels = 0;
 	if (rels_name(part, name, sizeof(name)) != 0)
-		return err_set(e, ERR_INPUT, "%s: part name too long",
+		return err_set(e, ERR_INPUT, _("%s: part name too long"),
 		    x->file);
 	if ((x->rels_base = dirname_of(&x->b->wb->arena, part)) == NULL)
-		return err_set(e, ERR_NOMEM, "%s: out of memory", x->file);
+		return err_set(e, ERR_NOMEM, _("%s: out of memory"), x->file);
 	rc = read_part(x, name, 0, &rels_handlers, e);
 	return rc < 0 ? 0 : rc;
 }
@@ -509,11 +511,12 @@ book_start(struct xml_ctx *c, const char *name, const char **atts)
 	v = attr(atts, "name");
 	id = attr(atts, "id");
 	if (v == NULL || id == NULL) {
-		ctx_fail(c, ERR_INPUT, "<sheet> without a name or r:id");
+		ctx_fail(c, ERR_INPUT, _("<sheet> without a name or r:id"));
 		return;
 	}
 	if (x->nsheets >= WB_MAX_SHEETS) {
-		ctx_fail(c, ERR_INPUT, "more than %d sheets", WB_MAX_SHEETS);
+		ctx_fail(c, ERR_INPUT, _("more than %d sheets"),
+		    WB_MAX_SHEETS);
 		return;
 	}
 	if ((x->nsheets & (x->nsheets - 1)) == 0) {
@@ -522,7 +525,7 @@ book_start(struct xml_ctx *c, const char *name, const char **atts)
 		char	**r = arena_alloc(a, cap * sizeof(*r));
 
 		if (n == NULL || r == NULL) {
-			ctx_fail(c, ERR_NOMEM, "out of memory");
+			ctx_fail(c, ERR_NOMEM, _("out of memory"));
 			return;
 		}
 		if (x->nsheets > 0) {
@@ -536,7 +539,7 @@ book_start(struct xml_ctx *c, const char *name, const char **atts)
 	x->sheet_rid[x->nsheets] = arena_strdup(a, id);
 	if (x->sheet_name[x->nsheets] == NULL ||
 	    x->sheet_rid[x->nsheets] == NULL) {
-		ctx_fail(c, ERR_NOMEM, "out of memory");
+		ctx_fail(c, ERR_NOMEM, _("out of memory"));
 		return;
 	}
 	x->nsheets++;
@@ -589,7 +592,7 @@ take_text(struct xml_ctx *c, char **out)
 		return 0;
 	if ((*out = arena_strndup(&x->b->wb->arena, x->text.p,
 	    x->text.len)) == NULL) {
-		ctx_fail(c, ERR_NOMEM, "out of memory");
+		ctx_fail(c, ERR_NOMEM, _("out of memory"));
 		return ERR_NOMEM;
 	}
 	nbsp_to_space(*out);
@@ -634,7 +637,8 @@ sst_end(struct xml_ctx *c, const char *name)
 	else if (strcmp(name, "si") == 0) {
 		s->in_si = 0;
 		if (x->nsst >= WORKBOOK_MAX_CELLS) {
-			ctx_fail(c, ERR_INPUT, "more than %u shared strings",
+			ctx_fail(c, ERR_INPUT, _("more than %u shared "
+			    "strings"),
 			    WORKBOOK_MAX_CELLS);
 			return;
 		}
@@ -643,7 +647,7 @@ sst_end(struct xml_ctx *c, const char *name)
 			char	**v = realloc(x->sst, cap * sizeof(*v));
 
 			if (v == NULL) {
-				ctx_fail(c, ERR_NOMEM, "out of memory");
+				ctx_fail(c, ERR_NOMEM, _("out of memory"));
 				return;
 			}
 			x->sst = v;
@@ -691,7 +695,8 @@ styles_start(struct xml_ctx *c, const char *name, const char **atts)
 		if (id < 0 || code == NULL)
 			return;
 		if (x->nfmts >= XLSX_MAX_NUMFMTS) {
-			ctx_fail(c, ERR_INPUT, "more than %d number formats",
+			ctx_fail(c, ERR_INPUT, _("more than %d number "
+			    "formats"),
 			    XLSX_MAX_NUMFMTS);
 			return;
 		}
@@ -701,7 +706,7 @@ styles_start(struct xml_ctx *c, const char *name, const char **atts)
 					    cap * sizeof(*v));
 
 			if (v == NULL) {
-				ctx_fail(c, ERR_NOMEM, "out of memory");
+				ctx_fail(c, ERR_NOMEM, _("out of memory"));
 				return;
 			}
 			if (x->nfmts > 0)
@@ -712,7 +717,7 @@ styles_start(struct xml_ctx *c, const char *name, const char **atts)
 		x->fmts[x->nfmts++].kind = format_kind(code);
 	} else if (s->in_xfs && strcmp(name, "xf") == 0) {
 		if (x->nxf >= XLSX_MAX_XFS) {
-			ctx_fail(c, ERR_INPUT, "more than %d cell styles",
+			ctx_fail(c, ERR_INPUT, _("more than %d cell styles"),
 			    XLSX_MAX_XFS);
 			return;
 		}
@@ -721,7 +726,7 @@ styles_start(struct xml_ctx *c, const char *name, const char **atts)
 			long	*v = realloc(x->xf_fmt, cap * sizeof(*v));
 
 			if (v == NULL) {
-				ctx_fail(c, ERR_NOMEM, "out of memory");
+				ctx_fail(c, ERR_NOMEM, _("out of memory"));
 				return;
 			}
 			x->xf_fmt = v;
@@ -829,7 +834,7 @@ classify_styles(struct xlsx *x, struct err *e)
 	if (x->nxf == 0)
 		return 0;
 	if ((x->xf_kind = calloc(x->nxf, 1)) == NULL)
-		return err_set(e, ERR_NOMEM, "%s: out of memory", x->file);
+		return err_set(e, ERR_NOMEM, _("%s: out of memory"), x->file);
 	for (i = 0; i < x->nxf; i++) {
 		custom = 0;
 		for (j = 0; j < x->nfmts; j++)
@@ -1009,21 +1014,21 @@ parse_ref(struct xml_ctx *c, const char *ref, long *row, long *col)
 	for (; (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'); p++) {
 		cn = cn * 26 + ((*p & ~0x20) - 'A' + 1);
 		if (cn > WORKBOOK_MAX_COLS) {
-			ctx_fail(c, ERR_INPUT, "cell '%.20s' is past Excel's "
-			    "last column XFD", ref);
+			ctx_fail(c, ERR_INPUT, _("cell '%.20s' is past "
+			    "Excel's last column XFD"), ref);
 			return -1;
 		}
 	}
 	for (; *p >= '0' && *p <= '9'; p++) {
 		rn = rn * 10 + (*p - '0');
 		if (rn > WORKBOOK_MAX_ROWS) {
-			ctx_fail(c, ERR_INPUT, "cell '%.20s' is past Excel's "
-			    "last row %d", ref, WORKBOOK_MAX_ROWS);
+			ctx_fail(c, ERR_INPUT, _("cell '%.20s' is past "
+			    "Excel's last row %d"), ref, WORKBOOK_MAX_ROWS);
 			return -1;
 		}
 	}
 	if (*p != '\0' || cn == 0 || rn == 0) {
-		ctx_fail(c, ERR_INPUT, "bad cell reference '%.20s'", ref);
+		ctx_fail(c, ERR_INPUT, _("bad cell reference '%.20s'"), ref);
 		return -1;
 	}
 	*row = rn;
@@ -1060,8 +1065,9 @@ sheet_start(struct xml_ctx *c, const char *name, const char **atts)
 		if ((v = attr(atts, "r")) == NULL)
 			n = s->row + 1;
 		else if ((n = small_uint(v)) < 1 || n > WORKBOOK_MAX_ROWS) {
-			ctx_fail(c, ERR_INPUT, "row '%.20s' is not between 1 "
-			    "and Excel's last row %d", v, WORKBOOK_MAX_ROWS);
+			ctx_fail(c, ERR_INPUT, _("row '%.20s' is not between "
+			    "1 and Excel's last row %d"), v,
+			    WORKBOOK_MAX_ROWS);
 			return;
 		}
 		s->row = n;
@@ -1122,8 +1128,8 @@ sheet_cell(struct xml_ctx *c, struct sheet_state *s)
 	else if (s->type == CT_SHARED) {
 		if ((i = small_uint(text_of(x))) < 0 || (size_t)i >= x->nsst) {
 			wb_colname(s->ccol, cn, sizeof(cn));
-			ctx_fail(c, ERR_INPUT, "cell %s%ld: shared string "
-			    "'%.20s' does not exist", cn, s->crow,
+			ctx_fail(c, ERR_INPUT, _("cell %s%ld: shared string "
+			    "'%.20s' does not exist"), cn, s->crow,
 			    text_of(x));
 			return;
 		}
@@ -1132,14 +1138,14 @@ sheet_cell(struct xml_ctx *c, struct sheet_state *s)
 		str = arena_strdup(a, strtod(text_of(x), NULL) != 0 ?
 		    "TRUE" : "FALSE");
 		if (str == NULL) {
-			ctx_fail(c, ERR_NOMEM, "out of memory");
+			ctx_fail(c, ERR_NOMEM, _("out of memory"));
 			return;
 		}
 	} else {
 		if (format_number(text_of(x), num, sizeof(num), &v) != 0) {
 			wb_colname(s->ccol, cn, sizeof(cn));
-			ctx_fail(c, ERR_INPUT, "cell %s%ld: '%.20s' is not a "
-			    "number", cn, s->crow, text_of(x));
+			ctx_fail(c, ERR_INPUT, _("cell %s%ld: '%.20s' is not "
+			    "a number"), cn, s->crow, text_of(x));
 			return;
 		}
 		if (s->style > 0 && (size_t)s->style < x->nxf &&
@@ -1147,7 +1153,7 @@ sheet_cell(struct xml_ctx *c, struct sheet_state *s)
 			format_date(v, x->date1904, x->xf_kind[s->style], num,
 			    sizeof(num));
 		if ((str = arena_strdup(a, num)) == NULL) {
-			ctx_fail(c, ERR_NOMEM, "out of memory");
+			ctx_fail(c, ERR_NOMEM, _("out of memory"));
 			return;
 		}
 	}
@@ -1205,12 +1211,13 @@ read_sheet(struct xlsx *x, const char *name, const char *rid,
 	s.h.end = sheet_end;
 	s.h.collect = sheet_collect;
 	s.name = name;
-	snprintf(s.where, sizeof(s.where), "%s: sheet '%s'", x->file, name);
+	snprintf(s.where, sizeof(s.where), _("%s: sheet '%s'"), x->file,
+	    name);
 	if ((rc = wbb_sheet_begin(x->b, name, strlen(name), x->file, e)) != 0)
 		return rc;
 	if ((r = rel_by_id(x, rid)) == NULL)
-		return err_set(e, ERR_INPUT, "%s: %s: sheet '%s' names "
-		    "relationship '%s', which does not exist", x->file, book,
+		return err_set(e, ERR_INPUT, _("%s: %s: sheet '%s' names "
+		    "relationship '%s', which does not exist"), x->file, book,
 		    name, rid);
 	if (!type_is(r->type, "worksheet"))
 		return 0;	/* a chart sheet: no cells, but it exists */
@@ -1239,13 +1246,13 @@ xlsx_read(struct wb_build *b, const void *data, size_t len, struct err *e)
 	buf_init(&x.text, WB_MAX_CELL_BYTES);
 	zip_error_init(&ze);
 	if ((src = zip_source_buffer_create(data, len, 0, &ze)) == NULL) {
-		rc = err_set(e, ERR_NOMEM, "%s: out of memory", x.file);
+		rc = err_set(e, ERR_NOMEM, _("%s: out of memory"), x.file);
 		goto out;
 	}
 	if ((x.za = zip_open_from_source(src, ZIP_RDONLY, &ze)) == NULL) {
 		zip_source_free(src);
-		rc = err_set(e, ERR_INPUT, "%s: not a valid .xlsx (zip) file: "
-		    "%s", x.file, zip_error_strerror(&ze));
+		rc = err_set(e, ERR_INPUT, _("%s: not a valid .xlsx (zip) "
+		    "file: %s"), x.file, zip_error_strerror(&ze));
 		goto out;
 	}
 
@@ -1255,12 +1262,12 @@ xlsx_read(struct wb_build *b, const void *data, size_t len, struct err *e)
 	r = rel_by_type(&x, "officeDocument");
 	book = arena_strdup(a, r != NULL ? r->target : "xl/workbook.xml");
 	if (book == NULL) {
-		rc = err_set(e, ERR_NOMEM, "%s: out of memory", x.file);
+		rc = err_set(e, ERR_NOMEM, _("%s: out of memory"), x.file);
 		goto out;
 	}
 	if (locate(&x, book) < 0) {
-		rc = err_set(e, ERR_INPUT, "%s: not an Excel workbook: it has "
-		    "no %s", x.file, book);
+		rc = err_set(e, ERR_INPUT, _("%s: not an Excel workbook: it "
+		    "has no %s"), x.file, book);
 		goto out;
 	}
 	if ((rc = read_part(&x, book, 1, &book_handlers, e)) != 0)
