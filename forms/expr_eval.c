@@ -947,8 +947,7 @@ ev_path(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		if (ev(c, x->base, cx, &cur) != 0)
 			return -1;
 		if (cur.t != V_NODES)
-			/* TRANSLATORS: %s is an XPath type: string,
-			 * boolean, number or date */
+			/* TRANSLATORS: %s: string, boolean, number or date */
 			return err_set(c->e, ERR_INPUT, _("a %s is not a "
 			    "node-set and cannot have a path or predicate "
 			    "(at %zu)"), cur.t == V_STR ? "string" :
