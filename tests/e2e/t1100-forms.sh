@@ -53,6 +53,26 @@ t_run forms check "$E2E_FORMS/bad.csv" "$hh"
 t_is "$T_RC" 1 "forms check: errors exit 1"
 t_has "$T_OUT" "bad.csv:survey:3:constraint: error:" \
 	"forms check prints FILE:SHEET:ROW:COLUMN: error:"
+t_has "$T_OUT" "error: unknown function 'selectd'" "and what is wrong"
+
+# The office's form authors read Spanish; "error" and "warning" stay
+# English for scripts (CONTRACT.md), the XLSForm names as written.
+LANGUAGE=es t_run forms check "$E2E_FORMS/bad.csv"
+t_has "$T_OUT" \
+	"bad.csv:survey:3:constraint: error: función desconocida 'selectd'" \
+	"forms check in Spanish: the message translated, 'error' kept"
+t_has "$T_OUT" "survey:4:type: error: lista de opciones desconocida 'nolist'" \
+	"every diagnostic in Spanish"
+printf 'survey,,,,\n,type,name,label,relevant\n,integer,age,Age,\n%s\n' \
+	',text,x,X,age > 3' >"$T_TMP/w.csv"
+LANGUAGE=es t_run forms check "$T_TMP/w.csv"
+t_is "$T_RC" 0 "a form with only warnings passes, in Spanish too"
+t_has "$T_OUT" "w.csv:survey:4:relevant: warning: 'age' se lee como vacío" \
+	"a warning in Spanish, 'warning' kept"
+: >"$T_TMP/empty.csv"
+LANGUAGE=es t_run forms check "$T_TMP/empty.csv"
+t_has "$T_OUT" "empty.csv: error: $T_TMP/empty.csv: archivo vacío" \
+	"a file's error in Spanish"
 t_run forms check "$T_TMP/nonexistent.xlsx"
 t_is "$T_RC" 3 "forms check: a missing file exits 3"
 t_one_error "and says so on one line"
@@ -64,7 +84,13 @@ t_run forms eval "$hh" '${age_months} div 10' --answers "$T_TMP/a.json"
 t_is "$(cat "$T_OUT")" 48 "forms eval sees calculations"
 t_run forms eval "$hh" '${nme} + 1'
 t_is "$T_RC" 1 "forms eval: an unknown name exits 1"
-t_has "$T_ERR" "nme" "and names it"
+t_has "$T_ERR" "unknown question '\${nme}'" "and names it"
+LANGUAGE=es t_run forms eval "$hh" '${nme} + 1'
+t_has "$T_ERR" "collector: pregunta desconocida '\${nme}'" \
+	"forms eval's errors in Spanish too"
+LANGUAGE=es t_run forms eval "$hh" 'if(1)'
+t_has "$T_ERR" "la función 'if' lleva 3 argumentos, no 1" \
+	"the parser's errors in Spanish"
 t_run forms eval "$hh"
 t_is "$T_RC" 2 "forms eval without an expression is a usage error"
 t_run forms frob
