@@ -1021,7 +1021,9 @@ check_sibling(struct builder *b, struct field *parent, struct field *f,
 /*
  * "select_one L or_other": pyxform adds the choice "other" to L and, right
  * after the question, a text question "<name>_other" asked when "other" is
- * chosen. ODK shows both; so do we.
+ * chosen. ODK shows both; so do we. Their labels are the program's words,
+ * not the form's (pyxform writes them in English), so they go through
+ * gettext.
  */
 static void
 add_other(struct builder *b, struct field *parent, struct field *sel,
@@ -1047,7 +1049,7 @@ add_other(struct builder *b, struct field *parent, struct field *sel,
 		    sizeof(char *))) == NULL)
 			return;
 		for (i = 0; i < b->f->nlangs; i++)
-			v[l->n].label.v[i] = adup(b, "Other");
+			v[l->n].label.v[i] = adup(b, _("Other"));
 		/* every choice was read before the survey: nothing else
 		 * appends to the list after this */
 		l->v = v;
@@ -1064,7 +1066,7 @@ add_other(struct builder *b, struct field *parent, struct field *sel,
 	if ((o->label.v = aalloc(b, b->f->nlangs * sizeof(char *))) == NULL)
 		return;
 	for (i = 0; i < b->f->nlangs; i++)
-		o->label.v[i] = adup(b, "Specify other.");
+		o->label.v[i] = adup(b, _("Specify other."));
 	o->hint.v = aalloc(b, b->f->nlangs * sizeof(char *));
 	o->constraint_msg.v = aalloc(b, b->f->nlangs * sizeof(char *));
 	o->required_msg.v = aalloc(b, b->f->nlangs * sizeof(char *));
@@ -1768,16 +1770,23 @@ int
 form_load(const char *file, const void *data, size_t len, struct form **out,
     struct diags *d, struct err *e)
 {
-	struct workbook	wb;
-	struct err	le;
-	int		rc;
+	struct workbook	 wb;
+	struct err	 le;
+	const char	*msg;
+	size_t		 n = strlen(file);
+	int		 rc;
 
 	*out = NULL;
 	err_init(&le);
 	if ((rc = workbook_load(&wb, file, data, len, &le)) != 0) {
 		if (rc == ERR_NOMEM)
 			return err_set(e, rc, "%s", le.msg);
-		diags_add(d, DIAG_ERROR, NULL, 0, NULL, "%s", le.msg);
+		/* the loader names the file; the diagnostic's line does too */
+		msg = le.msg;
+		if (strncmp(msg, file, n) == 0 && strncmp(msg + n, ": ", 2) ==
+		    0)
+			msg += n + 2;
+		diags_add(d, DIAG_ERROR, NULL, 0, NULL, "%s", msg);
 		return rc;
 	}
 	rc = form_build(&wb, file, out, d, e);
