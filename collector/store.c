@@ -15,6 +15,8 @@
  * - Nothing here knows the form engine: forms are bytes and answers are
  *   path -> value pairs (session_each_value's paths).
  */
+/* renameat2() and RENAME_NOREPLACE are GNU (Linux 3.15, glibc 2.28). */
+#define _GNU_SOURCE
 #include <assert.h>
 #include <dirent.h>
 #include <errno.h>
@@ -450,7 +452,8 @@ open_db(const char *home, int create, struct store **out, struct err *e)
 		    "'%s'") : _("cannot open '%s': %s"), errno == ENOENT ?
 		    home : p, strerror(errno));
 		goto out;
-	}
+	} else
+		sweep_new(home);	/* what a killed init left */
 	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
 		rc = err_set(e, ERR_IO, _("cannot open '%s': %s"), st->path,
@@ -506,6 +509,36 @@ sync_dir(const char *dir)
 	}
 }
 
+/*
+ * Give the new store its name without ever replacing a store that another
+ * `init' put there meanwhile; 0 or an errno. In one step where the file
+ * system can (renameat2's RENAME_NOREPLACE), so that no kill leaves two
+ * names; else link() then unlink() (a kill between them leaves a second
+ * name of the same file, swept at the next open); without hard links (a
+ * FAT memory card, Android's shared storage) rename() after a last look,
+ * whose window is a second init at the same moment.
+ */
+static int
+put_in_place(const char *from, const char *to)
+{
+	int	le;
+
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if ((le = errno) == EEXIST)
+		return le;
+	if (link(from, to) == 0) {
+		unlink(from);
+		return 0;
+	}
+	if ((le = errno) != EPERM && le != ENOTSUP && le != EOPNOTSUPP &&
+	    le != ENOSYS)
+		return le;
+	if (access(to, F_OK) == 0)
+		return EEXIST;
+	return rename(from, to) == 0 ? 0 : errno;
+}
+
 int
 store_publish(struct store *st, struct err *e)
 {
@@ -536,30 +569,11 @@ store_publish(struct store *st, struct err *e)
 		goto out;
 	}
 	close(fd);
-	/* link(), unlike rename(), never replaces a store that another
-	 * `init' put there meanwhile. A file system without hard links (a
-	 * FAT memory card, Android's shared storage) gets rename() after a
-	 * last look: the window is a second init at the same moment. */
-	if (link(st->path, st->final) == 0)
-		unlink(st->path);
-	else {
-		le = errno;
-		if (le == EPERM || le == ENOTSUP || le == EOPNOTSUPP ||
-		    le == ENOSYS) {
-			if (access(st->final, F_OK) == 0)
-				le = EEXIST;
-			else if (rename(st->path, st->final) == 0)
-				le = 0;
-			else
-				le = errno;
-		}
-		if (le != 0) {
-			rc = err_set(e, ERR_IO, le == EEXIST ? _("a store "
-			    "already exists in '%s'") : _("cannot create "
-			    "'%s': %s"), le == EEXIST ? st->home : st->final,
-			    strerror(le));
-			goto out;
-		}
+	if ((le = put_in_place(st->path, st->final)) != 0) {
+		rc = err_set(e, ERR_IO, le == EEXIST ? _("a store already "
+		    "exists in '%s'") : _("cannot create '%s': %s"),
+		    le == EEXIST ? st->home : st->final, strerror(le));
+		goto out;
 	}
 	sync_dir(st->home);
 	free(st->final);

@@ -80,21 +80,50 @@ t_is "$T_RC" 0 "a leftover store being made does not block init"
 t_is "$(ls "$T_HOME" | tr '\n' ' ')" "collector.db " \
 	"and it is removed"
 
-# A file system without hard links (a FAT memory card, Android's shared
-# storage): link() fails with EPERM there; init moves the store into place
-# with rename() instead. A preloaded link() that always fails stands in.
-cat >"$T_TMP/nolink.c" <<'C'
+# A second name of the store, left by an init killed between link() and
+# unlink() on a file system without RENAME_NOREPLACE: the next open of the
+# store removes it, and the store itself is untouched.
+t_home
+"$COLLECTOR" --home "$T_HOME" init --device dev-06 --token tok >/dev/null
+ln "$T_HOME/collector.db" "$T_HOME/collector.db.new.2147483646"
+t_run list
+t_is "$T_RC:$(ls "$T_HOME" | tr '\n' ' ')" "0:collector.db token " \
+	"the next command sweeps what a killed init left"
+t_is "$(whole "$T_HOME")" "dev-06|3|tok" "and the store is whole"
+
+# Where the file system cannot rename without replacing (no
+# RENAME_NOREPLACE) init links the store into place; without hard links
+# either (a FAT memory card, Android's shared storage), it renames after a
+# last look. Preloaded renameat2() and link() that fail stand in.
+cat >"$T_TMP/norename.c" <<'C'
 #include <errno.h>
+int
+renameat2(int fa, const char *a, int fb, const char *b, unsigned int f)
+{
+	(void)fa; (void)a; (void)fb; (void)b; (void)f;
+	errno = EINVAL;
+	return -1;
+}
+C
+cat "$T_TMP/norename.c" - >"$T_TMP/nolink.c" <<'C'
 int
 link(const char *a, const char *b)
 {
-	(void)a;
-	(void)b;
+	(void)a; (void)b;
 	errno = EPERM;
 	return -1;
 }
 C
-if cc -shared -fPIC -o "$T_TMP/nolink.so" "$T_TMP/nolink.c" 2>/dev/null; then
+if cc -shared -fPIC -o "$T_TMP/norename.so" "$T_TMP/norename.c" \
+    2>/dev/null &&
+    cc -shared -fPIC -o "$T_TMP/nolink.so" "$T_TMP/nolink.c" 2>/dev/null; then
+	t_home
+	LD_PRELOAD=$T_TMP/norename.so ASAN_OPTIONS=verify_asan_link_order=0 \
+	    t_run init --device dev-05 --token tok
+	t_is "$T_RC:$(whole "$T_HOME")" "0:dev-05|3|tok" \
+		"init where renaming without replacing is refused"
+	t_is "$(ls "$T_HOME" | tr '\n' ' ')" "collector.db token " \
+		"and leaves nothing else"
 	t_home
 	LD_PRELOAD=$T_TMP/nolink.so ASAN_OPTIONS=verify_asan_link_order=0 \
 	    t_run init --device dev-03 --token tok
@@ -108,6 +137,6 @@ if cc -shared -fPIC -o "$T_TMP/nolink.so" "$T_TMP/nolink.c" 2>/dev/null; then
 	t_has "$T_ERR" "a store already exists" "saying why"
 	t_is "$(whole "$T_HOME")" "dev-03|3|tok" "and the store is untouched"
 else
-	echo "# no C compiler: link() fallback not tested"
+	echo "# no C compiler: the fallbacks are not tested"
 fi
 t_done
