@@ -124,10 +124,8 @@ forms_list(struct cmd_ctx *c, int argc, char **argv)
 		a = json_array();
 	if ((rc = store_each_form(st, print_form, a, &e)) != 0)
 		rc = cmd_error(&e);
-	else if (a != NULL) {
-		json_dumpf(a, stdout, JSON_COMPACT);
-		putchar('\n');
-	}
+	else if (a != NULL)
+		cmd_print_json(a);
 	json_decref(a);
 	store_close(st);
 	return rc;

@@ -95,10 +95,8 @@ cmd_list(struct cmd_ctx *c, int argc, char **argv)
 	}
 	if ((rc = store_each_sub(st, want, form, one, a, &e)) != 0)
 		rc = cmd_error(&e);
-	else if (a != NULL) {
-		json_dumpf(a, stdout, JSON_COMPACT);
-		putchar('\n');
-	}
+	else if (a != NULL)
+		cmd_print_json(a);
 	json_decref(a);
 	store_close(st);
 	return rc;

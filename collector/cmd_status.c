@@ -58,8 +58,7 @@ cmd_status(struct cmd_ctx *c, int argc, char **argv)
 		json_object_set_new(o, "counts", counts);
 		json_object_set_new(o, "last_sync", cmd_json_str(last));
 		json_object_set_new(o, "pending_bytes", json_integer(pending));
-		json_dumpf(o, stdout, JSON_COMPACT);
-		putchar('\n');
+		cmd_print_json(o);
 		json_decref(o);
 		goto out;
 	}

@@ -29,6 +29,13 @@ cmd_json_str(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
+void
+cmd_print_json(json_t *v)
+{
+	json_dumpf(v, stdout, JSON_COMPACT);
+	putchar('\n');
+}
+
 const char *
 cmd_state_label(enum sub_state s)
 {

@@ -316,6 +316,8 @@ int	cmd_status(struct cmd_ctx *c, int argc, char **argv);
 int	cmd_error(const struct err *e);		/* prints, returns the code */
 /* A JSON string, or null for NULL (jansson's json_t). */
 struct json_t *cmd_json_str(const char *s);
+/* v as one compact line on stdout (main reports a failed write). */
+void	cmd_print_json(struct json_t *v);
 /* A state as the person reads it, in their language (sub_state_name is
  * the word of the JSON and of --state). */
 const char *cmd_state_label(enum sub_state s);
