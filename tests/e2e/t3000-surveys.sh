@@ -26,35 +26,10 @@
 # failed".
 set -u
 
-TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-COLLECTOR=${COLLECTOR:-$TOP/bin/collector}
+. "$(dirname "$0")/lib.sh"	# TOP, COLLECTOR, BUILD; t_ok, t_fail, t_done
 CASES=$TOP/tests/cases/surveys
 FORMS=$TOP/forms/surveys
 export COLLECTOR_NOW=2026-06-15T10:00:00-05:00
-unset COLLECTOR_HOME
-
-n=0
-pass=0
-fail=0
-
-ok() {
-	n=$((n + 1))
-	pass=$((pass + 1))
-	echo "ok $n - $*"
-}
-
-not_ok() {
-	n=$((n + 1))
-	fail=$((fail + 1))
-	echo "not ok $n - $*"
-}
-
-finish() {
-	echo "1..$n"
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit
-}
 
 if [ ! -x "$COLLECTOR" ]; then
 	echo "ok 1 # skip $COLLECTOR is not built yet"
@@ -62,12 +37,12 @@ if [ ! -x "$COLLECTOR" ]; then
 	exit 0
 fi
 if ! command -v jq >/dev/null; then
-	not_ok "jq is installed (make deps)"
-	finish
+	t_fail "jq is installed (make deps)"
+	t_done
+	exit
 fi
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$T_TMP
 home=$tmp/home
 
 # first_line FILE: the file's first line, for a one-line TAP diagnostic
@@ -115,7 +90,7 @@ run_case() {
 	if ! jq -n --argjson b "$base" --argjson c "$json" \
 	    '$b + $c | with_entries(select(.value != null))' \
 	    >"$tmp/answers.json" 2>"$tmp/err"; then
-		not_ok "$form: $name: bad JSON in the case: $(first_line \
+		t_fail "$form: $name: bad JSON in the case: $(first_line \
 		    "$tmp/err")"
 		return
 	fi
@@ -129,36 +104,36 @@ run_case() {
 	if [ -n "$want_error" ]; then
 		after=$(stored_count)
 		if [ "$rc" -ne 1 ]; then
-			not_ok "$form: $name: got exit $rc, want 1" \
+			t_fail "$form: $name: got exit $rc, want 1" \
 			    "($want_error)"
 		elif ! grep -qF -- "$want_error" "$tmp/err"; then
-			not_ok "$form: $name: got '$(first_line "$tmp/err")'," \
+			t_fail "$form: $name: got '$(first_line "$tmp/err")'," \
 			    "want '$want_error'"
 		elif [ "$before" != "$after" ]; then
-			not_ok "$form: $name: refused but stored" \
+			t_fail "$form: $name: refused but stored" \
 			    "($before -> $after submissions)"
 		else
-			ok "$form: $name"
+			t_ok "$form: $name"
 		fi
 		return
 	fi
 	if [ "$rc" -ne 0 ]; then
-		not_ok "$form: $name: got exit $rc: $(first_line "$tmp/err")"
+		t_fail "$form: $name: got exit $rc: $(first_line "$tmp/err")"
 		return
 	fi
 	id=$(grep -v '^[[:space:]]*$' "$tmp/out" | tail -n 1 | tr -d '[:space:]')
 	if ! "$COLLECTOR" --home "$home" show "$id" --json </dev/null \
 	    >"$tmp/sub.json" 2>"$tmp/err" || ! jq -e .data "$tmp/sub.json" >/dev/null 2>&1; then
-		not_ok "$form: $name: show '$id' --json failed:" \
+		t_fail "$form: $name: show '$id' --json failed:" \
 		    "$(first_line "$tmp/err")"
 		return
 	fi
 	why=$(jq -r "$CHECK" --args "$@" <"$tmp/sub.json" 2>&1 |
 	    paste -s -d ';' - | sed 's/;/; /g')
 	if [ -n "$why" ]; then
-		not_ok "$form: $name: $why"
+		t_fail "$form: $name: $why"
 	else
-		ok "$form: $name"
+		t_ok "$form: $name"
 	fi
 }
 
@@ -169,7 +144,7 @@ run_table() {
 	local -a f
 	base='{}'
 	if [ ! -f "$file" ]; then
-		not_ok "$form: case table $file exists"
+		t_fail "$form: case table $file exists"
 		return
 	fi
 	while IFS= read -r line || [ -n "$line" ]; do
@@ -179,13 +154,13 @@ run_table() {
 			base=${f[1]}
 			if ! jq -e 'type == "object"' <<<"$base" >/dev/null \
 			    2>&1; then
-				not_ok "$form: @base is not a JSON object"
+				t_fail "$form: @base is not a JSON object"
 				base='{}'
 			fi
 			continue
 		fi
 		if [ "${#f[@]}" -lt 3 ]; then
-			not_ok "$form: ${f[0]}: a case needs a name, answers" \
+			t_fail "$form: ${f[0]}: a case needs a name, answers" \
 			    "and at least one expectation"
 			continue
 		fi
@@ -199,9 +174,9 @@ for form in "${forms[@]}"; do
 	"$COLLECTOR" forms check "$FORMS/$form.csv" >"$tmp/out" 2>&1
 	rc=$?
 	if [ "$rc" -eq 0 ] && [ ! -s "$tmp/out" ]; then
-		ok "forms check $form.csv: no error, no warning"
+		t_ok "forms check $form.csv: no error, no warning"
 	else
-		not_ok "forms check $form.csv: exit $rc: $(first_line \
+		t_fail "forms check $form.csv: exit $rc: $(first_line \
 		    "$tmp/out")"
 		sed 's/^/# /' "$tmp/out" | head -n 20
 	fi
@@ -209,9 +184,9 @@ done
 
 if "$COLLECTOR" --home "$home" init --device test-01 >"$tmp/out" \
     2>"$tmp/err"; then
-	ok "init a fresh store"
+	t_ok "init a fresh store"
 else
-	not_ok "init a fresh store: $(first_line "$tmp/err")"
+	t_fail "init a fresh store: $(first_line "$tmp/err")"
 fi
 
 # init may already have installed the bundled copies: adding the same
@@ -219,13 +194,13 @@ fi
 for form in "${forms[@]}"; do
 	if "$COLLECTOR" --home "$home" forms add "$FORMS/$form.csv" \
 	    >"$tmp/out" 2>"$tmp/err"; then
-		ok "forms add $form.csv"
+		t_ok "forms add $form.csv"
 	else
-		not_ok "forms add $form.csv: $(first_line "$tmp/err")"
+		t_fail "forms add $form.csv: $(first_line "$tmp/err")"
 	fi
 done
 
 for form in "${forms[@]}"; do
 	run_table "$form"
 done
-finish
+t_done

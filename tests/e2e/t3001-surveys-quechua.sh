@@ -5,26 +5,8 @@
 # Quechua strings checked here are the forms' own (forms/surveys/*.csv).
 set -u
 
-TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-COLLECTOR=${COLLECTOR:-$TOP/bin/collector}
+. "$(dirname "$0")/lib.sh"	# TOP, COLLECTOR, BUILD; t_ok, t_fail, t_done
 export COLLECTOR_NOW=2026-06-15T10:00:00-05:00
-unset COLLECTOR_HOME
-
-n=0
-pass=0
-fail=0
-
-ok() {
-	n=$((n + 1))
-	pass=$((pass + 1))
-	echo "ok $n - $*"
-}
-
-not_ok() {
-	n=$((n + 1))
-	fail=$((fail + 1))
-	echo "not ok $n - $*"
-}
 
 if [ ! -x "$COLLECTOR" ]; then
 	echo "ok 1 # skip $COLLECTOR is not built yet"
@@ -32,8 +14,7 @@ if [ ! -x "$COLLECTOR" ]; then
 	exit 0
 fi
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$T_TMP
 home=$tmp/home
 "$COLLECTOR" --home "$home" init --device test-01 >/dev/null 2>&1
 for f in anemia water_sanitation household_improvements; do
@@ -44,9 +25,9 @@ done
 # expect NAME TEXT: the last fill's screen shows TEXT
 expect() {
 	if grep -qF -- "$2" "$tmp/screen"; then
-		ok "$1"
+		t_ok "$1"
 	else
-		not_ok "$1: '$2' not shown"
+		t_fail "$1: '$2' not shown"
 	fi
 }
 
@@ -72,15 +53,15 @@ fill() {
 last_data() {
 	local got
 	if [ -z "$new" ]; then
-		not_ok "stored $1 = $2: nothing was stored"
+		t_fail "stored $1 = $2: nothing was stored"
 		return
 	fi
 	got=$("$COLLECTOR" --home "$home" show "$new" --json 2>/dev/null |
 	    jq -r --arg k "$1" '.data[$k] | tostring')
 	if [ "$got" = "$2" ]; then
-		ok "stored $1 = $2"
+		t_ok "stored $1 = $2"
 	else
-		not_ok "stored $1: got $got, want $2"
+		t_fail "stored $1: got $got, want $2"
 	fi
 }
 
@@ -122,6 +103,4 @@ expect "water in Quechua: 0 minutes refused" "Minutokunata qillqay"
 last_data water_ladder basic
 last_data sanitation_ladder basic
 
-echo "1..$n"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+t_done

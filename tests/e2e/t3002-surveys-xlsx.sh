@@ -8,31 +8,12 @@
 # store: t3000 covers them on the .csv).
 set -u
 
-TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${BUILD:-build}
-COLLECTOR=${COLLECTOR:-$TOP/bin/collector}
+. "$(dirname "$0")/lib.sh"	# TOP, COLLECTOR, BUILD; t_ok, t_fail, t_done
 CASES=$TOP/tests/cases/surveys
 XLSX=$TOP/$BUILD/surveys
 export COLLECTOR_NOW=2026-06-15T10:00:00-05:00
-unset COLLECTOR_HOME
 
 forms=(anemia water_sanitation household_improvements)
-n=0
-pass=0
-fail=0
-
-ok() {
-	n=$((n + 1))
-	pass=$((pass + 1))
-	echo "ok $n - $*"
-}
-
-not_ok() {
-	n=$((n + 1))
-	fail=$((fail + 1))
-	echo "not ok $n - $*"
-}
-
 for form in "${forms[@]}"; do
 	if [ ! -x "$COLLECTOR" ] || [ ! -f "$XLSX/$form.xlsx" ]; then
 		echo "ok 1 # skip $COLLECTOR or $XLSX/$form.xlsx not built"
@@ -41,8 +22,7 @@ for form in "${forms[@]}"; do
 	fi
 done
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$T_TMP
 
 # run_case FORM NAME JSON EXPECT...: the case's key=value expectations as
 # one concat() evaluated on the .xlsx
@@ -63,15 +43,15 @@ run_case() {
 	if ! jq -n --argjson b "$base" --argjson c "$json" \
 	    '$b + $c | with_entries(select(.value != null))' \
 	    >"$tmp/answers.json" 2>"$tmp/err"; then
-		not_ok "xlsx $form: $name: bad JSON in the case"
+		t_fail "xlsx $form: $name: bad JSON in the case"
 		return
 	fi
 	got=$("$COLLECTOR" forms eval "$XLSX/$form.xlsx" "concat($expr, '')" \
 	    --answers "$tmp/answers.json" </dev/null 2>"$tmp/err")
 	if [ "$got" = "$want" ]; then
-		ok "xlsx $form: $name"
+		t_ok "xlsx $form: $name"
 	else
-		not_ok "xlsx $form: $name: got '$got', want '$want'" \
+		t_fail "xlsx $form: $name: got '$got', want '$want'" \
 		    "$(head -n 1 "$tmp/err")"
 	fi
 }
@@ -80,9 +60,9 @@ for form in "${forms[@]}"; do
 	"$COLLECTOR" forms check "$XLSX/$form.xlsx" >"$tmp/out" 2>&1
 	rc=$?
 	if [ "$rc" -eq 0 ] && [ ! -s "$tmp/out" ]; then
-		ok "forms check $form.xlsx: no error, no warning"
+		t_ok "forms check $form.xlsx: no error, no warning"
 	else
-		not_ok "forms check $form.xlsx: exit $rc: $(head -n 1 \
+		t_fail "forms check $form.xlsx: exit $rc: $(head -n 1 \
 		    "$tmp/out")"
 	fi
 	base='{}'
@@ -98,6 +78,4 @@ for form in "${forms[@]}"; do
 	done <"$CASES/$form.tsv"
 done
 
-echo "1..$n"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+t_done
