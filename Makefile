@@ -20,8 +20,11 @@ WERROR	?=
 FUZZ_SECONDS ?= 30
 VERSION	:= 0.1.0
 
-PKGS	:= sqlite3 libcurl zlib libzip expat libsodium jansson libedit \
-	   libmicrohttpd xlsxwriter
+# Each program links what it uses (pkg-config names); tests take them all.
+FORMS_PKGS	:= libzip expat libsodium jansson
+COLLECTOR_PKGS	:= $(FORMS_PKGS) sqlite3 zlib libcurl libedit
+HUB_PKGS	:= $(FORMS_PKGS) sqlite3 zlib libcurl libmicrohttpd
+PKGS	:= $(sort $(COLLECTOR_PKGS) $(HUB_PKGS) xlsxwriter)
 LOCALEDIR ?= $(abspath $(BUILD))/locale
 WARN	:= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wvla -Wformat=2 $(WERROR)
@@ -31,13 +34,17 @@ WARN	:= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 pkg_missing = $(shell for p in $(PKGS); do \
 	   pkg-config --exists $$p || echo $$p; done)
 pkg_query = $(if $(pkg_missing),$(error missing libraries: \
-	   $(pkg_missing); run 'make deps'),$(shell pkg-config $(1) $(PKGS)))
-PKG_CFLAGS = $(eval PKG_CFLAGS := $(call pkg_query,--cflags))$(PKG_CFLAGS)
-PKG_LIBS = $(eval PKG_LIBS := $(call pkg_query,--libs))$(PKG_LIBS)
+	   $(pkg_missing); run 'make deps'),$(shell pkg-config $(1)))
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(call pkg_query,--cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS = $(eval PKG_LIBS := $(call pkg_query,--libs $(PKGS)))$(PKG_LIBS)
+COLLECTOR_LIBS = $(eval COLLECTOR_LIBS := \
+	   $(call pkg_query,--libs $(COLLECTOR_PKGS)) -lm)$(COLLECTOR_LIBS)
+HUB_LIBS = $(eval HUB_LIBS := \
+	   $(call pkg_query,--libs $(HUB_PKGS)) -lm -lpthread)$(HUB_LIBS)
 FINAL_CFLAGS = $(CFLAGS) -std=c11 -D_DEFAULT_SOURCE $(WARN) \
 	   -DVERSION='"$(VERSION)"' -DLOCALEDIR='"$(LOCALEDIR)"' $(PKG_CFLAGS)
 FINAL_LDFLAGS = $(LDFLAGS)
-LIBS	= $(PKG_LIBS) -lm
+LIBS	= $(PKG_LIBS) -lm -lpthread
 
 DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 \
 	   libcurl4-openssl-dev zlib1g-dev libzip-dev libexpat1-dev \
@@ -47,8 +54,11 @@ DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 \
 
 COMMON_SRC	:= $(sort $(wildcard common/*.c))
 FORMS_SRC	:= $(sort $(wildcard forms/*.c))
+DB_SRC		:= $(sort $(wildcard db/*.c))
+SYNC_SRC	:= $(sort $(wildcard sync/*.c))
 COLLECTOR_SRC	:= $(filter-out collector/main.c, \
 		   $(sort $(wildcard collector/*.c)))
+HUB_SRC		:= $(filter-out hub/main.c, $(sort $(wildcard hub/*.c)))
 UNIT_SRC	:= $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 PO		:= $(sort $(wildcard po/*.po))
@@ -56,8 +66,18 @@ PO		:= $(sort $(wildcard po/*.po))
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIBCOMMON	:= $(BUILD)/libcommon.a
 LIBFORMS	:= $(BUILD)/libforms.a
+LIBSURVEYS	:= $(BUILD)/libsurveys.a
+LIBDB		:= $(BUILD)/libdb.a
+LIBSYNC		:= $(BUILD)/libsync.a
 LIBCOLLECTOR	:= $(BUILD)/libcollector.a
-ALLLIBS		:= $(LIBCOLLECTOR) $(LIBFORMS) $(LIBCOMMON)
+LIBHUB		:= $(BUILD)/libhub.a
+# In link order: a library before those it uses.
+COLLECTOR_LINK	:= $(LIBCOLLECTOR) $(LIBSYNC) $(LIBDB) $(LIBSURVEYS) \
+		   $(LIBFORMS) $(LIBCOMMON)
+HUB_LINK	:= $(LIBHUB) $(LIBSYNC) $(LIBDB) $(LIBSURVEYS) $(LIBFORMS) \
+		   $(LIBCOMMON)
+ALLLIBS		:= $(LIBCOLLECTOR) $(LIBHUB) $(LIBSYNC) $(LIBDB) \
+		   $(LIBSURVEYS) $(LIBFORMS) $(LIBCOMMON)
 UNIT_BIN	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 MO		:= $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/collector.mo,$(PO))
 
@@ -67,7 +87,7 @@ SURVEYS_XLSX	:= $(patsubst forms/surveys/%.csv,$(BUILD)/surveys/%.xlsx,\
 		   $(SURVEYS))
 
 .PHONY: all deps test check coverage bench fuzz run install clean po
-all: $(BIN)/collector $(MO) $(SURVEYS_XLSX)
+all: $(BIN)/collector $(BIN)/hub $(MO) $(SURVEYS_XLSX)
 
 $(BUILD)/tools/%: tools/%.c $(LIBFORMS) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
@@ -77,13 +97,13 @@ $(BUILD)/surveys/%.xlsx: forms/surveys/%.csv $(BUILD)/tools/csv2xlsx
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/csv2xlsx $< $@
 
-# The same surveys inside bin/collector, for `collector init`.
-$(BUILD)/gen/surveys.c: collector/embed.sh $(SURVEYS)
+# The same surveys inside the programs, for `collector init` and `hub init`.
+$(BUILD)/gen/surveys.c: forms/surveys/embed.sh $(SURVEYS)
 	@mkdir -p $(dir $@)
-	sh collector/embed.sh $@ $(SURVEYS)
-$(BUILD)/gen/surveys.o: $(BUILD)/gen/surveys.c collector/collector.h
-	$(CC) $(FINAL_CFLAGS) -Icollector -c -o $@ $<
-$(LIBCOLLECTOR): $(BUILD)/gen/surveys.o
+	sh forms/surveys/embed.sh $@ $(SURVEYS)
+$(BUILD)/gen/surveys.o: $(BUILD)/gen/surveys.c forms/forms.h
+	$(CC) $(FINAL_CFLAGS) -I. -c -o $@ $<
+$(LIBSURVEYS): $(BUILD)/gen/surveys.o
 
 # The pseudo-terminal driver of the interactive end-to-end tests.
 $(BUILD)/tests/ptyrun: tests/e2e/ptyrun.c
@@ -96,7 +116,8 @@ po:
 	xgettext --from-code=UTF-8 -k_ -kN_ --add-comments=TRANSLATORS: \
 		--package-name=collector \
 		-o $(BUILD)/collector.pot $(COMMON_SRC) \
-		$(FORMS_SRC) $(COLLECTOR_SRC) collector/main.c
+		$(FORMS_SRC) $(DB_SRC) $(SYNC_SRC) $(COLLECTOR_SRC) \
+		collector/main.c $(HUB_SRC) hub/main.c
 	msgmerge -q -U --backup=none po/es.po $(BUILD)/collector.pot
 
 deps:
@@ -120,14 +141,21 @@ $(BUILD)/%.o: %.c
 
 $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 $(LIBFORMS): $(call obj,$(FORMS_SRC))
+$(LIBDB): $(call obj,$(DB_SRC))
+$(LIBSYNC): $(call obj,$(SYNC_SRC))
 $(LIBCOLLECTOR): $(call obj,$(COLLECTOR_SRC))
+$(LIBHUB): $(call obj,$(HUB_SRC))
 $(ALLLIBS):
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(BIN)/collector: $(call obj,collector/main.c) $(ALLLIBS)
+$(BIN)/collector: $(call obj,collector/main.c) $(COLLECTOR_LINK)
 	@mkdir -p $(dir $@)
-	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $^ $(COLLECTOR_LIBS)
+
+$(BIN)/hub: $(call obj,hub/main.c) $(HUB_LINK)
+	@mkdir -p $(dir $@)
+	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $^ $(HUB_LIBS)
 
 $(BUILD)/locale/%/LC_MESSAGES/collector.mo: po/%.po
 	@mkdir -p $(dir $@)
@@ -159,10 +187,10 @@ fuzz: deps
 		n=$$(basename $$f .c); \
 		$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
 			CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined" \
-			build-fuzz/libforms.a build-fuzz/libcommon.a || exit 1; \
+			build-fuzz/libsync.a build-fuzz/libforms.a build-fuzz/libcommon.a || exit 1; \
 		clang $(FUZZ_FLAGS) -std=c11 -D_DEFAULT_SOURCE \
 			$$(pkg-config --cflags $(PKGS)) -o build-fuzz/$$n $$f \
-			build-fuzz/libforms.a build-fuzz/libcommon.a \
+			build-fuzz/libsync.a build-fuzz/libforms.a build-fuzz/libcommon.a \
 			$(LIBS) || exit 1; \
 		mkdir -p build-fuzz/corpus/$$n; \
 		echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \

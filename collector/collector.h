@@ -279,18 +279,6 @@ int	prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
 	    enum prompt_result *res, struct err *e);
 
 /* ------------------------------------------------------------------ */
-/* Forms bundled into the binary (generated from forms/surveys/)       */
-
-struct bundled_form {
-	const char		*name;	/* "anemia.csv" */
-	const unsigned char	*data;
-	size_t			 len;
-};
-
-extern const struct bundled_form	bundled_forms[];
-extern const size_t			bundled_nforms;
-
-/* ------------------------------------------------------------------ */
 /* Commands                                                            */
 
 /* setlocale and the gettext catalog: Spanish when no language is named

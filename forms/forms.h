@@ -483,4 +483,17 @@ char	*session_data_json(struct session *s);
  * frees. */
 char	*session_instance_xml(struct session *s);
 
+/* ------------------------------------------------------------------ */
+/* The province's surveys, bundled into the programs (generated from    */
+/* forms/surveys/ by forms/surveys/embed.sh; in build/libsurveys.a)      */
+
+struct bundled_form {
+	const char		*name;	/* "anemia.csv" */
+	const unsigned char	*data;
+	size_t			 len;
+};
+
+extern const struct bundled_form	bundled_forms[];
+extern const size_t			bundled_nforms;
+
 #endif
