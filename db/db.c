@@ -1,0 +1,510 @@
+/*
+ * db.c: opening, checking, migrating and publishing a SQLite file, and the
+ * few helpers every query needs (db.h says why each rule is there).
+ */
+/* renameat2() and RENAME_NOREPLACE are GNU (Linux 3.15, glibc 2.28). */
+#define _GNU_SOURCE
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+
+#define NEW_INFIX	".new."		/* FILE.new.PID: being made */
+
+/* What a person can do about an I/O failure. */
+static const char *
+hint(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_FULL:
+		return _(" (the disk is full: free some space)");
+	case SQLITE_IOERR:
+		return _(" (disk full, removed or failing?)");
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		return _(" (is the directory writable?)");
+	default:
+		return "";
+	}
+}
+
+int
+db_error(struct db *db, struct err *e, const char *what)
+{
+	int	code = sqlite3_errcode(db->sql);
+	int	rc = ERR_IO;
+
+	/* A trigger's RAISE or a CHECK is the caller breaking a rule, but it
+	 * still leaves the file as it was: report it as an environment
+	 * error only when the database itself failed. */
+	if (code == SQLITE_CONSTRAINT)
+		rc = ERR_INPUT;
+	if (code == SQLITE_NOMEM)
+		rc = ERR_NOMEM;
+	return err_set(e, rc, "%s: %s: %s%s", db->path, what,
+	    sqlite3_errmsg(db->sql), hint(code));
+}
+
+int
+db_exec(struct db *db, const char *sql, struct err *e)
+{
+	char	*msg = NULL;
+	int	 rc;
+
+	if (sqlite3_exec(db->sql, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	rc = err_set(e, sqlite3_errcode(db->sql) == SQLITE_NOMEM ?
+	    ERR_NOMEM : ERR_IO, "%s: %s%s", db->path,
+	    msg != NULL ? msg : sqlite3_errmsg(db->sql),
+	    hint(sqlite3_errcode(db->sql)));
+	sqlite3_free(msg);
+	return rc;
+}
+
+int
+db_prepare(struct db *db, const char *sql, sqlite3_stmt **stmt,
+    struct err *e)
+{
+	*stmt = NULL;
+	if (sqlite3_prepare_v2(db->sql, sql, -1, stmt, NULL) != SQLITE_OK)
+		return db_error(db, e, "prepare");
+	return 0;
+}
+
+int
+db_step_done(struct db *db, sqlite3_stmt *stmt, const char *what,
+    struct err *e)
+{
+	int	rc = 0;
+
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = db_error(db, e, what);
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+int
+db_each(struct db *db, sqlite3_stmt *stmt, db_row_fn *fn, void *arg,
+    const char *what, struct err *e)
+{
+	int	r, rc = 0;
+
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW)
+		if ((rc = fn(stmt, arg)) != 0)
+			break;
+	if (rc == 0 && r != SQLITE_DONE)
+		rc = db_error(db, e, what);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+char *
+db_col_dup(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char	*t = sqlite3_column_text(stmt, col);
+
+	return t != NULL ? strdup((const char *)t) : NULL;
+}
+
+int
+db_begin(struct db *db, struct err *e)
+{
+	/* IMMEDIATE: take the write lock now, so a second process waits
+	 * (busy_timeout) instead of failing at the first write. */
+	return db_exec(db, "BEGIN IMMEDIATE", e);
+}
+
+int
+db_commit(struct db *db, struct err *e)
+{
+	int	rc;
+
+	if ((rc = db_exec(db, "COMMIT", e)) != 0)
+		db_rollback(db);
+	return rc;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->sql))
+		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+db_version(struct db *db, int *v, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	*v = 0;
+	if ((rc = db_prepare(db, "PRAGMA user_version", &stmt, e)) != 0)
+		return rc;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		*v = sqlite3_column_int(stmt, 0);
+	else
+		rc = db_error(db, e, "schema version");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+db_migrate_to(struct db *db, const struct db_schema *sc, int version,
+    struct err *e)
+{
+	char	sql[64];
+	int	v, rc;
+
+	if ((rc = db_version(db, &v, e)) != 0)
+		return rc;
+	if (v > sc->nmigrations)
+		return err_set(e, ERR_IO, _("%s: made by a newer %s "
+		    "(schema %d, this one knows %d)"), db->path, sc->program,
+		    v, sc->nmigrations);
+	if (version > sc->nmigrations)
+		version = sc->nmigrations;
+	while (v < version) {
+		if ((rc = db_begin(db, e)) != 0)
+			return rc;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if ((rc = db_exec(db, sc->migrations[v], e)) != 0 ||
+		    (rc = db_exec(db, sql, e)) != 0) {
+			db_rollback(db);
+			err_prefix(e, _("migration %d"), v + 1);
+			return rc;
+		}
+		if ((rc = db_commit(db, e)) != 0)
+			return rc;
+		v++;
+	}
+	return 0;
+}
+
+static int
+configure(struct db *db, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	const char	*r;
+	int		 rc;
+
+	sqlite3_busy_timeout(db->sql, DB_BUSY_MS);
+	sqlite3_extended_result_codes(db->sql, 0);
+	/* Reading the schema is the first real read: a file that is not a
+	 * database fails here with SQLITE_NOTADB. */
+	if ((rc = db_exec(db, "PRAGMA foreign_keys = ON;"
+	    "PRAGMA synchronous = FULL;", e)) != 0)
+		return rc;
+	if ((rc = db_prepare(db, "PRAGMA journal_mode = WAL", &stmt, e)) != 0)
+		return rc;
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		rc = db_error(db, e, "journal mode");
+		goto out;
+	}
+	r = (const char *)sqlite3_column_text(stmt, 0);
+	if (r == NULL || strcmp(r, "wal") != 0)
+		rc = err_set(e, ERR_IO, _("%s: cannot use a write-ahead log "
+		    "(journal mode '%s')"), db->path, r != NULL ? r : "?");
+out:
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int
+integrity(struct db *db, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	const char	*r;
+	int		 rc;
+
+	/* quick_check: the same structural checks as integrity_check
+	 * without the index cross-checks, fast enough for every start. */
+	if ((rc = db_prepare(db, "PRAGMA quick_check(1)", &stmt, e)) != 0)
+		return rc;
+	if (sqlite3_step(stmt) != SQLITE_ROW)
+		rc = db_error(db, e, "integrity check");
+	else {
+		r = (const char *)sqlite3_column_text(stmt, 0);
+		if (r == NULL || strcmp(r, "ok") != 0)
+			rc = err_set(e, ERR_IO, _("%s: store is damaged: %.*s"),
+			    db->path, r != NULL ? (int)strcspn(r, "\n") : 1,
+			    r != NULL ? r : "?");
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+db_make_dirs(const char *dir, struct err *e)
+{
+	char	p[DB_PATH_MAX], *s;
+
+	if ((size_t)snprintf(p, sizeof(p), "%s", dir) >= sizeof(p))
+		return err_set(e, ERR_IO, _("'%s': path too long"), dir);
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0700) != 0 && errno != EEXIST)
+				return err_set(e, ERR_IO, _("cannot create "
+				    "'%s': %s"), p, strerror(errno));
+			*s = '/';
+			continue;
+		}
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			return err_set(e, ERR_IO, _("cannot create '%s': %s"),
+			    p, strerror(errno));
+		return 0;
+	}
+}
+
+/* The file and its SQLite companions: path, path-wal, ... */
+static void
+unlink_db(const char *path)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	char	p[DB_PATH_MAX + 16];
+	size_t	i;
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+		unlink(p);
+	}
+}
+
+/*
+ * Leftovers of a killed db_create: "FILE.new.PID". When that process no
+ * longer runs, nothing else would ever remove them.
+ */
+static void
+sweep_new(const char *dir, const char *file)
+{
+	struct dirent	*d;
+	DIR		*dh;
+	char		 prefix[256], p[DB_PATH_MAX], *end;
+	size_t		 n;
+	long		 pid;
+
+	if ((size_t)snprintf(prefix, sizeof(prefix), "%s" NEW_INFIX, file) >=
+	    sizeof(prefix) || (dh = opendir(dir)) == NULL)
+		return;
+	n = strlen(prefix);
+	while ((d = readdir(dh)) != NULL) {
+		if (strncmp(d->d_name, prefix, n) != 0)
+			continue;
+		errno = 0;
+		pid = strtol(d->d_name + n, &end, 10);
+		if (errno != 0 || end == d->d_name + n || *end != '\0' ||
+		    pid <= 0)
+			continue;
+		if (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH))
+			continue;	/* alive: another one at work */
+		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir,
+		    d->d_name) < sizeof(p))
+			unlink_db(p);
+	}
+	closedir(dh);
+}
+
+static int
+open_db(const char *dir, const char *file, const struct db_schema *sc,
+    int create, struct db **out, struct err *e)
+{
+	struct db	*db;
+	struct stat	 sb;
+	char		 p[DB_PATH_MAX], tmp[DB_PATH_MAX];
+	int		 fd, rc = 0;
+
+	*out = NULL;
+	if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, file) >=
+	    sizeof(p) || (size_t)snprintf(tmp, sizeof(tmp), "%s/%s" NEW_INFIX
+	    "%ld", dir, file, (long)getpid()) >= sizeof(tmp))
+		return err_set(e, ERR_IO, _("'%s': path too long"), dir);
+	if ((db = calloc(1, sizeof(*db))) == NULL ||
+	    (db->dir = strdup(dir)) == NULL ||
+	    (db->path = strdup(create ? tmp : p)) == NULL ||
+	    (create && (db->final = strdup(p)) == NULL)) {
+		rc = err_set(e, ERR_NOMEM, _("out of memory"));
+		goto out;
+	}
+	if (create) {
+		if ((rc = db_make_dirs(dir, e)) != 0)
+			goto out;
+		if (lstat(p, &sb) == 0) {
+			rc = err_set(e, ERR_IO, _("a store already exists in "
+			    "'%s'"), dir);
+			goto out;
+		}
+		sweep_new(dir, file);
+		/* Make the file ourselves: SQLite would create it 0644. */
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			rc = err_set(e, ERR_IO, _("cannot create '%s': %s"),
+			    tmp, strerror(errno));
+			goto out;
+		}
+		close(fd);
+	} else if (stat(p, &sb) != 0) {
+		rc = err_set(e, ERR_IO, errno == ENOENT ? _("no store in "
+		    "'%s'") : _("cannot open '%s': %s"), errno == ENOENT ?
+		    dir : p, strerror(errno));
+		goto out;
+	} else
+		sweep_new(dir, file);	/* what a killed create left */
+	if (sqlite3_open_v2(db->path, &db->sql, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, NULL) !=
+	    SQLITE_OK) {
+		rc = err_set(e, ERR_IO, _("cannot open '%s': %s"), db->path,
+		    db->sql != NULL ? sqlite3_errmsg(db->sql) :
+		    _("out of memory"));
+		goto out;
+	}
+	if ((rc = configure(db, e)) != 0)
+		goto out;
+	if (!create && (rc = integrity(db, e)) != 0)
+		goto out;
+	if ((rc = db_migrate_to(db, sc, sc->nmigrations, e)) != 0)
+		goto out;
+	*out = db;
+	db = NULL;
+out:
+	db_close(db);
+	return rc;
+}
+
+int
+db_exists(const char *dir, const char *file)
+{
+	struct stat	sb;
+	char		p[DB_PATH_MAX];
+
+	if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, file) >= sizeof(p))
+		return 1;	/* db_open says what is wrong */
+	return lstat(p, &sb) == 0 || errno != ENOENT;
+}
+
+int
+db_open(const char *dir, const char *file, const struct db_schema *sc,
+    struct db **out, struct err *e)
+{
+	return open_db(dir, file, sc, 0, out, e);
+}
+
+int
+db_create(const char *dir, const char *file, const struct db_schema *sc,
+    struct db **out, struct err *e)
+{
+	return open_db(dir, file, sc, 1, out, e);
+}
+
+static void
+sync_dir(const char *dir)
+{
+	int	fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/*
+ * Give the new file its name without ever replacing one that another
+ * process put there meanwhile; 0 or an errno. In one step where the file
+ * system can (renameat2's RENAME_NOREPLACE), so that no kill leaves two
+ * names; else link() then unlink() (a kill between them leaves a second
+ * name of the same file, swept at the next open); without hard links (a
+ * FAT memory card, Android's shared storage) rename() after a last look,
+ * whose window is a second create at the same moment.
+ */
+static int
+put_in_place(const char *from, const char *to)
+{
+	int	le;
+
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if ((le = errno) == EEXIST)
+		return le;
+	if (link(from, to) == 0) {
+		unlink(from);
+		return 0;
+	}
+	if ((le = errno) != EPERM && le != ENOTSUP && le != EOPNOTSUPP &&
+	    le != ENOSYS)
+		return le;
+	if (access(to, F_OK) == 0)
+		return EEXIST;
+	return rename(from, to) == 0 ? 0 : errno;
+}
+
+int
+db_publish(struct db *db, struct err *e)
+{
+	char	wal[DB_PATH_MAX + 8];
+	int	fd, le, rc = 0;
+
+	assert(db->final != NULL);
+	/* The last connection's close checkpoints the log into the file and
+	 * removes it: the one file is then the whole store. */
+	if (sqlite3_close(db->sql) != SQLITE_OK) {
+		rc = err_set(e, ERR_IO, _("cannot close '%s': %s"), db->path,
+		    sqlite3_errmsg(db->sql));
+		goto out;
+	}
+	db->sql = NULL;
+	snprintf(wal, sizeof(wal), "%s-wal", db->path);
+	if (access(wal, F_OK) == 0) {
+		rc = err_set(e, ERR_IO, _("'%s': the log was not written "
+		    "into the store"), db->path);
+		goto out;
+	}
+	if ((fd = open(db->path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fsync(fd) != 0) {
+		rc = err_set(e, ERR_IO, _("cannot sync '%s': %s"), db->path,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	if ((le = put_in_place(db->path, db->final)) != 0) {
+		rc = err_set(e, ERR_IO, le == EEXIST ? _("a store already "
+		    "exists in '%s'") : _("cannot create '%s': %s"),
+		    le == EEXIST ? db->dir : db->final, strerror(le));
+		goto out;
+	}
+	sync_dir(db->dir);
+	free(db->final);
+	db->final = NULL;
+out:
+	db_close(db);
+	return rc;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	sqlite3_close(db->sql);
+	/* A new file never published is not a store. */
+	if (db->final != NULL)
+		unlink_db(db->path);
+	free(db->dir);
+	free(db->path);
+	free(db->final);
+	free(db);
+}
