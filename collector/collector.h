@@ -281,10 +281,6 @@ int	prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
 /* ------------------------------------------------------------------ */
 /* Commands                                                            */
 
-/* setlocale and the gettext catalog: Spanish when no language is named
- * (i18n.c). */
-void	i18n_init(void);
-
 struct cmd_ctx {
 	const char	*home;		/* --home, or NULL */
 	const char	*prog;		/* "collector" */

@@ -132,6 +132,9 @@ int	file_write_atomic(const char *path, const void *p, size_t n, int mode,
 #include <libintl.h>
 #define _(s)	dgettext("collector", s)
 #define N_(s)	(s)
+/* setlocale and the gettext catalog, for both programs: Spanish when no
+ * language is named (i18n.c). */
+void	i18n_init(void);
 
 #include "banned.h"
 

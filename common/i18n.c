@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collector.h"
+#include "common.h"
 
 #ifndef LOCALEDIR
 #define LOCALEDIR ""
