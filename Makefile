@@ -50,6 +50,7 @@ DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 \
 	   libcurl4-openssl-dev zlib1g-dev libzip-dev libexpat1-dev \
 	   libsodium-dev libjansson-dev libedit-dev libmicrohttpd-dev \
 	   libxlsxwriter-dev libcmocka-dev gettext tmux unzip bc jq clang \
+	   curl xz-utils openssl python3 \
 	   libclang-rt-14-dev
 
 COMMON_SRC	:= $(sort $(wildcard common/*.c))
