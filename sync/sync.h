@@ -45,6 +45,9 @@ struct json_t;
 /* Submissions in one batch header's "count". */
 #define BATCH_COUNT_MAX		1000000
 
+/* 1 when s is a UUID's 36 characters (8-4-4-4-12 hex digits), alone. */
+int	sync_uuid_valid(const char *s);
+
 /* ------------------------------------------------------------------ */
 /* Envelope: one submission                                            */
 
@@ -205,6 +208,14 @@ struct client {
 	uint64_t	 bytes_up, bytes_down;
 	void		*curl;		/* CURL *, reused: keep-alive */
 };
+
+/*
+ * The URL of path on the hub: a relative path is joined to the base with
+ * one '/' between them, whatever slashes each has; an absolute http(s)
+ * URL (from the forms list) is kept as it is. Caller frees; NULL when out
+ * of memory.
+ */
+char	*client_url(const char *hub, const char *path);
 
 /* curl_global_init once per program; c->curl made on first use. */
 int	client_init(struct client *c, const char *hub, const char *token,
