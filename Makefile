@@ -111,6 +111,11 @@ $(BUILD)/tests/ptyrun: tests/e2e/ptyrun.c
 	@mkdir -p $(dir $@)
 	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< -lutil
 
+# The fault-injecting TCP proxy of the sync tests and benches.
+$(BUILD)/tests/faultproxy: tests/tools/faultproxy.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $<
+
 # po/es.po from the sources: `make po` after changing a message.
 po:
 	@mkdir -p $(BUILD)
@@ -170,7 +175,8 @@ $(BUILD)/tests/cases: tests/cases/driver.c $(ALLLIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS)
 
-test: deps all $(UNIT_BIN) $(BUILD)/tests/cases $(BUILD)/tests/ptyrun
+test: deps all $(UNIT_BIN) $(BUILD)/tests/cases $(BUILD)/tests/ptyrun \
+	   $(BUILD)/tests/faultproxy
 	@BUILD=$(BUILD) BIN=$(BIN) tests/run.sh
 
 # Everything again under the sanitizers, in its own tree.
@@ -223,7 +229,7 @@ coverage: deps
 		LDFLAGS="--coverage" test
 	@BUILD=build-cov tests/coverage.sh
 
-bench: deps all $(BENCH_BIN)
+bench: deps all $(BENCH_BIN) $(BUILD)/tests/faultproxy
 	@BUILD=$(BUILD) BIN=$(BIN) tests/bench/run.sh
 
 run: deps all
