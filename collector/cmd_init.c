@@ -4,7 +4,13 @@
  * store is made whole under a temporary name and only then moved into
  * place (store_publish), so that a failure or a kill at any moment leaves
  * no store, and `init' can simply be run again.
+ *
+ * The hub's token for this device goes into the store (0600) with the
+ * rest. `--token -' reads it from standard input, out of the process list
+ * and the shell's history; `--token TOKEN' is wiped from argv at once.
+ * It is never printed, and every copy is wiped after use.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -24,12 +30,60 @@ static const char *
 usage_text(void)
 {
 	return _("usage: collector init --device ID [--promoter NAME] "
-	    "[--hub URL] [--token TOKEN]\n"
+	    "[--hub URL] [--token -|TOKEN]\n"
 	    "\n"
 	    "Creates the store (it refuses to overwrite one) and installs the\n"
 	    "surveys that come with the program. The coordinator gives the\n"
 	    "device id (letters, digits, '.', '_' and '-'), the hub address\n"
-	    "and the token; the token is kept in a file only you can read.\n");
+	    "and the token. The token is kept in the store, which only you can\n"
+	    "read, and never shown. Give it as '--token -' and type or paste\n"
+	    "it on the next line (standard input): written on the command\n"
+	    "line it stays in the shell's history.\n");
+}
+
+/* What a bearer token may hold: visible ASCII, so that it cannot break
+ * out of the HTTP header it travels in. */
+static int
+valid_token(const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (n == 0 || n > STORE_TOKEN_MAX)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s < 0x21 || *s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * The first line of standard input, trimmed, into tok (wiped by the
+ * caller). read(2), not stdio: no copy is left in a FILE buffer.
+ */
+static int
+read_token(char *tok, size_t size)
+{
+	size_t	n = 0, i;
+	ssize_t	k;
+	char	c;
+
+	while (n + 1 < size) {
+		k = read(STDIN_FILENO, &c, 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0 || c == '\n')
+			break;
+		tok[n++] = c;
+	}
+	tok[n] = '\0';
+	if (n + 1 == size)
+		return ERR_USAGE;	/* longer than any token */
+	while (n > 0 && isspace((unsigned char)tok[n - 1]))
+		tok[--n] = '\0';
+	for (i = 0; i < n && isspace((unsigned char)tok[i]); i++)
+		;
+	memmove(tok, tok + i, n - i + 1);
+	return 0;
 }
 
 static int
@@ -54,12 +108,12 @@ cmd_init(struct cmd_ctx *c, int argc, char **argv)
 	struct store	*st = NULL;
 	struct err	 e;
 	enum store_put	 how;
-	char		*home = NULL, *token = NULL, p[STORE_PATH_MAX];
+	char		*home = NULL, token[STORE_TOKEN_MAX + 2];
 	const char	*device = NULL, *promoter = NULL, *hub = NULL;
 	size_t		 i;
-	struct stat	 sb;
-	int		 ch, rc = 0, wrote_token = 0;
+	int		 ch, rc = 0, has_token = 0, from_stdin = 0;
 
+	token[0] = '\0';
 	if (cmd_std_opts(argc, argv, usage_text()))
 		return 0;
 	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -74,10 +128,14 @@ cmd_init(struct cmd_ctx *c, int argc, char **argv)
 			hub = optarg;
 			break;
 		case 't':
-			free(token);
-			token = strdup(optarg);
-			/* Out of the process list as soon as we can. */
-			sodium_memzero(optarg, strlen(optarg));
+			has_token = 1;
+			from_stdin = strcmp(optarg, "-") == 0;
+			if (!from_stdin) {
+				snprintf(token, sizeof(token), "%s", optarg);
+				/* Out of the process list as soon as we
+				 * can. */
+				sodium_memzero(optarg, strlen(optarg));
+			}
 			break;
 		case ':':
 			rc = cmd_usage_error(_("option '%s' needs a value"),
@@ -113,6 +171,17 @@ cmd_init(struct cmd_ctx *c, int argc, char **argv)
 		    "long or not UTF-8"));
 		goto out;
 	}
+	if (from_stdin && read_token(token, sizeof(token)) != 0) {
+		rc = cmd_usage_error(_("the token on standard input is "
+		    "longer than %d characters"), STORE_TOKEN_MAX);
+		goto out;
+	}
+	if (has_token && !valid_token(token)) {
+		rc = cmd_usage_error(token[0] == '\0' ? _("the token is "
+		    "empty") : _("the token is not valid: it has blanks or "
+		    "characters other than letters, digits and signs"));
+		goto out;
+	}
 	err_init(&e);
 	if ((home = store_home(c->home)) == NULL) {
 		err_set(&e, ERR_NOMEM, _("out of memory"));
@@ -129,7 +198,9 @@ cmd_init(struct cmd_ctx *c, int argc, char **argv)
 	if ((rc = store_begin(st, &e)) != 0 ||
 	    (rc = store_set_setting(st, "device_id", device, &e)) != 0 ||
 	    (rc = store_set_setting(st, "promoter", promoter, &e)) != 0 ||
-	    (rc = store_set_setting(st, "hub", hub, &e)) != 0)
+	    (rc = store_set_setting(st, "hub", hub, &e)) != 0 ||
+	    (rc = store_set_setting(st, "token", has_token ? token : NULL,
+	    &e)) != 0)
 		goto fail;
 	for (i = 0; i < bundled_nforms; i++) {
 		if ((rc = cmd_install_form(st, bundled_forms[i].name,
@@ -142,16 +213,6 @@ cmd_init(struct cmd_ctx *c, int argc, char **argv)
 	}
 	if ((rc = store_commit(st, &e)) != 0)
 		goto fail;
-	/* The token before the store: a store in place is a whole one. A
-	 * kill in between leaves a token and no store; init writes it
-	 * again. */
-	if (token != NULL) {
-		snprintf(p, sizeof(p), "%s/%s", home, STORE_TOKEN_FILE);
-		if ((rc = file_write_atomic(p, token, strlen(token), 0600,
-		    &e)) != 0)
-			goto fail;
-		wrote_token = 1;
-	}
 	rc = store_publish(st, &e);
 	st = NULL;
 	if (rc != 0)
@@ -165,18 +226,7 @@ fail:
 	rc = cmd_error(&e);
 out:
 	store_close(st);
-	/* A token of ours with no store beside it is removed; the token of
-	 * a store another init published meanwhile is not ours to touch. */
-	snprintf(p, sizeof(p), "%s/%s", home != NULL ? home : ".",
-	    STORE_FILE);
-	if (rc != 0 && wrote_token && lstat(p, &sb) != 0) {
-		snprintf(p, sizeof(p), "%s/%s", home, STORE_TOKEN_FILE);
-		unlink(p);
-	}
-	if (token != NULL) {
-		sodium_memzero(token, strlen(token));
-		free(token);
-	}
+	sodium_memzero(token, sizeof(token));
 	free(home);
 	return rc;
 }

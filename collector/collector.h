@@ -22,26 +22,21 @@
 #include <stdio.h>
 
 #include "../common/common.h"
+#include "../db/db.h"
 #include "../forms/forms.h"
 
 #define STORE_FILE		"collector.db"
+/* Where collectors before the token moved into the store kept it; the
+ * next open moves it in and removes the file. */
 #define STORE_TOKEN_FILE	"token"
-#define STORE_NEW_PREFIX	STORE_FILE ".new."	/* + pid: being made */
-#define STORE_BUSY_MS		5000	/* wait for another collector */
-#define STORE_PATH_MAX		4096
+#define STORE_TOKEN_MAX		512	/* bytes of the hub's device token */
+#define STORE_PATH_MAX		DB_PATH_MAX
 
 /* ------------------------------------------------------------------ */
 /* The store                                                           */
 
-struct sqlite3;
-
 struct store {
-	struct sqlite3	*db;
-	char		*home;
-	char		*path;		/* home/collector.db, or the
-					 * temporary name of a new store */
-	char		*final;		/* a new store not yet published:
-					 * home/collector.db; else NULL */
+	struct db	*db;	/* db/: the file, its path in db->path */
 };
 
 /*
@@ -54,24 +49,21 @@ char	*store_home(const char *dir);
  * it will say why). */
 int	store_exists(const char *home);
 /*
- * Open the store in home. A missing store is ERR_IO with the message
- * "no store in 'HOME'". A file that is not a SQLite
- * database, fails its integrity check or comes from a newer collector is
- * ERR_IO naming the file. Migrations of an older schema run in one
- * transaction. Caller closes with store_close().
+ * Open the store in home (db_open: a missing store is ERR_IO "no store in
+ * 'HOME'"; a damaged one or one from a newer collector is ERR_IO naming
+ * the file; an older schema is migrated). Caller closes with
+ * store_close().
  */
 int	store_open(const char *home, struct store **out, struct err *e);
 /*
- * Create home (0700) and a fresh store (0600) under a temporary name in
- * it; refuses when home already has a store. Fill it, then make it the
- * store with store_publish(). store_close() without publishing removes
- * it: a kill at any moment leaves home without a store or with a whole
- * one, never a half-made one that a new `init' would refuse to replace.
- * Temporary stores left by a killed process are removed here.
+ * A fresh store under a temporary name in home (made 0700), refused when
+ * home has one (db_create). Fill it, then make it the store with
+ * store_publish(); store_close() without publishing removes it: a kill at
+ * any moment leaves home without a store or with a whole one.
  */
 int	store_create(const char *home, struct store **out, struct err *e);
-/* Close a store made by store_create, sync it and move it into place
- * (never over an existing store). st is freed whatever the result. */
+/* Put a store made by store_create in place (never over an existing
+ * store). st is freed whatever the result. */
 int	store_publish(struct store *st, struct err *e);
 void	store_close(struct store *st);
 /* The schema version this collector writes (PRAGMA user_version). */
@@ -83,8 +75,12 @@ int	store_begin(struct store *st, struct err *e);
 int	store_commit(struct store *st, struct err *e);
 void	store_rollback(struct store *st);
 
-/* Settings: device_id, promoter, hub, last_sync. *out NULL when unset;
- * caller frees. */
+/*
+ * Settings: device_id, promoter, hub, token (the device's secret for the
+ * hub: never printed; wipe it with sodium_memzero before freeing),
+ * forms_etag, last_sync. *out NULL when unset; caller frees. A NULL value
+ * removes the setting.
+ */
 int	store_get_setting(struct store *st, const char *key, char **out,
 	    struct err *e);
 int	store_set_setting(struct store *st, const char *key,

@@ -122,7 +122,7 @@ fill_start(struct fill *fl, const char *lang, const char *deprecated,
 		goto out;
 	if (device == NULL) {
 		rc = err_set(e, ERR_IO, _("%s: no device id: run 'collector "
-		    "init --device ID'"), fl->st->path);
+		    "init --device ID'"), fl->st->db->path);
 		goto out;
 	}
 	uuid_v4(uuid);

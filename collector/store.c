@@ -1,36 +1,29 @@
 /*
- * store.c: the collector's one SQLite file.
+ * store.c: the collector's one SQLite file: the device's schema and its
+ * queries. Opening, checking, migrating and publishing the file is db/'s
+ * (db.h says why each rule is there); what is here is what only the
+ * device keeps.
  *
  * Why it is shaped this way:
- * - WAL with synchronous=FULL: every commit is on disk when it returns, so
- *   an answer the person saw accepted survives kill -9 or a flat battery.
- *   One transaction per accepted answer (fill.c), a few ms on flash.
- * - The schema is versioned with PRAGMA user_version and an ordered list of
- *   migrations, each run with the version bump in one transaction: a store
- *   made by an older collector opens in a newer one, and a crash in the
- *   middle of a migration leaves the old version intact.
- * - A finalized submission never changes (CONTRACT.md). Triggers enforce it
- *   in SQL too, so that no later code path can break it by mistake: the
- *   only change allowed is finalized -> sent.
+ * - One transaction per accepted answer (fill.c), on disk before the next
+ *   question is shown (db's synchronous=FULL); a few ms on flash.
+ * - A finalized submission never changes (CONTRACT.md). Triggers enforce
+ *   it in SQL too, so that no later code path can break it by mistake:
+ *   the only change allowed is finalized -> sent.
  * - Nothing here knows the form engine: forms are bytes and answers are
  *   path -> value pairs (session_each_value's paths).
  */
-/* renameat2() and RENAME_NOREPLACE are GNU (Linux 3.15, glibc 2.28). */
-#define _GNU_SOURCE
-#include <assert.h>
-#include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
-#include <signal.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "../db/db.h"
 #include "collector.h"
 
 /*
@@ -117,6 +110,10 @@ static const char *const migrations[] = {
 };
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
+static const struct db_schema schema = {
+	"collector", migrations, NMIGRATIONS
+};
+
 int
 store_schema_version(void)
 {
@@ -143,443 +140,110 @@ store_home(const char *dir)
 	return strdup(p);
 }
 
-/* What a person can do about an I/O failure. */
-static const char *
-hint(int code)
-{
-	switch (code & 0xff) {
-	case SQLITE_FULL:
-		return _(" (the disk is full: free some space)");
-	case SQLITE_IOERR:
-		return _(" (disk full, removed or failing?)");
-	case SQLITE_READONLY:
-	case SQLITE_CANTOPEN:
-	case SQLITE_PERM:
-		return _(" (is the directory writable?)");
-	default:
-		return "";
-	}
-}
-
-static int
-dberr(struct store *st, struct err *e, const char *what)
-{
-	int	code = sqlite3_errcode(st->db);
-	int	rc = ERR_IO;
-
-	/* A trigger's RAISE or a CHECK is the caller breaking a rule, but it
-	 * still leaves the store as it was: report it as an environment
-	 * error only when the database itself failed. */
-	if (code == SQLITE_CONSTRAINT)
-		rc = ERR_INPUT;
-	if (code == SQLITE_NOMEM)
-		rc = ERR_NOMEM;
-	return err_set(e, rc, "%s: %s: %s%s", st->path, what,
-	    sqlite3_errmsg(st->db), hint(code));
-}
-
-static int
-exec(struct store *st, const char *sql, struct err *e)
-{
-	char	*msg = NULL;
-	int	 rc;
-
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	rc = err_set(e, ERR_IO, "%s: %s%s", st->path,
-	    msg != NULL ? msg : sqlite3_errmsg(st->db),
-	    hint(sqlite3_errcode(st->db)));
-	sqlite3_free(msg);
-	return rc;
-}
-
-static int
-prepare(struct store *st, const char *sql, sqlite3_stmt **stmt,
-    struct err *e)
-{
-	*stmt = NULL;
-	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
-		return dberr(st, e, "prepare");
-	return 0;
-}
-
-int
-store_begin(struct store *st, struct err *e)
-{
-	/* IMMEDIATE: take the write lock now, so a second collector waits
-	 * (busy_timeout) instead of failing at the first write. */
-	return exec(st, "BEGIN IMMEDIATE", e);
-}
-
-int
-store_commit(struct store *st, struct err *e)
-{
-	int	rc;
-
-	if ((rc = exec(st, "COMMIT", e)) != 0)
-		store_rollback(st);
-	return rc;
-}
-
-void
-store_rollback(struct store *st)
-{
-	if (!sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-static int
-user_version(struct store *st, int *v, struct err *e)
-{
-	sqlite3_stmt	*stmt;
-	int		 rc;
-
-	*v = 0;
-	if ((rc = prepare(st, "PRAGMA user_version", &stmt, e)) != 0)
-		return rc;
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		*v = sqlite3_column_int(stmt, 0);
-	else
-		rc = dberr(st, e, "schema version");
-	sqlite3_finalize(stmt);
-	return rc;
-}
-
-int
-store_migrate_to(struct store *st, int version, struct err *e)
-{
-	char	sql[64];
-	int	v, rc;
-
-	if ((rc = user_version(st, &v, e)) != 0)
-		return rc;
-	if (v > NMIGRATIONS)
-		return err_set(e, ERR_IO, _("%s: made by a newer collector "
-		    "(schema %d, this one knows %d)"), st->path, v,
-		    NMIGRATIONS);
-	if (version > NMIGRATIONS)
-		version = NMIGRATIONS;
-	while (v < version) {
-		if ((rc = store_begin(st, e)) != 0)
-			return rc;
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-		if ((rc = exec(st, migrations[v], e)) != 0 ||
-		    (rc = exec(st, sql, e)) != 0) {
-			store_rollback(st);
-			err_prefix(e, _("migration %d"), v + 1);
-			return rc;
-		}
-		if ((rc = store_commit(st, e)) != 0)
-			return rc;
-		v++;
-	}
-	return 0;
-}
-
-static int
-configure(struct store *st, struct err *e)
-{
-	sqlite3_stmt	*stmt = NULL;
-	const char	*r;
-	int		 rc;
-
-	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
-	sqlite3_extended_result_codes(st->db, 0);
-	/* Reading the schema is the first real read: a file that is not a
-	 * database fails here with SQLITE_NOTADB. */
-	if ((rc = exec(st, "PRAGMA foreign_keys = ON;"
-	    "PRAGMA synchronous = FULL;", e)) != 0)
-		return rc;
-	if ((rc = prepare(st, "PRAGMA journal_mode = WAL", &stmt, e)) != 0)
-		return rc;
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		rc = dberr(st, e, "journal mode");
-		goto out;
-	}
-	r = (const char *)sqlite3_column_text(stmt, 0);
-	if (r == NULL || strcmp(r, "wal") != 0)
-		rc = err_set(e, ERR_IO, _("%s: cannot use a write-ahead log "
-		    "(journal mode '%s')"), st->path, r != NULL ? r : "?");
-out:
-	sqlite3_finalize(stmt);
-	return rc;
-}
-
-static int
-integrity(struct store *st, struct err *e)
-{
-	sqlite3_stmt	*stmt;
-	const char	*r;
-	int		 rc;
-
-	/* quick_check: the same structural checks as integrity_check
-	 * without the index cross-checks, fast enough for every start. */
-	if ((rc = prepare(st, "PRAGMA quick_check(1)", &stmt, e)) != 0)
-		return rc;
-	if (sqlite3_step(stmt) != SQLITE_ROW)
-		rc = dberr(st, e, "integrity check");
-	else {
-		r = (const char *)sqlite3_column_text(stmt, 0);
-		if (r == NULL || strcmp(r, "ok") != 0)
-			rc = err_set(e, ERR_IO, _("%s: store is damaged: %.*s"),
-			    st->path, r != NULL ? (int)strcspn(r, "\n") : 1,
-			    r != NULL ? r : "?");
-	}
-	sqlite3_finalize(stmt);
-	return rc;
-}
-
-/* mkdir -p, every directory made 0700 (XDG's rule for its data home). */
-static int
-make_dirs(const char *home, struct err *e)
-{
-	char	p[STORE_PATH_MAX], *s;
-
-	if ((size_t)snprintf(p, sizeof(p), "%s", home) >= sizeof(p))
-		return err_set(e, ERR_IO, _("'%s': path too long"), home);
-	for (s = p + 1; ; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(p, 0700) != 0 && errno != EEXIST)
-				return err_set(e, ERR_IO, _("cannot create "
-				    "'%s': %s"), p, strerror(errno));
-			*s = '/';
-			continue;
-		}
-		if (mkdir(p, 0700) != 0 && errno != EEXIST)
-			return err_set(e, ERR_IO, _("cannot create '%s': %s"),
-			    p, strerror(errno));
-		return 0;
-	}
-}
-
-/* The store's file and its SQLite companions: path, path-wal, ... */
-static void
-unlink_db(const char *path)
-{
-	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-	char	p[STORE_PATH_MAX + 16];
-	size_t	i;
-
-	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
-		unlink(p);
-	}
-}
-
-/*
- * Leftovers of a killed `init': "collector.db.new.PID" is a store being
- * made, "token.tmp.PID" file_write_atomic's temporary file. When that
- * process no longer runs, nothing else would ever remove them.
- */
-static void
-sweep_new(const char *home)
-{
-	static const char *const prefix[] = { STORE_NEW_PREFIX,
-	    STORE_TOKEN_FILE ".tmp." };
-	struct dirent	*d;
-	DIR		*dir;
-	char		 p[STORE_PATH_MAX], *end;
-	size_t		 i, n;
-	long		 pid;
-
-	if ((dir = opendir(home)) == NULL)
-		return;
-	while ((d = readdir(dir)) != NULL) {
-		for (i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++)
-			if (strncmp(d->d_name, prefix[i],
-			    strlen(prefix[i])) == 0)
-				break;
-		if (i == sizeof(prefix) / sizeof(prefix[0]))
-			continue;
-		n = strlen(prefix[i]);
-		errno = 0;
-		pid = strtol(d->d_name + n, &end, 10);
-		if (errno != 0 || end == d->d_name + n || *end != '\0' ||
-		    pid <= 0)
-			continue;
-		if (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 ||
-		    errno != ESRCH))
-			continue;	/* alive: another init at work */
-		if ((size_t)snprintf(p, sizeof(p), "%s/%s", home,
-		    d->d_name) < sizeof(p))
-			unlink_db(p);
-	}
-	closedir(dir);
-}
-
-static int
-open_db(const char *home, int create, struct store **out, struct err *e)
-{
-	struct store	*st;
-	struct stat	 sb;
-	char		 p[STORE_PATH_MAX], tmp[STORE_PATH_MAX];
-	int		 fd, rc = 0;
-
-	*out = NULL;
-	if ((size_t)snprintf(p, sizeof(p), "%s/%s", home, STORE_FILE) >=
-	    sizeof(p) || (size_t)snprintf(tmp, sizeof(tmp), "%s/%s%ld", home,
-	    STORE_NEW_PREFIX, (long)getpid()) >= sizeof(tmp))
-		return err_set(e, ERR_IO, _("'%s': path too long"), home);
-	if ((st = calloc(1, sizeof(*st))) == NULL ||
-	    (st->home = strdup(home)) == NULL ||
-	    (st->path = strdup(create ? tmp : p)) == NULL ||
-	    (create && (st->final = strdup(p)) == NULL)) {
-		rc = err_set(e, ERR_NOMEM, _("out of memory"));
-		goto out;
-	}
-	if (create) {
-		if ((rc = make_dirs(home, e)) != 0)
-			goto out;
-		if (lstat(p, &sb) == 0) {
-			rc = err_set(e, ERR_IO, _("a store already exists in "
-			    "'%s'"), home);
-			goto out;
-		}
-		sweep_new(home);
-		/* Make the file ourselves: SQLite would create it 0644. */
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			rc = err_set(e, ERR_IO, _("cannot create '%s': %s"),
-			    tmp, strerror(errno));
-			goto out;
-		}
-		close(fd);
-	} else if (stat(p, &sb) != 0) {
-		rc = err_set(e, ERR_IO, errno == ENOENT ? _("no store in "
-		    "'%s'") : _("cannot open '%s': %s"), errno == ENOENT ?
-		    home : p, strerror(errno));
-		goto out;
-	} else
-		sweep_new(home);	/* what a killed init left */
-	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
-		rc = err_set(e, ERR_IO, _("cannot open '%s': %s"), st->path,
-		    st->db != NULL ? sqlite3_errmsg(st->db) :
-		    _("out of memory"));
-		goto out;
-	}
-	if ((rc = configure(st, e)) != 0)
-		goto out;
-	if (!create && (rc = integrity(st, e)) != 0)
-		goto out;
-	if ((rc = store_migrate_to(st, NMIGRATIONS, e)) != 0)
-		goto out;
-	*out = st;
-	st = NULL;
-out:
-	store_close(st);
-	return rc;
-}
 
 int
 store_exists(const char *home)
 {
-	struct stat	sb;
-	char		p[STORE_PATH_MAX];
+	return db_exists(home, STORE_FILE);
+}
 
-	if ((size_t)snprintf(p, sizeof(p), "%s/%s", home, STORE_FILE) >=
-	    sizeof(p))
-		return 1;	/* store_open says what is wrong */
-	return lstat(p, &sb) == 0 || errno != ENOENT;
+/* st around db, or db closed. */
+static int
+wrap(struct db *db, struct store **out, struct err *e)
+{
+	if ((*out = calloc(1, sizeof(**out))) == NULL) {
+		db_close(db);
+		return err_set(e, ERR_NOMEM, _("out of memory"));
+	}
+	(*out)->db = db;
+	return 0;
+}
+
+/*
+ * A store made before the token lived in it has it in home/token (one
+ * line, 0600): move it in, then remove the file. The store's own token,
+ * if it has one, wins. Token bytes are wiped after use.
+ */
+static int
+adopt_token_file(struct store *st, const char *home, struct err *e)
+{
+	char	 p[STORE_PATH_MAX], *tok = NULL, *have = NULL;
+	size_t	 len, n, i;
+	int	 rc;
+
+	if ((size_t)snprintf(p, sizeof(p), "%s/%s", home, STORE_TOKEN_FILE) >=
+	    sizeof(p) || access(p, F_OK) != 0)
+		return 0;
+	if ((rc = file_read(p, STORE_TOKEN_MAX + 2, &tok, &len, e)) != 0)
+		return rc;
+	i = 0;
+	while (i < len && isspace((unsigned char)tok[i]))
+		i++;
+	n = len;
+	while (n > i && isspace((unsigned char)tok[n - 1]))
+		n--;
+	tok[n] = '\0';
+	if ((rc = store_begin(st, e)) != 0)
+		goto out;
+	if ((rc = store_get_setting(st, "token", &have, e)) == 0 &&
+	    have == NULL && n > i)
+		rc = store_set_setting(st, "token", tok + i, e);
+	if (rc == 0)
+		rc = store_commit(st, e);
+	else
+		store_rollback(st);
+	/* Only once the store has it: a kill before leaves the file. */
+	if (rc == 0 && unlink(p) != 0)
+		rc = err_set(e, ERR_IO, _("cannot remove '%s': %s"), p,
+		    strerror(errno));
+out:
+	if (have != NULL) {
+		sodium_memzero(have, strlen(have));
+		free(have);
+	}
+	sodium_memzero(tok, len);
+	free(tok);
+	return rc;
 }
 
 int
 store_open(const char *home, struct store **out, struct err *e)
 {
-	return open_db(home, 0, out, e);
+	struct store	*st;
+	struct db	*db;
+	int		 rc;
+
+	*out = NULL;
+	if ((rc = db_open(home, STORE_FILE, &schema, &db, e)) != 0 ||
+	    (rc = wrap(db, &st, e)) != 0)
+		return rc;
+	if ((rc = adopt_token_file(st, home, e)) != 0) {
+		store_close(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
 }
 
 int
 store_create(const char *home, struct store **out, struct err *e)
 {
-	return open_db(home, 1, out, e);
-}
+	struct db	*db;
+	int		 rc;
 
-static void
-sync_dir(const char *dir)
-{
-	int	fd;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/*
- * Give the new store its name without ever replacing a store that another
- * `init' put there meanwhile; 0 or an errno. In one step where the file
- * system can (renameat2's RENAME_NOREPLACE), so that no kill leaves two
- * names; else link() then unlink() (a kill between them leaves a second
- * name of the same file, swept at the next open); without hard links (a
- * FAT memory card, Android's shared storage) rename() after a last look,
- * whose window is a second init at the same moment.
- */
-static int
-put_in_place(const char *from, const char *to)
-{
-	int	le;
-
-	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if ((le = errno) == EEXIST)
-		return le;
-	if (link(from, to) == 0) {
-		unlink(from);
-		return 0;
-	}
-	if ((le = errno) != EPERM && le != ENOTSUP && le != EOPNOTSUPP &&
-	    le != ENOSYS)
-		return le;
-	if (access(to, F_OK) == 0)
-		return EEXIST;
-	return rename(from, to) == 0 ? 0 : errno;
+	*out = NULL;
+	if ((rc = db_create(home, STORE_FILE, &schema, &db, e)) != 0)
+		return rc;
+	return wrap(db, out, e);
 }
 
 int
 store_publish(struct store *st, struct err *e)
 {
-	char	wal[STORE_PATH_MAX + 8];
-	int	fd, le, rc = 0;
+	int	rc;
 
-	assert(st->final != NULL);
-	/* The last connection's close checkpoints the log into the file and
-	 * removes it: the one file is then the whole store. */
-	if (sqlite3_close(st->db) != SQLITE_OK) {
-		rc = err_set(e, ERR_IO, _("cannot close '%s': %s"), st->path,
-		    sqlite3_errmsg(st->db));
-		goto out;
-	}
-	st->db = NULL;
-	snprintf(wal, sizeof(wal), "%s-wal", st->path);
-	if (access(wal, F_OK) == 0) {
-		rc = err_set(e, ERR_IO, _("'%s': the log was not written "
-		    "into the store"), st->path);
-		goto out;
-	}
-	if ((fd = open(st->path, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    fsync(fd) != 0) {
-		rc = err_set(e, ERR_IO, _("cannot sync '%s': %s"), st->path,
-		    strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
-	close(fd);
-	if ((le = put_in_place(st->path, st->final)) != 0) {
-		rc = err_set(e, ERR_IO, le == EEXIST ? _("a store already "
-		    "exists in '%s'") : _("cannot create '%s': %s"),
-		    le == EEXIST ? st->home : st->final, strerror(le));
-		goto out;
-	}
-	sync_dir(st->home);
-	free(st->final);
-	st->final = NULL;
-out:
-	store_close(st);
+	rc = db_publish(st->db, e);
+	free(st);
 	return rc;
 }
 
@@ -588,25 +252,36 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
-	sqlite3_close(st->db);
-	/* A new store never published is not a store. */
-	if (st->final != NULL)
-		unlink_db(st->path);
-	free(st->home);
-	free(st->path);
-	free(st->final);
+	db_close(st->db);
 	free(st);
 }
 
-static char *
-col_dup(sqlite3_stmt *stmt, int i)
+int
+store_migrate_to(struct store *st, int version, struct err *e)
 {
-	const unsigned char	*t = sqlite3_column_text(stmt, i);
+	return db_migrate_to(st->db, &schema, version, e);
+}
 
-	return t != NULL ? strdup((const char *)t) : NULL;
+int
+store_begin(struct store *st, struct err *e)
+{
+	return db_begin(st->db, e);
+}
+
+int
+store_commit(struct store *st, struct err *e)
+{
+	return db_commit(st->db, e);
+}
+
+void
+store_rollback(struct store *st)
+{
+	db_rollback(st->db);
 }
 
 /* ------------------------------------------------------------------ */
+/* Settings                                                            */
 
 int
 store_get_setting(struct store *st, const char *key, char **out,
@@ -616,15 +291,15 @@ store_get_setting(struct store *st, const char *key, char **out,
 	int		 rc, r;
 
 	*out = NULL;
-	if ((rc = prepare(st, "SELECT value FROM settings WHERE key = ?",
+	if ((rc = db_prepare(st->db, "SELECT value FROM settings WHERE key = ?",
 	    &stmt, e)) != 0)
 		return rc;
 	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
 	r = sqlite3_step(stmt);
 	if (r == SQLITE_ROW)
-		*out = col_dup(stmt, 0);
+		*out = db_col_dup(stmt, 0);
 	else if (r != SQLITE_DONE)
-		rc = dberr(st, e, "settings");
+		rc = db_error(st->db, e, "settings");
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -637,10 +312,10 @@ store_set_setting(struct store *st, const char *key, const char *value,
 	int		 rc;
 
 	if (value == NULL)
-		rc = prepare(st, "DELETE FROM settings WHERE key = ?1", &stmt,
+		rc = db_prepare(st->db, "DELETE FROM settings WHERE key = ?1", &stmt,
 		    e);
 	else
-		rc = prepare(st, "INSERT INTO settings (key, value) "
+		rc = db_prepare(st->db, "INSERT INTO settings (key, value) "
 		    "VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE "
 		    "SET value = excluded.value", &stmt, e);
 	if (rc != 0)
@@ -649,7 +324,7 @@ store_set_setting(struct store *st, const char *key, const char *value,
 	if (value != NULL)
 		sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = dberr(st, e, "settings");
+		rc = db_error(st->db, e, "settings");
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -703,13 +378,13 @@ read_form(sqlite3_stmt *stmt, struct store_form *f, int content)
 	int		 n;
 
 	f->id = sqlite3_column_int64(stmt, 0);
-	f->form_id = col_dup(stmt, 1);
-	f->version = col_dup(stmt, 2);
-	f->title = col_dup(stmt, 3);
-	f->languages = col_dup(stmt, 4);
-	f->file = col_dup(stmt, 5);
-	f->sha256 = col_dup(stmt, 6);
-	f->installed_at = col_dup(stmt, 7);
+	f->form_id = db_col_dup(stmt, 1);
+	f->version = db_col_dup(stmt, 2);
+	f->title = db_col_dup(stmt, 3);
+	f->languages = db_col_dup(stmt, 4);
+	f->file = db_col_dup(stmt, 5);
+	f->sha256 = db_col_dup(stmt, 6);
+	f->installed_at = db_col_dup(stmt, 7);
 	f->current = sqlite3_column_int(stmt, 8);
 	if (f->form_id == NULL || f->version == NULL || f->title == NULL ||
 	    f->languages == NULL || f->file == NULL || f->sha256 == NULL ||
@@ -736,7 +411,7 @@ get_form(struct store *st, const char *sql, const char *key, int64_t row,
 	int		 rc, r;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = prepare(st, sql, &stmt, e)) != 0)
+	if ((rc = db_prepare(st->db, sql, &stmt, e)) != 0)
 		return rc;
 	if (key != NULL)
 		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
@@ -750,7 +425,7 @@ get_form(struct store *st, const char *sql, const char *key, int64_t row,
 		rc = err_set(e, ERR_INPUT, key != NULL ? _("no form '%s' "
 		    "installed") : "no form #%s", key != NULL ? key : "?");
 	else
-		rc = dberr(st, e, "forms");
+		rc = db_error(st->db, e, "forms");
 	sqlite3_finalize(stmt);
 	if (rc != 0)
 		store_form_release(out);
@@ -797,10 +472,10 @@ store_put_form(struct store *st, const struct store_form *f,
 	datetime_format_local(clock_now(), now);
 	/* Inside the caller's transaction (init installs several forms at
 	 * once), or in one of its own. */
-	own = sqlite3_get_autocommit(st->db);
+	own = sqlite3_get_autocommit(st->db->sql);
 	if (own && (rc = store_begin(st, e)) != 0)
 		return rc;
-	if ((rc = prepare(st, "SELECT sha256, current FROM forms "
+	if ((rc = db_prepare(st->db, "SELECT sha256, current FROM forms "
 	    "WHERE form_id = ?1 AND version = ?2", &stmt, e)) != 0)
 		goto out;
 	sqlite3_bind_text(stmt, 1, f->form_id, -1, SQLITE_STATIC);
@@ -818,7 +493,7 @@ store_put_form(struct store *st, const struct store_form *f,
 		goto out;
 	}
 	if (have != SQLITE_DONE) {
-		rc = dberr(st, e, "forms");
+		rc = db_error(st->db, e, "forms");
 		goto out;
 	}
 	sqlite3_finalize(stmt);
@@ -841,19 +516,19 @@ store_put_form(struct store *st, const struct store_form *f,
 		}
 		store_form_release(&cur);
 		*how = STORE_PUT_REPLACED;
-		if ((rc = prepare(st, "UPDATE forms SET current = 0 "
+		if ((rc = db_prepare(st->db, "UPDATE forms SET current = 0 "
 		    "WHERE form_id = ?", &stmt, e)) != 0)
 			goto out;
 		sqlite3_bind_text(stmt, 1, f->form_id, -1, SQLITE_STATIC);
 		if (sqlite3_step(stmt) != SQLITE_DONE) {
-			rc = dberr(st, e, "forms");
+			rc = db_error(st->db, e, "forms");
 			goto out;
 		}
 		sqlite3_finalize(stmt);
 		stmt = NULL;
 	}
 	rc = 0;
-	if ((rc = prepare(st, "INSERT INTO forms (form_id, version, title, "
+	if ((rc = db_prepare(st->db, "INSERT INTO forms (form_id, version, title, "
 	    "languages, file, content, sha256, installed_at, current) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)", &stmt, e)) != 0)
 		goto out;
@@ -866,7 +541,7 @@ store_put_form(struct store *st, const struct store_form *f,
 	sqlite3_bind_text(stmt, 7, sha, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 8, now, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = dberr(st, e, "forms");
+		rc = db_error(st->db, e, "forms");
 out:
 	sqlite3_finalize(stmt);
 	if (!own)
@@ -886,7 +561,7 @@ store_each_form(struct store *st, store_form_fn *fn, void *arg,
 	sqlite3_stmt		*stmt;
 	int			 rc, r;
 
-	if ((rc = prepare(st, "SELECT " FORM_COLS " FROM forms WHERE current "
+	if ((rc = db_prepare(st->db, "SELECT " FORM_COLS " FROM forms WHERE current "
 	    "ORDER BY form_id", &stmt, e)) != 0)
 		return rc;
 	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -904,7 +579,7 @@ store_each_form(struct store *st, store_form_fn *fn, void *arg,
 		}
 	}
 	if (rc == 0 && r != SQLITE_DONE)
-		rc = dberr(st, e, "forms");
+		rc = db_error(st->db, e, "forms");
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -965,23 +640,23 @@ read_sub(sqlite3_stmt *stmt, struct store_sub *s)
 
 	memset(s, 0, sizeof(*s));
 	s->id = sqlite3_column_int64(stmt, 0);
-	s->instance_id = col_dup(stmt, 1);
+	s->instance_id = db_col_dup(stmt, 1);
 	s->form = sqlite3_column_int64(stmt, 2);
-	s->form_id = col_dup(stmt, 3);
-	s->form_version = col_dup(stmt, 4);
+	s->form_id = db_col_dup(stmt, 3);
+	s->form_version = db_col_dup(stmt, 4);
 	t = (const char *)sqlite3_column_text(stmt, 5);
 	if (t != NULL)
 		sub_state_parse(t, &st);
 	s->state = st;
-	s->deprecated_id = col_dup(stmt, 6);
-	s->device_id = col_dup(stmt, 7);
-	s->promoter = col_dup(stmt, 8);
-	s->started_at = col_dup(stmt, 9);
-	s->finalized_at = col_dup(stmt, 10);
-	s->lang = col_dup(stmt, 11);
-	s->json = col_dup(stmt, 12);
-	s->xml = col_dup(stmt, 13);
-	s->position = col_dup(stmt, 14);
+	s->deprecated_id = db_col_dup(stmt, 6);
+	s->device_id = db_col_dup(stmt, 7);
+	s->promoter = db_col_dup(stmt, 8);
+	s->started_at = db_col_dup(stmt, 9);
+	s->finalized_at = db_col_dup(stmt, 10);
+	s->lang = db_col_dup(stmt, 11);
+	s->json = db_col_dup(stmt, 12);
+	s->xml = db_col_dup(stmt, 13);
+	s->position = db_col_dup(stmt, 14);
 	if (s->instance_id == NULL || s->form_id == NULL ||
 	    s->form_version == NULL || s->device_id == NULL ||
 	    s->started_at == NULL)
@@ -995,7 +670,7 @@ store_create_sub(struct store *st, struct store_sub *s, struct err *e)
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((rc = prepare(st, "INSERT INTO submissions (instance_id, form, "
+	if ((rc = db_prepare(st->db, "INSERT INTO submissions (instance_id, form, "
 	    "state, deprecated_id, device_id, promoter, started_at, lang) "
 	    "VALUES (?, ?, 'draft', ?, ?, ?, ?, ?)", &stmt, e)) != 0)
 		return rc;
@@ -1007,9 +682,9 @@ store_create_sub(struct store *st, struct store_sub *s, struct err *e)
 	sqlite3_bind_text(stmt, 6, s->started_at, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 7, s->lang, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = dberr(st, e, "submissions");
+		rc = db_error(st->db, e, "submissions");
 	else
-		s->id = sqlite3_last_insert_rowid(st->db);
+		s->id = sqlite3_last_insert_rowid(st->db->sql);
 	s->state = SUB_DRAFT;
 	sqlite3_finalize(stmt);
 	return rc;
@@ -1033,7 +708,7 @@ store_find_sub(struct store *st, const char *id, struct store_sub *out,
 		return err_set(e, ERR_INPUT, _("'%s' is not a submission id"),
 		    id);
 	snprintf(pat, sizeof(pat), "uuid:%s", u);
-	if ((rc = prepare(st, "SELECT " SUB_COLS SUB_FROM
+	if ((rc = db_prepare(st->db, "SELECT " SUB_COLS SUB_FROM
 	    "WHERE substr(s.instance_id, 1, length(?1)) = lower(?1) "
 	    "ORDER BY s.id LIMIT 2", &stmt, e)) != 0)
 		return rc;
@@ -1047,7 +722,7 @@ store_find_sub(struct store *st, const char *id, struct store_sub *out,
 		}
 	}
 	if (rc == 0 && r != SQLITE_ROW && r != SQLITE_DONE)
-		rc = dberr(st, e, "submissions");
+		rc = db_error(st->db, e, "submissions");
 	else if (rc == 0 && n == 0)
 		rc = err_set(e, ERR_INPUT, _("no submission '%s'"), id);
 	else if (rc == 0 && n == 2)
@@ -1067,7 +742,7 @@ store_each_sub(struct store *st, int state, const char *form_id,
 	sqlite3_stmt		*stmt;
 	int			 rc, r;
 
-	if ((rc = prepare(st, "SELECT " SUB_COLS SUB_FROM
+	if ((rc = db_prepare(st->db, "SELECT " SUB_COLS SUB_FROM
 	    "WHERE (?1 IS NULL OR s.state = ?1) "
 	    "AND (?2 IS NULL OR f.form_id = ?2) ORDER BY s.id", &stmt,
 	    e)) != 0)
@@ -1090,7 +765,7 @@ store_each_sub(struct store *st, int state, const char *form_id,
 		}
 	}
 	if (rc == 0 && r != SQLITE_DONE)
-		rc = dberr(st, e, "submissions");
+		rc = db_error(st->db, e, "submissions");
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -1107,7 +782,7 @@ store_count_subs(struct store *st, int64_t counts[3], int64_t *pending,
 	counts[0] = counts[1] = counts[2] = 0;
 	*pending = 0;
 	/* Bytes waiting: the JSON lines a batch would carry, before gzip. */
-	if ((rc = prepare(st, "SELECT state, count(*), "
+	if ((rc = db_prepare(st->db, "SELECT state, count(*), "
 	    "coalesce(sum(length(CAST(json AS BLOB)) + 1), 0) "
 	    "FROM submissions GROUP BY state", &stmt, e)) != 0)
 		return rc;
@@ -1120,7 +795,7 @@ store_count_subs(struct store *st, int64_t counts[3], int64_t *pending,
 			*pending = sqlite3_column_int64(stmt, 2);
 	}
 	if (r != SQLITE_DONE)
-		rc = dberr(st, e, "submissions");
+		rc = db_error(st->db, e, "submissions");
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -1133,12 +808,12 @@ store_put_answer(struct store *st, int64_t sub, const char *path,
 	int		 rc;
 
 	if (value == NULL)
-		rc = prepare(st, "DELETE FROM answers "
+		rc = db_prepare(st->db, "DELETE FROM answers "
 		    "WHERE submission = ?1 AND path = ?2", &stmt, e);
 	else
 		/* seq keeps the order answers were first given, which is
 		 * the order session_restore needs for repeats. */
-		rc = prepare(st, "INSERT INTO answers (submission, path, "
+		rc = db_prepare(st->db, "INSERT INTO answers (submission, path, "
 		    "value, seq) VALUES (?1, ?2, ?3, (SELECT "
 		    "coalesce(max(seq), 0) + 1 FROM answers "
 		    "WHERE submission = ?1)) ON CONFLICT (submission, path) "
@@ -1151,7 +826,7 @@ store_put_answer(struct store *st, int64_t sub, const char *path,
 	if (value != NULL)
 		sqlite3_bind_text(stmt, 3, value, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		rc = dberr(st, e, "answers");
+		rc = db_error(st->db, e, "answers");
 		err_prefix(e, _("answer '%s'"), path);
 	}
 	sqlite3_finalize(stmt);
@@ -1165,7 +840,7 @@ store_each_answer(struct store *st, int64_t sub, store_answer_fn *fn,
 	sqlite3_stmt	*stmt;
 	int		 rc, r;
 
-	if ((rc = prepare(st, "SELECT path, value FROM answers "
+	if ((rc = db_prepare(st->db, "SELECT path, value FROM answers "
 	    "WHERE submission = ? ORDER BY seq", &stmt, e)) != 0)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, sub);
@@ -1173,7 +848,7 @@ store_each_answer(struct store *st, int64_t sub, store_answer_fn *fn,
 		fn((const char *)sqlite3_column_text(stmt, 0),
 		    (const char *)sqlite3_column_text(stmt, 1), arg);
 	if (r != SQLITE_DONE)
-		rc = dberr(st, e, "answers");
+		rc = db_error(st->db, e, "answers");
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -1185,7 +860,7 @@ update_sub(struct store *st, const char *sql, int64_t sub, const char *a,
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((rc = prepare(st, sql, &stmt, e)) != 0)
+	if ((rc = db_prepare(st->db, sql, &stmt, e)) != 0)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, sub);
 	sqlite3_bind_text(stmt, 2, a, -1, SQLITE_STATIC);
@@ -1193,8 +868,8 @@ update_sub(struct store *st, const char *sql, int64_t sub, const char *a,
 	sqlite3_bind_text(stmt, 3, b, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, c, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = dberr(st, e, "submissions");
-	else if (sqlite3_changes(st->db) != 1)
+		rc = db_error(st->db, e, "submissions");
+	else if (sqlite3_changes(st->db->sql) != 1)
 		rc = err_set(e, ERR_INPUT, _("submission is not a draft"));
 	sqlite3_finalize(stmt);
 	return rc;
@@ -1225,13 +900,13 @@ store_mark_sent(struct store *st, const char *instance_id, struct err *e)
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((rc = prepare(st, "UPDATE submissions SET state = 'sent' "
+	if ((rc = db_prepare(st->db, "UPDATE submissions SET state = 'sent' "
 	    "WHERE instance_id = ? AND state = 'finalized'", &stmt, e)) != 0)
 		return rc;
 	sqlite3_bind_text(stmt, 1, instance_id, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = dberr(st, e, "submissions");
-	else if (sqlite3_changes(st->db) != 1)
+		rc = db_error(st->db, e, "submissions");
+	else if (sqlite3_changes(st->db->sql) != 1)
 		rc = err_set(e, ERR_INPUT, _("'%s' is not a finalized "
 		    "submission"), instance_id);
 	sqlite3_finalize(stmt);
@@ -1252,12 +927,12 @@ store_clear_answers(struct store *st, int64_t sub, struct err *e)
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((rc = prepare(st, "DELETE FROM answers WHERE submission = ?",
+	if ((rc = db_prepare(st->db, "DELETE FROM answers WHERE submission = ?",
 	    &stmt, e)) != 0)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, sub);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = dberr(st, e, "answers");
+		rc = db_error(st->db, e, "answers");
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -1271,26 +946,26 @@ store_delete_draft(struct store *st, int64_t sub, struct err *e)
 	/* The answers first, while their submission is still a draft: the
 	 * ON DELETE CASCADE would run answers_frozen_delete after the row
 	 * is gone, whose state then reads as NULL ("not a draft"). */
-	own = sqlite3_get_autocommit(st->db);
+	own = sqlite3_get_autocommit(st->db->sql);
 	if (own && (rc = store_begin(st, e)) != 0)
 		return rc;
-	if ((rc = prepare(st, "DELETE FROM answers WHERE submission = ?1 AND "
+	if ((rc = db_prepare(st->db, "DELETE FROM answers WHERE submission = ?1 AND "
 	    "(SELECT state FROM submissions WHERE id = ?1) = 'draft'", &stmt,
 	    e)) != 0)
 		goto out;
 	sqlite3_bind_int64(stmt, 1, sub);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		rc = dberr(st, e, "answers");
+		rc = db_error(st->db, e, "answers");
 		goto out;
 	}
 	sqlite3_finalize(stmt);
-	if ((rc = prepare(st, "DELETE FROM submissions "
+	if ((rc = db_prepare(st->db, "DELETE FROM submissions "
 	    "WHERE id = ? AND state = 'draft'", &stmt, e)) != 0)
 		goto out;
 	sqlite3_bind_int64(stmt, 1, sub);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = dberr(st, e, "submissions");
-	else if (sqlite3_changes(st->db) != 1)
+		rc = db_error(st->db, e, "submissions");
+	else if (sqlite3_changes(st->db->sql) != 1)
 		rc = err_set(e, ERR_INPUT, _("only a draft can be discarded"));
 out:
 	sqlite3_finalize(stmt);

@@ -37,15 +37,45 @@ t_is "$T_RC" 0 "init succeeds"
 t_has "$T_OUT" "3 surveys" "init installs the bundled surveys"
 t_is "$(stat -c %a "$T_HOME")" 700 "the home is the owner's only"
 t_is "$(stat -c %a "$T_HOME/collector.db")" 600 "the store is the owner's only"
-t_is "$(stat -c %a "$T_HOME/token")" 600 "the token file is the owner's only"
-t_is "$(cat "$T_HOME/token")" s3cret "the token is kept"
+t_is "$(t_sql "SELECT value FROM settings WHERE key = 'token'")" s3cret \
+	"the token is kept in the store"
+t_check "and in no other file" test ! -e "$T_HOME/token"
+t_lacks "$T_OUT" s3cret "init does not print the token"
 t_is "$(t_sql 'PRAGMA journal_mode')" wal "the store is in WAL mode"
-t_is "$(t_sql "SELECT count(*) FROM settings WHERE value = 's3cret'")" 0 \
-	"the token is not in the database"
 t_run forms list --json
 t_is "$(jq -r 'map(.form_id) | sort | join(" ")' "$T_OUT")" \
 	"anemia household_improvements water_sanitation" \
 	"the three bundled surveys are installed"
+
+# --token - reads it from standard input: one line, trimmed.
+h1=$T_HOME
+t_home
+t_run init --device dev-01 --token - \
+	< <(printf '  t0k-en/42=  \r\nsecond line\n')
+t_is "$T_RC" 0 "init --token - reads the token from standard input"
+t_is "$(t_sql "SELECT value FROM settings WHERE key = 'token'")" 't0k-en/42=' \
+	"the first line, without its blanks"
+t_lacks "$T_OUT" 't0k-en' "and does not print it"
+t_home
+t_run init --device dev-01 --token - < <(printf '\n')
+t_is "$T_RC" 2 "an empty token on standard input is a usage error"
+t_check "and makes no store" test ! -e "$T_HOME/collector.db"
+t_run init --device dev-01 --token 'two words'
+t_is "$T_RC" 2 "a token with blanks is a usage error"
+t_lacks "$T_ERR" 'two words' "and is not printed"
+
+# A token file left by a collector from before the token moved into the
+# store: the next command moves it in and removes the file.
+t_home
+"$COLLECTOR" --home "$T_HOME" init --device dev-01 >/dev/null
+printf 'old-token\n' >"$T_HOME/token"
+chmod 600 "$T_HOME/token"
+t_run list
+t_is "$T_RC" 0 "a store with an old token file opens"
+t_is "$(t_sql "SELECT value FROM settings WHERE key = 'token'")" old-token \
+	"its token moves into the store"
+t_check "and the file is removed" test ! -e "$T_HOME/token"
+T_HOME=$h1
 
 cp "$T_HOME/collector.db" "$T_TMP/before.db"
 t_run init --device other

@@ -21,7 +21,8 @@ whole() {	# home
 		WHERE key = 'device_id'" 2>/dev/null)" \
 	    "$(sqlite3 -batch -noheader "$f" "SELECT count(*) FROM forms" \
 		2>/dev/null)" \
-	    "$(cat "$1/token" 2>/dev/null)"
+	    "$(sqlite3 -batch -noheader "$f" "SELECT value FROM settings
+		WHERE key = 'token'" 2>/dev/null)"
 }
 
 t_home
@@ -60,7 +61,7 @@ for ((i = 1; i <= KILLS; i++)); do
 	fi
 	# Nothing of a half-made store stays behind.
 	left=$(cd "$T_HOME" 2>/dev/null && ls | grep -v -xE \
-	    'collector\.db|token' | tr '\n' ' ')
+	    'collector\.db' | tr '\n' ' ')
 	[ -n "$left" ] && echo "# run $i: left behind: $left" &&
 	    stuck=$((stuck + 1))
 done
@@ -87,7 +88,7 @@ t_home
 "$COLLECTOR" --home "$T_HOME" init --device dev-06 --token tok >/dev/null
 ln "$T_HOME/collector.db" "$T_HOME/collector.db.new.2147483646"
 t_run list
-t_is "$T_RC:$(ls "$T_HOME" | tr '\n' ' ')" "0:collector.db token " \
+t_is "$T_RC:$(ls "$T_HOME" | tr '\n' ' ')" "0:collector.db " \
 	"the next command sweeps what a killed init left"
 t_is "$(whole "$T_HOME")" "dev-06|3|tok" "and the store is whole"
 
@@ -122,14 +123,14 @@ if cc -shared -fPIC -o "$T_TMP/norename.so" "$T_TMP/norename.c" \
 	    t_run init --device dev-05 --token tok
 	t_is "$T_RC:$(whole "$T_HOME")" "0:dev-05|3|tok" \
 		"init where renaming without replacing is refused"
-	t_is "$(ls "$T_HOME" | tr '\n' ' ')" "collector.db token " \
+	t_is "$(ls "$T_HOME" | tr '\n' ' ')" "collector.db " \
 		"and leaves nothing else"
 	t_home
 	LD_PRELOAD=$T_TMP/nolink.so ASAN_OPTIONS=verify_asan_link_order=0 \
 	    t_run init --device dev-03 --token tok
 	t_is "$T_RC" 0 "init where hard links are refused"
 	t_is "$(whole "$T_HOME")" "dev-03|3|tok" "makes a whole store"
-	t_is "$(ls "$T_HOME" | tr '\n' ' ')" "collector.db token " \
+	t_is "$(ls "$T_HOME" | tr '\n' ' ')" "collector.db " \
 		"and leaves nothing else"
 	LD_PRELOAD=$T_TMP/nolink.so ASAN_OPTIONS=verify_asan_link_order=0 \
 	    t_run init --device dev-04

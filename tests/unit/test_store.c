@@ -197,7 +197,7 @@ test_finalized_immutable(void **state)
 	err_init(&e);
 	assert_int_equal(store_delete_draft(fx->st, sub, &e), ERR_INPUT);
 	for (i = 0; i < sizeof(bypass) / sizeof(bypass[0]); i++) {
-		assert_int_not_equal(sqlite3_exec(fx->st->db, bypass[i], NULL,
+		assert_int_not_equal(sqlite3_exec(fx->st->db->sql, bypass[i], NULL,
 		    NULL, NULL), SQLITE_OK);
 	}
 	/* The one change allowed: finalized -> sent, once. */
@@ -206,7 +206,7 @@ test_finalized_immutable(void **state)
 	    "uuid:22222222-2222-4222-8222-222222222222", &e), 0);
 	assert_int_equal(store_mark_sent(fx->st,
 	    "uuid:22222222-2222-4222-8222-222222222222", &e), ERR_INPUT);
-	assert_int_not_equal(sqlite3_exec(fx->st->db, "UPDATE submissions SET "
+	assert_int_not_equal(sqlite3_exec(fx->st->db->sql, "UPDATE submissions SET "
 	    "state = 'finalized'", NULL, NULL, NULL), SQLITE_OK);
 
 	err_init(&e);
@@ -327,13 +327,13 @@ test_migrate_v1(void **state)
 
 	err_init(&e);
 	assert_int_equal(store_open(home, &st, &e), 0);
-	assert_int_equal(sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1,
+	assert_int_equal(sqlite3_prepare_v2(st->db->sql, "PRAGMA user_version", -1,
 	    &stmt, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
 	v = sqlite3_column_int(stmt, 0);
 	sqlite3_finalize(stmt);
 	assert_int_equal(v, store_schema_version());
-	assert_int_equal(sqlite3_prepare_v2(st->db, "SELECT count(*) FROM "
+	assert_int_equal(sqlite3_prepare_v2(st->db->sql, "SELECT count(*) FROM "
 	    "sqlite_master WHERE name = 'submissions_state'", -1, &stmt,
 	    NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
@@ -501,7 +501,7 @@ test_put_form_read_error(void **state)
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	put_form(fx->st, "f", "1", big, &how);
-	sqlite3_limit(fx->st->db, SQLITE_LIMIT_LENGTH, 1000);
+	sqlite3_limit(fx->st->db->sql, SQLITE_LIMIT_LENGTH, 1000);
 	memset(&f, 0, sizeof(f));
 	f.form_id = (char *)"f";
 	f.title = f.file = (char *)"t";
