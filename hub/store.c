@@ -1,0 +1,958 @@
+/*
+ * store.c: the hub's SQLite file, and every SQL statement of the hub.
+ *
+ * Why it is shaped this way:
+ * - db/ opens it (WAL, synchronous=FULL, busy wait, quick_check,
+ *   migrations by user_version, create-then-publish); what is here is the
+ *   schema and the queries.
+ * - The merge runs a statement or two per submission, a hundred thousand
+ *   times in one import: the statements it uses are prepared once per
+ *   connection and kept (struct hub_store's cache), not prepared per row.
+ * - Submissions keep the line as received (numbers keep their text), with
+ *   the few fields a query needs beside it. They are never updated nor
+ *   deleted (triggers): the current revision is computed, not flagged, as
+ *   the submission no other stored submission deprecates. So a revision
+ *   that arrives before the one it replaces (a stick carried late) needs
+ *   no fixing up, and nothing is ever rewritten.
+ * - Rejected lines are BLOBs: they may be anything a device sent, not
+ *   necessarily text.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "../db/db.h"
+#include "store.h"
+
+/*
+ * Migrations. Never edit one that has shipped: add the next. Index i
+ * takes a store from version i to i + 1.
+ */
+static const char *const migrations[] = {
+	/* 1: the first schema */
+	"CREATE TABLE devices ("
+	"  id TEXT PRIMARY KEY,"
+	"  promoter TEXT,"
+	"  district TEXT,"
+	"  token_hash BLOB NOT NULL UNIQUE,"
+	"  created_at TEXT NOT NULL,"
+	"  revoked_at TEXT,"
+	"  last_contact TEXT"
+	");"
+	"CREATE TABLE forms ("
+	"  id INTEGER PRIMARY KEY,"
+	"  form_id TEXT NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  file TEXT NOT NULL,"
+	"  content BLOB NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  published_at TEXT NOT NULL,"
+	"  UNIQUE (form_id, version)"
+	");"
+	"CREATE TABLE batches ("
+	"  id INTEGER PRIMARY KEY,"
+	"  batch_id TEXT NOT NULL,"
+	"  device_id TEXT NOT NULL REFERENCES devices(id),"
+	"  via TEXT NOT NULL CHECK (via IN ('http', 'import')),"
+	"  received_at TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  stored INTEGER NOT NULL DEFAULT 0,"
+	"  duplicates INTEGER NOT NULL DEFAULT 0,"
+	"  conflicts INTEGER NOT NULL DEFAULT 0,"
+	"  rejected INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX batches_device ON batches(device_id);"
+	"CREATE TABLE submissions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  instance_id TEXT NOT NULL UNIQUE,"
+	"  deprecated_id TEXT,"
+	"  form_id TEXT NOT NULL,"
+	"  form_version TEXT NOT NULL,"
+	"  device_id TEXT NOT NULL,"
+	"  district TEXT,"
+	"  finalized_at TEXT NOT NULL,"
+	"  received_at TEXT NOT NULL,"
+	"  batch INTEGER NOT NULL REFERENCES batches(id),"
+	"  digest TEXT NOT NULL,"
+	"  line TEXT NOT NULL,"
+	"  FOREIGN KEY (form_id, form_version)"
+	"    REFERENCES forms(form_id, version)"
+	");"
+	"CREATE INDEX submissions_form ON submissions(form_id);"
+	"CREATE INDEX submissions_device ON submissions(device_id);"
+	"CREATE INDEX submissions_deprecated ON submissions(deprecated_id)"
+	"  WHERE deprecated_id IS NOT NULL;"
+	"CREATE TRIGGER submissions_frozen_update BEFORE UPDATE ON submissions"
+	"  BEGIN SELECT RAISE(ABORT, 'a stored submission never changes');"
+	"  END;"
+	"CREATE TRIGGER submissions_frozen_delete BEFORE DELETE ON submissions"
+	"  BEGIN SELECT RAISE(ABORT, 'a stored submission never changes');"
+	"  END;"
+	"CREATE TABLE conflicts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  instance_id TEXT NOT NULL,"
+	"  device_id TEXT NOT NULL,"
+	"  received_at TEXT NOT NULL,"
+	"  batch INTEGER NOT NULL REFERENCES batches(id),"
+	"  digest TEXT NOT NULL,"
+	"  line TEXT NOT NULL,"
+	"  UNIQUE (instance_id, digest)"
+	");"
+	"CREATE TABLE rejections ("
+	"  id INTEGER PRIMARY KEY,"
+	"  instance_id TEXT,"
+	"  device_id TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  received_at TEXT NOT NULL,"
+	"  batch INTEGER NOT NULL REFERENCES batches(id),"
+	"  lineno INTEGER NOT NULL,"
+	"  line BLOB NOT NULL,"
+	"  line_sha256 TEXT NOT NULL,"
+	"  UNIQUE (device_id, line_sha256)"
+	");"
+	/* The revision that counts: none stored names it deprecated. */
+	"CREATE VIEW current_submissions AS"
+	"  SELECT * FROM submissions s WHERE NOT EXISTS"
+	"    (SELECT 1 FROM submissions r WHERE r.deprecated_id ="
+	"     s.instance_id);",
+};
+#define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static const struct db_schema schema = { "hub", migrations, NMIGRATIONS };
+
+/* The statements kept prepared for the life of the connection. */
+enum stmt_id {
+	Q_FIND_SUB,
+	Q_ADD_SUB,
+	Q_ADD_CONFLICT,
+	Q_ADD_REJECTION,
+	Q_ADD_BATCH,
+	Q_END_BATCH,
+	Q_DEVICE_BY_TOKEN,
+	Q_GET_DEVICE,
+	Q_TOUCH_DEVICE,
+	Q_GET_FORM,
+	Q_COUNT
+};
+
+#define DEVICE_COLS \
+	"id, promoter, district, created_at, revoked_at, last_contact"
+
+static const char *const stmt_sql[Q_COUNT] = {
+	[Q_FIND_SUB] =
+	    "SELECT digest FROM submissions WHERE instance_id = ?1",
+	[Q_ADD_SUB] =
+	    "INSERT INTO submissions (instance_id, deprecated_id, form_id,"
+	    " form_version, device_id, district, finalized_at, received_at,"
+	    " batch, digest, line)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[Q_ADD_CONFLICT] =
+	    "INSERT OR IGNORE INTO conflicts (instance_id, device_id,"
+	    " received_at, batch, digest, line)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[Q_ADD_REJECTION] =
+	    "INSERT OR IGNORE INTO rejections (instance_id, device_id, reason,"
+	    " received_at, batch, lineno, line, line_sha256)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[Q_ADD_BATCH] =
+	    "INSERT INTO batches (batch_id, device_id, via, received_at,"
+	    " count) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[Q_END_BATCH] =
+	    "UPDATE batches SET stored = ?2, duplicates = ?3, conflicts = ?4,"
+	    " rejected = ?5 WHERE id = ?1",
+	[Q_DEVICE_BY_TOKEN] =
+	    "SELECT " DEVICE_COLS ", token_hash FROM devices"
+	    " WHERE token_hash = ?1",
+	[Q_GET_DEVICE] =
+	    "SELECT " DEVICE_COLS " FROM devices WHERE id = ?1",
+	[Q_TOUCH_DEVICE] =
+	    "UPDATE devices SET last_contact = ?2 WHERE id = ?1",
+	[Q_GET_FORM] =
+	    "SELECT id, form_id, version, title, file, sha256, published_at,"
+	    " content FROM forms WHERE form_id = ?1 AND version = ?2",
+};
+
+struct hub_store {
+	struct db	*db;
+	sqlite3_stmt	*stmt[Q_COUNT];
+};
+
+char *
+hub_store_home(const char *dir)
+{
+	const char	*v;
+	char		 p[DB_PATH_MAX];
+
+	if (dir != NULL && *dir != '\0')
+		return strdup(dir);
+	if ((v = getenv("HUB_HOME")) != NULL && *v != '\0')
+		return strdup(v);
+	if ((v = getenv("XDG_DATA_HOME")) != NULL && *v != '\0') {
+		snprintf(p, sizeof(p), "%s/hub", v);
+		return strdup(p);
+	}
+	if ((v = getenv("HOME")) == NULL || *v == '\0')
+		v = ".";
+	snprintf(p, sizeof(p), "%s/.local/share/hub", v);
+	return strdup(p);
+}
+
+int
+hub_store_exists(const char *home)
+{
+	return db_exists(home, HUB_STORE_FILE);
+}
+
+static int
+wrap(struct db *db, struct hub_store **out, struct err *e)
+{
+	if ((*out = calloc(1, sizeof(**out))) == NULL) {
+		db_close(db);
+		return err_set(e, ERR_NOMEM, _("out of memory"));
+	}
+	(*out)->db = db;
+	return 0;
+}
+
+int
+hub_store_open(const char *home, struct hub_store **out, struct err *e)
+{
+	struct db	*db;
+	int		 rc;
+
+	*out = NULL;
+	if ((rc = db_open(home, HUB_STORE_FILE, &schema, &db, e)) != 0)
+		return rc;
+	return wrap(db, out, e);
+}
+
+int
+hub_store_create(const char *home, struct hub_store **out, struct err *e)
+{
+	struct db	*db;
+	int		 rc;
+
+	*out = NULL;
+	if ((rc = db_create(home, HUB_STORE_FILE, &schema, &db, e)) != 0)
+		return rc;
+	return wrap(db, out, e);
+}
+
+static void
+finalize_all(struct hub_store *st)
+{
+	size_t	i;
+
+	for (i = 0; i < Q_COUNT; i++) {
+		sqlite3_finalize(st->stmt[i]);
+		st->stmt[i] = NULL;
+	}
+}
+
+int
+hub_store_publish(struct hub_store *st, struct err *e)
+{
+	struct db	*db = st->db;
+
+	/* The file is closed to be put in place: no statement may hold
+	 * it open. */
+	finalize_all(st);
+	free(st);
+	return db_publish(db, e);
+}
+
+void
+hub_store_close(struct hub_store *st)
+{
+	if (st == NULL)
+		return;
+	finalize_all(st);
+	db_close(st->db);
+	free(st);
+}
+
+const char *
+hub_store_path(const struct hub_store *st)
+{
+	return st->db->final != NULL ? st->db->final : st->db->path;
+}
+
+int
+hub_store_begin(struct hub_store *st, struct err *e)
+{
+	return db_begin(st->db, e);
+}
+
+int
+hub_store_commit(struct hub_store *st, struct err *e)
+{
+	return db_commit(st->db, e);
+}
+
+void
+hub_store_rollback(struct hub_store *st)
+{
+	db_rollback(st->db);
+}
+
+/* A kept statement, prepared on first use; reset and unbound. */
+static int
+stmt(struct hub_store *st, enum stmt_id id, sqlite3_stmt **out,
+    struct err *e)
+{
+	int	rc;
+
+	*out = NULL;
+	if (st->stmt[id] == NULL &&
+	    (rc = db_prepare(st->db, stmt_sql[id], &st->stmt[id], e)) != 0)
+		return rc;
+	*out = st->stmt[id];
+	return 0;
+}
+
+/* Done with a kept statement: ready for the next use, no borrowed
+ * pointers left bound. */
+static void
+done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static int
+nomem(struct err *e)
+{
+	return err_set(e, ERR_NOMEM, _("out of memory"));
+}
+
+/* ------------------------------------------------------------------ */
+/* Devices                                                             */
+
+void
+hub_device_release(struct hub_device *d)
+{
+	free(d->id);
+	free(d->promoter);
+	free(d->district);
+	free(d->created_at);
+	free(d->revoked_at);
+	free(d->last_contact);
+	free(d->last_batch);
+	memset(d, 0, sizeof(*d));
+}
+
+/* The DEVICE_COLS of the current row, from column 0. */
+static int
+read_device(sqlite3_stmt *s, struct hub_device *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->id = db_col_dup(s, 0);
+	d->promoter = db_col_dup(s, 1);
+	d->district = db_col_dup(s, 2);
+	d->created_at = db_col_dup(s, 3);
+	d->revoked_at = db_col_dup(s, 4);
+	d->last_contact = db_col_dup(s, 5);
+	if (d->id == NULL || d->created_at == NULL ||
+	    (sqlite3_column_type(s, 1) != SQLITE_NULL && !d->promoter) ||
+	    (sqlite3_column_type(s, 2) != SQLITE_NULL && !d->district) ||
+	    (sqlite3_column_type(s, 4) != SQLITE_NULL && !d->revoked_at) ||
+	    (sqlite3_column_type(s, 5) != SQLITE_NULL && !d->last_contact)) {
+		hub_device_release(d);
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
+int
+hub_store_add_device(struct hub_store *st, const struct hub_device *d,
+    const unsigned char hash[HUB_TOKEN_HASH_BYTES], struct err *e)
+{
+	struct hub_device	 other;
+	sqlite3_stmt		*s;
+	int			 found, rc;
+
+	if ((rc = hub_store_get_device(st, d->id, &other, &found, e)) != 0)
+		return rc;
+	if (found) {
+		hub_device_release(&other);
+		return err_set(e, ERR_INPUT, _("device '%s' is already "
+		    "enrolled"), d->id);
+	}
+	if ((rc = db_prepare(st->db, "INSERT INTO devices (id, promoter,"
+	    " district, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, d->id);
+	bind_text(s, 2, d->promoter);
+	bind_text(s, 3, d->district);
+	sqlite3_bind_blob(s, 4, hash, HUB_TOKEN_HASH_BYTES, SQLITE_STATIC);
+	bind_text(s, 5, d->created_at);
+	rc = db_step_done(st->db, s, "device", e);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+hub_store_device_by_token(struct hub_store *st,
+    const unsigned char hash[HUB_TOKEN_HASH_BYTES], struct hub_device *out,
+    int *found, struct err *e)
+{
+	sqlite3_stmt	*s;
+	const void	*h;
+	int		 r, rc;
+
+	memset(out, 0, sizeof(*out));
+	*found = 0;
+	if ((rc = stmt(st, Q_DEVICE_BY_TOKEN, &s, e)) != 0)
+		return rc;
+	sqlite3_bind_blob(s, 1, hash, HUB_TOKEN_HASH_BYTES, SQLITE_STATIC);
+	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		/* The index found it by equality; compare again in
+		 * constant time, so that what answers never depends on
+		 * where two hashes first differ. */
+		h = sqlite3_column_blob(s, 6);
+		if (h != NULL && sqlite3_column_bytes(s, 6) ==
+		    HUB_TOKEN_HASH_BYTES && sodium_memcmp(h, hash,
+		    HUB_TOKEN_HASH_BYTES) == 0) {
+			if (read_device(s, out) != 0)
+				rc = nomem(e);
+			else
+				*found = 1;
+		}
+	} else if (r != SQLITE_DONE)
+		rc = db_error(st->db, e, "device");
+	done(s);
+	return rc;
+}
+
+int
+hub_store_get_device(struct hub_store *st, const char *id,
+    struct hub_device *out, int *found, struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	memset(out, 0, sizeof(*out));
+	*found = 0;
+	if ((rc = stmt(st, Q_GET_DEVICE, &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, id);
+	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if (read_device(s, out) != 0)
+			rc = nomem(e);
+		else
+			*found = 1;
+	} else if (r != SQLITE_DONE)
+		rc = db_error(st->db, e, "device");
+	done(s);
+	return rc;
+}
+
+int
+hub_store_revoke_device(struct hub_store *st, const char *id,
+    const char *at, int *was_revoked, struct err *e)
+{
+	struct hub_device	 d;
+	sqlite3_stmt		*s;
+	int			 found, rc;
+
+	*was_revoked = 0;
+	if ((rc = hub_store_get_device(st, id, &d, &found, e)) != 0)
+		return rc;
+	if (!found)
+		return err_set(e, ERR_INPUT, _("no device '%s'"), id);
+	*was_revoked = d.revoked_at != NULL;
+	hub_device_release(&d);
+	if (*was_revoked)
+		return 0;
+	if ((rc = db_prepare(st->db, "UPDATE devices SET revoked_at = ?2"
+	    " WHERE id = ?1", &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, id);
+	bind_text(s, 2, at);
+	rc = db_step_done(st->db, s, "device", e);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+hub_store_touch_device(struct hub_store *st, const char *id, const char *at,
+    struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((rc = stmt(st, Q_TOUCH_DEVICE, &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, id);
+	bind_text(s, 2, at);
+	rc = db_step_done(st->db, s, "device", e);
+	done(s);
+	return rc;
+}
+
+struct each_device {
+	hub_device_fn	*fn;
+	void		*arg;
+	int		 nomem;
+};
+
+static int
+device_row(sqlite3_stmt *s, void *arg)
+{
+	struct each_device	*c = arg;
+	struct hub_device	 d;
+	int			 rc;
+
+	if (read_device(s, &d) != 0 || (sqlite3_column_type(s, 6) !=
+	    SQLITE_NULL && (d.last_batch = db_col_dup(s, 6)) == NULL)) {
+		hub_device_release(&d);
+		c->nomem = 1;
+		return ERR_NOMEM;
+	}
+	d.submissions = sqlite3_column_int64(s, 7);
+	rc = c->fn(&d, c->arg);
+	hub_device_release(&d);
+	return rc;
+}
+
+int
+hub_store_each_device(struct hub_store *st, hub_device_fn *fn, void *arg,
+    struct err *e)
+{
+	struct each_device	 c = { fn, arg, 0 };
+	sqlite3_stmt		*s;
+	int			 rc;
+
+	if ((rc = db_prepare(st->db, "SELECT " DEVICE_COLS ","
+	    " (SELECT max(received_at) FROM batches b"
+	    "   WHERE b.device_id = d.id),"
+	    " (SELECT count(*) FROM current_submissions c"
+	    "   WHERE c.device_id = d.id)"
+	    " FROM devices d ORDER BY id", &s, e)) != 0)
+		return rc;
+	rc = db_each(st->db, s, device_row, &c, "devices", e);
+	if (c.nomem)
+		rc = nomem(e);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Forms                                                               */
+
+void
+hub_form_release(struct hub_form *f)
+{
+	free(f->form_id);
+	free(f->version);
+	free(f->title);
+	free(f->file);
+	free(f->sha256);
+	free(f->published_at);
+	free(f->content);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Columns id, form_id, version, title, file, sha256, published_at. */
+static int
+read_form(sqlite3_stmt *s, struct hub_form *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(s, 0);
+	f->form_id = db_col_dup(s, 1);
+	f->version = db_col_dup(s, 2);
+	f->title = db_col_dup(s, 3);
+	f->file = db_col_dup(s, 4);
+	f->sha256 = db_col_dup(s, 5);
+	f->published_at = db_col_dup(s, 6);
+	if (!f->form_id || !f->version || !f->title || !f->file ||
+	    !f->sha256 || !f->published_at) {
+		hub_form_release(f);
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
+int
+hub_store_put_form(struct hub_store *st, const struct hub_form *f,
+    enum hub_put *how, struct err *e)
+{
+	unsigned char		 h[crypto_hash_sha256_BYTES];
+	char			 hex[HUB_DIGEST_HEX];
+	struct hub_form		 old;
+	sqlite3_stmt		*s;
+	int			 found, rc;
+
+	*how = HUB_PUT_NEW;
+	crypto_hash_sha256(h, f->content, f->len);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	if ((rc = hub_store_get_form(st, f->form_id, f->version, &old,
+	    &found, e)) != 0)
+		return rc;
+	if (found) {
+		rc = strcmp(old.sha256, hex) == 0 ? 0 : err_set(e, ERR_INPUT,
+		    _("'%s' version '%s' is already published with other "
+		    "content: raise the version"), f->form_id, f->version);
+		*how = HUB_PUT_SAME;
+		hub_form_release(&old);
+		return rc;
+	}
+	if ((rc = db_prepare(st->db, "INSERT INTO forms (form_id, version,"
+	    " title, file, content, sha256, published_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, f->form_id);
+	bind_text(s, 2, f->version);
+	bind_text(s, 3, f->title);
+	bind_text(s, 4, f->file);
+	sqlite3_bind_blob64(s, 5, f->content, f->len, SQLITE_STATIC);
+	bind_text(s, 6, hex);
+	bind_text(s, 7, f->published_at);
+	rc = db_step_done(st->db, s, "form", e);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+hub_store_get_form(struct hub_store *st, const char *form_id,
+    const char *version, struct hub_form *out, int *found, struct err *e)
+{
+	sqlite3_stmt	*s;
+	const void	*b;
+	int		 r, rc, n;
+
+	memset(out, 0, sizeof(*out));
+	*found = 0;
+	if ((rc = stmt(st, Q_GET_FORM, &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, form_id);
+	bind_text(s, 2, version);
+	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		b = sqlite3_column_blob(s, 7);
+		n = sqlite3_column_bytes(s, 7);
+		if (read_form(s, out) != 0 ||
+		    (out->content = malloc(n > 0 ? (size_t)n : 1)) == NULL) {
+			hub_form_release(out);
+			rc = nomem(e);
+		} else {
+			if (n > 0)
+				memcpy(out->content, b, (size_t)n);
+			out->len = (size_t)n;
+			*found = 1;
+		}
+	} else if (r != SQLITE_DONE)
+		rc = db_error(st->db, e, "form");
+	done(s);
+	return rc;
+}
+
+struct each_form {
+	hub_form_fn	*fn;
+	void		*arg;
+	int		 nomem;
+};
+
+static int
+form_row(sqlite3_stmt *s, void *arg)
+{
+	struct each_form	*c = arg;
+	struct hub_form		 f;
+	int			 rc;
+
+	if (read_form(s, &f) != 0) {
+		c->nomem = 1;
+		return ERR_NOMEM;
+	}
+	rc = c->fn(&f, c->arg);
+	hub_form_release(&f);
+	return rc;
+}
+
+int
+hub_store_each_form(struct hub_store *st, hub_form_fn *fn, void *arg,
+    struct err *e)
+{
+	struct each_form	 c = { fn, arg, 0 };
+	sqlite3_stmt		*s;
+	int			 rc;
+
+	if ((rc = db_prepare(st->db, "SELECT id, form_id, version, title,"
+	    " file, sha256, published_at FROM forms ORDER BY form_id, id",
+	    &s, e)) != 0)
+		return rc;
+	rc = db_each(st->db, s, form_row, &c, "forms", e);
+	if (c.nomem)
+		rc = nomem(e);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The merge's writes                                                  */
+
+int
+hub_store_add_batch(struct hub_store *st, const struct hub_batch *b,
+    int64_t *row, struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*row = 0;
+	if ((rc = stmt(st, Q_ADD_BATCH, &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, b->batch_id);
+	bind_text(s, 2, b->device_id);
+	bind_text(s, 3, b->via == HUB_VIA_HTTP ? "http" : "import");
+	bind_text(s, 4, b->received_at);
+	sqlite3_bind_int64(s, 5, b->count);
+	if ((rc = db_step_done(st->db, s, "batch", e)) == 0)
+		*row = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
+	done(s);
+	return rc;
+}
+
+int
+hub_store_end_batch(struct hub_store *st, int64_t row,
+    const struct hub_batch *b, struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((rc = stmt(st, Q_END_BATCH, &s, e)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, row);
+	sqlite3_bind_int64(s, 2, b->stored);
+	sqlite3_bind_int64(s, 3, b->duplicates);
+	sqlite3_bind_int64(s, 4, b->conflicts);
+	sqlite3_bind_int64(s, 5, b->rejected);
+	rc = db_step_done(st->db, s, "batch", e);
+	done(s);
+	return rc;
+}
+
+int
+hub_store_find_sub(struct hub_store *st, const char *instance_id,
+    char digest[HUB_DIGEST_HEX], int *found, struct err *e)
+{
+	sqlite3_stmt	*s;
+	const char	*d;
+	int		 r, rc;
+
+	digest[0] = '\0';
+	*found = 0;
+	if ((rc = stmt(st, Q_FIND_SUB, &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, instance_id);
+	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		d = (const char *)sqlite3_column_text(s, 0);
+		snprintf(digest, HUB_DIGEST_HEX, "%s", d != NULL ? d : "");
+		*found = 1;
+	} else if (r != SQLITE_DONE)
+		rc = db_error(st->db, e, "submission");
+	done(s);
+	return rc;
+}
+
+int
+hub_store_add_sub(struct hub_store *st, const struct hub_sub *x,
+    struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((rc = stmt(st, Q_ADD_SUB, &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, x->instance_id);
+	bind_text(s, 2, x->deprecated_id);
+	bind_text(s, 3, x->form_id);
+	bind_text(s, 4, x->form_version);
+	bind_text(s, 5, x->device_id);
+	bind_text(s, 6, x->district);
+	bind_text(s, 7, x->finalized_at);
+	bind_text(s, 8, x->received_at);
+	sqlite3_bind_int64(s, 9, x->batch);
+	bind_text(s, 10, x->digest);
+	sqlite3_bind_text64(s, 11, x->line, x->len, SQLITE_STATIC,
+	    SQLITE_UTF8);
+	rc = db_step_done(st->db, s, "submission", e);
+	done(s);
+	return rc;
+}
+
+int
+hub_store_add_conflict(struct hub_store *st, const struct hub_sub *x,
+    struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((rc = stmt(st, Q_ADD_CONFLICT, &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, x->instance_id);
+	bind_text(s, 2, x->device_id);
+	bind_text(s, 3, x->received_at);
+	sqlite3_bind_int64(s, 4, x->batch);
+	bind_text(s, 5, x->digest);
+	sqlite3_bind_text64(s, 6, x->line, x->len, SQLITE_STATIC,
+	    SQLITE_UTF8);
+	rc = db_step_done(st->db, s, "conflict", e);
+	done(s);
+	return rc;
+}
+
+int
+hub_store_add_rejection(struct hub_store *st, const struct hub_reject *r,
+    struct err *e)
+{
+	unsigned char	 h[crypto_hash_sha256_BYTES];
+	char		 hex[HUB_DIGEST_HEX];
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	crypto_hash_sha256(h, (const unsigned char *)r->line, r->len);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	if ((rc = stmt(st, Q_ADD_REJECTION, &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, r->instance_id);
+	bind_text(s, 2, r->device_id);
+	bind_text(s, 3, r->reason);
+	bind_text(s, 4, r->received_at);
+	sqlite3_bind_int64(s, 5, r->batch);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)r->lineno);
+	sqlite3_bind_blob64(s, 7, r->len > 0 ? r->line : "", r->len,
+	    SQLITE_STATIC);
+	bind_text(s, 8, hex);
+	rc = db_step_done(st->db, s, "rejection", e);
+	done(s);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading                                                             */
+
+static int
+count_row(sqlite3_stmt *s, void *arg)
+{
+	int64_t	*v = arg;
+	int	 i;
+
+	for (i = 0; i < sqlite3_column_count(s); i++)
+		v[i] = sqlite3_column_int64(s, i);
+	return 0;
+}
+
+int
+hub_store_totals(struct hub_store *st, struct hub_totals *out,
+    struct err *e)
+{
+	sqlite3_stmt	*s;
+	int64_t		 v[6] = { 0 };
+	int		 rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = db_prepare(st->db, "SELECT"
+	    " (SELECT count(*) FROM current_submissions),"
+	    " (SELECT count(*) FROM submissions),"
+	    " (SELECT count(*) FROM conflicts),"
+	    " (SELECT count(*) FROM rejections),"
+	    " (SELECT count(*) FROM batches),"
+	    " (SELECT count(*) FROM devices WHERE revoked_at IS NULL)",
+	    &s, e)) != 0)
+		return rc;
+	if ((rc = db_each(st->db, s, count_row, v, "status", e)) != 0)
+		return rc;
+	out->submissions = v[0];
+	out->revisions = v[1];
+	out->conflicts = v[2];
+	out->rejections = v[3];
+	out->batches = v[4];
+	out->devices = v[5];
+	return 0;
+}
+
+struct each_count {
+	hub_count_fn	*fn;
+	void		*arg;
+};
+
+static int
+group_row(sqlite3_stmt *s, void *arg)
+{
+	struct each_count	*c = arg;
+
+	return c->fn((const char *)sqlite3_column_text(s, 0),
+	    sqlite3_column_int64(s, 1), c->arg);
+}
+
+static int
+count_by(struct hub_store *st, const char *sql, hub_count_fn *fn, void *arg,
+    struct err *e)
+{
+	struct each_count	 c = { fn, arg };
+	sqlite3_stmt		*s;
+	int			 rc;
+
+	if ((rc = db_prepare(st->db, sql, &s, e)) != 0)
+		return rc;
+	return db_each(st->db, s, group_row, &c, "status", e);
+}
+
+int
+hub_store_count_by_form(struct hub_store *st, hub_count_fn *fn, void *arg,
+    struct err *e)
+{
+	return count_by(st, "SELECT form_id, count(*) FROM"
+	    " current_submissions GROUP BY form_id ORDER BY form_id", fn, arg,
+	    e);
+}
+
+int
+hub_store_count_by_district(struct hub_store *st, hub_count_fn *fn,
+    void *arg, struct err *e)
+{
+	return count_by(st, "SELECT district, count(*) FROM"
+	    " current_submissions GROUP BY district ORDER BY district", fn,
+	    arg, e);
+}
+
+struct each_line {
+	hub_line_fn	*fn;
+	void		*arg;
+};
+
+static int
+line_row(sqlite3_stmt *s, void *arg)
+{
+	struct each_line	*c = arg;
+	const char		*t = (const char *)sqlite3_column_text(s, 0);
+
+	return c->fn(t != NULL ? t : "", (size_t)sqlite3_column_bytes(s, 0),
+	    c->arg);
+}
+
+int
+hub_store_each_current(struct hub_store *st, const char *form_id,
+    hub_line_fn *fn, void *arg, struct err *e)
+{
+	struct each_line	 c = { fn, arg };
+	sqlite3_stmt		*s;
+	int			 rc;
+
+	if ((rc = db_prepare(st->db, "SELECT line FROM current_submissions"
+	    " WHERE form_id = ?1 ORDER BY id", &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, form_id);
+	return db_each(st->db, s, line_row, &c, "export", e);
+}

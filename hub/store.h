@@ -1,0 +1,235 @@
+/*
+ * store.h: the hub's store, and the only door to it.
+ *
+ * Every SQL statement of the hub lives behind these functions (store.c):
+ * the merge, the server and the commands call plain functions with plain
+ * values, so that a PostgreSQL store can follow behind the same functions
+ * without touching them. Nothing here knows the form engine or the wire:
+ * forms are bytes, submissions are their line of text as received, with
+ * the few fields the merge and the reports need beside it.
+ *
+ * What the store promises:
+ * - hub.db in the hub's home, SQLite in WAL with synchronous=FULL (db/):
+ *   a batch the hub answered for is on disk.
+ * - A submission is never changed or deleted once stored (triggers); a
+ *   correction is another submission whose deprecated_id names it. The
+ *   current revision is the one no stored submission deprecates.
+ * - A conflict (same instance id, other content) is kept aside once per
+ *   content; a refused line once per device and text.
+ */
+#ifndef HUB_STORE_H
+#define HUB_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/common.h"
+
+#define HUB_STORE_FILE		"hub.db"
+#define HUB_TOKEN_HASH_BYTES	32	/* BLAKE2b-256 of a device token */
+#define HUB_DIGEST_HEX		65	/* a SHA-256 in hex, and its NUL */
+
+struct hub_store;
+
+/*
+ * The home directory: dir if given, else $HUB_HOME, else
+ * $XDG_DATA_HOME/hub, else ~/.local/share/hub. Caller frees.
+ */
+char	*hub_store_home(const char *dir);
+/* Whether home has a store (1 too when that cannot be told). */
+int	 hub_store_exists(const char *home);
+/* Open the store in home: ERR_IO "no store in 'HOME'" when there is
+ * none, or naming the file when it cannot be used. */
+int	 hub_store_open(const char *home, struct hub_store **out,
+	    struct err *e);
+/*
+ * A new store under a temporary name in home (made 0700); refuses when
+ * home has one. Fill it, then hub_store_publish() puts it in place in one
+ * step; hub_store_close() without publishing removes it.
+ */
+int	 hub_store_create(const char *home, struct hub_store **out,
+	    struct err *e);
+/* st is freed whatever the result. */
+int	 hub_store_publish(struct hub_store *st, struct err *e);
+void	 hub_store_close(struct hub_store *st);
+const char *hub_store_path(const struct hub_store *st);
+
+/* One transaction: BEGIN IMMEDIATE (waits for another writer), COMMIT
+ * (rolled back when it fails), ROLLBACK (when one is open). */
+int	 hub_store_begin(struct hub_store *st, struct err *e);
+int	 hub_store_commit(struct hub_store *st, struct err *e);
+void	 hub_store_rollback(struct hub_store *st);
+
+/* ------------------------------------------------------------------ */
+/* Devices                                                             */
+
+struct hub_device {
+	char	*id;
+	char	*promoter;	/* NULL */
+	char	*district;	/* NULL */
+	char	*created_at;
+	char	*revoked_at;	/* NULL: enrolled */
+	char	*last_contact;	/* its last upload over HTTP, or NULL */
+	char	*last_batch;	/* its last batch by any way (lists only) */
+	int64_t	 submissions;	/* current submissions it sent (lists) */
+};
+
+void	 hub_device_release(struct hub_device *d);
+/* Enrol d (id, promoter, district, created_at) with the hash of its
+ * token; ERR_INPUT when the id is taken. */
+int	 hub_store_add_device(struct hub_store *st, const struct hub_device *d,
+	    const unsigned char hash[HUB_TOKEN_HASH_BYTES], struct err *e);
+/*
+ * The device whose token has this hash, revoked or not: *found 0 when
+ * none. The stored hash is compared again in constant time.
+ */
+int	 hub_store_device_by_token(struct hub_store *st,
+	    const unsigned char hash[HUB_TOKEN_HASH_BYTES],
+	    struct hub_device *out, int *found, struct err *e);
+int	 hub_store_get_device(struct hub_store *st, const char *id,
+	    struct hub_device *out, int *found, struct err *e);
+/* Revoke at the time given; *was_revoked 1 when it already was. An
+ * unknown id is ERR_INPUT. */
+int	 hub_store_revoke_device(struct hub_store *st, const char *id,
+	    const char *at, int *was_revoked, struct err *e);
+/* The device was heard from over HTTP at this time. */
+int	 hub_store_touch_device(struct hub_store *st, const char *id,
+	    const char *at, struct err *e);
+typedef int hub_device_fn(const struct hub_device *d, void *arg);
+/* Every device by id, with its last batch and submission count. fn
+ * returning non-zero stops the walk and is returned. */
+int	 hub_store_each_device(struct hub_store *st, hub_device_fn *fn,
+	    void *arg, struct err *e);
+
+/* ------------------------------------------------------------------ */
+/* Published forms                                                     */
+
+struct hub_form {
+	int64_t	 id;		/* row */
+	char	*form_id;
+	char	*version;
+	char	*title;
+	char	*file;		/* the file name it was published from */
+	char	*sha256;	/* hex, of content */
+	char	*published_at;
+	void	*content;	/* the bytes; only from hub_store_get_form */
+	size_t	 len;
+};
+
+void	 hub_form_release(struct hub_form *f);
+
+enum hub_put {
+	HUB_PUT_NEW,		/* a version not published before */
+	HUB_PUT_SAME		/* published already with the same bytes */
+};
+
+/*
+ * Publish f (form_id, version, title, file, published_at, content, len;
+ * sha256 is computed). The same version with other bytes is ERR_INPUT:
+ * a published version never changes, devices may hold it.
+ */
+int	 hub_store_put_form(struct hub_store *st, const struct hub_form *f,
+	    enum hub_put *how, struct err *e);
+/* One version with its bytes; *found 0 when it is not published. */
+int	 hub_store_get_form(struct hub_store *st, const char *form_id,
+	    const char *version, struct hub_form *out, int *found,
+	    struct err *e);
+typedef int hub_form_fn(const struct hub_form *f, void *arg);
+/* Every published version (no content), by form_id then publication. */
+int	 hub_store_each_form(struct hub_store *st, hub_form_fn *fn, void *arg,
+	    struct err *e);
+
+/* ------------------------------------------------------------------ */
+/* The merge's writes: batches, submissions, conflicts, rejections     */
+
+enum hub_via {
+	HUB_VIA_HTTP,		/* POST /api/v1/batches */
+	HUB_VIA_IMPORT		/* hub import: a file carried by hand */
+};
+
+/* One batch as received; the counts are its outcome. */
+struct hub_batch {
+	const char	*batch_id;
+	const char	*device_id;
+	const char	*received_at;
+	enum hub_via	 via;
+	int64_t		 count;
+	int64_t		 stored, duplicates, conflicts, rejected;
+};
+
+/* A batch received (*row is its row for what it brings); its counts are
+ * written by hub_store_end_batch once it was read through. */
+int	 hub_store_add_batch(struct hub_store *st, const struct hub_batch *b,
+	    int64_t *row, struct err *e);
+int	 hub_store_end_batch(struct hub_store *st, int64_t row,
+	    const struct hub_batch *b, struct err *e);
+
+/* A submission line as the merge keeps it. Strings are borrowed. */
+struct hub_sub {
+	const char	*instance_id;
+	const char	*deprecated_id;	/* NULL */
+	const char	*form_id;
+	const char	*form_version;
+	const char	*device_id;
+	const char	*district;	/* data.district, NULL */
+	const char	*finalized_at;
+	const char	*received_at;
+	const char	*digest;	/* envelope_digest */
+	const char	*line;		/* the line as received */
+	size_t		 len;
+	int64_t		 batch;		/* hub_store_add_batch's row */
+};
+
+/* The digest of the stored submission with this id; *found 0 when
+ * there is none. */
+int	 hub_store_find_sub(struct hub_store *st, const char *instance_id,
+	    char digest[HUB_DIGEST_HEX], int *found, struct err *e);
+int	 hub_store_add_sub(struct hub_store *st, const struct hub_sub *s,
+	    struct err *e);
+/* The same id with other content, kept aside (once per content). */
+int	 hub_store_add_conflict(struct hub_store *st, const struct hub_sub *s,
+	    struct err *e);
+
+/* A line refused, with why. */
+struct hub_reject {
+	const char	*instance_id;	/* NULL when the line has none */
+	const char	*device_id;
+	const char	*reason;
+	const char	*received_at;
+	int64_t		 batch;
+	size_t		 lineno;	/* in the batch; the header is 1 */
+	const char	*line;
+	size_t		 len;
+};
+
+/* Kept once per device and line text. */
+int	 hub_store_add_rejection(struct hub_store *st,
+	    const struct hub_reject *r, struct err *e);
+
+/* ------------------------------------------------------------------ */
+/* Reading: status and export                                          */
+
+struct hub_totals {
+	int64_t	submissions;	/* current revisions */
+	int64_t	revisions;	/* every submission stored */
+	int64_t	conflicts;
+	int64_t	rejections;
+	int64_t	batches;
+	int64_t	devices;	/* enrolled, not revoked */
+};
+
+int	 hub_store_totals(struct hub_store *st, struct hub_totals *out,
+	    struct err *e);
+typedef int hub_count_fn(const char *key, int64_t n, void *arg);
+/* Current submissions by form_id, and by district (key NULL: none). */
+int	 hub_store_count_by_form(struct hub_store *st, hub_count_fn *fn,
+	    void *arg, struct err *e);
+int	 hub_store_count_by_district(struct hub_store *st, hub_count_fn *fn,
+	    void *arg, struct err *e);
+typedef int hub_line_fn(const char *line, size_t len, void *arg);
+/* The current revisions of form_id, each line as received, in the order
+ * they were received; streamed, one row at a time. */
+int	 hub_store_each_current(struct hub_store *st, const char *form_id,
+	    hub_line_fn *fn, void *arg, struct err *e);
+
+#endif
