@@ -5,7 +5,8 @@
  *   faultproxy --listen HOST:PORT --to HOST:PORT [--rate BITS_PER_S]
  *       [--rate-up B] [--rate-down B] [--delay MS] [--cut-up N]
  *       [--cut-down N] [--cut-first K] [--cut-prob P] [--cut-span N]
- *       [--cut-how close|reset|stall] [--seed S] [--stats FILE]
+ *       [--cut-span-down N] [--cut-how close|reset|stall] [--seed S]
+ *       [--stats FILE]
  *       [--port-file FILE] [--max-conns N] [--buffer BYTES]
  *       [--max-seconds S] [-v]
  *
@@ -25,7 +26,9 @@
  *   delivered exactly N bytes (--cut-up N / --cut-down N, on the first K
  *   connections with --cut-first K; or, with --cut-prob P, each connection
  *   with probability P, in a random direction at an offset uniform in
- *   [0, --cut-span), reproducible with --seed). How: close (FIN both
+ *   [0, --cut-span) up or [0, --cut-span-down) down (default: the same),
+ *   reproducible with --seed; an offset past the end of its stream never
+ *   comes, and that connection is not cut). How: close (FIN both
  *   ways), reset (RST both ways), or stall (the server side is closed,
  *   the client side goes silent until the client gives up: a dead radio).
  *
@@ -107,7 +110,7 @@ static struct {
 	int64_t		 delay;		/* us */
 	uint64_t	 cut_up, cut_down, cut_first;
 	double		 cut_prob;
-	uint64_t	 cut_span;
+	uint64_t	 cut_span, cut_span_down;
 	enum cut_how	 cut_how;
 	uint64_t	 seed;
 	size_t		 max_conns, buffer;
@@ -494,7 +497,7 @@ accept_one(int lfd, int64_t t)
 	if (opt.cut_prob > 0 &&
 	    (double)(rnd() >> 11) / 9007199254740992.0 < opt.cut_prob) {
 		if (rnd() & 1)
-			c->down.cut_at = rnd() % opt.cut_span;
+			c->down.cut_at = rnd() % opt.cut_span_down;
 		else
 			c->up.cut_at = rnd() % opt.cut_span;
 	}
@@ -734,7 +737,8 @@ usage(void)
 	    "    [--rate BITS_PER_S] [--rate-up B] [--rate-down B]"
 	    " [--delay MS]\n"
 	    "    [--cut-up N] [--cut-down N] [--cut-first K]\n"
-	    "    [--cut-prob P] [--cut-span N] [--seed S]\n"
+	    "    [--cut-prob P] [--cut-span N] [--cut-span-down N]"
+	    " [--seed S]\n"
 	    "    [--cut-how close|reset|stall] [--stats FILE]"
 	    " [--port-file FILE]\n"
 	    "    [--max-conns N] [--buffer BYTES] [--max-seconds S] [-v]\n");
@@ -756,6 +760,7 @@ parse_args(int argc, char **argv)
 		{ "cut-first", required_argument, NULL, 'f' },
 		{ "cut-prob", required_argument, NULL, 'p' },
 		{ "cut-span", required_argument, NULL, 'n' },
+		{ "cut-span-down", required_argument, NULL, 'N' },
 		{ "cut-how", required_argument, NULL, 'h' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "stats", required_argument, NULL, 'S' },
@@ -851,6 +856,11 @@ parse_args(int argc, char **argv)
 				return usage();
 			opt.cut_span = v;
 			break;
+		case 'N':
+			if (v == 0)
+				return usage();
+			opt.cut_span_down = v;
+			break;
 		case 's':
 			opt.seed = v;
 			break;
@@ -871,6 +881,8 @@ parse_args(int argc, char **argv)
 	}
 	if (optind != argc || opt.listen == NULL || opt.to == NULL)
 		return usage();
+	if (opt.cut_span_down == 0)
+		opt.cut_span_down = opt.cut_span;
 	return 0;
 }
 
