@@ -367,7 +367,8 @@ perform(struct client *c, const struct request *rq, struct xfer *x,
 	cc = curl_easy_perform(h);
 	count_bytes(c, h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	/* The handle outlives errbuf, x, the headers and the body. */
+	curl_easy_reset(h);
 	if (x->nomem)
 		rc = nomem(e);
 	else if (x->too_big)
@@ -445,6 +446,7 @@ client_post_batch(struct client *c, const void *gz, size_t len,
 	char		msg[HUB_ERROR_MAX + 1];
 	int		rc;
 
+	*status = 0;
 	results_init(out);
 	xfer_init(&x, NULL);
 	if ((rc = perform(c, &rq, &x, status, e)) != 0)

@@ -123,21 +123,21 @@ result_parse(json_t *it, struct results *out, struct err *e)
 	const char		*key;
 
 	if (!json_is_object(it))
-		return "a result is not an object";
+		return N_("a result is not an object");
 	json_object_foreach(it, key, v)
 		if (strcmp(key, "instance_id") != 0 &&
 		    strcmp(key, "status") != 0 && strcmp(key, "reason") != 0)
-			return "a result has an unknown key";
+			return N_("a result has an unknown key");
 	id = json_object_get(it, "instance_id");
 	status = json_object_get(it, "status");
 	reason = json_object_get(it, "reason");
 	if (!json_is_string(id))
-		return "a result without an instance_id";
+		return N_("a result without an instance_id");
 	if (!json_is_string(status) ||
 	    result_status_parse(json_string_value(status), &st) != 0)
-		return "a result's status is unknown";
+		return N_("a result's status is unknown");
 	if (reason != NULL && !json_is_null(reason) && !json_is_string(reason))
-		return "a result's reason is not a string";
+		return N_("a result's reason is not a string");
 	if (results_add(out, json_string_value(id), st,
 	    json_string_value(reason), e) != 0)
 		return "";
@@ -157,23 +157,23 @@ results_decode(const char *text, size_t len, struct results *out,
 	results_init(out);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL)
-		why = "not JSON";
+		why = N_("not JSON");
 	else if (!json_is_object(root))
-		why = "not an object";
+		why = N_("not an object");
 	else {
 		json_object_foreach(root, key, v)
 			if (strcmp(key, "batch_id") != 0 &&
 			    strcmp(key, "results") != 0)
-				why = "an unknown key";
+				why = N_("an unknown key");
 	}
 	if (why == NULL) {
 		id = json_object_get(root, "batch_id");
 		a = json_object_get(root, "results");
 		if (!json_is_string(id) ||
 		    !sync_uuid_valid(json_string_value(id)))
-			why = "no batch_id";
+			why = N_("no batch_id");
 		else if (!json_is_array(a))
-			why = "no results array";
+			why = N_("no results array");
 		else
 			memcpy(out->batch_id, json_string_value(id),
 			    sizeof(out->batch_id));
@@ -185,7 +185,7 @@ results_decode(const char *text, size_t len, struct results *out,
 		 * needs to know that nothing was acknowledged. */
 		rc = *why == '\0' ? ERR_NOMEM : err_set(e, ERR_IO,
 		    _("the hub's answer is not a batch result (a captive "
-		    "portal?): %s"), why);
+		    "portal?): %s"), _(why));
 		results_release(out);
 	}
 	json_decref(root);

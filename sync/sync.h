@@ -88,7 +88,9 @@ void	envelope_release(struct envelope *env);
  * SHA-256 (hex) of the submission's content, independent of key order and
  * of how a number is written: the hub's test of "same id, same content"
  * (duplicate) against "same id, other content" (conflict). "state" is not
- * content.
+ * content. Numbers compare as doubles: 11.5, 11.50 and 1.15e1 are one
+ * value, so are 1 and 1.0 (integers past 2^53 may meet); the string "1"
+ * is not the number 1. ERR_INPUT when an encoder's data is not JSON.
  */
 int	envelope_digest(const struct envelope *env, char out[65],
 	    struct err *e);

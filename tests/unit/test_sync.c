@@ -789,6 +789,84 @@ test_batch_members(void **state)
 	buf_release(&b);
 }
 
+/* The file as the hub imports it: bytes written to a temporary file. */
+static int
+read_file_all(const void *p, size_t len, size_t *n, struct err *e)
+{
+	struct batch_reader	*r;
+	struct batch_header	 h;
+	const char		*line;
+	char			 path[] = "/tmp/test_sync.XXXXXX";
+	size_t			 l, lineno;
+	FILE			*fp;
+	int			 fd, rc;
+
+	*n = 0;
+	err_init(e);
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_non_null(fp = fdopen(fd, "wb"));
+	assert_int_equal(fwrite(p, 1, len, fp), len);
+	fclose(fp);
+	if ((rc = batch_reader_file(path, BATCH_FILE_MAX_INFLATED, &r,
+	    e)) == 0) {
+		if ((rc = batch_read_header(r, &h, e)) == 0) {
+			batch_header_release(&h);
+			while ((rc = batch_next(r, &line, &l, &lineno, e)) ==
+			    0 && line != NULL)
+				(*n)++;
+		}
+		batch_reader_free(r);
+	}
+	unlink(path);
+	return rc;
+}
+
+/*
+ * A member that ends one byte before the file reader's 64 KiB chunk, so
+ * that the next member's magic number straddles two reads; then garbage
+ * at the same place.
+ */
+static void
+test_batch_chunk_edges(void **state)
+{
+	const char	*h = header_line(3);
+	struct buf	 b;
+	struct err	 e;
+	char		*text;
+	size_t		 len, n;
+
+	(void)state;
+	text = malloc(70000);
+	memcpy(text, h, strlen(h));
+	buf_init(&b, 1u << 20);
+	/* Stored blocks: one more byte in, one more byte out. */
+	for (len = 65000; len < 66000; len++) {
+		memset(text + strlen(h), 'a', len);
+		text[strlen(h) + len] = '\n';
+		buf_reset(&b);
+		gz_add(&b, text, strlen(h) + len + 1, 0);
+		if (b.len >= 65535)
+			break;
+	}
+	assert_int_equal(b.len, 65535);
+	gz_add(&b, "{}\n{}\n", 6, 6);
+	assert_int_equal(read_file_all(b.p, b.len, &n, &e), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(read_all(b.p, b.len, 1u << 20, &n, &e), 0);
+	assert_int_equal(n, 3);
+	b.len = 65535;
+	buf_add(&b, "\x1fX", 2);
+	assert_int_equal(read_file_all(b.p, b.len, &n, &e), ERR_INPUT);
+	assert_string_equal(strstr(e.msg, ": line 3: "), ": line 3: trailing "
+	    "garbage after the gzip data");
+	b.len = 65535;
+	buf_add(&b, "\x1f", 1);
+	assert_int_equal(read_file_all(b.p, b.len, &n, &e), ERR_INPUT);
+	assert_non_null(strstr(e.msg, ": line 3: truncated"));
+	free(text);
+	buf_release(&b);
+}
+
 /* A line past the ceiling fails when it passes it, not when it ends. */
 static void
 test_batch_long_line(void **state)
@@ -1497,6 +1575,7 @@ main(void)
 		cmocka_unit_test(test_batch_refusals),
 		cmocka_unit_test(test_batch_gzip),
 		cmocka_unit_test(test_batch_members),
+		cmocka_unit_test(test_batch_chunk_edges),
 		cmocka_unit_test(test_batch_long_line),
 		cmocka_unit_test(test_batch_bomb),
 		cmocka_unit_test(test_batch_file_errors),
