@@ -466,6 +466,14 @@ size_t	session_validate(struct session *s, struct diags *d);
  */
 size_t	session_fill_json(struct session *s, const char *json, size_t len,
 	    struct diags *d, struct err *e);
+/*
+ * The same from the data object already parsed (jansson's json_t, as the
+ * hub has a submission's data from its envelope): no second parse. obj
+ * is not changed; anything but an object is ERR_INPUT in e, counting 1.
+ */
+struct json_t;
+size_t	session_fill_value(struct session *s, struct json_t *obj,
+	    struct diags *d, struct err *e);
 
 /* "household/children[2]/name": a node's path below the root, with 1-based
  * repeat positions. Caller frees. */

@@ -2565,14 +2565,10 @@ size_t
 session_fill_json(struct session *s, const char *json, size_t len,
     struct diags *d, struct err *e)
 {
-	struct jfill	 fl;
 	json_error_t	 je;
 	json_t		*root;
+	size_t		 n;
 
-	memset(&fl, 0, sizeof(fl));
-	fl.s = s;
-	fl.d = d;
-	fl.e = e;
 	/* A text that is not an answers object at all is one error about
 	 * the file (e), not a problem with an answer (d): the caller names
 	 * the file, and stores nothing. */
@@ -2587,18 +2583,30 @@ session_fill_json(struct session *s, const char *json, size_t len,
 		    je.column, je.text);
 		return 1;
 	}
-	if (!json_is_object(root)) {
+	n = session_fill_value(s, root, d, e);
+	json_decref(root);
+	return n;
+}
+
+size_t
+session_fill_value(struct session *s, json_t *obj, struct diags *d,
+    struct err *e)
+{
+	struct jfill	 fl;
+
+	if (!json_is_object(obj)) {
 		err_set(e, ERR_INPUT, _("the answers must be a JSON object "
 		    "keyed by question name"));
-		json_decref(root);
 		return 1;
 	}
-	if (jfill_obj(&fl, &s->root->n, root) != 0) {
-		json_decref(root);
+	memset(&fl, 0, sizeof(fl));
+	fl.s = s;
+	fl.d = d;
+	fl.e = e;
+	if (jfill_obj(&fl, &s->root->n, obj) != 0) {
 		set_problems(&s->root->n, 0);
 		return fl.n + 1;
 	}
-	json_decref(root);
 	s->now = clock_now();
 	fl.n += validate(s, &s->root->n, d, STYLE_PATH);
 	set_problems(&s->root->n, 0);
