@@ -1,0 +1,163 @@
+/*
+ * hub.h: the coordinator's program. Its layers, each usable alone:
+ *
+ *   store     the hub's SQLite file and every SQL statement (store.h)
+ *   merge     batches into the store, keyed by instance_id: stored,
+ *             duplicate, conflict or rejected, the data re-validated by
+ *             the form engine; one transaction per batch (merge.c)
+ *   serve     the HTTP API v1 on libmicrohttpd (serve.c)
+ *   cmd_*     one file per subcommand, as git's builtin/; only these and
+ *             main.c print and choose exit codes
+ *
+ * The wire (envelopes, batches, results) is sync/'s; the form engine is
+ * forms/'s. Nothing of the collector is here.
+ */
+#ifndef HUB_H
+#define HUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../common/common.h"
+#include "../forms/forms.h"
+#include "../sync/sync.h"
+#include "store.h"
+
+/* ------------------------------------------------------------------ */
+/* The merge                                                           */
+
+/* Parsed forms kept across batches: a published version never changes,
+ * so it is parsed once per process. Past this many, the cache is
+ * emptied and starts again. */
+#define MERGE_FORMS_MAX		64
+/* A refusal's reason: the first problems, then how many more. */
+#define MERGE_REASON_MAX	512
+#define MERGE_REASON_PROBLEMS	3
+
+struct merge_form;
+
+/* Where the time of a merge went (seconds), for `make bench`. */
+struct merge_times {
+	double	decode;		/* envelope_decode and its digest */
+	double	validate;	/* the form engine */
+	double	store;		/* SQL */
+	double	read;		/* inflating and cutting lines */
+};
+
+/* What a batch brought. */
+struct merge_counts {
+	uint64_t	stored;
+	uint64_t	duplicate;
+	uint64_t	conflict;
+	uint64_t	rejected;
+};
+
+/* Told each submission's outcome (hub import lists what was refused);
+ * lineno counts the header as line 1. */
+typedef void merge_result_fn(void *arg, size_t lineno,
+	    const char *instance_id, enum result_status status,
+	    const char *reason);
+
+struct merge {
+	struct hub_store	*st;
+	struct merge_form	*forms;		/* the cache */
+	size_t			 nforms;
+	struct merge_times	 times;		/* summed over batches */
+	merge_result_fn		*on_result;	/* NULL */
+	void			*arg;
+};
+
+void	merge_init(struct merge *m, struct hub_store *st);
+void	merge_release(struct merge *m);
+
+/*
+ * Merge the batch r reads into the store, in one transaction. device:
+ * the device the upload's token names (the header must name it too,
+ * else the batch is refused); NULL for an import, where the header's
+ * device must be enrolled. Each line in turn:
+ *   not a submission, or not finalized         rejected (why)
+ *   another device_id than the batch's         rejected
+ *   form_id and form_version not published     rejected
+ *   instance_id stored with the same digest    duplicate
+ *   data the form's own rules refuse           rejected (first problems)
+ *   instance_id stored with another digest     conflict (kept aside)
+ *   else                                       stored
+ * A refused line never stops the others. A batch that is itself malformed
+ * (not gzip, bad header, truncated, count wrong, a line past the ceiling)
+ * is ERR_INPUT naming the line, and nothing of it is stored. out (may be
+ * NULL: an import of a whole season need not hold 100,000 results) gets
+ * one result per line in order; n the counts.
+ */
+int	merge_batch(struct merge *m, struct batch_reader *r, const char *device,
+	    enum hub_via via, struct results *out, struct merge_counts *n,
+	    struct err *e);
+
+/* Newer than: numeric when both are digits only, else byte order. */
+int	hub_version_cmp(const char *a, const char *b);
+
+/* ------------------------------------------------------------------ */
+/* The HTTP server                                                     */
+
+#define SERVE_THREADS		4	/* libmicrohttpd's worker threads */
+#define SERVE_MAX_CONNECTIONS	256	/* at once, from everywhere */
+#define SERVE_MAX_PER_IP	32	/* at once, from one address: a
+					 * carrier's NAT may hide many
+					 * devices behind one */
+#define SERVE_TIMEOUT_SECS	60	/* a connection idle this long is
+					 * closed */
+/* Upload bodies held in memory at once, all connections together: past
+ * it an upload is answered 503 and retried later. */
+#define SERVE_BODY_BUDGET	((size_t)64 << 20)
+
+struct serve_opts {
+	const char	*home;		/* the store's directory */
+	const char	*host;		/* address to listen on */
+	unsigned	 port;		/* 0: any free one */
+	const char	*tls_cert;	/* PEM text, or NULL: plain HTTP */
+	const char	*tls_key;
+	unsigned	 timeout;	/* seconds; 0: SERVE_TIMEOUT_SECS */
+	/* One line per event (started, batch merged, refusals); NULL: none.
+	 * Owned by the caller. */
+	FILE		*log;
+};
+
+/*
+ * Serve the API until SIGTERM or SIGINT: then stop accepting, let the
+ * batch being merged commit (uploads still queued are answered 503), and
+ * return 0. ERR_IO when the address cannot be listened on.
+ */
+int	serve_run(const struct serve_opts *o, struct err *e);
+
+/* ------------------------------------------------------------------ */
+/* Commands                                                            */
+
+struct hub_ctx {
+	const char	*home;		/* --home, or NULL */
+};
+
+/* argv[0] is the command's name. Each returns an exit code. */
+int	hub_cmd_init(struct hub_ctx *c, int argc, char **argv);
+int	hub_cmd_device(struct hub_ctx *c, int argc, char **argv);
+int	hub_cmd_forms(struct hub_ctx *c, int argc, char **argv);
+int	hub_cmd_serve(struct hub_ctx *c, int argc, char **argv);
+int	hub_cmd_import(struct hub_ctx *c, int argc, char **argv);
+int	hub_cmd_status(struct hub_ctx *c, int argc, char **argv);
+int	hub_cmd_export(struct hub_ctx *c, int argc, char **argv);
+
+/* Shared by the commands (cmdutil.c). */
+int	hub_error(const struct err *e);		/* prints, returns the code */
+int	hub_usage_error(const char *fmt, ...) PRINTFLIKE(1, 2);
+/* --help / --version handling for a command: 1 when handled. */
+int	hub_std_opts(int argc, char **argv, const char *usage);
+int	hub_open_store(struct hub_ctx *c, struct hub_store **out);
+/* v as one compact line on stdout. */
+void	hub_print_json(struct json_t *v);
+struct json_t *hub_json_str(const char *s);
+/* Check a form's bytes with the engine (problems as FILE:SHEET:ROW: on
+ * stderr) and publish it; *parsed (may be NULL) gets the form. */
+int	hub_publish_form(struct hub_store *st, const char *file,
+	    const void *data, size_t len, enum hub_put *how,
+	    struct form **parsed, struct err *e);
+
+#endif
