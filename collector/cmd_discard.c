@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "collector.h"
+#include "cmd.h"
 
 static const char *
 usage_text(void)

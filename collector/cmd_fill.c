@@ -15,7 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "collector.h"
+#include "cmd.h"
+#include "prompt.h"
 
 static const char *
 usage_text(void)

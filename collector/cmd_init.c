@@ -21,7 +21,7 @@
 
 #include <sodium.h>
 
-#include "collector.h"
+#include "cmd.h"
 
 #define DEVICE_ID_MAX	64
 #define TEXT_MAX	256

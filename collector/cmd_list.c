@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "collector.h"
+#include "cmd.h"
 
 static const char *
 usage_text(void)

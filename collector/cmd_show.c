@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector.h"
+#include "cmd.h"
 
 static const char *
 usage_text(void)

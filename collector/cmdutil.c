@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "collector.h"
+#include "cmd.h"
 
 int
 cmd_error(const struct err *e)

@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "collector.h"
+#include "fill.h"
 
 static int
 nomem(struct err *e)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector.h"
+#include "cmd.h"
 
 struct command {
 	const char	*name;

@@ -27,7 +27,7 @@
 
 #include <editline/readline.h>
 
-#include "collector.h"
+#include "prompt.h"
 
 #define LINE_MAX_BYTES	(ANSWER_MAX_LEN + 1)
 

@@ -24,7 +24,7 @@
 #include <sqlite3.h>
 
 #include "../db/db.h"
-#include "collector.h"
+#include "store.h"
 
 /*
  * Migrations. Never edit one that has shipped: add the next. Index i

@@ -16,7 +16,9 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "../../collector/collector.h"
+#include "../../collector/cmd.h"
+#include "../../collector/fill.h"
+#include "../../collector/store.h"
 
 /*
  * The link seam for uuid_v4 (common/uuid.c is not pulled from libcommon.a

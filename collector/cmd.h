@@ -1,0 +1,55 @@
+/*
+ * cmd.h: the commands, one cmd_<name>.c each (git's builtin/), and what
+ * they share (cmdutil.c). Only these and main.c print and choose exit
+ * codes; everything below them returns an error code and a struct err.
+ */
+#ifndef COLLECTOR_CMD_H
+#define COLLECTOR_CMD_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "../common/common.h"
+#include "../forms/forms.h"
+#include "fill.h"
+#include "store.h"
+
+struct cmd_ctx {
+	const char	*home;		/* --home, or NULL */
+	const char	*prog;		/* "collector" */
+};
+
+/* argv[0] is the command's name. Each returns an exit code. */
+int	cmd_init(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_forms(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_fill(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_list(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_show(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_edit(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_discard(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_status(struct cmd_ctx *c, int argc, char **argv);
+
+/* Shared by the commands (main.c). */
+int	cmd_error(const struct err *e);		/* prints, returns the code */
+/* A JSON string, or null for NULL (jansson's json_t). */
+struct json_t *cmd_json_str(const char *s);
+/* v as one compact line on stdout (main reports a failed write). */
+void	cmd_print_json(struct json_t *v);
+/* A state as the person reads it, in their language (sub_state_name is
+ * the word of the JSON and of --state). */
+const char *cmd_state_label(enum sub_state s);
+/* The warning for answers fill_resume left out, if any (stderr). */
+void	cmd_warn_skipped(const struct fill *fl);
+int	cmd_usage_error(const char *fmt, ...) PRINTFLIKE(1, 2);
+int	cmd_open_store(struct cmd_ctx *c, struct store **out);
+/* --help / --version handling for a command: 1 when handled. */
+int	cmd_std_opts(int argc, char **argv, const char *usage);
+/* The terminal survey and its closing message (cmd_fill.c), shared with
+ * `collector edit`. */
+int	fill_interactive(struct fill *fl, int review_first);
+/* Install a form's bytes after checking them; diagnostics go to stderr. */
+int	cmd_install_form(struct store *st, const char *file,
+	    const void *data, size_t len, enum store_put *how,
+	    struct form **parsed, struct err *e);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * store.h: the collector's store, one SQLite file in the home directory
+ * (store.c, on db/'s plumbing): the device's settings, the installed
+ * forms, the submissions and their answers. One committed transaction per
+ * accepted answer; a finalized submission never changes (triggers keep
+ * that true in SQL too).
+ *
+ * The store knows nothing of the form engine: forms are bytes, answers
+ * are path -> value pairs, a finalized submission's data is the JSON text
+ * the session wrote. fill.h joins it to forms/.
+ */
+#ifndef COLLECTOR_STORE_H
+#define COLLECTOR_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/common.h"
+#include "../db/db.h"
+
+#include "../forms/forms.h"
+
+#define STORE_FILE		"collector.db"
+/* Where collectors before the token moved into the store kept it; the
+ * next open moves it in and removes the file. */
+#define STORE_TOKEN_FILE	"token"
+#define STORE_TOKEN_MAX		512	/* bytes of the hub's device token */
+#define STORE_PATH_MAX		DB_PATH_MAX
+
+struct store {
+	struct db	*db;	/* db/: the file, its path in db->path */
+};
+
+/*
+ * The home directory: dir if given, else $COLLECTOR_HOME, else
+ * $XDG_DATA_HOME/collector, else ~/.local/share/collector. Caller frees.
+ */
+char	*store_home(const char *dir);
+
+/* Whether home has a store file (1 too when that cannot be told: opening
+ * it will say why). */
+int	store_exists(const char *home);
+/*
+ * Open the store in home (db_open: a missing store is ERR_IO "no store in
+ * 'HOME'"; a damaged one or one from a newer collector is ERR_IO naming
+ * the file; an older schema is migrated). Caller closes with
+ * store_close().
+ */
+int	store_open(const char *home, struct store **out, struct err *e);
+/*
+ * A fresh store under a temporary name in home (made 0700), refused when
+ * home has one (db_create). Fill it, then make it the store with
+ * store_publish(); store_close() without publishing removes it: a kill at
+ * any moment leaves home without a store or with a whole one.
+ */
+int	store_create(const char *home, struct store **out, struct err *e);
+/* Put a store made by store_create in place (never over an existing
+ * store). st is freed whatever the result. */
+int	store_publish(struct store *st, struct err *e);
+void	store_close(struct store *st);
+/* The schema version this collector writes (PRAGMA user_version). */
+int	store_schema_version(void);
+/* Run migrations up to version (tests make old stores with it). */
+int	store_migrate_to(struct store *st, int version, struct err *e);
+
+int	store_begin(struct store *st, struct err *e);
+int	store_commit(struct store *st, struct err *e);
+void	store_rollback(struct store *st);
+
+/*
+ * Settings: device_id, promoter, hub, token (the device's secret for the
+ * hub: never printed; wipe it with sodium_memzero before freeing),
+ * forms_etag, last_sync. *out NULL when unset; caller frees. A NULL value
+ * removes the setting.
+ */
+int	store_get_setting(struct store *st, const char *key, char **out,
+	    struct err *e);
+int	store_set_setting(struct store *st, const char *key,
+	    const char *value, struct err *e);
+
+struct store_form {
+	int64_t	 id;		/* row id */
+	char	*form_id;
+	char	*version;
+	char	*title;
+	char	*languages;	/* JSON array of names */
+	char	*file;		/* the file name it was installed from */
+	char	*sha256;	/* hex */
+	char	*installed_at;
+	int	 current;
+	void	*content;	/* the original bytes; only from
+				 * store_get_form*, not from lists */
+	size_t	 len;
+};
+
+void	store_form_release(struct store_form *f);
+
+enum store_put {
+	STORE_PUT_NEW,		/* a form not installed before */
+	STORE_PUT_REPLACED,	/* a newer version is now the current one */
+	STORE_PUT_SAME		/* already installed with the same bytes */
+};
+
+/*
+ * Install a form's bytes. A version newer than the current one becomes
+ * current; the same version with the same bytes changes nothing; the same
+ * version with other bytes or an older version is ERR_INPUT.
+ */
+int	store_put_form(struct store *st, const struct store_form *f,
+	    enum store_put *how, struct err *e);
+/* The current version of form_id; ERR_INPUT "no form 'x'" if none. */
+int	store_get_form(struct store *st, const char *form_id,
+	    struct store_form *out, struct err *e);
+int	store_get_form_by_row(struct store *st, int64_t id,
+	    struct store_form *out, struct err *e);
+typedef int store_form_fn(const struct store_form *f, void *arg);
+/* Current forms by form_id. fn returning non-zero stops the walk. */
+int	store_each_form(struct store *st, store_form_fn *fn, void *arg,
+	    struct err *e);
+
+/* Newer than: numeric comparison when both are digits, else bytes. */
+int	store_version_cmp(const char *a, const char *b);
+
+enum sub_state { SUB_DRAFT, SUB_FINALIZED, SUB_SENT };
+const char *sub_state_name(enum sub_state s);
+int	sub_state_parse(const char *name, enum sub_state *out);
+
+struct store_sub {
+	int64_t		 id;
+	char		*instance_id;
+	int64_t		 form;		/* store_form row */
+	char		*form_id;
+	char		*form_version;
+	enum sub_state	 state;
+	char		*deprecated_id;	/* NULL */
+	char		*device_id;
+	char		*promoter;	/* NULL */
+	char		*started_at;
+	char		*finalized_at;	/* NULL for a draft */
+	char		*lang;		/* language name, NULL: default */
+	char		*json;		/* frozen Submission; NULL for drafts */
+	char		*xml;		/* frozen instance XML */
+	char		*position;	/* a draft: the path of the last
+					 * question answered, to resume */
+};
+
+void	store_sub_release(struct store_sub *s);
+
+/* Insert a draft (s->id is set). */
+int	store_create_sub(struct store *st, struct store_sub *s,
+	    struct err *e);
+/*
+ * A submission by its full instance id ("uuid:...") or a unique prefix of
+ * its uuid (as git takes hashes). ERR_INPUT when none or several match.
+ */
+int	store_find_sub(struct store *st, const char *id, struct store_sub *out,
+	    struct err *e);
+/* Every submission, oldest first, optionally filtered (NULL, -1: all). */
+typedef int store_sub_fn(const struct store_sub *s, void *arg);
+int	store_each_sub(struct store *st, int state, const char *form_id,
+	    store_sub_fn *fn, void *arg, struct err *e);
+int	store_count_subs(struct store *st, int64_t counts[3],
+	    int64_t *pending_bytes, struct err *e);
+
+/* Set (value non-NULL) or clear one answer of a draft. */
+int	store_put_answer(struct store *st, int64_t sub, const char *path,
+	    const char *value, struct err *e);
+typedef void store_answer_fn(const char *path, const char *value,
+	    void *arg);
+/* Every stored answer of sub, in the order they were first stored. */
+int	store_each_answer(struct store *st, int64_t sub, store_answer_fn *fn,
+	    void *arg, struct err *e);
+/* Draft -> finalized, with its frozen JSON and XML. */
+int	store_finalize_sub(struct store *st, int64_t sub,
+	    const char *finalized_at, const char *json, const char *xml,
+	    struct err *e);
+int	store_set_lang(struct store *st, int64_t sub, const char *lang,
+	    struct err *e);
+/* Finalized -> sent, once the hub has acknowledged it (sync). */
+int	store_mark_sent(struct store *st, const char *instance_id,
+	    struct err *e);
+int	store_set_position(struct store *st, int64_t sub, const char *path,
+	    struct err *e);
+/* Delete every answer of a draft (to write them all again). */
+int	store_clear_answers(struct store *st, int64_t sub, struct err *e);
+/* Delete a draft and its answers; a finalized one is refused. */
+int	store_delete_draft(struct store *st, int64_t sub, struct err *e);
+
+#endif
