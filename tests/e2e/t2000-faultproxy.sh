@@ -83,9 +83,9 @@ t_check "the throttled bytes arrive unchanged" \
 # request is 83 bytes), and the same ones with one seed.
 for run in a b; do
 	sync_proxy_start "rnd$run" --to "$up" --cut-prob 1 --cut-span 80 \
-	    --cut-span-down 150000 --seed 42
+	    --cut-span-down 12000 --seed 42
 	for ((i = 0; i < 8; i++)); do
-		get "rnd$run" big
+		get "rnd$run" small
 	done
 	sync_stop "$SYNC_PROXY_PID"
 done
@@ -94,9 +94,9 @@ t_is "$(jq -c '[.bytes_up, .bytes_down]' "$T_TMP/rnda.stats")" \
 	"$(jq -c '[.bytes_up, .bytes_down]' "$T_TMP/rndb.stats")" \
 	"the same seed cuts at the same places"
 sync_proxy_start rndc --to "$up" --cut-prob 0.5 --cut-span 80 \
-	--cut-span-down 150000 --seed 1
+	--cut-span-down 12000 --seed 1
 for ((i = 0; i < 40; i++)); do
-	get rndc big
+	get rndc small
 done
 c=$(sync_stat rndc cuts)
 t_check "--cut-prob 0.5: $c of 40 cut" test "$c" -ge 8 -a "$c" -le 32
@@ -119,8 +119,8 @@ t_is "$(sync_stat many connections),$(sync_stat many active)" "40,0" \
 	"40 connections counted, none left open"
 
 # A stall: the server side goes, the client hears nothing more.
-sync_proxy_start stall --to "$up" --cut-down 1000 --cut-how stall
-get stall big --speed-limit 1 --speed-time 1
+sync_proxy_start stall --to "$up" --cut-down 100 --cut-how stall
+get stall big --speed-limit 200 --speed-time 1
 t_is "$?" 28 "a stalled link: curl's low-speed limit fires"
 
 # It goes away by itself.

@@ -14,6 +14,7 @@
 #   sync_stat NAME KEY              a figure from NAME's stats, once no
 #                                   connection is open
 #   sync_stop PID                   TERM, then KILL after 5 s; waits
+#   sync_kill9 PID                  kill -9 (a crash); waits, forgets it
 #   sync_cleanup                    stops everything started here (put it
 #                                   in the EXIT trap)
 #
@@ -46,15 +47,41 @@ sync_wait_file() {
 	return 1
 }
 
+# Gone, or a zombie waiting for our wait (kill -0 still succeeds on it).
+sync_gone() {
+	local s
+	s=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+	[ -z "$s" ] || [ "$s" = Z ]
+}
+
 sync_stop() {
 	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
+	if kill -TERM "$pid" 2>/dev/null; then
+		for ((i = 0; i < 100; i++)); do
+			sync_gone "$pid" && break
+			sleep 0.05
+		done
+	fi
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	sync_forget "$pid"
+	return 0
+}
+
+# Forget a pid that is gone, so that cleanup never signals a stranger
+# that was given the number since.
+sync_forget() {
+	local p keep=()
+	for p in "${SYNC_PIDS[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	SYNC_PIDS=("${keep[@]}")
+}
+
+sync_kill9() {
+	kill -KILL "$1" 2>/dev/null || return 1
+	wait "$1" 2>/dev/null
+	sync_forget "$1"
 	return 0
 }
 
