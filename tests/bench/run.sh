@@ -38,3 +38,8 @@ if [ -x tests/bench/collector.sh ]; then
 	echo
 	bash tests/bench/collector.sh
 fi
+
+if [ -x tests/bench/sync.sh ]; then
+	echo
+	bash tests/bench/sync.sh
+fi
