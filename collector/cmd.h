@@ -17,6 +17,8 @@
 struct cmd_ctx {
 	const char	*home;		/* --home, or NULL */
 	const char	*prog;		/* "collector" */
+	struct store	*st;		/* open when the command's row in
+					 * main.c needs it; main closes it */
 };
 
 /* argv[0] is the command's name. Each returns an exit code. */
@@ -44,6 +46,9 @@ int	cmd_usage_error(const char *fmt, ...) PRINTFLIKE(1, 2);
 int	cmd_open_store(struct cmd_ctx *c, struct store **out);
 /* --help / --version handling for a command: 1 when handled. */
 int	cmd_std_opts(int argc, char **argv, const char *usage);
+/* Whether the command line asks for --help or --version (before "--"):
+ * main then opens no store. */
+int	cmd_help_asked(int argc, char **argv);
 /* The terminal survey and its closing message (cmd_fill.c), shared with
  * `collector edit`. */
 int	fill_interactive(struct fill *fl, int review_first);

@@ -19,7 +19,7 @@ usage_text(void)
 int
 cmd_discard(struct cmd_ctx *c, int argc, char **argv)
 {
-	struct store		*st = NULL;
+	struct store		*st = c->st;
 	struct store_sub	 sub;
 	struct err		 e;
 	int			 rc;
@@ -28,8 +28,6 @@ cmd_discard(struct cmd_ctx *c, int argc, char **argv)
 		return 0;
 	if (argc != 2 || argv[1][0] == '-')
 		return cmd_usage_error(_("usage: collector discard ID"));
-	if ((rc = cmd_open_store(c, &st)) != 0)
-		return rc;
 	err_init(&e);
 	memset(&sub, 0, sizeof(sub));
 	if ((rc = store_find_sub(st, argv[1], &sub, &e)) != 0)
@@ -48,6 +46,5 @@ fail:
 	rc = cmd_error(&e);
 out:
 	store_sub_release(&sub);
-	store_close(st);
 	return rc;
 }

@@ -110,7 +110,7 @@ out:
 int
 cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 {
-	struct store		*st = NULL;
+	struct store		*st = c->st;
 	struct store_sub	 sub;
 	struct fill		 fl;
 	struct err		 e;
@@ -122,8 +122,6 @@ cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 		return 0;
 	if (argc != 2 || argv[1][0] == '-')
 		return cmd_usage_error(_("usage: collector edit ID"));
-	if ((rc = cmd_open_store(c, &st)) != 0)
-		return rc;
 	err_init(&e);
 	if ((rc = store_find_sub(st, argv[1], &sub, &e)) != 0)
 		goto fail;
@@ -147,6 +145,5 @@ fail:
 out:
 	store_sub_release(&sub);
 	fill_release(&fl);
-	store_close(st);
 	return rc;
 }

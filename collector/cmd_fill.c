@@ -165,7 +165,7 @@ cmd_fill(struct cmd_ctx *c, int argc, char **argv)
 		{ "draft", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct store	*st = NULL;
+	struct store	*st = c->st;
 	struct fill	 fl;
 	struct err	 e;
 	const char	*lang = NULL, *answers = NULL;
@@ -198,8 +198,6 @@ cmd_fill(struct cmd_ctx *c, int argc, char **argv)
 		    "[--lang CODE] [--answers FILE|- [--draft]]"));
 	if (draft && answers == NULL)
 		return cmd_usage_error(_("--draft goes with --answers"));
-	if ((rc = cmd_open_store(c, &st)) != 0)
-		return rc;
 	err_init(&e);
 	if ((rc = fill_load_form(&fl, st, argv[optind], &e)) != 0 ||
 	    (rc = fill_start(&fl, lang, NULL, &e)) != 0) {
@@ -212,6 +210,5 @@ cmd_fill(struct cmd_ctx *c, int argc, char **argv)
 		rc = fill_interactive(&fl, 0);
 out:
 	fill_release(&fl);
-	store_close(st);
 	return rc;
 }

@@ -51,7 +51,7 @@ cmd_list(struct cmd_ctx *c, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct store	*st = NULL;
+	struct store	*st = c->st;
 	struct err	 e;
 	enum sub_state	 state;
 	const char	*form = NULL;
@@ -85,11 +85,8 @@ cmd_list(struct cmd_ctx *c, int argc, char **argv)
 	if (optind < argc)
 		return cmd_usage_error(_("unexpected argument '%s'"),
 		    argv[optind]);
-	if ((rc = cmd_open_store(c, &st)) != 0)
-		return rc;
 	err_init(&e);
 	if (json && (a = json_array()) == NULL) {
-		store_close(st);
 		err_set(&e, ERR_NOMEM, _("out of memory"));
 		return cmd_error(&e);
 	}
@@ -98,6 +95,5 @@ cmd_list(struct cmd_ctx *c, int argc, char **argv)
 	else if (a != NULL)
 		cmd_print_json(a);
 	json_decref(a);
-	store_close(st);
 	return rc;
 }

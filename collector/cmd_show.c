@@ -36,7 +36,7 @@ cmd_show(struct cmd_ctx *c, int argc, char **argv)
 		{ "xml", no_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct store		*st = NULL;
+	struct store		*st = c->st;
 	struct store_sub	 sub;
 	struct fill		 fl;
 	struct err		 e;
@@ -60,8 +60,6 @@ cmd_show(struct cmd_ctx *c, int argc, char **argv)
 	if (argc - optind != 1)
 		return cmd_usage_error(_("usage: collector show ID "
 		    "[--json|--xml]"));
-	if ((rc = cmd_open_store(c, &st)) != 0)
-		return rc;
 	err_init(&e);
 	if ((rc = store_find_sub(st, argv[optind], &sub, &e)) != 0)
 		goto fail;
@@ -110,6 +108,5 @@ out:
 	free(out);
 	store_sub_release(&sub);
 	fill_release(&fl);
-	store_close(st);
 	return rc;
 }

@@ -24,7 +24,7 @@ usage_text(void)
 int
 cmd_status(struct cmd_ctx *c, int argc, char **argv)
 {
-	struct store	*st = NULL;
+	struct store	*st = c->st;
 	struct err	 e;
 	json_t		*o, *counts;
 	char		*device = NULL, *hub = NULL, *last = NULL;
@@ -37,8 +37,6 @@ cmd_status(struct cmd_ctx *c, int argc, char **argv)
 		json = 1;
 	else if (argc != 1)
 		return cmd_usage_error(_("usage: collector status [--json]"));
-	if ((rc = cmd_open_store(c, &st)) != 0)
-		return rc;
 	err_init(&e);
 	if ((rc = store_get_setting(st, "device_id", &device, &e)) != 0 ||
 	    (rc = store_get_setting(st, "hub", &hub, &e)) != 0 ||
@@ -73,6 +71,5 @@ out:
 	free(device);
 	free(hub);
 	free(last);
-	store_close(st);
 	return rc;
 }

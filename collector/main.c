@@ -1,59 +1,78 @@
 /*
  * main.c: collector's entry point. Takes the global --home option from
- * anywhere before "--", sets up the language, and hands the rest of the
- * command line to one cmd_<name>() (git's builtin table).
+ * anywhere before "--", sets up the language, and runs one command of the
+ * table below (git's builtin table). A row says what the command needs
+ * (the store, opened here and handed over in the context, closed after)
+ * and gives its line of `collector --help': a new command is one row.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "store.h"
+
+/* What a command needs done before it runs. */
+#define NEEDS_STORE	0x1	/* the store, opened into c->st */
 
 struct command {
 	const char	*name;
 	int		(*fn)(struct cmd_ctx *, int, char **);
+	unsigned	 needs;
+	const char	*summary;	/* N_(): its line in `collector --help' */
 };
 
 static const struct command commands[] = {
-	{ "init",	cmd_init },
-	{ "forms",	cmd_forms },
-	{ "fill",	cmd_fill },
-	{ "list",	cmd_list },
-	{ "show",	cmd_show },
-	{ "edit",	cmd_edit },
-	{ "discard",	cmd_discard },
-	{ "status",	cmd_status },
+	{ "init",	cmd_init,	0,
+	    N_("create the store and install the bundled surveys") },
+	{ "forms",	cmd_forms,	0,
+	    N_("add, list and check forms; try an expression") },
+	{ "fill",	cmd_fill,	NEEDS_STORE,
+	    N_("fill a survey, at the terminal or from a JSON file") },
+	{ "list",	cmd_list,	NEEDS_STORE,
+	    N_("the surveys in the store") },
+	{ "show",	cmd_show,	NEEDS_STORE,
+	    N_("one survey with its computed values") },
+	{ "edit",	cmd_edit,	NEEDS_STORE,
+	    N_("go on with a draft, or correct a finalized survey") },
+	{ "discard",	cmd_discard,	NEEDS_STORE,
+	    N_("delete a draft") },
+	{ "status",	cmd_status,	NEEDS_STORE,
+	    N_("counts by state, the hub, the last sync") },
 };
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, _("usage: collector [--home DIR] COMMAND [ARGS]\n"
+	size_t	i;
+
+	fputs(_("usage: collector [--home DIR] COMMAND [ARGS]\n"
 	    "\n"
-	    "The health promoter's survey program. Commands:\n"
-	    "  init --device ID [--promoter NAME] [--hub URL] [--token TOKEN]\n"
-	    "                       create the store and install the bundled "
-	    "surveys\n"
-	    "  forms add FILE       check and install a form (.xlsx or .csv)\n"
-	    "  forms list [--json]  the installed forms\n"
-	    "  forms check FILE...  check forms and print their problems\n"
-	    "  forms eval FILE EXPR [--answers FILE]\n"
-	    "                       print the value of an expression\n"
-	    "  fill FORM_ID [--lang CODE]\n"
-	    "                       fill a survey, one question at a time\n"
-	    "  fill FORM_ID --answers FILE|- [--draft]\n"
-	    "                       fill a survey from a JSON file\n"
-	    "  list [--state draft|finalized|sent] [--form ID] [--json]\n"
-	    "  show ID [--json|--xml]\n"
-	    "  edit ID              resume a draft, or correct a finalized "
-	    "survey\n"
-	    "  discard ID           delete a draft\n"
-	    "  status [--json]      counts by state\n"
-	    "\n"
-	    "export and sync are not available yet.\n"
+	    "The health promoter's survey program. Commands:\n"), fp);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(fp, "  %-9s %s\n", commands[i].name,
+		    _(commands[i].summary));
+	fputs(_("\n"
 	    "The store is in --home DIR, else $COLLECTOR_HOME, else\n"
 	    "$XDG_DATA_HOME/collector, else ~/.local/share/collector.\n"
-	    "'collector COMMAND --help' tells more about each command.\n"));
+	    "'collector COMMAND --help' tells more about each command.\n"),
+	    fp);
+}
+
+/* The command's row, after its --help and the store it needs. */
+static int
+run(struct cmd_ctx *c, const struct command *cmd, int argc, char **argv)
+{
+	int	rc;
+
+	if ((cmd->needs & NEEDS_STORE) && !cmd_help_asked(argc, argv) &&
+	    (rc = cmd_open_store(c, &c->st)) != 0)
+		return rc;
+	rc = cmd->fn(c, argc, argv);
+	store_close(c->st);
+	c->st = NULL;
+	return rc;
 }
 
 int
@@ -101,12 +120,10 @@ main(int argc, char **argv)
 	} else if (strcmp(rest[0], "--version") == 0) {
 		printf("collector %s\n", VERSION);
 		rc = 0;
-	} else if (strcmp(rest[0], "export") == 0 ||
-	    strcmp(rest[0], "sync") == 0)
-		rc = cmd_usage_error(_("'%s' is not available yet"), rest[0]);
-	for (i = 0; rc < 0 && i < sizeof(commands) / sizeof(commands[0]); i++)
+	}
+	for (i = 0; rc < 0 && i < NCOMMANDS; i++)
 		if (strcmp(rest[0], commands[i].name) == 0)
-			rc = commands[i].fn(&c, n, rest);
+			rc = run(&c, &commands[i], n, rest);
 	if (rc < 0)
 		rc = cmd_usage_error(_("'%s' is not a command: see "
 		    "'collector --help'"), rest[0]);

@@ -6,17 +6,17 @@
 t_home
 t_run --help
 t_is "$T_RC" 0 "--help exits 0"
-t_has "$T_OUT" "fill FORM_ID" "--help lists the commands"
-t_has "$T_OUT" "not available yet" "--help says export and sync are not there yet"
+t_has "$T_OUT" "  fill      fill a survey" "--help lists the commands, one a line"
+t_has "$T_OUT" "  status    " "every one of them"
 t_run --version
 t_is "$T_RC" 0 "--version exits 0"
 t_has "$T_OUT" "collector " "--version prints the version"
 t_run fill --help
 t_is "$T_RC" 0 "a command's --help exits 0"
 t_has "$T_OUT" "--answers" "fill --help tells about --answers"
-t_run sync
-t_is "$T_RC" 2 "sync is a usage error for now"
-t_has "$T_ERR" "not available yet" "sync says it is not available yet"
+t_run list --help
+t_is "$T_RC" 0 "a command's --help needs no store"
+t_has "$T_OUT" "usage: collector list" "and prints its usage"
 t_run frobnicate
 t_is "$T_RC" 2 "an unknown command exits 2"
 t_one_error "an unknown command is one 'collector: ' line"
