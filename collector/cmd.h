@@ -32,7 +32,17 @@ int	cmd_discard(struct cmd_ctx *c, int argc, char **argv);
 int	cmd_status(struct cmd_ctx *c, int argc, char **argv);
 
 /* Shared by the commands (main.c). */
-int	cmd_error(const struct err *e);		/* prints, returns the code */
+/* Print e as one line and return rc as an exit code (out of memory is
+ * an environment error). */
+int	cmd_error(int rc, const struct err *e);
+/*
+ * The answers of a JSON text (--answers) into s: 0 with *problems the
+ * answers refused (each in d); ERR_INPUT when the text is no answers
+ * object at all (malformed, too large), naming it by name.
+ */
+int	cmd_fill_answers(struct session *s, const char *json, size_t len,
+	    const char *name, struct diags *d, size_t *problems,
+	    struct err *e);
 /* A JSON string, or null for NULL (jansson's json_t). */
 struct json_t *cmd_json_str(const char *s);
 /* v as one compact line on stdout (main reports a failed write). */

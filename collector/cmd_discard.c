@@ -43,7 +43,7 @@ cmd_discard(struct cmd_ctx *c, int argc, char **argv)
 	printf(_("Discarded: %s\n"), sub.instance_id);
 	goto out;
 fail:
-	rc = cmd_error(&e);
+	rc = cmd_error(rc, &e);
 out:
 	store_sub_release(&sub);
 	return rc;

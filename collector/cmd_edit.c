@@ -141,7 +141,7 @@ cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 	rc = fill_interactive(&fl, revision || sub.deprecated_id != NULL);
 	goto out;
 fail:
-	rc = cmd_error(&e);
+	rc = cmd_error(rc, &e);
 out:
 	store_sub_release(&sub);
 	fill_release(&fl);

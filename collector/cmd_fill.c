@@ -8,12 +8,10 @@
  * its frozen JSON are written in one transaction: a kill at any moment
  * leaves it wholly there or absent.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cmd.h"
 #include "prompt.h"
@@ -61,7 +59,6 @@ fill_answers(struct fill *fl, const char *file, int draft)
 {
 	struct diags	 d;
 	struct err	 e;
-	struct stat	 sb;
 	char		*json = NULL;
 	size_t		 len, n;
 	int		 rc;
@@ -73,27 +70,19 @@ fill_answers(struct fill *fl, const char *file, int draft)
 		    &e);
 	else
 		rc = file_read(file, ANSWERS_JSON_MAX, &json, &len, &e);
-	if (rc != 0) {
-		/* The file the person named is not there: bad input (1), as
-		 * a malformed one is, not a failing environment (3). */
-		if (strcmp(file, "-") != 0 && stat(file, &sb) != 0 &&
-		    (errno == ENOENT || errno == ENOTDIR))
-			e.code = ERR_INPUT;
-		rc = cmd_error(&e);
-		goto out;
-	}
-	n = session_fill_json(fl->s, json, len, &d, &e);
-	if (e.code != 0) {
-		/* Not an object at all (malformed JSON...). */
-		err_prefix(&e, "%s", strcmp(file, "-") == 0 ? _("standard "
-		    "input") : file);
-		rc = cmd_error(&e);
+	/* A file that is not there is the environment's (3), as every
+	 * named file that does not exist (CONTRACT.md); a malformed one is
+	 * bad input (1). */
+	if (rc != 0 || (rc = cmd_fill_answers(fl->s, json, len,
+	    strcmp(file, "-") == 0 ? _("standard input") : file, &d, &n,
+	    &e)) != 0) {
+		rc = cmd_error(rc, &e);
 		goto out;
 	}
 	if (draft) {
 		print_problems(&d);
 		if ((rc = fill_save(fl, &e)) != 0) {
-			rc = cmd_error(&e);
+			rc = cmd_error(rc, &e);
 			goto out;
 		}
 		printf("%s\n", fl->sub.instance_id);
@@ -105,7 +94,7 @@ fill_answers(struct fill *fl, const char *file, int draft)
 		if (rc == ERR_INPUT && d.n > 0)
 			n = d.n;
 		else if (rc != 0) {
-			rc = cmd_error(&e);
+			rc = cmd_error(rc, &e);
 			goto out;
 		}
 	}
@@ -133,13 +122,13 @@ fill_interactive(struct fill *fl, int review_first)
 
 	err_init(&e);
 	if ((rc = prompt_run(fl, stdin, stdout, review_first, &res, &e)) != 0)
-		return cmd_error(&e);
+		return cmd_error(rc, &e);
 	if (res == PROMPT_UNCHANGED) {
 		/* A revision draft left from before goes too: it is what
 		 * it replaces. */
 		if (fl->saved && (rc = store_delete_draft(fl->st, fl->sub.id,
 		    &e)) != 0)
-			return cmd_error(&e);
+			return cmd_error(rc, &e);
 		printf(_("Nothing changed: %s stays as it was\n"),
 		    fl->sub.deprecated_id);
 	} else if (res == PROMPT_NOTHING && fl->sub.deprecated_id != NULL)
@@ -201,7 +190,7 @@ cmd_fill(struct cmd_ctx *c, int argc, char **argv)
 	err_init(&e);
 	if ((rc = fill_load_form(&fl, st, argv[optind], &e)) != 0 ||
 	    (rc = fill_start(&fl, lang, NULL, &e)) != 0) {
-		rc = cmd_error(&e);
+		rc = cmd_error(rc, &e);
 		goto out;
 	}
 	if (answers != NULL)

@@ -44,12 +44,12 @@ forms_add(struct cmd_ctx *c, int argc, char **argv)
 		return cmd_usage_error(_("usage: collector forms add FILE"));
 	err_init(&e);
 	if ((rc = file_read(argv[1], FORM_MAX_BYTES, &data, &len, &e)) != 0)
-		return cmd_error(&e);
+		return cmd_error(rc, &e);
 	if ((rc = cmd_open_store(c, &st)) != 0)
 		goto out;
 	if ((rc = cmd_install_form(st, argv[1], data, len, &how, &f,
 	    &e)) != 0) {
-		rc = cmd_error(&e);
+		rc = cmd_error(rc, &e);
 		goto out;
 	}
 	switch (how) {
@@ -123,7 +123,7 @@ forms_list(struct cmd_ctx *c, int argc, char **argv)
 	if (json)
 		a = json_array();
 	if ((rc = store_each_form(st, print_form, a, &e)) != 0)
-		rc = cmd_error(&e);
+		rc = cmd_error(rc, &e);
 	else if (a != NULL)
 		cmd_print_json(a);
 	json_decref(a);
@@ -147,9 +147,11 @@ forms_check(int argc, char **argv)
 		    "FILE..."));
 	for (i = 1; i < argc; i++) {
 		err_init(&e);
-		if (file_read(argv[i], FORM_MAX_BYTES, &data, &len, &e) != 0) {
-			cmd_error(&e);
-			rc = ERR_IO;
+		if ((r = file_read(argv[i], FORM_MAX_BYTES, &data, &len,
+		    &e)) != 0) {
+			r = cmd_error(r, &e);
+			if (rc == 0 || (r == ERR_IO && rc != ERR_IO))
+				rc = r;
 			continue;
 		}
 		diags_init(&d);
@@ -159,10 +161,9 @@ forms_check(int argc, char **argv)
 		diags_format(&d, argv[i], &b);
 		if (b.len > 0)
 			fputs(b.p, stdout);
-		if (r != 0 && d.nerrors == 0) {
-			cmd_error(&e);
-			r = err_exit_code(&e);
-		} else if (d.nerrors > 0)
+		if (r != 0 && d.nerrors == 0)
+			r = cmd_error(r, &e);
+		else if (d.nerrors > 0)
 			r = ERR_INPUT;
 		if (r != 0 && (rc == 0 || (r == ERR_IO && rc != ERR_IO)))
 			rc = r;
@@ -188,7 +189,7 @@ forms_eval(int argc, char **argv)
 	struct buf		 b;
 	const char		*answers = NULL, *file, *pos_args[2];
 	char			*data = NULL, *ans = NULL, *val = NULL;
-	size_t			 len, alen, pos = 0;
+	size_t			 len, alen, n, pos = 0;
 	int			 i, npos = 0, rc;
 
 	/* By hand, not getopt: an expression may start with '-'. */
@@ -217,9 +218,8 @@ forms_eval(int argc, char **argv)
 		diags_format(&d, file, &b);
 		if (b.len > 0)
 			fputs(b.p, stderr);
-		if (e.code == 0)
-			err_set(&e, ERR_INPUT, _("'%s' has errors"),
-			    file);
+		/* Kept when the load failed otherwise (no memory). */
+		err_set(&e, ERR_INPUT, _("'%s' has errors"), file);
 		goto fail;
 	}
 	memset(&o, 0, sizeof(o));
@@ -237,13 +237,10 @@ forms_eval(int argc, char **argv)
 			    &e);
 		if (rc != 0)
 			goto fail;
-		if (session_fill_json(s, ans, alen, &d, &e) > 0 ||
-		    e.code != 0) {
-			if (e.code != 0) {
-				/* not an answers object: name the file */
-				err_prefix(&e, "%s", answers);
-				goto fail;
-			}
+		if ((rc = cmd_fill_answers(s, ans, alen, answers, &d, &n,
+		    &e)) != 0)
+			goto fail;
+		if (n > 0) {
 			diags_format(&d, answers, &b);
 			if (b.len > 0)
 				fputs(b.p, stderr);
@@ -269,7 +266,7 @@ forms_eval(int argc, char **argv)
 	printf("%s\n", val != NULL ? val : "");
 	goto out;
 fail:
-	rc = cmd_error(&e);
+	rc = cmd_error(rc, &e);
 out:
 	free(val);
 	free(ans);

@@ -184,12 +184,12 @@ cmd_init(struct cmd_ctx *c, int argc, char **argv)
 	}
 	err_init(&e);
 	if ((home = store_home(c->home)) == NULL) {
-		err_set(&e, ERR_NOMEM, _("out of memory"));
-		rc = cmd_error(&e);
+		rc = cmd_error(err_set(&e, ERR_NOMEM, _("out of memory")),
+		    &e);
 		goto out;
 	}
 	if ((rc = store_create(home, &st, &e)) != 0) {
-		rc = cmd_error(&e);
+		rc = cmd_error(rc, &e);
 		goto out;
 	}
 	/* The directory may have existed: the token and drafts are
@@ -223,7 +223,7 @@ cmd_init(struct cmd_ctx *c, int argc, char **argv)
 fail:
 	if (st != NULL)
 		store_rollback(st);
-	rc = cmd_error(&e);
+	rc = cmd_error(rc, &e);
 out:
 	store_close(st);
 	sodium_memzero(token, sizeof(token));

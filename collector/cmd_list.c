@@ -87,11 +87,11 @@ cmd_list(struct cmd_ctx *c, int argc, char **argv)
 		    argv[optind]);
 	err_init(&e);
 	if (json && (a = json_array()) == NULL) {
-		err_set(&e, ERR_NOMEM, _("out of memory"));
-		return cmd_error(&e);
+		return cmd_error(err_set(&e, ERR_NOMEM, _("out of memory")),
+		    &e);
 	}
 	if ((rc = store_each_sub(st, want, form, one, a, &e)) != 0)
-		rc = cmd_error(&e);
+		rc = cmd_error(rc, &e);
 	else if (a != NULL)
 		cmd_print_json(a);
 	json_decref(a);

@@ -103,7 +103,7 @@ cmd_show(struct cmd_ctx *c, int argc, char **argv)
 	session_each_value(fl.s, print_value, NULL);
 	goto out;
 fail:
-	rc = cmd_error(&e);
+	rc = cmd_error(rc, &e);
 out:
 	free(out);
 	store_sub_release(&sub);

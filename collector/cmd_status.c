@@ -42,7 +42,7 @@ cmd_status(struct cmd_ctx *c, int argc, char **argv)
 	    (rc = store_get_setting(st, "hub", &hub, &e)) != 0 ||
 	    (rc = store_get_setting(st, "last_sync", &last, &e)) != 0 ||
 	    (rc = store_count_subs(st, n, &pending, &e)) != 0) {
-		rc = cmd_error(&e);
+		rc = cmd_error(rc, &e);
 		goto out;
 	}
 	if (json) {

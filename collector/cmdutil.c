@@ -16,11 +16,31 @@
 #include "cmd.h"
 
 int
-cmd_error(const struct err *e)
+cmd_error(int rc, const struct err *e)
 {
 	fprintf(stderr, "collector: %s\n", e->msg[0] != '\0' ? e->msg :
 	    _("unknown error"));
-	return err_exit_code(e);
+	/* Out of memory is the environment's (CONTRACT.md's exit codes). */
+	if (rc == ERR_NOMEM || rc == ERR_OK)
+		return ERR_IO;
+	return rc;
+}
+
+int
+cmd_fill_answers(struct session *s, const char *json, size_t len,
+    const char *name, struct diags *d, size_t *problems, struct err *e)
+{
+	struct err	je;
+
+	/* session_fill_json returns a count and puts the one error that is
+	 * not an answer's problem in its err: the only place the program
+	 * looks inside an err for its code. */
+	err_init(&je);
+	*problems = session_fill_json(s, json, len, d, &je);
+	if (je.code == ERR_OK)
+		return 0;
+	*problems = 0;
+	return err_set(e, je.code, "%s: %s", name, je.msg);
 }
 
 json_t *
@@ -91,7 +111,7 @@ cmd_open_store(struct cmd_ctx *c, struct store **out)
 		    "'collector init --device ID'\n"), home);
 		rc = ERR_IO;
 	} else if ((rc = store_open(home, out, &e)) != 0)
-		rc = cmd_error(&e);
+		rc = cmd_error(rc, &e);
 	free(home);
 	return rc;
 }
@@ -172,9 +192,10 @@ cmd_install_form(struct store *st, const char *file, const void *data,
 	if (b.len > 0)
 		fputs(b.p, stderr);
 	if (rc != 0) {
-		if (e == NULL || e->code == 0)
-			rc = err_set(e, ERR_INPUT, _("'%s' has errors: not "
-			    "installed"), file);
+		/* The diagnostics above say what; kept when the load failed
+		 * otherwise (no memory). */
+		err_set(e, ERR_INPUT, _("'%s' has errors: not installed"),
+		    file);
 		goto out;
 	}
 	if ((name = strdup(file)) == NULL) {

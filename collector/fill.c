@@ -35,12 +35,12 @@ parse_form(struct fill *fl, struct err *e)
 	diags_init(&d);
 	rc = form_load(fl->sf.file, fl->sf.content, fl->sf.len, &fl->form, &d,
 	    e);
-	if (rc != 0 && e != NULL && e->code == 0) {
+	if (rc != 0 && d.nerrors > 0) {
 		buf_init(&b, 4096);
 		diags_format(&d, fl->sf.file, &b);
 		if (b.len > 0 && b.p[b.len - 1] == '\n')
 			b.p[--b.len] = '\0';
-		rc = err_set(e, ERR_INPUT, _("installed form '%s' version '%s' "
+		err_set(e, ERR_INPUT, _("installed form '%s' version '%s' "
 		    "does not load: %s"), fl->sf.form_id, fl->sf.version,
 		    b.p != NULL ? b.p : "?");
 		buf_release(&b);
@@ -197,6 +197,7 @@ restore_one(const char *path, const char *value, void *arg)
 	struct restore	*r = arg;
 
 	struct err	 one;
+	int		 rc;
 
 	if (r->nomem || (r->skip_meta && is_meta(r->fl->form, path)))
 		return;
@@ -204,14 +205,14 @@ restore_one(const char *path, const char *value, void *arg)
 	 * is left out of the session: the first one is kept for the
 	 * command to warn about, with a count. */
 	err_init(&one);
-	if (session_restore(r->fl->s, path, value, &one) == 0)
+	if ((rc = session_restore(r->fl->s, path, value, &one)) == 0)
 		return;
-	if (one.code == ERR_NOMEM) {
+	if (rc == ERR_NOMEM) {
 		r->nomem = 1;
 		return;
 	}
 	if (r->fl->nskipped++ == 0)
-		err_set(&r->fl->skipped, one.code, "%s", one.msg);
+		err_set(&r->fl->skipped, rc, "%s", one.msg);
 }
 
 int

@@ -352,6 +352,7 @@ answer(struct prompt *p, struct inode *n, const char *line, int *rc,
     struct err *e)
 {
 	struct err	ae;
+	int		r;
 
 	*rc = 0;
 	if (p->toolong) {
@@ -374,12 +375,12 @@ answer(struct prompt *p, struct inode *n, const char *line, int *rc,
 		if (n->field->kind == FK_UNSUPPORTED && *line == '\0')
 			return 1;
 		err_init(&ae);
-		if (session_answer(p->s, n, line, &ae) != 0) {
-			if (ae.code == ERR_INPUT) {
+		if ((r = session_answer(p->s, n, line, &ae)) != 0) {
+			if (r == ERR_INPUT) {
 				fprintf(p->out, "  ✗ %s\n", ae.msg);
 				return 0;
 			}
-			*rc = err_set(e, ae.code, "%s", ae.msg);
+			*rc = err_set(e, r, "%s", ae.msg);
 			return 0;
 		}
 	}

@@ -61,11 +61,22 @@ t_has "$T_ERR" "collector: 2 problemas: no se guardó nada" \
 t_is "$(grep -c '^collector: [a-z_]*: ' "$T_ERR")" 2 \
 	"two problems printed"
 
-# A missing --answers file is bad input.
+# A named file that does not exist is the environment's, as everywhere
+# (CONTRACT.md: exit 3); nothing is stored.
 t_run fill household --answers "$T_TMP/nonexistent.json"
-t_is "$T_RC" 1 "a missing --answers file: exit 1 (bad input)"
+t_is "$T_RC" 3 "a missing --answers file: exit 3"
 t_has "$T_ERR" "$T_TMP/nonexistent.json" "named"
 t_one_error "on one line"
+t_is "$(t_sql 'SELECT count(*) FROM submissions')" 0 "nothing stored"
+t_run forms eval "$E2E_FORMS/household.csv" '${age}' \
+	--answers "$T_TMP/nonexistent.json"
+t_is "$T_RC" 3 "forms eval: a missing --answers file exits 3"
+t_run forms add "$T_TMP/nonexistent.csv"
+t_is "$T_RC" 3 "forms add: a missing file exits 3"
+echo '{"head": ' >"$T_TMP/broken.json"
+t_run fill household --answers "$T_TMP/broken.json"
+t_is "$T_RC" 1 "a malformed --answers file is bad input: exit 1"
+t_has "$T_ERR" "$T_TMP/broken.json: " "named"
 
 # discard of a finalized survey, in Spanish.
 echo '{"head": "Ana", "age": 30, "has_kids": "no"}' >"$T_TMP/ok.json"
