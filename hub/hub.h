@@ -61,6 +61,8 @@ typedef void merge_result_fn(void *arg, size_t lineno,
 
 struct merge {
 	struct hub_store	*st;
+	int64_t			 max_count;	/* submissions in a batch's
+						 * header; 0: no limit */
 	struct merge_form	*forms;		/* the cache */
 	size_t			 nforms;
 	struct merge_times	 times;		/* summed over batches */
@@ -98,6 +100,12 @@ int	hub_version_cmp(const char *a, const char *b);
 
 /* ------------------------------------------------------------------ */
 /* The HTTP server                                                     */
+
+/* Submissions in one upload. A device sends batches of tens of KB, a
+ * few hundred submissions; the hub answers with one result per
+ * submission, held in memory until it is sent: a header counting more is
+ * refused before anything is merged. */
+#define SERVE_MAX_COUNT		20000
 
 #define SERVE_THREADS		4	/* libmicrohttpd's worker threads */
 #define SERVE_MAX_CONNECTIONS	256	/* at once, from everywhere */

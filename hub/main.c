@@ -1,9 +1,135 @@
-/* hub/main.c: placeholder until the hub's commands land. */
+/*
+ * main.c: hub's entry point. Takes the global --home option from
+ * anywhere before "--", sets up the language, and hands the rest of the
+ * command line to one hub_cmd_<name>() (git's builtin table).
+ */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub.h"
+
+struct command {
+	const char	*name;
+	int		(*fn)(struct hub_ctx *, int, char **);
+};
+
+static const struct command commands[] = {
+	{ "init",	hub_cmd_init },
+	{ "device",	hub_cmd_device },
+	{ "forms",	hub_cmd_forms },
+	{ "serve",	hub_cmd_serve },
+	{ "import",	hub_cmd_import },
+	{ "status",	hub_cmd_status },
+	{ "export",	hub_cmd_export },
+};
+
+/* CONTRACT.md's commands that come with a later version. */
+static const char *const coming[] = { "report", "user", "migrate" };
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, _("usage: hub [--home DIR] COMMAND [ARGS]\n"
+	    "\n"
+	    "The provincial office's program: receives the devices' surveys.\n"
+	    "Commands:\n"
+	    "  init                 create the store and publish the bundled "
+	    "surveys\n"
+	    "  device add ID [--promoter NAME] [--district UBIGEO]\n"
+	    "                       enrol a device; prints its token once\n"
+	    "  device list [--json] the devices and their last contact\n"
+	    "  device revoke ID     refuse a device's token from now on\n"
+	    "  forms publish FILE   check a form and publish it to the "
+	    "devices\n"
+	    "  forms list [--json]  the published forms\n"
+	    "  serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]\n"
+	    "                       the API the devices sync with\n"
+	    "  import FILE...       merge batch files carried by hand\n"
+	    "  status [--json]      submissions by form and district, "
+	    "devices\n"
+	    "  export --form ID --format json --out PATH\n"
+	    "                       the current submissions of a form\n"
+	    "\n"
+	    "report, user, migrate and export as csv or xlsx: not available "
+	    "yet.\n"
+	    "The store is in --home DIR, else $HUB_HOME, else\n"
+	    "$XDG_DATA_HOME/hub, else ~/.local/share/hub.\n"
+	    "'hub COMMAND --help' tells more about each command.\n"));
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	fprintf(stderr, "hub: not built yet\n");
-	return 2;
+	struct hub_ctx	 c;
+	const char	*db;
+	char		**rest;
+	size_t		 i;
+	int		 n = 0, k, rc;
+
+	i18n_init();
+	memset(&c, 0, sizeof(c));
+	if ((rest = calloc((size_t)argc + 1, sizeof(*rest))) == NULL) {
+		fprintf(stderr, "hub: out of memory\n");
+		return ERR_IO;
+	}
+	db = getenv("HUB_DB");
+	for (k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "--") == 0) {
+			while (k < argc)
+				rest[n++] = argv[k++];
+			break;
+		}
+		if (strcmp(argv[k], "--home") == 0 ||
+		    strcmp(argv[k], "--db") == 0) {
+			if (k + 1 >= argc) {
+				free(rest);
+				return hub_usage_error(_("option '%s' needs "
+				    "a value"), argv[k]);
+			}
+			if (argv[k][2] == 'h')
+				c.home = argv[++k];
+			else
+				db = argv[++k];
+		} else if (strncmp(argv[k], "--home=", 7) == 0)
+			c.home = argv[k] + 7;
+		else if (strncmp(argv[k], "--db=", 5) == 0)
+			db = argv[k] + 5;
+		else
+			rest[n++] = argv[k];
+	}
+	rest[n] = NULL;
+	rc = -1;
+	if (n == 0) {
+		usage(stderr);
+		rc = ERR_USAGE;
+	} else if (strcmp(rest[0], "--help") == 0 ||
+	    strcmp(rest[0], "-h") == 0 || strcmp(rest[0], "help") == 0) {
+		usage(stdout);
+		rc = 0;
+	} else if (strcmp(rest[0], "--version") == 0) {
+		printf("hub %s\n", VERSION);
+		rc = 0;
+	} else if (db != NULL && *db != '\0')
+		/* Never a SQLite store silently in place of the one named. */
+		rc = hub_usage_error(_("a PostgreSQL store (--db, $HUB_DB) is "
+		    "not available yet"));
+	for (i = 0; rc < 0 && i < sizeof(coming) / sizeof(coming[0]); i++)
+		if (strcmp(rest[0], coming[i]) == 0)
+			rc = hub_usage_error(_("'%s' is not available yet"),
+			    rest[0]);
+	for (i = 0; rc < 0 && i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(rest[0], commands[i].name) == 0)
+			rc = commands[i].fn(&c, n, rest);
+	if (rc < 0)
+		rc = hub_usage_error(_("'%s' is not a command: see "
+		    "'hub --help'"), rest[0]);
+	free(rest);
+	fflush(stdout);
+	if (ferror(stdout)) {
+		fprintf(stderr, "hub: %s\n", _("cannot write the output"));
+		if (rc == 0)
+			rc = ERR_IO;
+	}
+	return rc;
 }

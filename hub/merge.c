@@ -482,6 +482,12 @@ merge_batch(struct merge *m, struct batch_reader *br, const char *device,
 	m->times.read += mono() - t;
 	if (rc != 0)
 		goto out;
+	if (m->max_count > 0 && h.count > m->max_count) {
+		rc = err_set(e, ERR_INPUT, _("the batch counts %lld "
+		    "submissions: at most %lld in one upload"),
+		    (long long)h.count, (long long)m->max_count);
+		goto out;
+	}
 	if (device != NULL && strcmp(h.device_id, device) != 0) {
 		rc = err_set(e, ERR_INPUT, _("the batch is from device '%s' "
 		    "but the token is device '%s'"), h.device_id, device);

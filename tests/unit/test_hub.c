@@ -495,6 +495,14 @@ test_malformed_stores_nothing(void **state)
 	    &e), ERR_INPUT);
 	assert_non_null(strstr(e.msg, "hub device add dev-02"));
 	assert_int_equal(totals(fx).batches, 0);
+	/* A header counting more than an upload may hold: refused before
+	 * a line is read. */
+	err_init(&e);
+	fx->m.max_count = 1;
+	assert_int_equal(merge_lines(fx, DEV, DEV, v, 2, -1, &res, &c, &e),
+	    ERR_INPUT);
+	assert_non_null(strstr(e.msg, "at most 1"));
+	fx->m.max_count = 0;
 	/* And the store still takes the good batch afterwards. */
 	err_init(&e);
 	assert_int_equal(merge_lines(fx, DEV, DEV, v, 2, -1, &res, &c, &e),
