@@ -120,12 +120,13 @@ odk_down=$(sync_stat odk bytes_down)
 odk=$(per $((odk_up + odk_down)) "$N")
 sync_stop "$SYNC_PROXY_PID"
 
-printf '%-44s %10s B up %9s B down\n' "our sync, on the wire" "$up" "$down"
-printf '%-44s %10s B up %9s B down\n' \
-	"OpenRosa (HEAD + POST each), on the wire" "$odk_up" "$odk_down"
-printf '%-44s %10s B\n' "OpenRosa per submission" "$odk"
-printf '%-44s %10s B  %6sx fewer (target >= 25)\n' \
-	"our sync per submission" "$ours" "$(ratio "$odk" "$ours")"
+printf '%-44s %10s B  (%s up + %s down)\n' \
+	"OpenRosa, per submission" "$odk" "$(per "$odk_up" "$N")" \
+	"$(per "$odk_down" "$N")"
+printf '%-44s %10s B  (%s up + %s down)\n' "our sync, per submission" \
+	"$ours" "$(per "$up" "$N")" "$(per "$down" "$N")"
+printf '%-44s %10sx fewer bytes (target >= 25)\n' "ratio OpenRosa / ours" \
+	"$(ratio "$odk" "$ours")"
 printf '%-44s %10s B\n' "second sync, nothing to send" "$again"
 
 # The batch against xz -9e of the same NDJSON.
