@@ -12,12 +12,16 @@
 static const char *
 usage_text(void)
 {
-	return _("usage: collector list [--state draft|finalized|sent] "
-	    "[--form ID] [--json]\n"
+	return _("usage: collector list [--state draft|finalized|sent|"
+	    "rejected] [--form ID]\n"
+	    "                      [--json]\n"
 	    "\n"
-	    "The surveys in the store, oldest first. --json prints an array\n"
-	    "of {\"instance_id\", \"form_id\", \"form_version\", \"state\",\n"
-	    "\"started_at\", \"finalized_at\"}.\n");
+	    "The surveys in the store, oldest first, with their state: draft,\n"
+	    "finalized (waiting to be sent), sent (the hub has it) or rejected\n"
+	    "(the hub refused it, for the reason shown: correct it with\n"
+	    "'collector edit'; it is not sent again until then). --json\n"
+	    "prints an array of {\"instance_id\", \"form_id\", \"form_version\",\n"
+	    "\"state\", \"started_at\", \"finalized_at\", \"reason\"}.\n");
 }
 
 static int
@@ -26,9 +30,11 @@ one(const struct store_sub *s, void *arg)
 	json_t	*a = arg, *o;
 
 	if (a == NULL) {
-		printf("%s  %-9s  %s %s  %s\n", s->instance_id,
-		    sub_state_name(s->state), s->form_id, s->form_version,
+		printf("%s  %-10s  %s %s  %s\n", s->instance_id,
+		    cmd_state_label(s->state), s->form_id, s->form_version,
 		    s->finalized_at != NULL ? s->finalized_at : s->started_at);
+		if (s->reason != NULL)
+			printf(_("    reason: %s\n"), s->reason);
 		return 0;
 	}
 	o = json_object();
@@ -38,6 +44,7 @@ one(const struct store_sub *s, void *arg)
 	json_object_set_new(o, "state", json_string(sub_state_name(s->state)));
 	json_object_set_new(o, "started_at", json_string(s->started_at));
 	json_object_set_new(o, "finalized_at", cmd_json_str(s->finalized_at));
+	json_object_set_new(o, "reason", cmd_json_str(s->reason));
 	json_array_append_new(a, o);
 	return 0;
 }
@@ -65,7 +72,8 @@ cmd_list(struct cmd_ctx *c, int argc, char **argv)
 		case 's':
 			if (sub_state_parse(optarg, &state) != 0)
 				return cmd_usage_error(_("unknown state '%s': "
-				    "draft, finalized or sent"), optarg);
+				    "draft, finalized, sent or rejected"),
+				    optarg);
 			want = (int)state;
 			break;
 		case 'f':

@@ -1,8 +1,8 @@
 /*
  * cmd_show.c: `collector show ID`: one survey. A finalized one is shown
- * from its frozen JSON and XML (what the hub receives, byte for byte); a
- * draft is rebuilt from its answers through the session, so that its
- * computed values are there too.
+ * from its frozen data and XML (--json: the envelope the hub receives,
+ * with its state); a draft is rebuilt from its answers through the
+ * session, so that its computed values are there too.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "wire.h"
 
 static const char *
 usage_text(void)
@@ -18,7 +19,8 @@ usage_text(void)
 	    "\n"
 	    "One survey with its computed values. ID is its id (uuid:...) or\n"
 	    "the first characters of it. --json prints the submission as the\n"
-	    "hub receives it, with its \"state\"; --xml the ODK instance.\n");
+	    "hub receives it, with its \"state\" (draft, finalized, sent or\n"
+	    "rejected); --xml the ODK instance.\n");
 }
 
 static void
@@ -64,9 +66,8 @@ cmd_show(struct cmd_ctx *c, int argc, char **argv)
 	if ((rc = store_find_sub(st, argv[optind], &sub, &e)) != 0)
 		goto fail;
 	if (sub.state != SUB_DRAFT && fmt == 'j') {
-		if ((out = fill_frozen_json(&sub)) == NULL) {
-			rc = err_set(&e, ERR_IO, _("'%s': stored JSON is "
-			    "damaged"), sub.instance_id);
+		if ((out = wire_envelope(&sub, sub.data, 1)) == NULL) {
+			rc = err_set(&e, ERR_NOMEM, _("out of memory"));
 			goto fail;
 		}
 		printf("%s\n", out);
@@ -81,7 +82,7 @@ cmd_show(struct cmd_ctx *c, int argc, char **argv)
 		goto fail;
 	cmd_warn_skipped(&fl);
 	if (fmt == 'j')
-		out = fill_submission_json(&fl, NULL, 1);
+		out = fill_submission_json(&fl);
 	else if (fmt == 'x')
 		out = session_instance_xml(fl.s);
 	if (fmt != 0) {
@@ -94,6 +95,8 @@ cmd_show(struct cmd_ctx *c, int argc, char **argv)
 	}
 	printf("%s\n", sub.instance_id);
 	printf(_("  state: %s\n"), cmd_state_label(sub.state));
+	if (sub.reason != NULL)
+		printf(_("  reason: %s\n"), sub.reason);
 	printf(_("  form: %s version %s\n"), sub.form_id, sub.form_version);
 	if (sub.deprecated_id != NULL)
 		printf(_("  replaces: %s\n"), sub.deprecated_id);

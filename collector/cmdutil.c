@@ -64,6 +64,10 @@ cmd_state_label(enum sub_state s)
 		return _("draft");
 	case SUB_FINALIZED:
 		return _("finalized");
+	case SUB_REJECTED:
+		/* TRANSLATORS: a survey the hub refused (feminine in es:
+		 * la encuesta) */
+		return _("rejected");
 	default:
 		return _("sent");
 	}

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "fill.h"
+#include "wire.h"
 
 static int
 nomem(struct err *e)
@@ -354,61 +355,14 @@ fill_save(struct fill *fl, struct err *e)
 	return 0;
 }
 
-/*
- * The Submission object of CONTRACT.md. The header goes through jansson;
- * data is spliced in as the session wrote it, so that numbers keep the
- * exact text ODK stores (a reparse would turn 0.1 into 0.10000000000000001).
- */
-static char *
-submission_json(const struct store_sub *sub, const char *finalized_at,
-    const char *data, const char *state)
-{
-	json_t		*o;
-	char		*head, *res = NULL;
-	struct buf	 b;
-	size_t		 n;
-
-	o = json_object();
-	if (o == NULL)
-		return NULL;
-	json_object_set_new(o, "instance_id", json_string(sub->instance_id));
-	json_object_set_new(o, "deprecated_id", sub->deprecated_id != NULL ?
-	    json_string(sub->deprecated_id) : json_null());
-	json_object_set_new(o, "form_id", json_string(sub->form_id));
-	json_object_set_new(o, "form_version", json_string(sub->form_version));
-	json_object_set_new(o, "device_id", json_string(sub->device_id));
-	json_object_set_new(o, "promoter", sub->promoter != NULL ?
-	    json_string(sub->promoter) : json_null());
-	json_object_set_new(o, "started_at", json_string(sub->started_at));
-	json_object_set_new(o, "finalized_at", finalized_at != NULL ?
-	    json_string(finalized_at) : json_null());
-	head = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (head == NULL)
-		return NULL;
-	n = strlen(head);
-	buf_init(&b, SUBMISSION_MAX_BYTES);
-	/* head ends with '}': reopen it. */
-	if (buf_add(&b, head, n - 1) == 0 &&
-	    buf_addf(&b, ",\"data\":%s", data != NULL ? data : "{}") == 0 &&
-	    (state == NULL || buf_addf(&b, ",\"state\":\"%s\"", state) == 0) &&
-	    buf_addc(&b, '}') == 0)
-		res = buf_detach(&b);
-	buf_release(&b);
-	free(head);
-	return res;
-}
-
 char *
-fill_submission_json(struct fill *fl, const char *finalized_at,
-    int with_state)
+fill_submission_json(struct fill *fl)
 {
 	char	*data, *res;
 
 	if ((data = session_data_json(fl->s)) == NULL)
 		return NULL;
-	res = submission_json(&fl->sub, finalized_at, data, with_state ?
-	    sub_state_name(fl->sub.state) : NULL);
+	res = wire_envelope(&fl->sub, data, 1);
 	free(data);
 	return res;
 }
@@ -417,7 +371,7 @@ int
 fill_finalize(struct fill *fl, struct diags *d, struct err *e)
 {
 	char	 at[40];
-	char	*json = NULL, *xml = NULL;
+	char	*data = NULL, *xml = NULL;
 	double	 now;
 	int	 rc;
 
@@ -427,16 +381,16 @@ fill_finalize(struct fill *fl, struct diags *d, struct err *e)
 		return err_set(e, ERR_INPUT, _("the survey has answers to "
 		    "complete or correct"));
 	datetime_format_local(now, at);
-	json = fill_submission_json(fl, at, 0);
+	data = session_data_json(fl->s);
 	xml = session_instance_xml(fl->s);
-	if (json == NULL || xml == NULL) {
+	if (data == NULL || xml == NULL) {
 		rc = nomem(e);
 		goto out;
 	}
 	if ((rc = store_begin(fl->st, e)) != 0)
 		goto out;
 	if ((rc = write_changes(fl, e)) != 0 ||
-	    (rc = store_finalize_sub(fl->st, fl->sub.id, at, json, xml,
+	    (rc = store_finalize_sub(fl->st, fl->sub.id, at, data, xml,
 	    e)) != 0) {
 		store_rollback(fl->st);
 		fl->rewrite = 1;
@@ -452,7 +406,7 @@ fill_finalize(struct fill *fl, struct diags *d, struct err *e)
 	free(fl->sub.finalized_at);
 	fl->sub.finalized_at = strdup(at);
 out:
-	free(json);
+	free(data);
 	free(xml);
 	return rc;
 }
@@ -554,25 +508,4 @@ fill_release(struct fill *fl)
 	store_sub_release(&fl->sub);
 	free(fl->position);
 	memset(fl, 0, sizeof(*fl));
-}
-
-char *
-fill_frozen_json(const struct store_sub *sub)
-{
-	struct buf	 b;
-	char		*res = NULL;
-	size_t		 n;
-
-	if (sub->json == NULL)
-		return NULL;
-	n = strlen(sub->json);
-	if (n < 2 || sub->json[n - 1] != '}')
-		return NULL;
-	buf_init(&b, SUBMISSION_MAX_BYTES);
-	if (buf_add(&b, sub->json, n - 1) == 0 &&
-	    buf_addf(&b, ",\"state\":\"%s\"}", sub_state_name(sub->state)) ==
-	    0)
-		res = buf_detach(&b);
-	buf_release(&b);
-	return res;
 }

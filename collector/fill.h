@@ -56,18 +56,15 @@ int	fill_resume(struct fill *fl, const struct store_sub *from,
 int	fill_save(struct fill *fl, struct err *e);
 /* Stamp end, validate (problems into d: ERR_INPUT), freeze and commit. */
 int	fill_finalize(struct fill *fl, struct diags *d, struct err *e);
-/* The Submission object of CONTRACT.md (with "state"); caller frees. */
-char	*fill_submission_json(struct fill *fl, const char *finalized_at,
-	    int with_state);
+/* The Submission object of CONTRACT.md for the session as it stands,
+ * with "state" (show --json of a draft). Caller frees. */
+char	*fill_submission_json(struct fill *fl);
 /*
  * A revision whose answers (metadata aside) are those of the submission it
  * replaces: *same 1. Finalizing it would only make a copy.
  */
 int	fill_unchanged(struct fill *fl, int *same, struct err *e);
 void	fill_release(struct fill *fl);
-/* A finalized submission's frozen JSON with its "state"; caller frees. */
-char	*fill_frozen_json(const struct store_sub *sub);
-
 /* The language index for --lang, or ERR_USAGE naming the choices. */
 int	fill_lang(const struct form *f, const char *lang, size_t *out,
 	    struct err *e);

@@ -9,10 +9,12 @@
  *   question is shown (db's synchronous=FULL); a few ms on flash.
  * - A finalized submission never changes (CONTRACT.md). Triggers enforce
  *   it in SQL too, so that no later code path can break it by mistake:
- *   the only change allowed is finalized -> sent.
+ *   the only changes allowed are the hub's answer, once: finalized ->
+ *   sent, or finalized -> rejected with its reason.
  * - Nothing here knows the form engine: forms are bytes and answers are
  *   path -> value pairs (session_each_value's paths).
  */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -107,6 +109,109 @@ static const char *const migrations[] = {
 
 	/* 2: list and status filter by state */
 	"CREATE INDEX submissions_state ON submissions(state, form);",
+
+	/*
+	 * 3: the hub's answer. 'rejected' with the hub's reason; the frozen
+	 * submission is kept as its data object alone ("data", the JSON
+	 * text the session wrote), the rest of the envelope coming from the
+	 * columns through sync's envelope_encode, the one codec (a
+	 * finalized store of schema 2 has its JSON as that function writes
+	 * it: the header, then ,"data":{...} last; a row without it fails
+	 * the CHECK and the migration, leaving the store as it was).
+	 *
+	 * SQLite cannot alter a CHECK: the table is rebuilt. The triggers
+	 * go first and come back last. answers is rebuilt too, pointing at
+	 * the new table: dropping the old one with foreign keys on would
+	 * delete its answers (ON DELETE CASCADE), and PRAGMA foreign_keys
+	 * cannot change inside the migration's transaction.
+	 */
+	"DROP TRIGGER answers_frozen_insert;"
+	"DROP TRIGGER answers_frozen_update;"
+	"DROP TRIGGER answers_frozen_delete;"
+	"DROP TRIGGER submissions_frozen_update;"
+	"DROP TRIGGER submissions_frozen_delete;"
+	"DROP INDEX submissions_state;"
+	"CREATE TABLE submissions_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  instance_id TEXT NOT NULL UNIQUE,"
+	"  form INTEGER NOT NULL REFERENCES forms(id),"
+	"  state TEXT NOT NULL"
+	"    CHECK (state IN ('draft', 'finalized', 'sent', 'rejected')),"
+	"  deprecated_id TEXT,"
+	"  device_id TEXT NOT NULL,"
+	"  promoter TEXT,"
+	"  started_at TEXT NOT NULL,"
+	"  finalized_at TEXT,"
+	"  lang TEXT,"
+	"  position TEXT,"
+	"  data TEXT,"
+	"  xml TEXT,"
+	"  reason TEXT,"
+	"  CHECK (state = 'draft' OR (finalized_at IS NOT NULL"
+	"    AND data IS NOT NULL AND xml IS NOT NULL)),"
+	"  CHECK ((state = 'rejected') = (reason IS NOT NULL))"
+	");"
+	"INSERT INTO submissions_new (id, instance_id, form, state,"
+	"  deprecated_id, device_id, promoter, started_at, finalized_at, lang,"
+	"  position, data, xml)"
+	"  SELECT id, instance_id, form, state, deprecated_id, device_id,"
+	"    promoter, started_at, finalized_at, lang, position,"
+	"    CASE WHEN instr(json, ',\"data\":') > 0"
+	"      AND substr(json, -1) = '}'"
+	"    THEN substr(json, instr(json, ',\"data\":') + 8,"
+	"      length(json) - instr(json, ',\"data\":') - 8) END,"
+	"    xml FROM submissions ORDER BY id;"
+	"CREATE TABLE answers_new ("
+	"  submission INTEGER NOT NULL"
+	"    REFERENCES submissions_new(id) ON DELETE CASCADE,"
+	"  path TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  PRIMARY KEY (submission, path)"
+	");"
+	"INSERT INTO answers_new SELECT submission, path, value, seq"
+	"  FROM answers;"
+	"DROP TABLE answers;"
+	"DROP TABLE submissions;"
+	/* Renaming rewrites answers_new's REFERENCES (SQLite >= 3.26). */
+	"ALTER TABLE submissions_new RENAME TO submissions;"
+	"ALTER TABLE answers_new RENAME TO answers;"
+	"CREATE INDEX submissions_state ON submissions(state, form);"
+	"CREATE TRIGGER answers_frozen_insert BEFORE INSERT ON answers"
+	"  WHEN (SELECT state FROM submissions WHERE id = NEW.submission)"
+	"    IS NOT 'draft'"
+	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;"
+	"CREATE TRIGGER answers_frozen_update BEFORE UPDATE ON answers"
+	"  WHEN (SELECT state FROM submissions WHERE id = OLD.submission)"
+	"    IS NOT 'draft'"
+	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;"
+	"CREATE TRIGGER answers_frozen_delete BEFORE DELETE ON answers"
+	"  WHEN (SELECT state FROM submissions WHERE id = OLD.submission)"
+	"    IS NOT 'draft'"
+	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;"
+	/* A draft is finalized, or stays a draft. */
+	"CREATE TRIGGER submissions_draft_update BEFORE UPDATE ON submissions"
+	"  WHEN OLD.state = 'draft' AND NEW.state NOT IN ('draft', 'finalized')"
+	"  BEGIN SELECT RAISE(ABORT, 'a draft is not finalized'); END;"
+	/* After that, only the hub's answer, once: finalized -> sent, or
+	 * finalized -> rejected with its reason; nothing else moves. */
+	"CREATE TRIGGER submissions_frozen_update BEFORE UPDATE ON submissions"
+	"  WHEN OLD.state <> 'draft' AND NOT (OLD.state = 'finalized'"
+	"    AND ((NEW.state = 'sent' AND NEW.reason IS NULL)"
+	"      OR (NEW.state = 'rejected' AND NEW.reason IS NOT NULL))"
+	"    AND NEW.instance_id IS OLD.instance_id AND NEW.form IS OLD.form"
+	"    AND NEW.deprecated_id IS OLD.deprecated_id"
+	"    AND NEW.device_id IS OLD.device_id"
+	"    AND NEW.promoter IS OLD.promoter"
+	"    AND NEW.started_at IS OLD.started_at"
+	"    AND NEW.finalized_at IS OLD.finalized_at"
+	"    AND NEW.lang IS OLD.lang AND NEW.position IS OLD.position"
+	"    AND NEW.data IS OLD.data AND NEW.xml IS OLD.xml"
+	"    AND NEW.id IS OLD.id)"
+	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;"
+	"CREATE TRIGGER submissions_frozen_delete BEFORE DELETE ON submissions"
+	"  WHEN OLD.state <> 'draft'"
+	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;",
 };
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -554,6 +659,26 @@ out:
 }
 
 int
+store_has_form_sha256(struct store *st, const char *sha256, int *yes,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc, r;
+
+	*yes = 0;
+	if ((rc = db_prepare(st->db, "SELECT 1 FROM forms WHERE sha256 = ? "
+	    "LIMIT 1", &stmt, e)) != 0)
+		return rc;
+	sqlite3_bind_text(stmt, 1, sha256, -1, SQLITE_STATIC);
+	if ((r = sqlite3_step(stmt)) == SQLITE_ROW)
+		*yes = 1;
+	else if (r != SQLITE_DONE)
+		rc = db_error(st->db, e, "forms");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
 store_each_form(struct store *st, store_form_fn *fn, void *arg,
     struct err *e)
 {
@@ -587,7 +712,9 @@ store_each_form(struct store *st, store_form_fn *fn, void *arg,
 /* ------------------------------------------------------------------ */
 /* Submissions                                                         */
 
-static const char *const state_names[] = { "draft", "finalized", "sent" };
+static const char *const state_names[SUB_NSTATES] = {
+	"draft", "finalized", "sent", "rejected"
+};
 
 const char *
 sub_state_name(enum sub_state s)
@@ -600,7 +727,7 @@ sub_state_parse(const char *name, enum sub_state *out)
 {
 	int	i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < SUB_NSTATES; i++)
 		if (strcmp(name, state_names[i]) == 0) {
 			*out = (enum sub_state)i;
 			return 0;
@@ -620,16 +747,17 @@ store_sub_release(struct store_sub *s)
 	free(s->started_at);
 	free(s->finalized_at);
 	free(s->lang);
-	free(s->json);
+	free(s->data);
 	free(s->xml);
+	free(s->reason);
 	free(s->position);
 	memset(s, 0, sizeof(*s));
 }
 
 #define SUB_COLS "s.id, s.instance_id, s.form, f.form_id, f.version, " \
 		 "s.state, s.deprecated_id, s.device_id, s.promoter, " \
-		 "s.started_at, s.finalized_at, s.lang, s.json, s.xml, " \
-		 "s.position"
+		 "s.started_at, s.finalized_at, s.lang, s.data, s.xml, " \
+		 "s.position, s.reason"
 #define SUB_FROM " FROM submissions s JOIN forms f ON f.id = s.form "
 
 static int
@@ -654,9 +782,10 @@ read_sub(sqlite3_stmt *stmt, struct store_sub *s)
 	s->started_at = db_col_dup(stmt, 9);
 	s->finalized_at = db_col_dup(stmt, 10);
 	s->lang = db_col_dup(stmt, 11);
-	s->json = db_col_dup(stmt, 12);
+	s->data = db_col_dup(stmt, 12);
 	s->xml = db_col_dup(stmt, 13);
 	s->position = db_col_dup(stmt, 14);
+	s->reason = db_col_dup(stmt, 15);
 	if (s->instance_id == NULL || s->form_id == NULL ||
 	    s->form_version == NULL || s->device_id == NULL ||
 	    s->started_at == NULL)
@@ -771,7 +900,7 @@ store_each_sub(struct store *st, int state, const char *form_id,
 }
 
 int
-store_count_subs(struct store *st, int64_t counts[3], int64_t *pending,
+store_count_subs(struct store *st, int64_t counts[SUB_NSTATES],
     struct err *e)
 {
 	sqlite3_stmt	*stmt;
@@ -779,20 +908,14 @@ store_count_subs(struct store *st, int64_t counts[3], int64_t *pending,
 	const char	*t;
 	int		 rc, r;
 
-	counts[0] = counts[1] = counts[2] = 0;
-	*pending = 0;
-	/* Bytes waiting: the JSON lines a batch would carry, before gzip. */
-	if ((rc = db_prepare(st->db, "SELECT state, count(*), "
-	    "coalesce(sum(length(CAST(json AS BLOB)) + 1), 0) "
+	memset(counts, 0, SUB_NSTATES * sizeof(counts[0]));
+	if ((rc = db_prepare(st->db, "SELECT state, count(*) "
 	    "FROM submissions GROUP BY state", &stmt, e)) != 0)
 		return rc;
 	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
 		t = (const char *)sqlite3_column_text(stmt, 0);
-		if (t == NULL || sub_state_parse(t, &s) != 0)
-			continue;
-		counts[s] = sqlite3_column_int64(stmt, 1);
-		if (s == SUB_FINALIZED)
-			*pending = sqlite3_column_int64(stmt, 2);
+		if (t != NULL && sub_state_parse(t, &s) == 0)
+			counts[s] = sqlite3_column_int64(stmt, 1);
 	}
 	if (r != SQLITE_DONE)
 		rc = db_error(st->db, e, "submissions");
@@ -877,11 +1000,11 @@ update_sub(struct store *st, const char *sql, int64_t sub, const char *a,
 
 int
 store_finalize_sub(struct store *st, int64_t sub, const char *finalized_at,
-    const char *json, const char *xml, struct err *e)
+    const char *data, const char *xml, struct err *e)
 {
 	return update_sub(st, "UPDATE submissions SET state = 'finalized', "
-	    "finalized_at = ?2, json = ?3, xml = ?4 "
-	    "WHERE id = ?1 AND state = 'draft'", sub, finalized_at, json, xml,
+	    "finalized_at = ?2, data = ?3, xml = ?4 "
+	    "WHERE id = ?1 AND state = 'draft'", sub, finalized_at, data, xml,
 	    e);
 }
 
@@ -895,20 +1018,26 @@ store_set_lang(struct store *st, int64_t sub, const char *lang,
 }
 
 int
-store_mark_sent(struct store *st, const char *instance_id, struct err *e)
+store_acknowledge(struct store *st, const char *instance_id,
+    enum sub_state to, const char *reason, int *done, struct err *e)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((rc = db_prepare(st->db, "UPDATE submissions SET state = 'sent' "
-	    "WHERE instance_id = ? AND state = 'finalized'", &stmt, e)) != 0)
+	*done = 0;
+	assert((to == SUB_SENT && reason == NULL) ||
+	    (to == SUB_REJECTED && reason != NULL));
+	if ((rc = db_prepare(st->db, "UPDATE submissions "
+	    "SET state = ?2, reason = ?3 "
+	    "WHERE instance_id = ?1 AND state = 'finalized'", &stmt, e)) != 0)
 		return rc;
 	sqlite3_bind_text(stmt, 1, instance_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, state_names[to], -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, reason, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		rc = db_error(st->db, e, "submissions");
-	else if (sqlite3_changes(st->db->sql) != 1)
-		rc = err_set(e, ERR_INPUT, _("'%s' is not a finalized "
-		    "submission"), instance_id);
+	else
+		*done = sqlite3_changes(st->db->sql) == 1;
 	sqlite3_finalize(stmt);
 	return rc;
 }

@@ -118,10 +118,22 @@ typedef int store_form_fn(const struct store_form *f, void *arg);
 int	store_each_form(struct store *st, store_form_fn *fn, void *arg,
 	    struct err *e);
 
+/* Whether a form with these bytes (sha256, hex) is installed. */
+int	store_has_form_sha256(struct store *st, const char *sha256,
+	    int *yes, struct err *e);
+
 /* Newer than: numeric comparison when both are digits, else bytes. */
 int	store_version_cmp(const char *a, const char *b);
 
-enum sub_state { SUB_DRAFT, SUB_FINALIZED, SUB_SENT };
+/*
+ * A submission's life: a draft until finalized; a finalized one waits for
+ * the hub, whose answer makes it sent (stored, duplicate or conflict: the
+ * hub has it) or rejected (refused, with a reason: it is not sent again;
+ * an edit makes a revision that is). Nothing else ever changes.
+ */
+enum sub_state { SUB_DRAFT, SUB_FINALIZED, SUB_SENT, SUB_REJECTED };
+#define SUB_NSTATES	4
+/* The state's word in the store, the JSON and --state ("rejected"). */
 const char *sub_state_name(enum sub_state s);
 int	sub_state_parse(const char *name, enum sub_state *out);
 
@@ -138,8 +150,11 @@ struct store_sub {
 	char		*started_at;
 	char		*finalized_at;	/* NULL for a draft */
 	char		*lang;		/* language name, NULL: default */
-	char		*json;		/* frozen Submission; NULL for drafts */
+	char		*data;		/* the frozen data object (JSON text,
+					 * as the session wrote it); NULL
+					 * for drafts */
 	char		*xml;		/* frozen instance XML */
+	char		*reason;	/* rejected: the hub's reason */
 	char		*position;	/* a draft: the path of the last
 					 * question answered, to resume */
 };
@@ -159,8 +174,9 @@ int	store_find_sub(struct store *st, const char *id, struct store_sub *out,
 typedef int store_sub_fn(const struct store_sub *s, void *arg);
 int	store_each_sub(struct store *st, int state, const char *form_id,
 	    store_sub_fn *fn, void *arg, struct err *e);
-int	store_count_subs(struct store *st, int64_t counts[3],
-	    int64_t *pending_bytes, struct err *e);
+/* How many submissions are in each state. */
+int	store_count_subs(struct store *st, int64_t counts[SUB_NSTATES],
+	    struct err *e);
 
 /* Set (value non-NULL) or clear one answer of a draft. */
 int	store_put_answer(struct store *st, int64_t sub, const char *path,
@@ -170,15 +186,20 @@ typedef void store_answer_fn(const char *path, const char *value,
 /* Every stored answer of sub, in the order they were first stored. */
 int	store_each_answer(struct store *st, int64_t sub, store_answer_fn *fn,
 	    void *arg, struct err *e);
-/* Draft -> finalized, with its frozen JSON and XML. */
+/* Draft -> finalized, with its frozen data (JSON text) and XML. */
 int	store_finalize_sub(struct store *st, int64_t sub,
-	    const char *finalized_at, const char *json, const char *xml,
+	    const char *finalized_at, const char *data, const char *xml,
 	    struct err *e);
 int	store_set_lang(struct store *st, int64_t sub, const char *lang,
 	    struct err *e);
-/* Finalized -> sent, once the hub has acknowledged it (sync). */
-int	store_mark_sent(struct store *st, const char *instance_id,
-	    struct err *e);
+/*
+ * The hub's answer about a finalized submission: to is SUB_SENT (reason
+ * NULL) or SUB_REJECTED (with the hub's reason). *done 0 when instance_id
+ * names no finalized submission (acknowledged before, or unknown): the
+ * answer changes nothing then.
+ */
+int	store_acknowledge(struct store *st, const char *instance_id,
+	    enum sub_state to, const char *reason, int *done, struct err *e);
 int	store_set_position(struct store *st, int64_t sub, const char *path,
 	    struct err *e);
 /* Delete every answer of a draft (to write them all again). */

@@ -86,7 +86,7 @@ t_is "$(jq -r .device_id "$T_OUT")" dev-01 "the store is unchanged"
 
 t_run status --json
 t_is "$(jq -c '{device_id, hub, counts, last_sync, pending_bytes}' "$T_OUT")" \
-	'{"device_id":"dev-01","hub":"http://127.0.0.1:1","counts":{"draft":0,"finalized":0,"sent":0},"last_sync":null,"pending_bytes":0}' \
+	'{"device_id":"dev-01","hub":"http://127.0.0.1:1","counts":{"draft":0,"finalized":0,"sent":0,"rejected":0},"last_sync":null,"pending_bytes":0}' \
 	"status --json has the contract's shape"
 t_run status
 t_has "$T_OUT" "dev-01" "status shows the device"

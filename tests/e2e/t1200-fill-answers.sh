@@ -20,7 +20,7 @@ t_check "and print the new instance id" grep -qE '^uuid:[0-9a-f]{8}-[0-9a-f]{4}-
 
 t_run list --json
 t_is "$(jq -c '.[0] | keys' "$T_OUT")" \
-	'["finalized_at","form_id","form_version","instance_id","started_at","state"]' \
+	'["finalized_at","form_id","form_version","instance_id","reason","started_at","state"]' \
 	"list --json has the contract's fields"
 t_is "$(jq -r '.[0].state' "$T_OUT")" finalized "the submission is finalized"
 t_is "$(jq -r '.[0].instance_id' "$T_OUT")" "$id" "with the printed id"
@@ -116,9 +116,10 @@ t_is "$(t_sql "SELECT state FROM submissions WHERE instance_id = '$id'")" finali
 	"and still finalized"
 
 t_run status --json
-t_is "$(jq -c .counts "$T_OUT")" '{"draft":0,"finalized":3,"sent":0}' \
+t_is "$(jq -c .counts "$T_OUT")" \
+	'{"draft":0,"finalized":3,"sent":0,"rejected":0}' \
 	"status counts by state"
-t_check "pending_bytes counts the finalized JSON" \
+t_check "pending_bytes counts the finalized surveys, compressed" \
 	test "$(jq .pending_bytes "$T_OUT")" -gt 300
 t_run list --form household --state finalized
 t_is "$(wc -l <"$T_OUT")" 3 "list filters by form and state"

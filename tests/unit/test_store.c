@@ -1,7 +1,8 @@
 /*
  * test_store.c: the store's promises. A store made by an older schema
  * opens and keeps its data; a finalized submission cannot change, even by
- * SQL that bypasses the C functions; answers are upserted and cleared.
+ * SQL that bypasses the C functions, but for the hub's one answer (sent,
+ * or rejected with a reason); answers are upserted and cleared.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include "../../collector/cmd.h"
 #include "../../collector/fill.h"
 #include "../../collector/store.h"
+#include "../../collector/wire.h"
 
 /*
  * The link seam for uuid_v4 (common/uuid.c is not pulled from libcommon.a
@@ -176,12 +178,18 @@ test_finalized_immutable(void **state)
 		"UPDATE answers SET value = 'x'",
 		"DELETE FROM answers",
 		"INSERT INTO answers VALUES (1, 'z', 'z', 9)",
-		"UPDATE submissions SET json = '{}'",
+		"UPDATE submissions SET data = '{}'",
 		"UPDATE submissions SET state = 'draft'",
-		"UPDATE submissions SET state = 'sent', json = '{}'",
+		"UPDATE submissions SET state = 'sent', data = '{}'",
+		"UPDATE submissions SET state = 'sent', reason = 'x'",
+		"UPDATE submissions SET state = 'rejected'",
+		"UPDATE submissions SET state = 'rejected', reason = 'x', "
+		    "xml = '<g/>'",
+		"UPDATE submissions SET position = 'a'",
 		"DELETE FROM submissions",
 	};
 	size_t			 i;
+	int			 done;
 
 	err_init(&e);
 	form = put_form(fx->st, "f", "1", "a", &how);
@@ -190,7 +198,7 @@ test_finalized_immutable(void **state)
 	assert_int_equal(sub, 1);
 	assert_int_equal(store_put_answer(fx->st, sub, "a", "1", &e), 0);
 	assert_int_equal(store_finalize_sub(fx->st, sub,
-	    "2026-01-01T10:05:00-05:00", "{\"data\":{}}", "<f/>", &e), 0);
+	    "2026-01-01T10:05:00-05:00", "{\"a\":1}", "<f/>", &e), 0);
 
 	err_init(&e);
 	assert_int_equal(store_put_answer(fx->st, sub, "a", "2", &e),
@@ -204,17 +212,29 @@ test_finalized_immutable(void **state)
 	}
 	/* The one change allowed: finalized -> sent, once. */
 	err_init(&e);
-	assert_int_equal(store_mark_sent(fx->st,
-	    "uuid:22222222-2222-4222-8222-222222222222", &e), 0);
-	assert_int_equal(store_mark_sent(fx->st,
-	    "uuid:22222222-2222-4222-8222-222222222222", &e), ERR_INPUT);
-	assert_int_not_equal(sqlite3_exec(fx->st->db->sql, "UPDATE submissions SET "
-	    "state = 'finalized'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_acknowledge(fx->st,
+	    "uuid:22222222-2222-4222-8222-222222222222", SUB_SENT, NULL, &done,
+	    &e), 0);
+	assert_int_equal(done, 1);
+	assert_int_equal(store_acknowledge(fx->st,
+	    "uuid:22222222-2222-4222-8222-222222222222", SUB_SENT, NULL, &done,
+	    &e), 0);
+	assert_int_equal(done, 0);
+	assert_int_equal(store_acknowledge(fx->st,
+	    "uuid:22222222-2222-4222-8222-222222222222", SUB_REJECTED, "late",
+	    &done, &e), 0);
+	assert_int_equal(done, 0);
+	assert_int_not_equal(sqlite3_exec(fx->st->db->sql, "UPDATE submissions "
+	    "SET state = 'finalized'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(fx->st->db->sql, "UPDATE submissions "
+	    "SET state = 'rejected', reason = 'x'", NULL, NULL, NULL),
+	    SQLITE_OK);
 
 	err_init(&e);
 	assert_int_equal(store_find_sub(fx->st, "2222", &s, &e), 0);
 	assert_int_equal(s.state, SUB_SENT);
-	assert_string_equal(s.json, "{\"data\":{}}");
+	assert_string_equal(s.data, "{\"a\":1}");
+	assert_null(s.reason);
 	store_sub_release(&s);
 }
 
@@ -294,6 +314,130 @@ test_form_versions(void **state)
 }
 
 /*
+ * The schema of collector 0.1 (migrations 1 and 2, as they shipped), for
+ * making a store of schema 2 by hand.
+ */
+static const char v2_schema[] =
+	"CREATE TABLE settings ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	");"
+	"CREATE TABLE forms ("
+	"  id INTEGER PRIMARY KEY,"
+	"  form_id TEXT NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  languages TEXT NOT NULL,"
+	"  file TEXT NOT NULL,"
+	"  content BLOB NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  installed_at TEXT NOT NULL,"
+	"  current INTEGER NOT NULL DEFAULT 1,"
+	"  UNIQUE (form_id, version)"
+	");"
+	"CREATE UNIQUE INDEX forms_current ON forms(form_id) WHERE current;"
+	"CREATE TABLE submissions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  instance_id TEXT NOT NULL UNIQUE,"
+	"  form INTEGER NOT NULL REFERENCES forms(id),"
+	"  state TEXT NOT NULL"
+	"    CHECK (state IN ('draft', 'finalized', 'sent')),"
+	"  deprecated_id TEXT,"
+	"  device_id TEXT NOT NULL,"
+	"  promoter TEXT,"
+	"  started_at TEXT NOT NULL,"
+	"  finalized_at TEXT,"
+	"  lang TEXT,"
+	"  position TEXT,"
+	"  json TEXT,"
+	"  xml TEXT,"
+	"  CHECK (state = 'draft' OR (finalized_at IS NOT NULL"
+	"    AND json IS NOT NULL AND xml IS NOT NULL))"
+	");"
+	"CREATE TABLE answers ("
+	"  submission INTEGER NOT NULL"
+	"    REFERENCES submissions(id) ON DELETE CASCADE,"
+	"  path TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  PRIMARY KEY (submission, path)"
+	");"
+	"CREATE TRIGGER answers_frozen_insert BEFORE INSERT ON answers"
+	"  WHEN (SELECT state FROM submissions WHERE id = NEW.submission)"
+	"    IS NOT 'draft'"
+	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;"
+	"CREATE TRIGGER answers_frozen_update BEFORE UPDATE ON answers"
+	"  WHEN (SELECT state FROM submissions WHERE id = OLD.submission)"
+	"    IS NOT 'draft'"
+	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;"
+	"CREATE TRIGGER answers_frozen_delete BEFORE DELETE ON answers"
+	"  WHEN (SELECT state FROM submissions WHERE id = OLD.submission)"
+	"    IS NOT 'draft'"
+	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;"
+	"CREATE TRIGGER submissions_frozen_update BEFORE UPDATE ON submissions"
+	"  WHEN OLD.state <> 'draft' AND NOT (OLD.state = 'finalized'"
+	"    AND NEW.state = 'sent'"
+	"    AND NEW.instance_id IS OLD.instance_id AND NEW.form IS OLD.form"
+	"    AND NEW.deprecated_id IS OLD.deprecated_id"
+	"    AND NEW.device_id IS OLD.device_id"
+	"    AND NEW.promoter IS OLD.promoter"
+	"    AND NEW.started_at IS OLD.started_at"
+	"    AND NEW.finalized_at IS OLD.finalized_at"
+	"    AND NEW.lang IS OLD.lang AND NEW.json IS OLD.json"
+	"    AND NEW.xml IS OLD.xml AND NEW.id IS OLD.id)"
+	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;"
+	"CREATE TRIGGER submissions_frozen_delete BEFORE DELETE ON submissions"
+	"  WHEN OLD.state <> 'draft'"
+	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;"
+	"CREATE INDEX submissions_state ON submissions(state, form);";
+
+/* A store of schema 2 in home, with the rows of sql. */
+static void
+make_v2(const char *home, const char *sql)
+{
+	sqlite3	*db;
+	char	 path[128];
+
+	snprintf(path, sizeof(path), "%s/collector.db", home);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, v2_schema, NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 2;"
+	    "INSERT INTO forms VALUES (1, 'f', '1', 'T', '[]', 'f.csv', "
+	    "x'61', 'h', 't', 1);", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int
+user_version(struct store *st)
+{
+	sqlite3_stmt	*stmt;
+	int		 v;
+
+	assert_int_equal(sqlite3_prepare_v2(st->db->sql, "PRAGMA "
+	    "user_version", -1, &stmt, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	v = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+static int
+count(struct store *st, const char *sql)
+{
+	sqlite3_stmt	*stmt;
+	int		 n;
+
+	assert_int_equal(sqlite3_prepare_v2(st->db->sql, sql, -1, &stmt,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	n = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return n;
+}
+
+/*
  * A store of schema 1, as the first collector made it: the migration to
  * the current schema keeps its data and its rules.
  */
@@ -306,47 +450,32 @@ test_migrate_v1(void **state)
 	struct err		 e;
 	sqlite3			*db;
 	char			 home[64], path[128];
-	int			 v = -1;
-	sqlite3_stmt		*stmt;
 
 	(void)fx;
 	snprintf(home, sizeof(home), "/tmp/test_store_v1.XXXXXX");
 	assert_non_null(mkdtemp(home));
-	store_close(make_store(home));
-	/* Roll the file back to schema 1 by hand. */
-	snprintf(path, sizeof(path), "%s/collector.db", home);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DROP INDEX submissions_state;"
+	/* Schema 2 rolled back to schema 1 by hand. */
+	make_v2(home, "DROP INDEX submissions_state;"
 	    "PRAGMA user_version = 1;"
-	    "INSERT INTO forms VALUES (1, 'f', '1', 'T', '[]', 'f.csv', "
-	    "x'61', 'h', 't', 1);"
 	    "INSERT INTO submissions (instance_id, form, state, device_id, "
 	    "started_at) VALUES ('uuid:33333333-3333-4333-8333-333333333333',"
 	    " 1, 'draft', 'd', 't');"
-	    "INSERT INTO answers VALUES (1, 'a', 'kept', 1);", NULL, NULL,
-	    NULL), SQLITE_OK);
-	sqlite3_close(db);
+	    "INSERT INTO answers VALUES (1, 'a', 'kept', 1);");
 
 	err_init(&e);
 	assert_int_equal(store_open(home, &st, &e), 0);
-	assert_int_equal(sqlite3_prepare_v2(st->db->sql, "PRAGMA user_version", -1,
-	    &stmt, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-	v = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	assert_int_equal(v, store_schema_version());
-	assert_int_equal(sqlite3_prepare_v2(st->db->sql, "SELECT count(*) FROM "
-	    "sqlite_master WHERE name = 'submissions_state'", -1, &stmt,
-	    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(stmt, 0), 1);
-	sqlite3_finalize(stmt);
+	assert_int_equal(user_version(st), store_schema_version());
+	assert_int_equal(count(st, "SELECT count(*) FROM sqlite_master "
+	    "WHERE name = 'submissions_state'"), 1);
 	assert_int_equal(store_find_sub(st, "3333", &s, &e), 0);
 	assert_string_equal(s.form_id, "f");
 	store_sub_release(&s);
+	assert_int_equal(count(st, "SELECT count(*) FROM answers "
+	    "WHERE value = 'kept'"), 1);
 	store_close(st);
 
 	/* A store from a newer collector is refused, not damaged. */
+	snprintf(path, sizeof(path), "%s/collector.db", home);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
 	    NULL, NULL), SQLITE_OK);
@@ -357,6 +486,207 @@ test_migrate_v1(void **state)
 
 	snprintf(path, sizeof(path), "rm -rf '%s'", home);
 	assert_int_equal(system(path), 0);
+}
+
+/*
+ * Schema 2 -> 3: the submissions table is rebuilt with the 'rejected'
+ * state and its reason, and the frozen JSON becomes its data object. Every
+ * row and answer is kept, the data byte for byte; the rules come back and
+ * now allow exactly finalized -> sent and finalized -> rejected.
+ */
+static void
+test_migrate_v2(void **state)
+{
+	struct fixture		*fx = *state;
+	struct store		*st;
+	struct store_sub	 s;
+	struct err		 e;
+	char			 home[64], cmd[128];
+	char			*env;
+	int			 done;
+
+	(void)fx;
+	snprintf(home, sizeof(home), "/tmp/test_store_v2.XXXXXX");
+	assert_non_null(mkdtemp(home));
+	make_v2(home,
+	    /* 1: a draft with an answer */
+	    "INSERT INTO submissions (instance_id, form, state, device_id, "
+	    "started_at, position) VALUES "
+	    "('uuid:44444444-4444-4444-8444-444444444441', 1, 'draft', 'd', "
+	    "'t0', 'a');"
+	    "INSERT INTO answers VALUES (1, 'a', 'draft answer', 1);"
+	    /* 2: finalized, its JSON as collector 0.1 froze it; a promoter
+	     * whose name holds the very text that ends the header */
+	    "INSERT INTO submissions (instance_id, form, state, device_id, "
+	    "promoter, started_at) VALUES "
+	    "('uuid:44444444-4444-4444-8444-444444444442', 1, 'draft', "
+	    "'d', 'Ana ,\"data\":', '2026-01-01T10:00:00-05:00');"
+	    "INSERT INTO answers VALUES (2, 'hb', '11.50', 1);"
+	    "UPDATE submissions SET state = 'finalized', "
+	    "finalized_at = '2026-01-01T10:05:00-05:00', xml = '<f/>', json = "
+	    "'{\"instance_id\":\"uuid:44444444-4444-4444-8444-444444444442\","
+	    "\"deprecated_id\":null,\"form_id\":\"f\",\"form_version\":\"1\","
+	    "\"device_id\":\"d\",\"promoter\":\"Ana ,\\\"data\\\":\","
+	    "\"started_at\":\"2026-01-01T10:00:00-05:00\","
+	    "\"finalized_at\":\"2026-01-01T10:05:00-05:00\","
+	    "\"data\":{\"hb\":11.50,\"k\":[{\"x\":\"}\"}]}}' WHERE id = 2;"
+	    /* 3: sent */
+	    "INSERT INTO submissions (instance_id, form, state, device_id, "
+	    "started_at, finalized_at, json, xml) VALUES "
+	    "('uuid:44444444-4444-4444-8444-444444444443', 1, 'sent', 'd', "
+	    "'t0', 't1', '{\"instance_id\":\"x\",\"data\":{}}', '<f/>');");
+
+	err_init(&e);
+	assert_int_equal(store_open(home, &st, &e), 0);
+	assert_int_equal(user_version(st), store_schema_version());
+	assert_int_equal(count(st, "SELECT count(*) FROM answers"), 2);
+	assert_int_equal(count(st, "SELECT count(*) FROM sqlite_master "
+	    "WHERE type = 'trigger'"), 6);
+	assert_int_equal(count(st, "SELECT count(*) FROM sqlite_master "
+	    "WHERE name = 'submissions_state'"), 1);
+	assert_int_equal(count(st, "SELECT count(*) FROM "
+	    "pragma_foreign_key_check"), 0);
+
+	assert_int_equal(store_find_sub(st, "44444444-4444-4444-8444-4444444"
+	    "44441", &s, &e), 0);
+	assert_int_equal(s.state, SUB_DRAFT);
+	assert_string_equal(s.position, "a");
+	assert_null(s.data);
+	store_sub_release(&s);
+	assert_int_equal(store_find_sub(st, "44444444-4444-4444-8444-4444444"
+	    "44442", &s, &e), 0);
+	assert_int_equal(s.state, SUB_FINALIZED);
+	assert_string_equal(s.data, "{\"hb\":11.50,\"k\":[{\"x\":\"}\"}]}");
+	assert_string_equal(s.promoter, "Ana ,\"data\":");
+	/* The envelope comes back as it was frozen. */
+	assert_non_null(env = wire_envelope(&s, s.data, 0));
+	assert_string_equal(env, "{\"instance_id\":\"uuid:44444444-4444-4444-"
+	    "8444-444444444442\",\"deprecated_id\":null,\"form_id\":\"f\","
+	    "\"form_version\":\"1\",\"device_id\":\"d\",\"promoter\":"
+	    "\"Ana ,\\\"data\\\":\",\"started_at\":\"2026-01-01T10:00:00-05:00\","
+	    "\"finalized_at\":\"2026-01-01T10:05:00-05:00\","
+	    "\"data\":{\"hb\":11.50,\"k\":[{\"x\":\"}\"}]}}");
+	free(env);
+	store_sub_release(&s);
+	assert_int_equal(store_find_sub(st, "44444444-4444-4444-8444-4444444"
+	    "44443", &s, &e), 0);
+	assert_int_equal(s.state, SUB_SENT);
+	assert_string_equal(s.data, "{}");
+	store_sub_release(&s);
+
+	/* The rules after the rebuild. */
+	assert_int_not_equal(sqlite3_exec(st->db->sql, "UPDATE answers SET "
+	    "value = 'x' WHERE submission = 2", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(st->db->sql, "DELETE FROM "
+	    "submissions WHERE id = 3", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(st->db->sql, "UPDATE submissions "
+	    "SET state = 'rejected', reason = 'r' WHERE id = 1", NULL, NULL,
+	    NULL), SQLITE_OK);
+	assert_int_equal(store_acknowledge(st, "uuid:44444444-4444-4444-8444-"
+	    "444444444442", SUB_REJECTED, "unknown form version", &done, &e),
+	    0);
+	assert_int_equal(done, 1);
+	/* A draft still deletes with its answers. */
+	assert_int_equal(store_delete_draft(st, 1, &e), 0);
+	assert_int_equal(count(st, "SELECT count(*) FROM answers"), 1);
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A finalized row of schema 2 whose JSON has no data object cannot be
+ * migrated: the store is refused and left at schema 2, not emptied. */
+static void
+test_migrate_v2_damaged(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*st;
+	struct err	 e;
+	sqlite3		*db;
+	sqlite3_stmt	*stmt;
+	char		 home[64], path[128];
+
+	(void)fx;
+	snprintf(home, sizeof(home), "/tmp/test_store_v2d.XXXXXX");
+	assert_non_null(mkdtemp(home));
+	make_v2(home, "INSERT INTO submissions (instance_id, form, state, "
+	    "device_id, started_at, finalized_at, json, xml) VALUES "
+	    "('uuid:55555555-5555-4555-8555-555555555555', 1, 'finalized', "
+	    "'d', 't0', 't1', 'not json', '<f/>');");
+	err_init(&e);
+	assert_int_equal(store_open(home, &st, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "migration 3"));
+	snprintf(path, sizeof(path), "%s/collector.db", home);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT user_version "
+	    "FROM pragma_user_version), (SELECT count(*) FROM submissions)",
+	    -1, &stmt, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(stmt, 0), 2);
+	assert_int_equal(sqlite3_column_int(stmt, 1), 1);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	snprintf(path, sizeof(path), "rm -rf '%s'", home);
+	assert_int_equal(system(path), 0);
+}
+
+/*
+ * The hub's answers: finalized -> rejected with its reason, once; a draft
+ * or a sent submission cannot be rejected, and a rejected one cannot move.
+ */
+static void
+test_rejected(void **state)
+{
+	struct fixture		*fx = *state;
+	struct store_sub	 s;
+	struct err		 e;
+	enum store_put		 how;
+	int64_t			 form, d, f;
+	int64_t			 n[SUB_NSTATES];
+	int			 done;
+	static const char *const moves[] = {
+		"UPDATE submissions SET state = 'sent', reason = NULL",
+		"UPDATE submissions SET state = 'finalized', reason = NULL",
+		"UPDATE submissions SET reason = 'other'",
+		"UPDATE submissions SET reason = NULL",
+		"DELETE FROM submissions",
+	};
+	size_t			 i;
+
+	err_init(&e);
+	form = put_form(fx->st, "f", "1", "a", &how);
+	d = new_draft(fx->st, form,
+	    "uuid:66666666-6666-4666-8666-666666666661");
+	f = new_draft(fx->st, form,
+	    "uuid:66666666-6666-4666-8666-666666666662");
+	assert_int_equal(store_finalize_sub(fx->st, f, "t1", "{}", "<f/>",
+	    &e), 0);
+	/* A draft is not the hub's to answer. */
+	assert_int_equal(store_acknowledge(fx->st,
+	    "uuid:66666666-6666-4666-8666-666666666661", SUB_REJECTED, "r",
+	    &done, &e), 0);
+	assert_int_equal(done, 0);
+	assert_int_equal(store_acknowledge(fx->st,
+	    "uuid:66666666-6666-4666-8666-666666666662", SUB_REJECTED,
+	    "form 'f' version '1' is not published", &done, &e), 0);
+	assert_int_equal(done, 1);
+	for (i = 0; i < sizeof(moves) / sizeof(moves[0]); i++)
+		assert_int_not_equal(sqlite3_exec(fx->st->db->sql, moves[i],
+		    NULL, NULL, NULL), SQLITE_OK);
+	/* Rejected without a reason is refused by the table itself. */
+	assert_int_not_equal(sqlite3_exec(fx->st->db->sql, "UPDATE "
+	    "submissions SET state = 'finalized' WHERE id = 1", NULL, NULL,
+	    NULL), SQLITE_OK);
+	assert_int_equal(store_find_sub(fx->st, "66666666-6666-4666-8666-"
+	    "666666666662", &s, &e), 0);
+	assert_int_equal(s.state, SUB_REJECTED);
+	assert_string_equal(s.reason, "form 'f' version '1' is not published");
+	store_sub_release(&s);
+	assert_int_equal(store_count_subs(fx->st, n, &e), 0);
+	assert_int_equal(n[SUB_DRAFT], 1);
+	assert_int_equal(n[SUB_FINALIZED], 0);
+	assert_int_equal(n[SUB_REJECTED], 1);
+	assert_int_equal(d, 1);
 }
 
 /* An empty file (schema 0) gets the whole schema. */
@@ -554,6 +884,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_v1, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v0, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v2, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v2_damaged, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rejected, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_failed_save_kept, setup,
 		    teardown),
