@@ -1364,6 +1364,65 @@ expr_stray_name(const struct expr *x, const struct field *context)
 	return stray(x, context);
 }
 
+/*
+ * Whether x reads the primary instance other than through what expr_refs
+ * names. in_list: x is inside a predicate of a path into a secondary
+ * instance, where a relative path names the list's own items and
+ * columns, never the primary instance.
+ */
+static int
+reads_paths(const struct expr *x, int in_list)
+{
+	size_t	i, j;
+
+	if (x == NULL)
+		return 0;
+	switch (x->op) {
+	case X_NUM:
+	case X_STR:
+	case X_REF:
+		return 0;
+	case X_FUNC:
+		if (x->fn->id == F_CURRENT)
+			return 1;
+		break;
+	case X_PATH:
+		if (x->start == PS_ROOT)
+			return 1;
+		if (x->start == PS_CONTEXT && !in_list && !(x->nsteps == 1 &&
+		    x->steps[0].axis == AX_SELF && x->steps[0].npreds == 0))
+			return 1;
+		if (x->start == PS_EXPR) {
+			if (x->base->op == X_FUNC &&
+			    x->base->fn->id == F_INSTANCE)
+				in_list = 1;
+			else if (x->nsteps > 0 || x->nbpreds > 0 ||
+			    reads_paths(x->base, in_list))
+				return 1;
+		}
+		for (i = 0; i < x->nbpreds; i++)
+			if (reads_paths(x->bpreds[i], in_list))
+				return 1;
+		for (i = 0; i < x->nsteps; i++)
+			for (j = 0; j < x->steps[i].npreds; j++)
+				if (reads_paths(x->steps[i].preds[j], in_list))
+					return 1;
+		return 0;
+	default:
+		break;
+	}
+	for (i = 0; i < x->nargs; i++)
+		if (reads_paths(x->args[i], in_list))
+			return 1;
+	return 0;
+}
+
+int
+expr_reads_paths(const struct expr *x)
+{
+	return reads_paths(x, 0);
+}
+
 int
 expr_calls(const struct expr *x, const char *name)
 {

@@ -305,6 +305,15 @@ void	expr_refs(const struct expr *x,
  * the choices' columns. */
 const char *expr_stray_name(const struct expr *x,
 	    const struct field *context);
+/*
+ * Whether x reads nodes of the primary instance that expr_refs cannot
+ * name: a location path from the root, or from the context or current()
+ * other than "." itself. A path into a choice list (instance('list')/
+ * root/item[...]) does not count: the list never changes, and the ${}
+ * references of its predicates are named by expr_refs. What reads such
+ * paths must be evaluated whenever anything changed.
+ */
+int	expr_reads_paths(const struct expr *x);
 /* Whether x calls the function of that name anywhere ("pulldata"). */
 int	expr_calls(const struct expr *x, const char *name);
 /* The source text x was parsed from. */

@@ -739,38 +739,6 @@ collect_ref(const struct field *g, void *arg)
 	note_backref(g, arg);
 }
 
-/*
- * Whether x reads nodes expr_refs cannot name: a location path outside
- * string literals and ${...} ('/' is always a path in XPath, whose
- * division is "div"; ".." is the parent).
- */
-static int
-is_open(const struct expr *x)
-{
-	const char	*p = expr_source(x);
-	char		 q;
-
-	if (p == NULL)
-		return 1;
-	for (; *p != '\0'; p++) {
-		if (*p == '\'' || *p == '"') {
-			q = *p;
-			while (p[1] != '\0' && p[1] != q)
-				p++;
-			if (p[1] == '\0')
-				return 1;
-			p++;
-		} else if (p[0] == '$' && p[1] == '{') {
-			while (*p != '\0' && *p != '}')
-				p++;
-			if (*p == '\0')
-				return 1;
-		} else if (*p == '/' || (p[0] == '.' && p[1] == '.'))
-			return 1;
-	}
-	return 0;
-}
-
 /* Which fields each expression reads, which an earlier expression reads,
  * and what triggers name. */
 static int
@@ -790,15 +758,15 @@ analyse(struct session *s, struct err *e)
 		collect_ref(f, &c);
 		if (f->relevant != NULL) {
 			expr_refs(f->relevant, collect_ref, &c);
-			fi->open |= is_open(f->relevant);
+			fi->open |= expr_reads_paths(f->relevant);
 		}
 		if (f->calculation != NULL) {
 			expr_refs(f->calculation, collect_ref, &c);
-			fi->open |= is_open(f->calculation);
+			fi->open |= expr_reads_paths(f->calculation);
 		}
 		if (f->repeat_count != NULL) {
 			expr_refs(f->repeat_count, collect_ref, &c);
-			fi->open |= is_open(f->repeat_count);
+			fi->open |= expr_reads_paths(f->repeat_count);
 		}
 		if (c.nomem) {
 			free(c.v);

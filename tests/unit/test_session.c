@@ -829,6 +829,73 @@ test_recompute_and_clearing(void **state)
 	form_free(f);
 }
 
+/* Lookups in a choice list are recomputed when the answers they name
+ * change, and only then (expr_reads_paths): the list never changes. */
+static const char lookup_form[] =
+    "survey,,,,,\n"
+    ",type,name,label,relevant,calculation\n"
+    ",integer,alt,Altitude,,\n"
+    ",calculate,sub,,,\"instance('bands')/root/item[min_m <= ${alt} and "
+    "${alt} <= max_m]/subtract\"\n"
+    ",integer,hb,Hb,,\n"
+    ",calculate,adj,,,${hb} - ${sub}\n"
+    ",calculate,rel,,,../hb + 1\n"
+    "choices,,,,,\n"
+    ",list_name,name,label,min_m,max_m,subtract\n"
+    ",bands,low,Low,0,999,0\n"
+    ",bands,high,High,1000,4999,2\n";
+
+static void
+test_list_lookups(void **state)
+{
+	static const struct {
+		const char	*src;
+		int		 reads;
+	} cases[] = {
+		{ "instance('bands')/root/item[min_m <= ${alt}]/subtract", 0 },
+		{ "count(instance('bands')/root/item)", 0 },
+		{ "${alt} * 2", 0 },
+		{ ". > 3", 0 },
+		{ "/data/alt + 1", 1 },
+		{ "../alt", 1 },
+		{ "alt", 1 },
+		{ "instance('bands')/root/item[name = current()/../alt]/max_m",
+		    1 },
+		{ "instance('bands')/root/item[min_m <= /data/alt]/max_m", 1 },
+	};
+	struct form	*f = load(lookup_form);
+	struct session	*s = start(f);
+	struct expr	*x;
+	struct arena	 a;
+	struct err	 e;
+	size_t		 i;
+
+	(void)state;
+	arena_init(&a, 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err_init(&e);
+		if (expr_parse(&a, cases[i].src, &x, NULL, &e) != 0 ||
+		    expr_bind(x, f, f->root, &e) != 0)
+			fail_msg("%s: %s", cases[i].src, e.msg);
+		if (expr_reads_paths(x) != cases[i].reads)
+			fail_msg("%s: want %d", cases[i].src, cases[i].reads);
+	}
+	arena_release(&a);
+	ok(s, "alt", "500");
+	assert_string_equal(val(s, "sub"), "0");
+	ok(s, "hb", "12");
+	assert_string_equal(val(s, "adj"), "12");
+	assert_string_equal(val(s, "rel"), "13");
+	ok(s, "alt", "3000");
+	assert_string_equal(val(s, "sub"), "2");
+	assert_string_equal(val(s, "adj"), "10");
+	ok(s, "hb", "11");
+	assert_string_equal(val(s, "adj"), "9");
+	assert_string_equal(val(s, "rel"), "12");
+	session_free(s);
+	form_free(f);
+}
+
 static void
 test_restore(void **state)
 {
@@ -1292,6 +1359,7 @@ main(void)
 		cmocka_unit_test(test_nested_repeats),
 		cmocka_unit_test(test_repeat_count),
 		cmocka_unit_test(test_recompute_and_clearing),
+		cmocka_unit_test(test_list_lookups),
 		cmocka_unit_test(test_restore),
 		cmocka_unit_test(test_fill_json_ok),
 		cmocka_unit_test(test_fill_json_problems),
