@@ -62,7 +62,7 @@ device_add(struct hub_ctx *c, int argc, char **argv)
 	char			 token[sodium_base64_ENCODED_LEN(TOKEN_BYTES,
 				    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 	char			 at[40];
-	struct hub_store	*st = NULL;
+	struct hub_store	*st;
 	struct hub_device	 d;
 	struct err		 e;
 	const char		*id = NULL;
@@ -101,8 +101,7 @@ device_add(struct hub_ctx *c, int argc, char **argv)
 	    !utf8_valid(d.promoter, strlen(d.promoter))))
 		return hub_usage_error(_("promoter name too long or not "
 		    "UTF-8"));
-	if ((rc = hub_open_store(c, &st)) != 0)
-		return rc;
+	st = c->st;
 	err_init(&e);
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2base64(token, sizeof(token), raw, sizeof(raw),
@@ -123,7 +122,6 @@ device_add(struct hub_ctx *c, int argc, char **argv)
 out:
 	sodium_memzero(raw, sizeof(raw));
 	sodium_memzero(token, sizeof(token));
-	hub_store_close(st);
 	return rc;
 }
 
@@ -162,7 +160,7 @@ print_device(const struct hub_device *d, void *arg)
 static int
 device_list(struct hub_ctx *c, int argc, char **argv)
 {
-	struct hub_store	*st = NULL;
+	struct hub_store	*st;
 	struct err		 e;
 	json_t			*a = NULL;
 	int			 rc, json = 0;
@@ -171,8 +169,7 @@ device_list(struct hub_ctx *c, int argc, char **argv)
 		json = 1;
 	else if (argc != 1)
 		return hub_usage_error(_("usage: hub device list [--json]"));
-	if ((rc = hub_open_store(c, &st)) != 0)
-		return rc;
+	st = c->st;
 	err_init(&e);
 	if (json)
 		a = json_array();
@@ -184,22 +181,20 @@ device_list(struct hub_ctx *c, int argc, char **argv)
 	else if (a != NULL)
 		hub_print_json(a);
 	json_decref(a);
-	hub_store_close(st);
 	return rc;
 }
 
 static int
 device_revoke(struct hub_ctx *c, int argc, char **argv)
 {
-	struct hub_store	*st = NULL;
+	struct hub_store	*st;
 	struct err		 e;
 	char			 at[40];
 	int			 rc, was;
 
 	if (argc != 2)
 		return hub_usage_error(_("usage: hub device revoke ID"));
-	if ((rc = hub_open_store(c, &st)) != 0)
-		return rc;
+	st = c->st;
 	err_init(&e);
 	datetime_format_local(clock_now(), at);
 	if ((rc = hub_store_revoke_device(st, argv[1], at, &was, &e)) != 0)
@@ -209,7 +204,6 @@ device_revoke(struct hub_ctx *c, int argc, char **argv)
 	else
 		printf(_("device '%s' revoked: its token is refused from "
 		    "now on\n"), argv[1]);
-	hub_store_close(st);
 	return rc;
 }
 

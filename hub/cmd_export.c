@@ -73,7 +73,7 @@ hub_cmd_export(struct hub_ctx *c, int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct hub_store	*st = NULL;
+	struct hub_store	*st;
 	struct sink		 k;
 	struct find		 fd;
 	struct err		 e;
@@ -118,8 +118,7 @@ hub_cmd_export(struct hub_ctx *c, int argc, char **argv)
 	if (!to_stdout && (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld",
 	    out, (long)getpid()) >= sizeof(tmp))
 		return hub_usage_error(_("'%s': path too long"), out);
-	if ((rc = hub_open_store(c, &st)) != 0)
-		return rc;
+	st = c->st;
 	err_init(&e);
 	fd.id = form;
 	fd.found = 0;
@@ -171,6 +170,5 @@ hub_cmd_export(struct hub_ctx *c, int argc, char **argv)
 		printf(_("%llu submissions of '%s' written to '%s'\n"),
 		    (unsigned long long)k.n, form, out);
 out:
-	hub_store_close(st);
 	return rc;
 }

@@ -28,7 +28,7 @@ usage_text(void)
 static int
 forms_publish(struct hub_ctx *c, int argc, char **argv)
 {
-	struct hub_store	*st = NULL;
+	struct hub_store	*st;
 	struct form		*f = NULL;
 	struct err		 e;
 	enum hub_put		 how;
@@ -41,8 +41,7 @@ forms_publish(struct hub_ctx *c, int argc, char **argv)
 	err_init(&e);
 	if ((rc = file_read(argv[1], FORM_MAX_BYTES, &data, &len, &e)) != 0)
 		return hub_error(&e);
-	if ((rc = hub_open_store(c, &st)) != 0)
-		goto out;
+	st = c->st;
 	if ((rc = hub_publish_form(st, argv[1], data, len, &how, &f,
 	    &e)) != 0) {
 		rc = hub_error(&e);
@@ -56,7 +55,6 @@ forms_publish(struct hub_ctx *c, int argc, char **argv)
 out:
 	form_free(f);
 	free(data);
-	hub_store_close(st);
 	return rc;
 }
 
@@ -84,7 +82,7 @@ print_form(const struct hub_form *f, void *arg)
 static int
 forms_list(struct hub_ctx *c, int argc, char **argv)
 {
-	struct hub_store	*st = NULL;
+	struct hub_store	*st;
 	struct err		 e;
 	json_t			*a = NULL;
 	int			 rc, json = 0;
@@ -93,8 +91,7 @@ forms_list(struct hub_ctx *c, int argc, char **argv)
 		json = 1;
 	else if (argc != 1)
 		return hub_usage_error(_("usage: hub forms list [--json]"));
-	if ((rc = hub_open_store(c, &st)) != 0)
-		return rc;
+	st = c->st;
 	err_init(&e);
 	if (json)
 		a = json_array();
@@ -103,7 +100,6 @@ forms_list(struct hub_ctx *c, int argc, char **argv)
 	else if (a != NULL)
 		hub_print_json(a);
 	json_decref(a);
-	hub_store_close(st);
 	return rc;
 }
 

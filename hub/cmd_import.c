@@ -114,7 +114,7 @@ import_one(struct merge *m, const char *path)
 int
 hub_cmd_import(struct hub_ctx *c, int argc, char **argv)
 {
-	struct hub_store	*st = NULL;
+	struct hub_store	*st;
 	struct merge		 m;
 	int			 i, r, rc = 0;
 
@@ -125,8 +125,7 @@ hub_cmd_import(struct hub_ctx *c, int argc, char **argv)
 		i++;
 	if (i >= argc)
 		return hub_usage_error(_("usage: hub import FILE..."));
-	if ((rc = hub_open_store(c, &st)) != 0)
-		return rc;
+	st = c->st;
 	merge_init(&m, st);
 	for (; i < argc; i++) {
 		r = import_one(&m, argv[i]);
@@ -134,6 +133,5 @@ hub_cmd_import(struct hub_ctx *c, int argc, char **argv)
 			rc = r;
 	}
 	merge_release(&m);
-	hub_store_close(st);
 	return rc;
 }

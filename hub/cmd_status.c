@@ -98,7 +98,7 @@ print_text(const struct hub_totals *t, json_t *forms, json_t *districts,
 int
 hub_cmd_status(struct hub_ctx *c, int argc, char **argv)
 {
-	struct hub_store	*st = NULL;
+	struct hub_store	*st;
 	struct hub_totals	 t;
 	struct err		 e;
 	json_t			*o = NULL, *subs, *forms, *districts, *devices;
@@ -110,8 +110,7 @@ hub_cmd_status(struct hub_ctx *c, int argc, char **argv)
 		json = 1;
 	else if (argc != 1)
 		return hub_usage_error(_("usage: hub status [--json]"));
-	if ((rc = hub_open_store(c, &st)) != 0)
-		return rc;
+	st = c->st;
 	err_init(&e);
 	o = json_object();
 	subs = json_object();
@@ -159,6 +158,5 @@ hub_cmd_status(struct hub_ctx *c, int argc, char **argv)
 		print_text(&t, forms, districts, devices);
 out:
 	json_decref(o);
-	hub_store_close(st);
 	return rc;
 }

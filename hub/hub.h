@@ -141,7 +141,9 @@ int	serve_run(const struct serve_opts *o, struct err *e);
 /* Commands                                                            */
 
 struct hub_ctx {
-	const char	*home;		/* --home, or NULL */
+	const char		*home;	/* --home, or NULL */
+	struct hub_store	*st;	/* opened by main for the commands
+					 * whose row needs it */
 };
 
 /* argv[0] is the command's name. Each returns an exit code. */
@@ -158,6 +160,9 @@ int	hub_error(const struct err *e);		/* prints, returns the code */
 int	hub_usage_error(const char *fmt, ...) PRINTFLIKE(1, 2);
 /* --help / --version handling for a command: 1 when handled. */
 int	hub_std_opts(int argc, char **argv, const char *usage);
+/* Whether a command's arguments ask for its --help (or --version): main
+ * then opens no store for it. */
+int	hub_help_asked(int argc, char **argv);
 int	hub_open_store(struct hub_ctx *c, struct hub_store **out);
 /* v as one compact line on stdout. */
 void	hub_print_json(struct json_t *v);

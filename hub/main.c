@@ -9,20 +9,33 @@
 
 #include "hub.h"
 
+/* What a command needs done before it runs. */
+#define NEEDS_STORE	0x1	/* the store, opened into c->st */
+
 struct command {
 	const char	*name;
 	int		(*fn)(struct hub_ctx *, int, char **);
+	unsigned	 needs;
+	const char	*summary;	/* N_(): its line in `hub --help' */
 };
 
 static const struct command commands[] = {
-	{ "init",	hub_cmd_init },
-	{ "device",	hub_cmd_device },
-	{ "forms",	hub_cmd_forms },
-	{ "serve",	hub_cmd_serve },
-	{ "import",	hub_cmd_import },
-	{ "status",	hub_cmd_status },
-	{ "export",	hub_cmd_export },
+	{ "init",	hub_cmd_init,	0,
+	    N_("create the store and publish the bundled surveys") },
+	{ "device",	hub_cmd_device,	NEEDS_STORE,
+	    N_("enrol a device (its token), list them, revoke one") },
+	{ "forms",	hub_cmd_forms,	NEEDS_STORE,
+	    N_("check and publish a form for the devices; list them") },
+	{ "serve",	hub_cmd_serve,	0,
+	    N_("the HTTP API the devices sync with") },
+	{ "import",	hub_cmd_import,	NEEDS_STORE,
+	    N_("merge batch files carried by hand") },
+	{ "status",	hub_cmd_status,	NEEDS_STORE,
+	    N_("submissions by form and district, devices, conflicts") },
+	{ "export",	hub_cmd_export,	NEEDS_STORE,
+	    N_("the current submissions of a form, as JSON") },
 };
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
 /* CONTRACT.md's commands that come with a later version. */
 static const char *const coming[] = { "report", "user", "migrate" };
@@ -30,32 +43,36 @@ static const char *const coming[] = { "report", "user", "migrate" };
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, _("usage: hub [--home DIR] COMMAND [ARGS]\n"
+	size_t	i;
+
+	fputs(_("usage: hub [--home DIR] COMMAND [ARGS]\n"
 	    "\n"
 	    "The provincial office's program: receives the devices' surveys.\n"
-	    "Commands:\n"
-	    "  init                 create the store and publish the bundled "
-	    "surveys\n"
-	    "  device add ID [--promoter NAME] [--district UBIGEO]\n"
-	    "                       enrol a device; prints its token once\n"
-	    "  device list [--json] the devices and their last contact\n"
-	    "  device revoke ID     refuse a device's token from now on\n"
-	    "  forms publish FILE   check a form and publish it to the "
-	    "devices\n"
-	    "  forms list [--json]  the published forms\n"
-	    "  serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]\n"
-	    "                       the API the devices sync with\n"
-	    "  import FILE...       merge batch files carried by hand\n"
-	    "  status [--json]      submissions by form and district, "
-	    "devices\n"
-	    "  export --form ID --format json --out PATH\n"
-	    "                       the current submissions of a form\n"
-	    "\n"
+	    "Commands:\n"), fp);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(fp, "  %-8s %s\n", commands[i].name,
+		    _(commands[i].summary));
+	fputs(_("\n"
 	    "report, user, migrate and export as csv or xlsx: not available "
 	    "yet.\n"
 	    "The store is in --home DIR, else $HUB_HOME, else\n"
 	    "$XDG_DATA_HOME/hub, else ~/.local/share/hub.\n"
-	    "'hub COMMAND --help' tells more about each command.\n"));
+	    "'hub COMMAND --help' tells more about each command.\n"), fp);
+}
+
+/* The command's row, after its --help and the store it needs. */
+static int
+run(struct hub_ctx *c, const struct command *cmd, int argc, char **argv)
+{
+	int	rc;
+
+	if ((cmd->needs & NEEDS_STORE) && !hub_help_asked(argc, argv) &&
+	    (rc = hub_open_store(c, &c->st)) != 0)
+		return rc;
+	rc = cmd->fn(c, argc, argv);
+	hub_store_close(c->st);
+	c->st = NULL;
+	return rc;
 }
 
 int
@@ -118,9 +135,9 @@ main(int argc, char **argv)
 		if (strcmp(rest[0], coming[i]) == 0)
 			rc = hub_usage_error(_("'%s' is not available yet"),
 			    rest[0]);
-	for (i = 0; rc < 0 && i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; rc < 0 && i < NCOMMANDS; i++)
 		if (strcmp(rest[0], commands[i].name) == 0)
-			rc = commands[i].fn(&c, n, rest);
+			rc = run(&c, &commands[i], n, rest);
 	if (rc < 0)
 		rc = hub_usage_error(_("'%s' is not a command: see "
 		    "'hub --help'"), rest[0]);

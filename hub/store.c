@@ -77,7 +77,6 @@ static const char *const migrations[] = {
 	"  finalized_at TEXT NOT NULL,"
 	"  received_at TEXT NOT NULL,"
 	"  batch INTEGER NOT NULL REFERENCES batches(id),"
-	"  digest TEXT NOT NULL,"
 	"  line TEXT NOT NULL,"
 	"  FOREIGN KEY (form_id, form_version)"
 	"    REFERENCES forms(form_id, version)"
@@ -144,12 +143,12 @@ enum stmt_id {
 
 static const char *const stmt_sql[Q_COUNT] = {
 	[Q_FIND_SUB] =
-	    "SELECT digest FROM submissions WHERE instance_id = ?1",
+	    "SELECT line FROM submissions WHERE instance_id = ?1",
 	[Q_ADD_SUB] =
 	    "INSERT INTO submissions (instance_id, deprecated_id, form_id,"
 	    " form_version, device_id, district, finalized_at, received_at,"
-	    " batch, digest, line)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	    " batch, line)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[Q_ADD_CONFLICT] =
 	    "INSERT OR IGNORE INTO conflicts (instance_id, device_id,"
 	    " received_at, batch, digest, line)"
@@ -744,21 +743,22 @@ hub_store_end_batch(struct hub_store *st, int64_t row,
 
 int
 hub_store_find_sub(struct hub_store *st, const char *instance_id,
-    char digest[HUB_DIGEST_HEX], int *found, struct err *e)
+    struct buf *line, int *found, struct err *e)
 {
 	sqlite3_stmt	*s;
-	const char	*d;
 	int		 r, rc;
 
-	digest[0] = '\0';
+	buf_reset(line);
 	*found = 0;
 	if ((rc = stmt(st, Q_FIND_SUB, &s, e)) != 0)
 		return rc;
 	bind_text(s, 1, instance_id);
 	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		d = (const char *)sqlite3_column_text(s, 0);
-		snprintf(digest, HUB_DIGEST_HEX, "%s", d != NULL ? d : "");
-		*found = 1;
+		if (buf_add(line, sqlite3_column_text(s, 0),
+		    (size_t)sqlite3_column_bytes(s, 0)) != 0)
+			rc = nomem(e);
+		else
+			*found = 1;
 	} else if (r != SQLITE_DONE)
 		rc = db_error(st->db, e, "submission");
 	done(s);
@@ -783,8 +783,7 @@ hub_store_add_sub(struct hub_store *st, const struct hub_sub *x,
 	bind_text(s, 7, x->finalized_at);
 	bind_text(s, 8, x->received_at);
 	sqlite3_bind_int64(s, 9, x->batch);
-	bind_text(s, 10, x->digest);
-	sqlite3_bind_text64(s, 11, x->line, x->len, SQLITE_STATIC,
+	sqlite3_bind_text64(s, 10, x->line, x->len, SQLITE_STATIC,
 	    SQLITE_UTF8);
 	rc = db_step_done(st->db, s, "submission", e);
 	done(s);

@@ -174,16 +174,16 @@ struct hub_sub {
 	const char	*district;	/* data.district, NULL */
 	const char	*finalized_at;
 	const char	*received_at;
-	const char	*digest;	/* envelope_digest */
+	const char	*digest;	/* envelope_digest: conflicts only */
 	const char	*line;		/* the line as received */
 	size_t		 len;
 	int64_t		 batch;		/* hub_store_add_batch's row */
 };
 
-/* The digest of the stored submission with this id; *found 0 when
- * there is none. */
+/* The line of the stored submission with this id, into line (reset
+ * first); *found 0 when there is none. */
 int	 hub_store_find_sub(struct hub_store *st, const char *instance_id,
-	    char digest[HUB_DIGEST_HEX], int *found, struct err *e);
+	    struct buf *line, int *found, struct err *e);
 int	 hub_store_add_sub(struct hub_store *st, const struct hub_sub *s,
 	    struct err *e);
 /* The same id with other content, kept aside (once per content). */

@@ -6,7 +6,7 @@
 t_home
 h_run --help
 t_is "$T_RC" 0 "--help exits 0"
-t_has "$T_OUT" "device add ID" "--help lists the commands"
+t_has "$T_OUT" "import" "--help lists the commands"
 t_has "$T_OUT" "not available yet" "--help says what is not there yet"
 h_run --version
 t_has "$T_OUT" "hub " "--version prints the version"

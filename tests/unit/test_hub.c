@@ -279,6 +279,27 @@ test_stored_then_duplicate(void **state)
 	results_release(&res);
 	assert_int_equal(totals(fx).submissions, 1);
 	assert_int_equal(totals(fx).batches, 2);
+	/* The same content written otherwise (keys in another order, a
+	 * number spelt 11.50) is the same submission. */
+	{
+		json_t	*j = json_loads(v[0], 0, NULL);
+		char	*o, *w[1], *p;
+
+		assert_non_null(j);
+		o = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(j);
+		assert_non_null(p = strstr(o, "\"hb_measured\":11.5"));
+		w[0] = malloc(strlen(o) + 2);
+		snprintf(w[0], strlen(o) + 2, "%.*s11.50%s",
+		    (int)(p - o + 14), o, p + 18);
+		assert_string_not_equal(w[0], v[0]);
+		assert_int_equal(merge_lines(fx, DEV, DEV, w, 1, -1, &res, &c,
+		    &e), 0);
+		assert_int_equal(res.v[0].status, RESULT_DUPLICATE);
+		results_release(&res);
+		free(w[0]);
+		free(o);
+	}
 	free_lines(v, 1);
 }
 
