@@ -238,28 +238,39 @@ def add_variants(home, since, n, rnd):
                 new['altitude_source'] = ('gps' if rnd.random() < 0.8
                                           else 'entered')
             iid = 'uuid:' + str(uuid.uuid4())
-            j, x = v['json'], v['xml']
-            j = replace_once(j, '"instance_id":"%s"' % v['instance_id'],
-                             '"instance_id":"%s"' % iid, 'json')
-            x = replace_once(x, '<instanceID>%s</instanceID>' %
+            minutes = rnd.randrange(1, 240)
+            times = {key: shift_time(v[key], minutes)
+                     for key in ('started_at', 'finalized_at')}
+            # The submission's JSON: the whole envelope (a json column)
+            # or its data object alone (a data column), as the store
+            # keeps it.
+            for col in ('json', 'data'):
+                if v.get(col) is None:
+                    continue
+                j = v[col]
+                if '"instance_id":' in j:
+                    j = replace_once(j, '"instance_id":"%s"' %
+                                     v['instance_id'],
+                                     '"instance_id":"%s"' % iid, col)
+                for key, val in times.items():
+                    if '"%s":' % key in j:
+                        j = replace_once(j, '"%s":"%s"' % (key, v[key]),
+                                         '"%s":"%s"' % (key, val), col)
+                for key, val in new.items():
+                    j = replace_once(j, '"%s":"%s"' % (key, old[key]),
+                                     '"%s":"%s"' % (key, val), col)
+                v[col] = j
+            x = replace_once(v['xml'], '<instanceID>%s</instanceID>' %
                              v['instance_id'],
                              '<instanceID>%s</instanceID>' % iid, 'xml')
             for key, val in new.items():
-                j = replace_once(j, '"%s":"%s"' % (key, old[key]),
-                                 '"%s":"%s"' % (key, val), 'json')
                 if key == 'household_id':
                     # the instance name repeats it
                     x = x.replace(old[key], val)
                 else:
                     x = replace_once(x, '<%s>%s</%s>' % (key, old[key], key),
                                      '<%s>%s</%s>' % (key, val, key), 'xml')
-            minutes = rnd.randrange(1, 240)
-            for key in ('started_at', 'finalized_at'):
-                t = shift_time(v[key], minutes)
-                j = replace_once(j, '"%s":"%s"' % (key, v[key]),
-                                 '"%s":"%s"' % (key, t), 'json')
-                v[key] = t
-            v.update(instance_id=iid, json=j, xml=x)
+            v.update(times, instance_id=iid, xml=x)
             cur = con.execute(
                 'INSERT INTO submissions (%s, state) VALUES (%s, \'draft\')'
                 % (', '.join(cols), ', '.join('?' * len(cols))),
