@@ -43,3 +43,8 @@ if [ -x tests/bench/sync.sh ]; then
 	echo
 	bash tests/bench/sync.sh
 fi
+
+if [ -x tests/bench/merge.sh ]; then
+	echo
+	bash tests/bench/merge.sh
+fi
