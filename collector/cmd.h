@@ -29,7 +29,9 @@ int	cmd_list(struct cmd_ctx *c, int argc, char **argv);
 int	cmd_show(struct cmd_ctx *c, int argc, char **argv);
 int	cmd_edit(struct cmd_ctx *c, int argc, char **argv);
 int	cmd_discard(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_export(struct cmd_ctx *c, int argc, char **argv);
 int	cmd_status(struct cmd_ctx *c, int argc, char **argv);
+int	cmd_sync(struct cmd_ctx *c, int argc, char **argv);
 
 /* Shared by the commands (main.c). */
 /* Print e as one line and return rc as an exit code (out of memory is

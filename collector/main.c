@@ -37,6 +37,10 @@ static const struct command commands[] = {
 	    N_("go on with a draft, or correct a finalized survey") },
 	{ "discard",	cmd_discard,	NEEDS_STORE,
 	    N_("delete a draft") },
+	{ "export",	cmd_export,	NEEDS_STORE,
+	    N_("write the surveys not yet sent to a file (USB stick)") },
+	{ "sync",	cmd_sync,	NEEDS_STORE,
+	    N_("send the surveys to the hub, get its new forms") },
 	{ "status",	cmd_status,	NEEDS_STORE,
 	    N_("counts by state, the hub, the last sync") },
 };

@@ -1,0 +1,622 @@
+/*
+ * cmd_sync.c: `collector sync [--hub URL] [--ca FILE] [--watch]`: the
+ * finalized surveys to the hub, the hub's new forms to the device.
+ *
+ * Made for a 2G link that drops every few seconds:
+ * - The cheap ping first: no batch is built for a hub that is not there.
+ * - Then the pending surveys, oldest first, in batches of about
+ *   WIRE_BATCH_BYTES compressed (wire.c says why that size). For each
+ *   batch the hub's answer is applied in one transaction: stored,
+ *   duplicate and conflict make a survey sent, rejected makes it rejected
+ *   with the reason. A survey is marked only when the answer naming it
+ *   has arrived: a cut, a stall, a 5xx or a captive portal's page leaves
+ *   the batch pending, and sending it again is safe (the hub answers
+ *   duplicate). A kill at any moment loses no answer already applied.
+ * - A batch the hub refuses whole (400, 413) is split in halves down to
+ *   the one survey it cannot take, which stays pending and is named: one
+ *   bad survey never blocks the rest of the queue.
+ * - --watch waits for the hub with exponential backoff and full jitter
+ *   (base 1 s, cap 5 min; COLLECTOR_BACKOFF_MAX_MS lowers the cap for
+ *   tests), pinging until it answers, until everything is acknowledged.
+ *   A progress resets the backoff.
+ * - A refused token stops at once: trying again cannot help.
+ * - Then the published forms: the list with the ETag of the last one
+ *   (an unchanged list is one round trip and no body), each new file
+ *   checked and installed as `forms add' does, the ETag kept only when
+ *   all of them were.
+ *
+ * The token is read from the store, handed to the client and wiped; it is
+ * never printed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "cmd.h"
+#include "wire.h"
+
+#define BACKOFF_BASE_MS		1000
+#define BACKOFF_CAP_MS		(5 * 60 * 1000)
+#define FORMS_PATH		"/api/v1/forms"
+
+struct sync {
+	struct store	*st;
+	struct client	 cl;
+	const char	*hub;
+	char		*device;
+	size_t		 target;	/* batch bytes, compressed */
+	double		 ratio;		/* raw / compressed, learnt */
+	/* this run */
+	int64_t		 stored, duplicate, conflict, rejected;
+	int64_t		 refused;	/* surveys a hub refused whole */
+	int		 progress;	/* answers applied in this pass */
+	int		 token_refused;
+	int		 forms_refused;
+};
+
+static const char *
+usage_text(void)
+{
+	return _("usage: collector sync [--hub URL] [--ca FILE] [--watch]\n"
+	    "\n"
+	    "Sends the finalized surveys to the hub and gets the forms the\n"
+	    "office has published. A survey is marked sent only when the hub\n"
+	    "has answered for it; if the link drops, what was not answered\n"
+	    "is sent again next time, and the hub counts it once. A survey\n"
+	    "the hub rejects is marked rejected, with the reason: it is not\n"
+	    "sent again until corrected with 'collector edit'.\n"
+	    "\n"
+	    "  --hub URL   the hub's address (kept for the next syncs); else\n"
+	    "              the one given at 'collector init --hub'\n"
+	    "  --ca FILE   the certificate of the office's own authority, for\n"
+	    "              an https hub whose certificate it signed\n"
+	    "  --watch     if the hub cannot be reached, wait and try again\n"
+	    "              (longer and longer, up to 5 minutes) until every\n"
+	    "              survey is acknowledged\n"
+	    "\n"
+	    "Exit status: 0 everything acknowledged, 4 some surveys still\n"
+	    "waiting (sent again next time), 3 the hub could not be reached\n"
+	    "or refused this device.\n");
+}
+
+/* The hub said 401: trying again cannot help. */
+static int
+token_refused(struct sync *s, struct err *e)
+{
+	s->token_refused = 1;
+	return err_set(e, ERR_INPUT, _("the hub at %s refused this device's "
+	    "token: ask the office for a new one"), s->hub);
+}
+
+/* client_get, whose one refusal (ERR_INPUT) is the token's. */
+static int
+get(struct sync *s, const char *path, const char *etag, struct buf *body,
+    char **new_etag, int *not_modified, struct err *e)
+{
+	struct err	ge;
+	int		rc;
+
+	err_init(&ge);
+	rc = client_get(&s->cl, path, etag, body, new_etag, not_modified,
+	    &ge);
+	if (rc == ERR_INPUT)
+		return token_refused(s, e);
+	if (rc != 0)
+		return err_set(e, rc, "%s", ge.msg);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The hub's answer to one batch                                       */
+
+static const struct wire_item *
+find_item(const struct wire_queue *q, size_t from, size_t n, const char *id)
+{
+	size_t	i;
+
+	for (i = from; i < from + n; i++)
+		if (strcmp(q->v[i].instance_id, id) == 0)
+			return &q->v[i];
+	return NULL;
+}
+
+/*
+ * Mark what the answer names, in one transaction; then say what the
+ * person must know (a conflict, a rejection), once it is committed.
+ */
+static int
+apply(struct sync *s, const struct wire_queue *q, size_t from, size_t n,
+    const struct results *res, struct err *e)
+{
+	const struct result	*r;
+	const char		*reason;
+	char			*done;
+	size_t			 i;
+	int			 rc, d;
+
+	if ((done = calloc(res->n + 1, 1)) == NULL)
+		return err_set(e, ERR_NOMEM, _("out of memory"));
+	if ((rc = store_begin(s->st, e)) != 0)
+		goto out;
+	for (i = 0; i < res->n; i++) {
+		r = &res->v[i];
+		/* An answer about a survey not in this batch is no answer. */
+		if (find_item(q, from, n, r->instance_id) == NULL)
+			continue;
+		if (r->status == RESULT_REJECTED) {
+			reason = r->reason != NULL && *r->reason != '\0' ?
+			    r->reason : _("no reason given");
+			rc = store_acknowledge(s->st, r->instance_id,
+			    SUB_REJECTED, reason, &d, e);
+		} else
+			rc = store_acknowledge(s->st, r->instance_id,
+			    SUB_SENT, NULL, &d, e);
+		if (rc != 0)
+			break;
+		done[i] = (char)d;
+	}
+	if (rc != 0) {
+		store_rollback(s->st);
+		goto out;
+	}
+	if ((rc = store_commit(s->st, e)) != 0)
+		goto out;
+	for (i = 0; i < res->n; i++) {
+		if (!done[i])
+			continue;
+		r = &res->v[i];
+		s->progress = 1;
+		switch (r->status) {
+		case RESULT_STORED:
+			s->stored++;
+			break;
+		case RESULT_DUPLICATE:
+			s->duplicate++;
+			break;
+		case RESULT_CONFLICT:
+			s->conflict++;
+			fprintf(stderr, _("collector: warning: the hub already "
+			    "has %s with other content: it keeps this copy "
+			    "aside for the coordinator\n"), r->instance_id);
+			break;
+		case RESULT_REJECTED:
+			s->rejected++;
+			fprintf(stderr, _("collector: warning: the hub rejected "
+			    "%s: %s\n"), r->instance_id, r->reason != NULL &&
+			    *r->reason != '\0' ? r->reason :
+			    _("no reason given"));
+			break;
+		}
+	}
+out:
+	free(done);
+	return rc;
+}
+
+/*
+ * Send q->v[from .. from + n), encoded in gz. A batch the hub refuses
+ * whole is sent again in halves, down to the survey it cannot take,
+ * which is named and left pending.
+ */
+static int
+post(struct sync *s, const struct wire_queue *q, size_t from, size_t n,
+    struct buf *gz, struct err *e)
+{
+	struct results	res;
+	struct err	pe;
+	long		status;
+	size_t		half;
+	int		rc;
+
+	err_init(&pe);
+	rc = client_post_batch(&s->cl, gz->p, gz->len, &res, &status, &pe);
+	if (rc == 0) {
+		rc = apply(s, q, from, n, &res, e);
+		results_release(&res);
+		return rc;
+	}
+	results_release(&res);
+	if (status == 401)
+		return token_refused(s, e);
+	if (status != 400 && status != 413)
+		return err_set(e, rc, "%s", pe.msg);
+	if (n == 1) {
+		s->refused++;
+		fprintf(stderr, _("collector: warning: the hub refused %s: %s "
+		    "(it stays waiting; tell the office)\n"),
+		    q->v[from].instance_id, pe.msg);
+		return 0;
+	}
+	half = n / 2;
+	if ((rc = wire_batch(q, from, half, s->device, gz, e)) != 0 ||
+	    (rc = post(s, q, from, half, gz, e)) != 0 ||
+	    (rc = wire_batch(q, from + half, n - half, s->device, gz,
+	    e)) != 0)
+		return rc;
+	return post(s, q, from + half, n - half, gz, e);
+}
+
+static int
+send_pending(struct sync *s, struct err *e)
+{
+	struct wire_queue	q;
+	struct buf		gz;
+	size_t			i, n;
+	int			rc = 0;
+
+	memset(&q, 0, sizeof(q));
+	buf_init(&gz, BATCH_HTTP_MAX_BODY);
+	if ((rc = wire_queue_load(s->st, WIRE_PENDING, &q, e)) != 0)
+		goto out;
+	for (i = 0; i < q.n; i += n) {
+		if ((rc = wire_batch_fit(&q, i, s->target, s->device,
+		    &s->ratio, &n, &gz, e)) != 0 ||
+		    (rc = post(s, &q, i, n, &gz, e)) != 0)
+			break;
+	}
+out:
+	buf_release(&gz);
+	wire_queue_release(&q);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Forms                                                               */
+
+/* The file name at the end of a URL's path ("anemia.csv"). */
+static char *
+url_file(const char *url)
+{
+	const char	*p, *end;
+	char		*s;
+
+	end = url + strcspn(url, "?#");
+	for (p = end; p > url && p[-1] != '/'; p--)
+		;
+	if (p == end)
+		return strdup("form");
+	if ((s = malloc((size_t)(end - p) + 1)) != NULL) {
+		memcpy(s, p, (size_t)(end - p));
+		s[end - p] = '\0';
+	}
+	return s;
+}
+
+static const char *
+jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/*
+ * One listed form: fetched, checked against its sha256 and installed,
+ * unless the device has these bytes or a newer version already.
+ */
+static int
+pull_form(struct sync *s, json_t *f, struct err *e)
+{
+	struct store_form	 cur;
+	struct err		 ge;
+	struct buf		 body;
+	enum store_put		 how;
+	unsigned char		 h[crypto_hash_sha256_BYTES];
+	const char		*id, *version, *sha, *url;
+	char			 hex[crypto_hash_sha256_BYTES * 2 + 1];
+	char			*name = NULL, *etag = NULL;
+	int			 rc, have, nm;
+
+	id = jstr(f, "form_id");
+	version = jstr(f, "version");
+	sha = jstr(f, "sha256");
+	url = jstr(f, "url");
+	if (id == NULL || version == NULL || sha == NULL || url == NULL)
+		return err_set(e, ERR_IO, _("%s: the hub's list of forms is "
+		    "not as expected"), s->hub);
+	if ((rc = store_has_form_sha256(s->st, sha, &have, e)) != 0 || have)
+		return rc;
+	err_init(&ge);
+	memset(&cur, 0, sizeof(cur));
+	rc = store_get_form(s->st, id, &cur, &ge);
+	if (rc == 0) {
+		have = store_version_cmp(version, cur.version) <= 0;
+		store_form_release(&cur);
+		if (have)
+			return 0;	/* the device's is as new or newer */
+	} else if (rc != ERR_INPUT)	/* ERR_INPUT: not installed */
+		return err_set(e, rc, "%s", ge.msg);
+	buf_init(&body, FORM_MAX_BYTES);
+	if ((rc = get(s, url, NULL, &body, &etag, &nm, e)) != 0)
+		goto out;
+	crypto_hash_sha256(h, (const unsigned char *)body.p, body.len);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	if (nm || strcmp(hex, sha) != 0) {
+		rc = err_set(e, ERR_IO, _("form '%s' version '%s' from the "
+		    "hub does not match its sha256: not installed"), id,
+		    version);
+		goto out;
+	}
+	if ((name = url_file(url)) == NULL) {
+		rc = err_set(e, ERR_NOMEM, _("out of memory"));
+		goto out;
+	}
+	if ((rc = cmd_install_form(s->st, name, body.p, body.len, &how, NULL,
+	    e)) != 0)
+		goto out;
+	printf(_("installed '%s' version '%s' from the hub\n"), id, version);
+out:
+	free(name);
+	free(etag);
+	buf_release(&body);
+	return rc;
+}
+
+static int
+pull_forms(struct sync *s, struct err *e)
+{
+	struct buf	 body;
+	json_t		*list = NULL, *f;
+	char		*etag = NULL, *new_etag = NULL;
+	size_t		 i;
+	int		 rc, nm, failed = 0;
+
+	buf_init(&body, CLIENT_MAX_RESPONSE);
+	if ((rc = store_get_setting(s->st, "forms_etag", &etag, e)) != 0)
+		goto out;
+	if ((rc = get(s, FORMS_PATH, etag, &body, &new_etag, &nm, e)) != 0)
+		goto out;
+	if (nm)
+		goto out;
+	list = json_loadb(body.p != NULL ? body.p : "", body.len, 0, NULL);
+	if (!json_is_array(list)) {
+		rc = err_set(e, ERR_IO, _("%s: the hub's list of forms is "
+		    "not as expected"), s->hub);
+		goto out;
+	}
+	for (i = 0; i < json_array_size(list); i++) {
+		f = json_array_get(list, i);
+		if ((rc = pull_form(s, f, e)) == 0)
+			continue;
+		/* A form that does not check is the office's to fix; the
+		 * others still come. Anything else stops here. */
+		if (rc != ERR_INPUT || s->token_refused)
+			goto out;
+		s->forms_refused = 1;
+		failed = 1;
+		fprintf(stderr, "collector: %s\n", e->msg);
+		err_init(e);
+		rc = 0;
+	}
+	/* The list's ETag only once every form of it is in. */
+	if (!failed && new_etag != NULL)
+		rc = store_set_setting(s->st, "forms_etag", new_etag, e);
+out:
+	json_decref(list);
+	free(etag);
+	free(new_etag);
+	buf_release(&body);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+/* One pass: the ping, the pending surveys, the forms. */
+static int
+pass(struct sync *s, struct err *e)
+{
+	int	rc;
+
+	s->progress = 0;
+	if ((rc = client_ping(&s->cl, e)) != 0 ||
+	    (rc = send_pending(s, e)) != 0)
+		return rc;
+	return pull_forms(s, e);
+}
+
+static long
+env_ms(const char *name, long dflt)
+{
+	const char	*v = getenv(name);
+	char		*end;
+	long		 n;
+
+	if (v == NULL || *v == '\0')
+		return dflt;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < 0)
+		return dflt;
+	return n;
+}
+
+/* Exponential backoff with full jitter: uniform in [0, min(cap,
+ * base * 2^attempt)) milliseconds. */
+static long
+backoff_ms(int attempt)
+{
+	long	cap, ceiling = BACKOFF_BASE_MS;
+
+	cap = env_ms("COLLECTOR_BACKOFF_MAX_MS", BACKOFF_CAP_MS);
+	while (attempt-- > 0 && ceiling < cap)
+		ceiling *= 2;
+	if (ceiling > cap)
+		ceiling = cap;
+	if (ceiling < 1)
+		return 0;
+	return (long)randombytes_uniform((uint32_t)ceiling);
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static int
+valid_url(const char *u)
+{
+	return (strncmp(u, "http://", 7) == 0 && u[7] != '\0') ||
+	    (strncmp(u, "https://", 8) == 0 && u[8] != '\0');
+}
+
+static void
+wipe(char *s)
+{
+	if (s != NULL) {
+		sodium_memzero(s, strlen(s));
+		free(s);
+	}
+}
+
+int
+cmd_sync(struct cmd_ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "hub", required_argument, NULL, 'u' },
+		{ "ca", required_argument, NULL, 'c' },
+		{ "watch", no_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sync	 s;
+	struct err	 e, ce;
+	const char	*hub_opt = NULL, *ca = NULL;
+	char		*hub = NULL, *token = NULL, now[40];
+	int64_t		 counts[SUB_NSTATES];
+	int		 ch, rc, crc, watch = 0, attempt = 0, acked;
+	long		 ms;
+
+	if (cmd_std_opts(argc, argv, usage_text()))
+		return 0;
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'u':
+			hub_opt = optarg;
+			break;
+		case 'c':
+			ca = optarg;
+			break;
+		case 'w':
+			watch = 1;
+			break;
+		case ':':
+			return cmd_usage_error(_("option '%s' needs a value"),
+			    argv[optind - 1]);
+		default:
+			return cmd_usage_error(_("unknown option '%s' for "
+			    "'sync'"), argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error(_("unexpected argument '%s'"),
+		    argv[optind]);
+	if (hub_opt != NULL && !valid_url(hub_opt))
+		return cmd_usage_error(_("hub '%s' is not an http:// or "
+		    "https:// address"), hub_opt);
+	memset(&s, 0, sizeof(s));
+	s.st = c->st;
+	s.target = wire_batch_target();
+	err_init(&e);
+	if (ca != NULL && access(ca, R_OK) != 0) {
+		rc = err_set(&e, ERR_IO, _("cannot read '%s': %s"), ca,
+		    strerror(errno));
+		goto fail;
+	}
+	if ((rc = store_get_setting(s.st, "hub", &hub, &e)) != 0 ||
+	    (rc = store_get_setting(s.st, "device_id", &s.device, &e)) != 0 ||
+	    (rc = store_get_setting(s.st, "token", &token, &e)) != 0)
+		goto fail;
+	if (hub_opt != NULL && (hub == NULL || strcmp(hub, hub_opt) != 0)) {
+		/* Kept for the next syncs. */
+		if ((rc = store_set_setting(s.st, "hub", hub_opt, &e)) != 0)
+			goto fail;
+		free(hub);
+		if ((hub = strdup(hub_opt)) == NULL) {
+			rc = err_set(&e, ERR_NOMEM, _("out of memory"));
+			goto fail;
+		}
+	}
+	if (hub == NULL) {
+		rc = cmd_usage_error(_("no hub to sync with: give its address "
+		    "with 'collector sync --hub URL' (it is then kept), or "
+		    "at 'collector init --hub URL'"));
+		goto out;
+	}
+	if (s.device == NULL) {
+		rc = err_set(&e, ERR_IO, _("%s: no device id: run 'collector "
+		    "init --device ID'"), s.st->db->path);
+		goto fail;
+	}
+	if (token == NULL) {
+		rc = cmd_usage_error(_("this device has no token for the hub: "
+		    "the office gives it, for 'collector init --token -'"));
+		goto out;
+	}
+	s.hub = hub;
+	if ((rc = client_init(&s.cl, hub, token, ca, &e)) != 0)
+		goto fail;
+	s.cl.low_speed_secs = env_ms("COLLECTOR_STALL_SECS", 0);
+
+	for (;;) {
+		rc = pass(&s, &e);
+		if (rc == 0 || rc != ERR_IO || !watch || s.token_refused)
+			break;
+		if (s.progress)
+			attempt = 0;
+		ms = backoff_ms(attempt++);
+		fprintf(stderr, _("collector: %s: trying again in %ld s\n"),
+		    e.msg, (ms + 999) / 1000);
+		err_init(&e);
+		sleep_ms(ms);
+	}
+	acked = s.stored + s.duplicate + s.conflict + s.rejected > 0;
+	err_init(&ce);
+	if ((crc = store_count_subs(s.st, counts, &ce)) != 0) {
+		if (rc != 0)
+			cmd_error(rc, &e);
+		rc = cmd_error(crc, &ce);
+		goto out;
+	}
+	if (rc == 0 && counts[SUB_FINALIZED] == 0) {
+		datetime_format_local(clock_now(), now);
+		if ((rc = store_set_setting(s.st, "last_sync", now, &e)) != 0)
+			goto fail;
+	}
+	printf(_("sent %lld (stored %lld, duplicate %lld, conflict %lld), "
+	    "rejected %lld, waiting %lld; %llu bytes up, %llu down\n"),
+	    (long long)(s.stored + s.duplicate + s.conflict),
+	    (long long)s.stored, (long long)s.duplicate,
+	    (long long)s.conflict, (long long)s.rejected,
+	    (long long)counts[SUB_FINALIZED],
+	    (unsigned long long)s.cl.bytes_up,
+	    (unsigned long long)s.cl.bytes_down);
+	if (rc != 0) {
+		cmd_error(rc, &e);
+		/* The hub unreachable or a refusal of the device: 3; with
+		 * answers applied before, a partial success. */
+		rc = !s.token_refused && acked ? ERR_PARTIAL : ERR_IO;
+	} else if (counts[SUB_FINALIZED] > 0)
+		rc = ERR_PARTIAL;	/* a survey the hub refused whole */
+	else if (s.forms_refused)
+		rc = ERR_INPUT;
+	goto out;
+fail:
+	rc = cmd_error(rc, &e);
+out:
+	client_release(&s.cl);
+	wipe(token);
+	free(hub);
+	free(s.device);
+	return rc;
+}
