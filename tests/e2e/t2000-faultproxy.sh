@@ -101,6 +101,18 @@ done
 c=$(sync_stat rndc cuts)
 t_check "--cut-prob 0.5: $c of 40 cut" test "$c" -ge 8 -a "$c" -le 32
 
+# A link that drops every 4,000 bytes on average (memoryless): a 12.5 KB
+# answer rarely gets through whole, and what does get through averages
+# about the mean.
+sync_proxy_start mean --to "$up" --cut-mean 4000 --seed 9
+for ((i = 0; i < 20; i++)); do
+	get mean small
+done
+c=$(sync_stat mean cuts)
+avg=$(($(sync_stat mean bytes_down) / 20))
+t_check "--cut-mean 4000: $c of 20 cut, $avg bytes down on average" \
+	test "$c" -ge 16 -a "$avg" -ge 2000 -a "$avg" -le 7000
+
 # Many at once.
 sync_proxy_start many --to "$up" --delay 50
 p=$(cat "$T_TMP/many.port")

@@ -5,8 +5,8 @@
  *   faultproxy --listen HOST:PORT --to HOST:PORT [--rate BITS_PER_S]
  *       [--rate-up B] [--rate-down B] [--delay MS] [--cut-up N]
  *       [--cut-down N] [--cut-first K] [--cut-prob P] [--cut-span N]
- *       [--cut-span-down N] [--cut-how close|reset|stall] [--seed S]
- *       [--stats FILE]
+ *       [--cut-span-down N] [--cut-mean N] [--cut-mean-down N]
+ *       [--cut-how close|reset|stall] [--seed S] [--stats FILE]
  *       [--port-file FILE] [--max-conns N] [--buffer BYTES]
  *       [--max-seconds S] [-v]
  *
@@ -28,7 +28,10 @@
  *   with probability P, in a random direction at an offset uniform in
  *   [0, --cut-span) up or [0, --cut-span-down) down (default: the same),
  *   reproducible with --seed; an offset past the end of its stream never
- *   comes, and that connection is not cut). How: close (FIN both
+ *   comes, and that connection is not cut; or, with --cut-mean N, every
+ *   connection, in both directions at memoryless offsets of mean N bytes
+ *   up and --cut-mean-down down: a link that drops every so often, which
+ *   a long kept-alive connection does not escape). How: close (FIN both
  *   ways), reset (RST both ways), or stall (the server side is closed,
  *   the client side goes silent until the client gives up: a dead radio).
  *
@@ -111,6 +114,7 @@ static struct {
 	uint64_t	 cut_up, cut_down, cut_first;
 	double		 cut_prob;
 	uint64_t	 cut_span, cut_span_down;
+	uint64_t	 cut_mean, cut_mean_down;
 	enum cut_how	 cut_how;
 	uint64_t	 seed;
 	size_t		 max_conns, buffer;
@@ -170,6 +174,33 @@ rnd(void)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, 1). */
+static double
+rnd01(void)
+{
+	return (double)(rnd() >> 11) / 9007199254740992.0;
+}
+
+/*
+ * A geometric offset of mean about mean bytes: whole steps of STEP bytes,
+ * each the last with probability STEP / mean, then a uniform part of the
+ * last step. Memoryless at the step's grain, and no libm.
+ */
+#define GEO_STEP	256
+static uint64_t
+rnd_geometric(uint64_t mean)
+{
+	double		q;
+	uint64_t	off = 0;
+
+	if (mean <= GEO_STEP)
+		return rnd() % (mean + 1);
+	q = (double)GEO_STEP / (double)mean;
+	while (rnd01() >= q)
+		off += GEO_STEP;
+	return off + rnd() % GEO_STEP;
 }
 
 static int
@@ -494,8 +525,11 @@ accept_one(int lfd, int64_t t)
 		if (opt.cut_down != NONE)
 			c->down.cut_at = opt.cut_down;
 	}
-	if (opt.cut_prob > 0 &&
-	    (double)(rnd() >> 11) / 9007199254740992.0 < opt.cut_prob) {
+	if (opt.cut_mean > 0) {
+		c->up.cut_at = rnd_geometric(opt.cut_mean);
+		c->down.cut_at = rnd_geometric(opt.cut_mean_down);
+	}
+	if (opt.cut_prob > 0 && rnd01() < opt.cut_prob) {
 		if (rnd() & 1)
 			c->down.cut_at = rnd() % opt.cut_span_down;
 		else
@@ -737,8 +771,8 @@ usage(void)
 	    "    [--rate BITS_PER_S] [--rate-up B] [--rate-down B]"
 	    " [--delay MS]\n"
 	    "    [--cut-up N] [--cut-down N] [--cut-first K]\n"
-	    "    [--cut-prob P] [--cut-span N] [--cut-span-down N]"
-	    " [--seed S]\n"
+	    "    [--cut-prob P] [--cut-span N] [--cut-span-down N]\n"
+	    "    [--cut-mean N] [--cut-mean-down N] [--seed S]\n"
 	    "    [--cut-how close|reset|stall] [--stats FILE]"
 	    " [--port-file FILE]\n"
 	    "    [--max-conns N] [--buffer BYTES] [--max-seconds S] [-v]\n");
@@ -761,6 +795,8 @@ parse_args(int argc, char **argv)
 		{ "cut-prob", required_argument, NULL, 'p' },
 		{ "cut-span", required_argument, NULL, 'n' },
 		{ "cut-span-down", required_argument, NULL, 'N' },
+		{ "cut-mean", required_argument, NULL, 'e' },
+		{ "cut-mean-down", required_argument, NULL, 'E' },
 		{ "cut-how", required_argument, NULL, 'h' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "stats", required_argument, NULL, 'S' },
@@ -861,6 +897,12 @@ parse_args(int argc, char **argv)
 				return usage();
 			opt.cut_span_down = v;
 			break;
+		case 'e':
+			opt.cut_mean = v;
+			break;
+		case 'E':
+			opt.cut_mean_down = v;
+			break;
 		case 's':
 			opt.seed = v;
 			break;
@@ -883,6 +925,8 @@ parse_args(int argc, char **argv)
 		return usage();
 	if (opt.cut_span_down == 0)
 		opt.cut_span_down = opt.cut_span;
+	if (opt.cut_mean_down == 0)
+		opt.cut_mean_down = opt.cut_mean;
 	return 0;
 }
 

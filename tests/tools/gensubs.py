@@ -2,21 +2,23 @@
 """gensubs.py: fill a collector store with N realistic anaemia surveys, fast.
 
     gensubs.py --collector BIN --home HOME --count N [--distinct D]
-               [--seed S] [--jobs J] [--shard K] [--from DATE] [--days D]
+               [--snapshot DIR] [--seed S] [--jobs J] [--shard K]
+               [--from DATE] [--days D]
 
 HOME must be an initialised store (its device, promoter, hub and token are
 what the new submissions carry), normally with no submissions yet (those
-it has are kept, and copied into every shard, which slows them). Every submission is filled by the real
-`collector fill anemia --answers FILE` with its own answers and its own
-clock (COLLECTOR_NOW: a visit on a working day between 08:00 and 17:00,
-Peru time), so each is distinct and valid as the form engine says.
+it has are kept, and copied into every shard, which slows them). Every
+submission is filled by the real `collector fill anemia --answers FILE`
+with its own answers and its own clock (COLLECTOR_NOW: a visit on a
+working day between 08:00 and 17:00, Peru time), so each is distinct and
+valid as the form engine says.
 
 Why it does not simply run `fill` N times in HOME: every command opens
 the store with a quick_check, whose cost grows with the store (at 800
 submissions a fill takes twice as long as in an empty one), and fills into
 one store do not run in parallel. So the fills go into shards, copies of
 HOME taken before any is filled, K submissions each, J at a time; then the
-shards' finalized submissions (rows, answers and frozen JSON and XML, as
+shards' finalized submissions (rows, answers, frozen JSON and XML, as
 fill wrote them) are copied into HOME in one transaction. The copy names
 the columns both stores have, so a column added later comes along.
 
@@ -35,7 +37,9 @@ with its own instance id, district, community, household code, altitude
 source and time of day, changed consistently in its answers, JSON and
 XML; the measurements and what the form computed from them are the
 filled one's. A token that is not found exactly once is an error (the
-store's format changed: fix this script).
+store's format changed: fix this script). --snapshot DIR keeps a copy of
+the store as it is before the variants (DIR/collector.db): the D filled
+ones alone, for a figure that variants would flatter.
 
 Prints "filled N in S s" (or "filled D, N - D variants, in S s"). Exit 0,
 or 1 with the failing fill's stderr.
@@ -293,6 +297,7 @@ def main():
     ap.add_argument('--home', required=True)
     ap.add_argument('--count', type=int, required=True)
     ap.add_argument('--distinct', type=int)
+    ap.add_argument('--snapshot')
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
     ap.add_argument('--shard', type=int, default=100)
@@ -335,6 +340,12 @@ def main():
                 f.result()
         for home, _ in shards:
             merge(a.home, home)
+        if a.snapshot:
+            os.makedirs(a.snapshot, 0o700, exist_ok=True)
+            con = sqlite3.connect(db, timeout=30)
+            con.execute('PRAGMA wal_checkpoint(TRUNCATE)')
+            con.close()
+            shutil.copy(db, os.path.join(a.snapshot, 'collector.db'))
         if a.count > filled:
             add_variants(a.home, since, a.count - filled, rnd)
     except (RuntimeError, OSError) as e:

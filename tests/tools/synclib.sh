@@ -18,6 +18,7 @@
 #   sync_cleanup                    stops everything started here (put it
 #                                   in the EXIT trap)
 #
+# Works under set -e (the bench) as under set -u (the tests).
 # Every process started is remembered by its pid and stopped by it, and
 # the proxies exit by themselves after --max-seconds, so a test that dies
 # leaves nothing behind.
@@ -62,8 +63,8 @@ sync_stop() {
 			sleep 0.05
 		done
 	fi
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 	sync_forget "$pid"
 	return 0
 }
@@ -80,7 +81,7 @@ sync_forget() {
 
 sync_kill9() {
 	kill -KILL "$1" 2>/dev/null || return 1
-	wait "$1" 2>/dev/null
+	wait "$1" 2>/dev/null || true
 	sync_forget "$1"
 	return 0
 }
