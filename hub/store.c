@@ -274,12 +274,6 @@ hub_store_close(struct hub_store *st)
 	free(st);
 }
 
-const char *
-hub_store_path(const struct hub_store *st)
-{
-	return st->db->final != NULL ? st->db->final : st->db->path;
-}
-
 int
 hub_store_begin(struct hub_store *st, struct err *e)
 {

@@ -52,7 +52,6 @@ int	 hub_store_create(const char *home, struct hub_store **out,
 /* st is freed whatever the result. */
 int	 hub_store_publish(struct hub_store *st, struct err *e);
 void	 hub_store_close(struct hub_store *st);
-const char *hub_store_path(const struct hub_store *st);
 
 /* One transaction: BEGIN IMMEDIATE (waits for another writer), COMMIT
  * (rolled back when it fails), ROLLBACK (when one is open). */
