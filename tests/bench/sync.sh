@@ -29,7 +29,7 @@ case $BIN in /*) ;; *) BIN=$TOP/$BIN ;; esac
 C=$BIN/collector
 HUB=$BIN/hub
 N=${SYNC_BENCH_N:-5000}
-D=${SYNC_BENCH_DISTINCT:-1000}
+D=${SYNC_BENCH_DISTINCT:-500}
 RATE=50000	# bit/s: a 2G (EDGE) link
 DELAY=500	# ms one way
 SYNC_TMP=$(mktemp -d)
@@ -82,6 +82,8 @@ up=$(($(sync_stat wire bytes_up) - up0))
 down=$(($(sync_stat wire bytes_down) - down0))
 sent=$("$C" --home "$t/c" list --state sent --json | jq length)
 [ "$sent" -eq "$N" ] || fail "$sent of $N marked sent"
+got=$("$HUB" --home "$t/hub" status --json | jq .submissions.total)
+[ "$got" -eq "$N" ] || fail "the hub holds $got of $N"
 ours=$(per $((up + down)) "$N")
 
 # A second sync: nothing left but the ping (and the forms' ETag).
@@ -155,6 +157,8 @@ t0=$(now)
 t1=$(now)
 sent=$("$C" --home "$t/c2" list --state sent --json | jq length)
 [ "$sent" -eq "$N" ] || fail "throttled: $sent of $N marked sent"
+got=$("$HUB" --home "$t/hub2" status --json | jq .submissions.total)
+[ "$got" -eq "$N" ] || fail "throttled: the hub holds $got of $N"
 secs=$(echo "scale=1; ($t1 - $t0) / 1" | bc -l)
 bound=$(echo "scale=1; $batch * 8 / $RATE" | bc -l)
 printf '%-44s %10s s  (%s B up, %s B down)\n' \

@@ -272,6 +272,27 @@ t_is "$?" 0 "device 2: everything acknowledged after its kills"
 check_all "collector kill -9"
 
 # ------------------------------------------------------------------
+# A stall: mid-batch the radio goes silent (no FIN, no RST). The sync
+# must call it dead after its stall limit (COLLECTOR_STALL_SECS, 3 s
+# here, instead of 30), not hang; the next connection goes through.
+
+python3 "$TOP/tests/tools/gensubs.py" --collector "$COLLECTOR" \
+	--home "$T_TMP/c4" --count 100 --distinct 20 --seed 14 >/dev/null
+sync_proxy_start stall --cut-up 3000 --cut-first 1 --cut-how stall
+stall=http://127.0.0.1:$SYNC_PROXY_PORT
+t0=$SECONDS
+COLLECTOR_STALL_SECS=3 "$COLLECTOR" --home "$T_TMP/c4" sync --hub "$stall" \
+	>"$T_OUT" 2>"$T_ERR"
+rc=$?
+t_check "a stalled upload is given up (exit $rc) in $((SECONDS - t0)) s" \
+	test "$rc" -ne 0 -a $((SECONDS - t0)) -le 20
+t_one_error "the stall is said on stderr, each line 'collector: '"
+COLLECTOR_STALL_SECS=3 sync_until "$T_TMP/c4" "$T_TMP/stall.log" \
+	--hub "$stall"
+t_is "$?" 0 "device 4: everything acknowledged after the stall"
+check_all "stall"
+
+# ------------------------------------------------------------------
 # A sync with nothing to send: the ping (and the forms' ETag), no batch.
 
 sync_proxy_start quiet
