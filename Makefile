@@ -237,7 +237,7 @@ run: deps all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(BIN)/collector $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(BIN)/collector $(BIN)/hub $(DESTDIR)$(PREFIX)/bin/
 	@for m in $(MO); do \
 		l=$$(echo $$m | sed 's|$(BUILD)/locale/||'); \
 		install -D -m 644 $$m $(DESTDIR)$(PREFIX)/share/locale/$$l; \
