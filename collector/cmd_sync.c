@@ -420,8 +420,9 @@ pass(struct sync *s, struct err *e)
 	return pull_forms(s, e);
 }
 
+/* A number from the environment (tests' knobs), or dflt. */
 static long
-env_ms(const char *name, long dflt)
+env_long(const char *name, long dflt)
 {
 	const char	*v = getenv(name);
 	char		*end;
@@ -443,7 +444,7 @@ backoff_ms(int attempt)
 {
 	long	cap, ceiling = BACKOFF_BASE_MS;
 
-	cap = env_ms("COLLECTOR_BACKOFF_MAX_MS", BACKOFF_CAP_MS);
+	cap = env_long("COLLECTOR_BACKOFF_MAX_MS", BACKOFF_CAP_MS);
 	while (attempt-- > 0 && ceiling < cap)
 		ceiling *= 2;
 	if (ceiling > cap)
@@ -566,7 +567,8 @@ cmd_sync(struct cmd_ctx *c, int argc, char **argv)
 	s.hub = hub;
 	if ((rc = client_init(&s.cl, hub, token, ca, &e)) != 0)
 		goto fail;
-	s.cl.low_speed_secs = env_ms("COLLECTOR_STALL_SECS", 0);
+	/* Tests: a stall is dead sooner than CLIENT_LOW_SPEED_SECS. */
+	s.cl.low_speed_secs = env_long("COLLECTOR_STALL_SECS", 0);
 
 	for (;;) {
 		rc = pass(&s, &e);

@@ -202,6 +202,8 @@ wire_batch_fit(const struct wire_queue *q, size_t from, size_t target,
 			lo = k;
 		else
 			hi = k;
+		if (k == 1 && gz->len > target)
+			hi = 2;		/* one alone is already too big */
 		if (lo == avail || hi - lo <= 1)
 			break;
 		guess = lines_within(q, from, raw_bytes(q, from, k) *
