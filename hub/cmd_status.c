@@ -71,7 +71,7 @@ print_text(const struct hub_totals *t, json_t *forms, json_t *districts,
 	json_t	*d;
 	size_t	 i;
 
-	printf(_("submissions: %lld (%lld revisions stored)\n"),
+	printf(_("submissions: %lld (revisions stored: %lld)\n"),
 	    (long long)t->submissions, (long long)t->revisions);
 	print_counts(_("by form:"), forms);
 	print_counts(_("by district:"), districts);
