@@ -79,6 +79,29 @@ t_check "throttled and delayed: $ms ms, about 1,400 expected" \
 t_check "the throttled bytes arrive unchanged" \
 	cmp -s "$www/small" "$T_TMP/got"
 
+# Two transfers at once: --rate gives each connection its own wire (both
+# done in about 1.4 s), --link-rate one wire they share (the second ends
+# 1 s later: 2.4 s).
+two() {	# proxy-name: ms for both
+	local p t0 t1
+	p=$(cat "$T_TMP/$1.port")
+	t0=$(date +%s%N)
+	curl -s -o "$T_TMP/got1" "http://127.0.0.1:$p/small" &
+	curl -s -o "$T_TMP/got2" "http://127.0.0.1:$p/small"
+	wait $!
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000))
+}
+ms=$(two slow)
+t_check "--rate: two connections, two wires: $ms ms, about 1,400" \
+	test "$ms" -ge 1350 -a "$ms" -le 2100
+sync_proxy_start link --to "$up" --link-rate 100000 --delay 100
+ms=$(two link)
+t_check "--link-rate: two connections share one wire: $ms ms, about 2,400" \
+	test "$ms" -ge 2300 -a "$ms" -le 3500
+t_check "the shared wire's bytes arrive unchanged" \
+	cmp -s "$www/small" "$T_TMP/got1"
+
 # Random cuts: all of them with P = 1 (offsets within the streams: the
 # request is 83 bytes), and the same ones with one seed.
 for run in a b; do

@@ -3,7 +3,8 @@
  * promoter has in the Andes, for the sync tests and benches (issue 7).
  *
  *   faultproxy --listen HOST:PORT --to HOST:PORT [--rate BITS_PER_S]
- *       [--rate-up B] [--rate-down B] [--delay MS] [--cut-up N]
+ *       [--rate-up B] [--rate-down B] [--link-rate BITS_PER_S]
+ *       [--link-rate-up B] [--link-rate-down B] [--delay MS] [--cut-up N]
  *       [--cut-down N] [--cut-first K] [--cut-prob P] [--cut-span N]
  *       [--cut-span-down N] [--cut-mean N] [--cut-mean-down N]
  *       [--cut-how close|reset|stall] [--seed S] [--stats FILE]
@@ -20,6 +21,11 @@
  *   --rate and delivered --delay ms after their last bit left: a queue in
  *   front of a slow wire, then propagation. Delivery is in quanta of
  *   10 ms of the rate, like packets.
+ * - --link-rate (and -up, -down) instead: one wire per direction shared
+ *   by every connection, as a device's one radio link is. Bytes queue on
+ *   it in the order they were read, whichever connection they are of, so
+ *   two connections at once get the rate between them, not twice it.
+ *   (--rate is each connection's own wire: the tests' several devices.)
  * - A new connection pays the TCP handshake: its first request byte
  *   leaves 2 x --delay after the accept, so it arrives at 3 x --delay.
  * - A cut closes both sides once the stream in one direction has
@@ -91,6 +97,7 @@ struct dir {			/* one direction of a connection */
 	struct mark	 marks[MARKS_MAX];
 	size_t		 mhead, mn;
 	int64_t		 link_free;	/* when the wire is idle again */
+	int64_t		*shared;	/* the shared wire's link_free, or NULL */
 	uint64_t	 rate;		/* bits/s, 0: no limit */
 	uint64_t	 cut_at;	/* NONE: never */
 	int		 eof;		/* the sender finished */
@@ -110,6 +117,7 @@ struct conn {
 static struct {
 	const char	*listen, *to, *stats, *port_file;
 	uint64_t	 rate_up, rate_down;
+	uint64_t	 link_up, link_down;	/* shared wires, bits/s */
 	int64_t		 delay;		/* us */
 	uint64_t	 cut_up, cut_down, cut_first;
 	double		 cut_prob;
@@ -133,6 +141,8 @@ static struct conn		*conns;
 static struct sockaddr_storage	 to_addr;
 static socklen_t		 to_len;
 static uint64_t			 rng;
+/* When each shared wire (--link-rate) is idle again, us. */
+static int64_t			 link_free_up, link_free_down;
 
 static void
 onsignal(int sig)
@@ -383,13 +393,16 @@ deliverable(const struct dir *d, int64_t t, int64_t *wake)
 	return 0;
 }
 
+/* rate: the connection's own wire; link: the shared one (wins if set). */
 static int
-dir_init(struct dir *d, uint64_t rate, int64_t t)
+dir_init(struct dir *d, uint64_t rate, uint64_t link, int64_t *link_free,
+    int64_t t)
 {
 	memset(d, 0, sizeof(*d));
 	if ((d->buf = malloc(opt.buffer)) == NULL)
 		return -1;
-	d->rate = rate;
+	d->rate = link ? link : rate;
+	d->shared = link ? link_free : NULL;
 	d->link_free = t;
 	d->cut_at = NONE;
 	return 0;
@@ -410,10 +423,14 @@ dir_queued(struct dir *d, size_t n, int64_t t)
 	int64_t		 t0, t1;
 
 	t0 = d->link_free > t ? d->link_free : t;
+	if (d->shared != NULL && *d->shared > t0)
+		t0 = *d->shared;
 	t1 = t0;
 	if (d->rate)
 		t1 = t0 + (int64_t)((uint64_t)n * 8 * 1000000 / d->rate);
 	d->link_free = t1;
+	if (d->shared != NULL)
+		*d->shared = t1;
 	m = &d->marks[(d->mhead + d->mn) % MARKS_MAX];
 	m->start = d->in;
 	m->end = d->in + n;
@@ -504,8 +521,10 @@ accept_one(int lfd, int64_t t)
 	st.connections++;
 	st.dirty = 1;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    dir_init(&c->up, opt.rate_up, t) != 0 ||
-	    dir_init(&c->down, opt.rate_down, t) != 0) {
+	    dir_init(&c->up, opt.rate_up, opt.link_up, &link_free_up,
+	    t) != 0 ||
+	    dir_init(&c->down, opt.rate_down, opt.link_down, &link_free_down,
+	    t) != 0) {
 		fprintf(stderr, "faultproxy: out of memory\n");
 		if (c != NULL) {
 			free(c->up.buf);
@@ -770,6 +789,8 @@ usage(void)
 	    "usage: faultproxy --listen HOST:PORT --to HOST:PORT\n"
 	    "    [--rate BITS_PER_S] [--rate-up B] [--rate-down B]"
 	    " [--delay MS]\n"
+	    "    [--link-rate BITS_PER_S] [--link-rate-up B]"
+	    " [--link-rate-down B]\n"
 	    "    [--cut-up N] [--cut-down N] [--cut-first K]\n"
 	    "    [--cut-prob P] [--cut-span N] [--cut-span-down N]\n"
 	    "    [--cut-mean N] [--cut-mean-down N] [--seed S]\n"
@@ -788,6 +809,9 @@ parse_args(int argc, char **argv)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "rate-up", required_argument, NULL, 'U' },
 		{ "rate-down", required_argument, NULL, 'D' },
+		{ "link-rate", required_argument, NULL, 'L' },
+		{ "link-rate-up", required_argument, NULL, 'x' },
+		{ "link-rate-down", required_argument, NULL, 'y' },
 		{ "delay", required_argument, NULL, 'd' },
 		{ "cut-up", required_argument, NULL, 'u' },
 		{ "cut-down", required_argument, NULL, 'w' },
@@ -874,6 +898,15 @@ parse_args(int argc, char **argv)
 			break;
 		case 'D':
 			opt.rate_down = v;
+			break;
+		case 'L':
+			opt.link_up = opt.link_down = v;
+			break;
+		case 'x':
+			opt.link_up = v;
+			break;
+		case 'y':
+			opt.link_down = v;
 			break;
 		case 'd':
 			opt.delay = (int64_t)v * 1000;
