@@ -12,9 +12,16 @@
  *   has arrived: a cut, a stall, a 5xx or a captive portal's page leaves
  *   the batch pending, and sending it again is safe (the hub answers
  *   duplicate). A kill at any moment loses no answer already applied.
+ * - Two batches in flight (CLIENT_INFLIGHT): while the hub merges and
+ *   answers one, the next is already going up, so the 2G link is not
+ *   idle one way for a round trip per batch. Each answer is applied in
+ *   its own transaction as it arrives, in whatever order; after a
+ *   failure no batch is started, but the one still in flight is waited
+ *   for and its answer applied.
  * - A batch the hub refuses whole (400, 413) is split in halves down to
  *   the one survey it cannot take, which stays pending and is named: one
- *   bad survey never blocks the rest of the queue.
+ *   bad survey never blocks the rest of the queue. (The halves go one at
+ *   a time, once no other batch is in flight: a rare path.)
  * - --watch waits for the hub with exponential backoff and full jitter
  *   (base 1 s, cap 5 min; COLLECTOR_BACKOFF_MAX_MS lowers the cap for
  *   tests), pinging until it answers, until everything is acknowledged.
@@ -201,38 +208,26 @@ out:
 	return rc;
 }
 
+static int	post(struct sync *, const struct wire_queue *, size_t, size_t,
+		    struct buf *, struct err *);
+
 /*
- * Send q->v[from .. from + n), encoded in gz. A batch the hub refuses
- * whole is sent again in halves, down to the survey it cannot take,
- * which is named and left pending.
+ * The hub refused q->v[from .. from + n) whole (400, 413: msg): its
+ * halves are sent one after the other, down to the one survey it cannot
+ * take, which is named and left pending.
  */
 static int
-post(struct sync *s, const struct wire_queue *q, size_t from, size_t n,
-    struct buf *gz, struct err *e)
+refused(struct sync *s, const struct wire_queue *q, size_t from, size_t n,
+    const char *msg, struct buf *gz, struct err *e)
 {
-	struct results	res;
-	struct err	pe;
-	long		status;
-	size_t		half;
-	int		rc;
+	size_t	half;
+	int	rc;
 
-	err_init(&pe);
-	rc = client_post_batch(&s->cl, gz->p, gz->len, &res, &status, &pe);
-	if (rc == 0) {
-		rc = apply(s, q, from, n, &res, e);
-		results_release(&res);
-		return rc;
-	}
-	results_release(&res);
-	if (status == 401)
-		return token_refused(s, e);
-	if (status != 400 && status != 413)
-		return err_set(e, rc, "%s", pe.msg);
 	if (n == 1) {
 		s->refused++;
 		fprintf(stderr, _("collector: warning: the hub refused %s: %s "
 		    "(it stays waiting; tell the office)\n"),
-		    q->v[from].instance_id, pe.msg);
+		    q->v[from].instance_id, msg);
 		return 0;
 	}
 	half = n / 2;
@@ -244,26 +239,125 @@ post(struct sync *s, const struct wire_queue *q, size_t from, size_t n,
 	return post(s, q, from + half, n - half, gz, e);
 }
 
+/* Send q->v[from .. from + n), encoded in gz, and wait for the answer. */
+static int
+post(struct sync *s, const struct wire_queue *q, size_t from, size_t n,
+    struct buf *gz, struct err *e)
+{
+	struct results	res;
+	struct err	pe;
+	long		status;
+	int		rc;
+
+	err_init(&pe);
+	rc = client_post_batch(&s->cl, gz->p, gz->len, &res, &status, &pe);
+	if (rc == 0)
+		rc = apply(s, q, from, n, &res, e);
+	results_release(&res);
+	if (rc == 0 || pe.code == 0)
+		return rc;
+	if (status == 401)
+		return token_refused(s, e);
+	if (status != 400 && status != 413)
+		return err_set(e, rc, "%s", pe.msg);
+	return refused(s, q, from, n, pe.msg, gz, e);
+}
+
+/* A batch in flight: q->v[from .. from + n), encoded in gz. */
+struct flight {
+	size_t		from, n;
+	struct buf	gz;
+	int		busy;
+	struct err	refused;	/* 400 or 413: split once alone */
+};
+
+/*
+ * The end of one batch in flight: its answer applied, or the error kept
+ * in e (the first one), or a whole refusal noted in the flight.
+ */
+static int
+land(struct sync *s, const struct wire_queue *q, struct err *e)
+{
+	struct flight	*f;
+	struct results	 res;
+	struct err	 pe;
+	void		*tag;
+	long		 status;
+	int		 rc;
+
+	err_init(&pe);
+	rc = client_post_end(&s->cl, &tag, &res, &status, &pe);
+	if ((f = tag) == NULL) {	/* libcurl itself failed */
+		results_release(&res);
+		return err_set(e, rc, "%s", pe.msg);
+	}
+	f->busy = 0;
+	if (rc == 0)
+		rc = apply(s, q, f->from, f->n, &res, e);
+	else if (status == 401)
+		rc = token_refused(s, e);
+	else if (status == 400 || status == 413) {
+		f->refused = pe;
+		rc = 0;
+	} else
+		rc = err_set(e, rc, "%s", pe.msg);
+	results_release(&res);
+	return rc;
+}
+
 static int
 send_pending(struct sync *s, struct err *e)
 {
 	struct wire_queue	q;
-	struct buf		gz;
-	size_t			i, n;
-	int			rc = 0;
+	struct flight		f[CLIENT_INFLIGHT];
+	size_t			i = 0, k, busy = 0;
+	int			rc = 0, r, split = 0;
 
 	memset(&q, 0, sizeof(q));
-	buf_init(&gz, BATCH_HTTP_MAX_BODY);
+	memset(f, 0, sizeof(f));
+	for (k = 0; k < CLIENT_INFLIGHT; k++)
+		buf_init(&f[k].gz, BATCH_HTTP_MAX_BODY);
 	if ((rc = wire_queue_load(s->st, WIRE_PENDING, &q, e)) != 0)
 		goto out;
-	for (i = 0; i < q.n; i += n) {
-		if ((rc = wire_batch_fit(&q, i, s->target, s->device,
-		    &s->ratio, &n, &gz, e)) != 0 ||
-		    (rc = post(s, &q, i, n, &gz, e)) != 0)
+	for (;;) {
+		/* Fill the free flights, unless something went wrong. */
+		for (k = 0; k < CLIENT_INFLIGHT && rc == 0 && !split &&
+		    i < q.n; k++) {
+			if (f[k].busy)
+				continue;
+			f[k].from = i;
+			if ((rc = wire_batch_fit(&q, i, s->target, s->device,
+			    &s->ratio, &f[k].n, &f[k].gz, e)) != 0 ||
+			    (rc = client_post_begin(&s->cl, f[k].gz.p,
+			    f[k].gz.len, &f[k], e)) != 0)
+				break;
+			f[k].busy = 1;
+			busy++;
+			i += f[k].n;
+		}
+		if (busy == 0)
 			break;
+		/* Every answer that comes is applied, even after an error. */
+		r = land(s, &q, e);
+		busy--;
+		if (rc == 0)
+			rc = r;
+		for (k = 0; k < CLIENT_INFLIGHT; k++)
+			split |= f[k].refused.code != 0;
+		if (!split || busy > 0)
+			continue;
+		/* Alone now: the halves of what was refused whole. */
+		for (k = 0; k < CLIENT_INFLIGHT; k++) {
+			if (f[k].refused.code != 0 && rc == 0)
+				rc = refused(s, &q, f[k].from, f[k].n,
+				    f[k].refused.msg, &f[k].gz, e);
+			err_init(&f[k].refused);
+		}
+		split = 0;
 	}
 out:
-	buf_release(&gz);
+	for (k = 0; k < CLIENT_INFLIGHT; k++)
+		buf_release(&f[k].gz);
 	wire_queue_release(&q);
 	return rc;
 }

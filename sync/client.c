@@ -5,9 +5,15 @@
  * for minutes. So there is no total timeout (a slow upload that moves is
  * alive), only a stall limit (CLIENT_LOW_SPEED_BYTES per second for
  * low_speed_secs) and a connect timeout; no "Expect: 100-continue" (a
- * round trip of a second or more on 2G); one easy handle kept for the
- * client's life, so that ping, upload and the forms reuse one connection
- * and one TLS session.
+ * round trip of a second or more on 2G). Every transfer runs on one multi
+ * handle kept for the client's life, so that ping, uploads and the forms
+ * reuse its connections and TLS sessions.
+ *
+ * Uploads overlap (client_post_begin, client_post_end): up to
+ * CLIENT_INFLIGHT batches at once, each on its own connection (HTTP/1.1
+ * has no other way), so that while the hub merges and answers one batch
+ * the next is already going up and the link is never idle one way. Two
+ * are enough: the second's upload covers the first's round trip.
  *
  * What an answer means is decided here, once, for the collector's sync:
  * ERR_IO when the outcome is unknown (nothing acknowledged, send again),
@@ -21,6 +27,7 @@
  * headers are beyond reach. Nothing here prints: CURLOPT_VERBOSE would
  * print the header.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +53,17 @@ struct xfer {
 	int		 too_big;
 	int		 nomem;
 	char		*etag;
+};
+
+/* One upload in flight (client_post_begin). */
+struct flight {
+	CURL			*h;
+	struct curl_slist	*hdrs;
+	char			*url;
+	char			 errbuf[CURL_ERROR_SIZE];
+	struct xfer		 x;
+	void			*tag;
+	int			 busy;
 };
 
 struct request {
@@ -140,11 +158,30 @@ client_init(struct client *c, const char *hub, const char *token,
 	return 0;
 }
 
+static void	xfer_release(struct xfer *);
+static void	headers_free(struct curl_slist *);
+
 void
 client_release(struct client *c)
 {
+	struct flight	*f;
+	size_t		 i;
+
+	for (i = 0; c->flights != NULL && i < CLIENT_INFLIGHT; i++) {
+		f = &c->flights[i];
+		if (f->busy)
+			curl_multi_remove_handle(c->multi, f->h);
+		if (f->h != NULL)
+			curl_easy_cleanup(f->h);
+		headers_free(f->hdrs);
+		free(f->url);
+		xfer_release(&f->x);
+	}
+	free(c->flights);
 	if (c->curl != NULL)
 		curl_easy_cleanup(c->curl);
+	if (c->multi != NULL)
+		curl_multi_cleanup(c->multi);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -307,35 +344,39 @@ set_headers(struct client *c, const struct request *rq, int auth,
 	return 0;
 }
 
+/* The multi handle and the flights, made on first use. */
+static int
+multi_ready(struct client *c, struct err *e)
+{
+	if (c->multi == NULL && (c->multi = curl_multi_init()) == NULL)
+		return err_set(e, ERR_IO, _("cannot start libcurl"));
+	if (c->flights == NULL && (c->flights = calloc(CLIENT_INFLIGHT,
+	    sizeof(*c->flights))) == NULL)
+		return nomem(e);
+	return 0;
+}
+
 /*
- * One transfer. 0 when an answer came, whatever its status (*status);
- * ERR_IO when none did (no connection, cut, stalled, too large).
+ * Set h up for rq, its answer into x: *hdrs and *url are the transfer's
+ * own until finish() frees them. errbuf must outlive the transfer.
  */
 static int
-perform(struct client *c, const struct request *rq, struct xfer *x,
-    long *status, struct err *e)
+prepare(struct client *c, CURL *h, const struct request *rq, struct xfer *x,
+    struct curl_slist **hdrs, char **url, char *errbuf, struct err *e)
 {
-	struct curl_slist	*hdrs = NULL;
-	char			 errbuf[CURL_ERROR_SIZE];
-	char			*url = NULL;
-	CURL			*h;
-	CURLcode		 cc;
-	int			 auth, rc = 0;
+	int	auth;
 
-	*status = 0;
-	if (c->curl == NULL && (c->curl = curl_easy_init()) == NULL)
-		return err_set(e, ERR_IO, _("cannot start libcurl"));
-	h = c->curl;
+	*hdrs = NULL;
 	/* Options go, the connection and the TLS session stay. */
 	curl_easy_reset(h);
-	if ((url = client_url(c->hub, rq->path)) == NULL)
+	if ((*url = client_url(c->hub, rq->path)) == NULL)
 		return nomem(e);
 	auth = rq->auth && (!is_absolute(rq->path) ||
 	    same_origin(rq->path, c->hub));
-	if ((rc = set_headers(c, rq, auth, &hdrs, e)) != 0)
-		goto out;
+	if (set_headers(c, rq, auth, hdrs, e) != 0)
+		return ERR_NOMEM;
 	errbuf[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_URL, *url);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
@@ -358,7 +399,7 @@ perform(struct client *c, const struct request *rq, struct xfer *x,
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_file != NULL)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, *hdrs);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -368,7 +409,22 @@ perform(struct client *c, const struct request *rq, struct xfer *x,
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)rq->post_len);
 	}
-	cc = curl_easy_perform(h);
+	return 0;
+}
+
+/*
+ * After h's transfer ended with cc: the figures, the status, and 0 when
+ * an answer came whatever its status; ERR_IO when none did (no
+ * connection, cut, stalled, too large). Frees *hdrs and *url.
+ */
+static int
+finish(struct client *c, CURL *h, CURLcode cc, struct xfer *x,
+    struct curl_slist **hdrs, char **url, const char *errbuf, long *status,
+    struct err *e)
+{
+	int	rc = 0;
+
+	*status = 0;
 	count_bytes(c, h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
 	/* The handle outlives errbuf, x, the headers and the body. */
@@ -377,11 +433,79 @@ perform(struct client *c, const struct request *rq, struct xfer *x,
 		rc = nomem(e);
 	else if (x->too_big)
 		rc = err_set(e, ERR_IO, _("%s: the answer is larger than %zu "
-		    "bytes"), url, x->body->max < CLIENT_MAX_RESPONSE ?
+		    "bytes"), *url, x->body->max < CLIENT_MAX_RESPONSE ?
 		    x->body->max : (size_t)CLIENT_MAX_RESPONSE);
 	else if (cc != CURLE_OK)
 		rc = err_set(e, ERR_IO, _("no answer from the hub at %s: %s"),
-		    url, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
+		    *url, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
+	headers_free(*hdrs);
+	*hdrs = NULL;
+	free(*url);
+	*url = NULL;
+	return rc;
+}
+
+/*
+ * Drive the multi handle until one of its transfers ends: *h is it,
+ * removed from the multi, *cc its outcome.
+ */
+static int
+wait_done(struct client *c, CURL **h, CURLcode *cc, struct err *e)
+{
+	CURLMsg		*m;
+	CURLMcode	 mc;
+	int		 running, left;
+
+	for (;;) {
+		while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			*h = m->easy_handle;
+			*cc = m->data.result;
+			curl_multi_remove_handle(c->multi, *h);
+			return 0;
+		}
+		if ((mc = curl_multi_perform(c->multi, &running)) ==
+		    CURLM_OK && running > 0)
+			mc = curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
+		if (mc != CURLM_OK)
+			return err_set(e, ERR_IO, "libcurl: %s",
+			    curl_multi_strerror(mc));
+	}
+}
+
+/*
+ * One transfer, waited for. 0 when an answer came, whatever its status
+ * (*status); ERR_IO when none did. Not while uploads are in flight.
+ */
+static int
+perform(struct client *c, const struct request *rq, struct xfer *x,
+    long *status, struct err *e)
+{
+	struct curl_slist	*hdrs = NULL;
+	char			 errbuf[CURL_ERROR_SIZE];
+	char			*url = NULL;
+	CURL			*h;
+	CURLcode		 cc;
+	int			 rc;
+
+	*status = 0;
+	if ((rc = multi_ready(c, e)) != 0)
+		return rc;
+	if (c->curl == NULL && (c->curl = curl_easy_init()) == NULL)
+		return err_set(e, ERR_IO, _("cannot start libcurl"));
+	if ((rc = prepare(c, c->curl, rq, x, &hdrs, &url, errbuf, e)) != 0)
+		goto out;
+	if (curl_multi_add_handle(c->multi, c->curl) != CURLM_OK) {
+		rc = err_set(e, ERR_IO, _("cannot start libcurl"));
+		goto out;
+	}
+	if ((rc = wait_done(c, &h, &cc, e)) != 0) {
+		curl_multi_remove_handle(c->multi, c->curl);
+		goto out;
+	}
+	/* Nothing else runs: the handle that ended is ours. */
+	return finish(c, c->curl, cc, x, &hdrs, &url, errbuf, status, e);
 out:
 	headers_free(hdrs);
 	free(url);
@@ -440,6 +564,33 @@ out:
 	return rc;
 }
 
+/* What a finished upload's answer means (see client_post_batch). */
+static int
+post_answer(struct client *c, struct xfer *x, long status,
+    struct results *out, struct err *e)
+{
+	char	msg[HUB_ERROR_MAX + 1];
+
+	hub_error(&x->own, msg);
+	switch (status) {
+	case 200:
+		return results_decode(x->own.p != NULL ? x->own.p : "",
+		    x->own.len, out, e);
+	case 401:
+		return token_refused(e);
+	case 400:
+	case 413:
+	case 415:
+		return err_set(e, ERR_INPUT, _("the hub refused the batch "
+		    "(HTTP %ld): %s"), status, msg[0] != '\0' ? msg :
+		    _("no reason given"));
+	default:
+		/* 5xx, a proxy's 502, a portal's 302: nothing known. */
+		return err_set(e, ERR_IO, _("%s answered HTTP %ld%s%s"), c->hub,
+		    status, msg[0] != '\0' ? ": " : "", msg);
+	}
+}
+
 int
 client_post_batch(struct client *c, const void *gz, size_t len,
     struct results *out, long *status, struct err *e)
@@ -447,38 +598,81 @@ client_post_batch(struct client *c, const void *gz, size_t len,
 	struct request	rq = { .path = "/api/v1/batches", .post = gz,
 			    .post_len = len, .batch = 1, .auth = 1 };
 	struct xfer	x;
-	char		msg[HUB_ERROR_MAX + 1];
 	int		rc;
 
 	*status = 0;
 	results_init(out);
 	xfer_init(&x, NULL);
-	if ((rc = perform(c, &rq, &x, status, e)) != 0)
-		goto out;
-	hub_error(&x.own, msg);
-	switch (*status) {
-	case 200:
-		rc = results_decode(x.own.p != NULL ? x.own.p : "",
-		    x.own.len, out, e);
-		break;
-	case 401:
-		rc = token_refused(e);
-		break;
-	case 400:
-	case 413:
-	case 415:
-		rc = err_set(e, ERR_INPUT, _("the hub refused the batch "
-		    "(HTTP %ld): %s"), *status, msg[0] != '\0' ? msg :
-		    _("no reason given"));
-		break;
-	default:
-		/* 5xx, a proxy's 502, a portal's 302: nothing known. */
-		rc = err_set(e, ERR_IO, _("%s answered HTTP %ld%s%s"), c->hub,
-		    *status, msg[0] != '\0' ? ": " : "", msg);
-		break;
-	}
-out:
+	if ((rc = perform(c, &rq, &x, status, e)) == 0)
+		rc = post_answer(c, &x, *status, out, e);
 	xfer_release(&x);
+	return rc;
+}
+
+int
+client_post_begin(struct client *c, const void *gz, size_t len, void *tag,
+    struct err *e)
+{
+	struct request	 rq = { .path = "/api/v1/batches", .post = gz,
+			    .post_len = len, .batch = 1, .auth = 1 };
+	struct flight	*f = NULL;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = multi_ready(c, e)) != 0)
+		return rc;
+	for (i = 0; i < CLIENT_INFLIGHT && f == NULL; i++)
+		if (!c->flights[i].busy)
+			f = &c->flights[i];
+	assert(f != NULL);
+	if (f->h == NULL && (f->h = curl_easy_init()) == NULL)
+		return err_set(e, ERR_IO, _("cannot start libcurl"));
+	xfer_release(&f->x);
+	xfer_init(&f->x, NULL);
+	if ((rc = prepare(c, f->h, &rq, &f->x, &f->hdrs, &f->url, f->errbuf,
+	    e)) != 0 ||
+	    (curl_multi_add_handle(c->multi, f->h) != CURLM_OK &&
+	    (rc = err_set(e, ERR_IO, _("cannot start libcurl"))) != 0)) {
+		headers_free(f->hdrs);
+		f->hdrs = NULL;
+		free(f->url);
+		f->url = NULL;
+		return rc;
+	}
+	f->tag = tag;
+	f->busy = 1;
+	return 0;
+}
+
+int
+client_post_end(struct client *c, void **tag, struct results *out,
+    long *status, struct err *e)
+{
+	struct flight	*f = NULL;
+	CURL		*h;
+	CURLcode	 cc;
+	size_t		 i;
+	int		 rc;
+
+	*tag = NULL;
+	*status = 0;
+	results_init(out);
+	for (i = 0; c->flights != NULL && i < CLIENT_INFLIGHT; i++)
+		if (c->flights[i].busy)
+			break;
+	assert(c->flights != NULL && i < CLIENT_INFLIGHT);
+	if ((rc = wait_done(c, &h, &cc, e)) != 0)
+		return rc;
+	for (i = 0; i < CLIENT_INFLIGHT; i++)
+		if (c->flights[i].busy && c->flights[i].h == h)
+			f = &c->flights[i];
+	assert(f != NULL);
+	f->busy = 0;
+	*tag = f->tag;
+	if ((rc = finish(c, h, cc, &f->x, &f->hdrs, &f->url, f->errbuf, status,
+	    e)) == 0)
+		rc = post_answer(c, &f->x, *status, out, e);
+	xfer_release(&f->x);
 	return rc;
 }
 

@@ -199,6 +199,11 @@ void	results_release(struct results *r);
 #define CLIENT_CONNECT_SECS	30
 /* A hub's answer: results of a batch, the forms list, a form file. */
 #define CLIENT_MAX_RESPONSE	(32u << 20)
+/* Uploads at once (client_post_begin): the second's upload covers the
+ * first's round trip; a third would only add a connection. */
+#define CLIENT_INFLIGHT		2
+
+struct flight;
 
 struct client {
 	const char	*hub;		/* base URL: https://host[:port][/prefix] */
@@ -209,6 +214,9 @@ struct client {
 	/* bytes moved, both directions, headers included (figures) */
 	uint64_t	 bytes_up, bytes_down;
 	void		*curl;		/* CURL *, reused: keep-alive */
+	void		*multi;		/* CURLM *: every transfer, one pool
+					 * of connections */
+	struct flight	*flights;	/* CLIENT_INFLIGHT uploads */
 };
 
 /*
@@ -236,6 +244,19 @@ int	client_ping(struct client *c, struct err *e);
  */
 int	client_post_batch(struct client *c, const void *gz, size_t len,
 	    struct results *out, long *status, struct err *e);
+/*
+ * Overlapping uploads: client_post_begin starts POST /api/v1/batches of
+ * gz (which must stay unchanged until its end) and returns at once; at
+ * most CLIENT_INFLIGHT may be unfinished (more is a programmer error).
+ * client_post_end waits until one of them ends, whichever is first, sets
+ * *tag to the tag it was begun with, and answers as client_post_batch.
+ * No other request (ping, get, client_post_batch) while one is unfinished;
+ * client_release abandons those that are.
+ */
+int	client_post_begin(struct client *c, const void *gz, size_t len,
+	    void *tag, struct err *e);
+int	client_post_end(struct client *c, void **tag, struct results *out,
+	    long *status, struct err *e);
 /*
  * GET path (relative to the hub, or an absolute URL from the forms list)
  * with If-None-Match: etag (NULL: none). *not_modified 1 on 304 (body
