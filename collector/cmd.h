@@ -55,6 +55,18 @@ const char *cmd_state_label(enum sub_state s);
 /* The warning for answers fill_resume left out, if any (stderr). */
 void	cmd_warn_skipped(const struct fill *fl);
 int	cmd_usage_error(const char *fmt, ...) PRINTFLIKE(1, 2);
+/*
+ * The hub's token for this device (init, sync: --token TOKEN|-): a
+ * bearer token may hold only visible ASCII, so that it cannot break out
+ * of the HTTP header it travels in. cmd_token_read puts the first line of
+ * standard input, trimmed, in tok (ERR_USAGE when longer than size - 2).
+ * cmd_token_get reads it when from_stdin, checks it and says what is
+ * wrong (a usage error, printed). tok holds STORE_TOKEN_MAX + 2 bytes;
+ * the caller wipes it.
+ */
+int	cmd_token_valid(const char *s);
+int	cmd_token_read(char *tok, size_t size);
+int	cmd_token_get(int from_stdin, char *tok, size_t size);
 int	cmd_open_store(struct cmd_ctx *c, struct store **out);
 /* --help / --version handling for a command: 1 when handled. */
 int	cmd_std_opts(int argc, char **argv, const char *usage);

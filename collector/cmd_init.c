@@ -10,8 +10,6 @@
  * and the shell's history; `--token TOKEN' is wiped from argv at once.
  * It is never printed, and every copy is wiped after use.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,51 +37,6 @@ usage_text(void)
 	    "read, and never shown. Give it as '--token -' and type or paste\n"
 	    "it on the next line (standard input): written on the command\n"
 	    "line it stays in the shell's history.\n");
-}
-
-/* What a bearer token may hold: visible ASCII, so that it cannot break
- * out of the HTTP header it travels in. */
-static int
-valid_token(const char *s)
-{
-	size_t	n = strlen(s);
-
-	if (n == 0 || n > STORE_TOKEN_MAX)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (*s < 0x21 || *s > 0x7e)
-			return 0;
-	return 1;
-}
-
-/*
- * The first line of standard input, trimmed, into tok (wiped by the
- * caller). read(2), not stdio: no copy is left in a FILE buffer.
- */
-static int
-read_token(char *tok, size_t size)
-{
-	size_t	n = 0, i;
-	ssize_t	k;
-	char	c;
-
-	while (n + 1 < size) {
-		k = read(STDIN_FILENO, &c, 1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0 || c == '\n')
-			break;
-		tok[n++] = c;
-	}
-	tok[n] = '\0';
-	if (n + 1 == size)
-		return ERR_USAGE;	/* longer than any token */
-	while (n > 0 && isspace((unsigned char)tok[n - 1]))
-		tok[--n] = '\0';
-	for (i = 0; i < n && isspace((unsigned char)tok[i]); i++)
-		;
-	memmove(tok, tok + i, n - i + 1);
-	return 0;
 }
 
 static int
@@ -171,17 +124,9 @@ cmd_init(struct cmd_ctx *c, int argc, char **argv)
 		    "long or not UTF-8"));
 		goto out;
 	}
-	if (from_stdin && read_token(token, sizeof(token)) != 0) {
-		rc = cmd_usage_error(_("the token on standard input is "
-		    "longer than %d characters"), STORE_TOKEN_MAX);
+	if (has_token && (rc = cmd_token_get(from_stdin, token,
+	    sizeof(token))) != 0)
 		goto out;
-	}
-	if (has_token && !valid_token(token)) {
-		rc = cmd_usage_error(token[0] == '\0' ? _("the token is "
-		    "empty") : _("the token is not valid: it has blanks or "
-		    "characters other than letters, digits and signs"));
-		goto out;
-	}
 	err_init(&e);
 	if ((home = store_home(c->home)) == NULL) {
 		rc = cmd_error(err_set(&e, ERR_NOMEM, _("out of memory")),

@@ -33,7 +33,10 @@
  *   all of them were.
  *
  * The token is read from the store, handed to the client and wiped; it is
- * never printed.
+ * never printed. `--token -' (or --token TOKEN, wiped from argv at once,
+ * as init does) first saves a new one from the office in the store: a
+ * device whose token was revoked, or that was set up without one, keeps
+ * its store and its surveys.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -72,7 +75,8 @@ struct sync {
 static const char *
 usage_text(void)
 {
-	return _("usage: collector sync [--hub URL] [--ca FILE] [--watch]\n"
+	return _("usage: collector sync [--hub URL] [--ca FILE] "
+	    "[--token -|TOKEN] [--watch]\n"
 	    "\n"
 	    "Sends the finalized surveys to the hub and gets the forms the\n"
 	    "office has published. A survey is marked sent only when the hub\n"
@@ -85,6 +89,10 @@ usage_text(void)
 	    "              the one given at 'collector init --hub'\n"
 	    "  --ca FILE   the certificate of the office's own authority, for\n"
 	    "              an https hub whose certificate it signed\n"
+	    "  --token -   a new token from the office (the old one was\n"
+	    "              revoked, or the device has none): type or paste\n"
+	    "              it on the next line; it is kept in the store for\n"
+	    "              the next syncs and never shown\n"
 	    "  --watch     if the hub cannot be reached, wait and try again\n"
 	    "              (longer and longer, up to 5 minutes) until every\n"
 	    "              survey is acknowledged\n"
@@ -100,7 +108,8 @@ token_refused(struct sync *s, struct err *e)
 {
 	s->token_refused = 1;
 	return err_set(e, ERR_INPUT, _("the hub at %s refused this device's "
-	    "token: ask the office for a new one"), s->hub);
+	    "token: ask the office for a new one and give it with "
+	    "'collector sync --token -'"), s->hub);
 }
 
 /* client_get, whose one refusal (ERR_INPUT) is the token's. */
@@ -582,18 +591,23 @@ cmd_sync(struct cmd_ctx *c, int argc, char **argv)
 		{ "hub", required_argument, NULL, 'u' },
 		{ "ca", required_argument, NULL, 'c' },
 		{ "watch", no_argument, NULL, 'w' },
+		{ "token", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sync	 s;
 	struct err	 e, ce;
 	const char	*hub_opt = NULL, *ca = NULL;
 	char		*hub = NULL, *token = NULL, now[40];
+	char		 new_token[STORE_TOKEN_MAX + 2];
 	int64_t		 counts[SUB_NSTATES];
 	int		 ch, rc, crc, watch = 0, attempt = 0, acked;
+	int		 has_token = 0, from_stdin = 0;
 	long		 ms;
 
 	if (cmd_std_opts(argc, argv, usage_text()))
 		return 0;
+	new_token[0] = '\0';
+	memset(&s, 0, sizeof(s));
 	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'u':
@@ -605,21 +619,37 @@ cmd_sync(struct cmd_ctx *c, int argc, char **argv)
 		case 'w':
 			watch = 1;
 			break;
+		case 't':
+			has_token = 1;
+			from_stdin = strcmp(optarg, "-") == 0;
+			if (!from_stdin) {
+				snprintf(new_token, sizeof(new_token), "%s",
+				    optarg);
+				/* Out of the process list at once. */
+				sodium_memzero(optarg, strlen(optarg));
+			}
+			break;
 		case ':':
-			return cmd_usage_error(_("option '%s' needs a value"),
+			rc = cmd_usage_error(_("option '%s' needs a value"),
 			    argv[optind - 1]);
+			goto out;
 		default:
-			return cmd_usage_error(_("unknown option '%s' for "
+			rc = cmd_usage_error(_("unknown option '%s' for "
 			    "'sync'"), argv[optind - 1]);
+			goto out;
 		}
 	}
+	rc = 0;
 	if (optind < argc)
-		return cmd_usage_error(_("unexpected argument '%s'"),
+		rc = cmd_usage_error(_("unexpected argument '%s'"),
 		    argv[optind]);
-	if (hub_opt != NULL && !valid_url(hub_opt))
-		return cmd_usage_error(_("hub '%s' is not an http:// or "
+	else if (hub_opt != NULL && !valid_url(hub_opt))
+		rc = cmd_usage_error(_("hub '%s' is not an http:// or "
 		    "https:// address"), hub_opt);
-	memset(&s, 0, sizeof(s));
+	else if (has_token)
+		rc = cmd_token_get(from_stdin, new_token, sizeof(new_token));
+	if (rc != 0)
+		goto out;
 	s.st = c->st;
 	s.target = wire_batch_target();
 	err_init(&e);
@@ -632,6 +662,17 @@ cmd_sync(struct cmd_ctx *c, int argc, char **argv)
 	    (rc = store_get_setting(s.st, "device_id", &s.device, &e)) != 0 ||
 	    (rc = store_get_setting(s.st, "token", &token, &e)) != 0)
 		goto fail;
+	if (has_token) {
+		/* Kept, as init keeps it: the next syncs use it. */
+		if ((rc = store_set_setting(s.st, "token", new_token,
+		    &e)) != 0)
+			goto fail;
+		wipe(token);
+		if ((token = strdup(new_token)) == NULL) {
+			rc = err_set(&e, ERR_NOMEM, _("out of memory"));
+			goto fail;
+		}
+	}
 	if (hub_opt != NULL && (hub == NULL || strcmp(hub, hub_opt) != 0)) {
 		/* Kept for the next syncs. */
 		if ((rc = store_set_setting(s.st, "hub", hub_opt, &e)) != 0)
@@ -655,7 +696,7 @@ cmd_sync(struct cmd_ctx *c, int argc, char **argv)
 	}
 	if (token == NULL) {
 		rc = cmd_usage_error(_("this device has no token for the hub: "
-		    "the office gives it, for 'collector init --token -'"));
+		    "the office gives it, for 'collector sync --token -'"));
 		goto out;
 	}
 	s.hub = hub;
@@ -711,6 +752,7 @@ fail:
 	rc = cmd_error(rc, &e);
 out:
 	client_release(&s.cl);
+	sodium_memzero(new_token, sizeof(new_token));
 	wipe(token);
 	free(hub);
 	free(s.device);

@@ -4,12 +4,15 @@
  * error), opening the store with the hint a promoter needs, the standard
  * --help and --version, and installing a form after checking it.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -82,6 +85,61 @@ cmd_warn_skipped(const struct fill *fl)
 	    "(%zu stored answer left out)\n", "collector: %s: warning: %s "
 	    "(%zu stored answers left out)\n", fl->nskipped),
 	    fl->sub.instance_id, fl->skipped.msg, fl->nskipped);
+}
+
+/* What a bearer token may hold: visible ASCII, so that it cannot break
+ * out of the HTTP header it travels in. */
+int
+cmd_token_valid(const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (n == 0 || n > STORE_TOKEN_MAX)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s < 0x21 || *s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* read(2), not stdio: no copy of the token is left in a FILE buffer. */
+int
+cmd_token_read(char *tok, size_t size)
+{
+	size_t	n = 0, i;
+	ssize_t	k;
+	char	c;
+
+	while (n + 1 < size) {
+		k = read(STDIN_FILENO, &c, 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0 || c == '\n')
+			break;
+		tok[n++] = c;
+	}
+	tok[n] = '\0';
+	if (n + 1 == size)
+		return ERR_USAGE;	/* longer than any token */
+	while (n > 0 && isspace((unsigned char)tok[n - 1]))
+		tok[--n] = '\0';
+	for (i = 0; i < n && isspace((unsigned char)tok[i]); i++)
+		;
+	memmove(tok, tok + i, n - i + 1);
+	return 0;
+}
+
+int
+cmd_token_get(int from_stdin, char *tok, size_t size)
+{
+	if (from_stdin && cmd_token_read(tok, size) != 0)
+		return cmd_usage_error(_("the token on standard input is "
+		    "longer than %d characters"), STORE_TOKEN_MAX);
+	if (!cmd_token_valid(tok))
+		return cmd_usage_error(tok[0] == '\0' ? _("the token is "
+		    "empty") : _("the token is not valid: it has blanks or "
+		    "characters other than letters, digits and signs"));
+	return 0;
 }
 
 int

@@ -33,8 +33,9 @@ usage_text(void)
 	    "\n"
 	    "add     enrols a device (letters, digits, '.', '_' and '-') and\n"
 	    "        prints its token once, alone on the last line: give it\n"
-	    "        to the device ('collector init --token -'); the hub\n"
-	    "        keeps only a hash of it\n"
+	    "        to the device ('collector init --token -', or for a\n"
+	    "        device that has a store: 'collector sync --token -');\n"
+	    "        the hub keeps only a hash of it\n"
 	    "list    the devices, their last contact and submissions\n"
 	    "revoke  refuses the device's token from now on (a lost or\n"
 	    "        stolen device); what it sent stays\n");
@@ -117,7 +118,8 @@ device_add(struct hub_ctx *c, int argc, char **argv)
 	}
 	printf(_("device '%s' enrolled. Its token, shown only this once "
 	    "(the hub keeps a hash):\ngive it to the device with 'collector "
-	    "init --device %s --token -'\n"), id, id);
+	    "init --device %s --token -'\n(a device that has its store "
+	    "already: 'collector sync --token -')\n"), id, id);
 	printf("%s\n", token);
 out:
 	sodium_memzero(raw, sizeof(raw));

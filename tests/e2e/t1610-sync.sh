@@ -200,6 +200,27 @@ t_has "$T_ERR" "--token -" "saying where it goes"
 t_run sync --hub ftp://example.org
 t_is "$T_RC" 2 "an address that is not http(s): usage error"
 
+# The office gives the token later: sync --token - keeps it in the store
+# (trimmed, as init does), then syncs; the next syncs use it.
+tok2=$(sync_device_add "$hub" dev-02)
+t_run sync --hub "$url" --token - <<<"  $tok2  "
+t_is "$T_RC" 0 "sync --token -: a token from standard input, then the sync"
+t_has "$T_OUT" "sent 1 (stored 1" "the survey is sent with it"
+t_is "$(t_sql "SELECT value FROM settings WHERE key = 'token'")" "$tok2" \
+	"the token is kept in the store, trimmed"
+fill 1 31 >/dev/null
+t_run sync
+t_is "$T_RC" 0 "the next sync uses the kept token"
+t_has "$T_OUT" "sent 1 (stored 1" "and sends the new survey"
+t_run sync --token "two words"
+t_is "$T_RC" 2 "a token with a blank: usage error"
+t_run sync --token - </dev/null
+t_is "$T_RC" 2 "an empty token: usage error"
+t_is "$(t_sql "SELECT value FROM settings WHERE key = 'token'")" "$tok2" \
+	"and the kept token is unchanged"
+t_run sync --token "$tok2"
+t_is "$T_RC" 0 "--token TOKEN works too"
+
 t_home
 t_run init --device dev-01 --hub http://127.0.0.1:1 --token - <<<"$tok"
 ids=($(fill 2 40))
@@ -248,6 +269,7 @@ t_has "$T_ERR" "refused this device's token: ask the office for a new one" \
 	"saying what to do"
 t_is "$(t_sql "SELECT count(*) FROM submissions WHERE state = 'finalized'")" \
 	1 "the survey still waits"
+t_has "$T_ERR" "collector sync --token -" "and how to give the new one"
 LANGUAGE= LANG=C t_run sync
 t_has "$T_ERR" "pida uno nuevo" "in Spanish by default"
 
