@@ -23,7 +23,7 @@ VERSION	:= 0.1.0
 # Each program links what it uses (pkg-config names); tests take them all.
 FORMS_PKGS	:= libzip expat libsodium jansson
 COLLECTOR_PKGS	:= $(FORMS_PKGS) sqlite3 zlib libcurl libedit
-HUB_PKGS	:= $(FORMS_PKGS) sqlite3 zlib libcurl libmicrohttpd
+HUB_PKGS	:= $(FORMS_PKGS) sqlite3 zlib libcurl libmicrohttpd xlsxwriter
 PKGS	:= $(sort $(COLLECTOR_PKGS) $(HUB_PKGS) xlsxwriter)
 LOCALEDIR ?= $(abspath $(BUILD))/locale
 WARN	:= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
@@ -50,7 +50,7 @@ DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 \
 	   libcurl4-openssl-dev zlib1g-dev libzip-dev libexpat1-dev \
 	   libsodium-dev libjansson-dev libedit-dev libmicrohttpd-dev \
 	   libxlsxwriter-dev libcmocka-dev gettext tmux unzip bc jq clang \
-	   curl xz-utils openssl python3 \
+	   curl xz-utils openssl python3 python3-openpyxl \
 	   libclang-rt-14-dev
 
 COMMON_SRC	:= $(sort $(wildcard common/*.c))

@@ -138,6 +138,43 @@ struct serve_opts {
 int	serve_run(const struct serve_opts *o, struct err *e);
 
 /* ------------------------------------------------------------------ */
+/* Exports (export.c; docs/coordinator.md, "Exports")                  */
+
+enum export_format {
+	EXPORT_JSON,		/* the lines as received, one JSON array */
+	EXPORT_CSV,		/* ODK Central's zip of one CSV per table */
+	EXPORT_XLSX		/* the same tables as sheets */
+};
+
+/* What an export wrote. */
+struct export_counts {
+	uint64_t	submissions;	/* rows of the main table */
+	uint64_t	rows;		/* rows of the repeat tables */
+	size_t		tables;		/* csv, xlsx */
+	size_t		columns;	/* of the main table (csv, xlsx) */
+	uint64_t	truncated;	/* xlsx: cells cut at Excel's limit */
+};
+
+/* "csv", "xlsx" or "json"; ERR_USAGE for anything else. */
+int	export_format_parse(const char *name, enum export_format *out);
+/*
+ * The current revision of every submission of form_id, its columns the
+ * union of the form's published versions. Written under a private
+ * temporary directory beside path and renamed into place (mode 0600):
+ * path is the whole export or untouched. Memory stays bounded whatever
+ * the count: rows are streamed from the store. ERR_INPUT when the hub
+ * has no such form; ERR_IO when the file cannot be written.
+ */
+int	export_to_file(struct hub_store *st, const char *form_id,
+	    enum export_format fmt, const char *path, struct export_counts *n,
+	    struct err *e);
+/* The same written to fp (the standard output); a zip or workbook is
+ * made in $TMPDIR first (it is written with seeks), then copied. */
+int	export_to_stream(struct hub_store *st, const char *form_id,
+	    enum export_format fmt, FILE *fp, struct export_counts *n,
+	    struct err *e);
+
+/* ------------------------------------------------------------------ */
 /* Commands                                                            */
 
 struct hub_ctx {

@@ -33,7 +33,7 @@ static const struct command commands[] = {
 	{ "status",	hub_cmd_status,	NEEDS_STORE,
 	    N_("submissions by form and district, devices, conflicts") },
 	{ "export",	hub_cmd_export,	NEEDS_STORE,
-	    N_("the current submissions of a form, as JSON") },
+	    N_("the current submissions of a form: csv, xlsx or json") },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
@@ -53,8 +53,7 @@ usage(FILE *fp)
 		fprintf(fp, "  %-8s %s\n", commands[i].name,
 		    _(commands[i].summary));
 	fputs(_("\n"
-	    "report, user, migrate and export as csv or xlsx: not available "
-	    "yet.\n"
+	    "report, user and migrate: not available yet.\n"
 	    "The store is in --home DIR, else $HUB_HOME, else\n"
 	    "$XDG_DATA_HOME/hub, else ~/.local/share/hub.\n"
 	    "'hub COMMAND --help' tells more about each command.\n"), fp);

@@ -231,4 +231,38 @@ typedef int hub_line_fn(const char *line, size_t len, void *arg);
 int	 hub_store_each_current(struct hub_store *st, const char *form_id,
 	    hub_line_fn *fn, void *arg, struct err *e);
 
+/* ------------------------------------------------------------------ */
+/* Export: a cursor over the current revisions                         */
+
+/* One current submission as the export reads it. Strings are borrowed
+ * until the next step. */
+struct hub_export_row {
+	const char	*instance_id;
+	const char	*form_version;
+	const char	*device_id;
+	const char	*received_at;	/* when the hub first had it: the
+					 * first revision's, for a corrected
+					 * one (ODK Central's SubmissionDate) */
+	const char	*line;		/* as received */
+	size_t		 len;
+	int64_t		 edits;		/* revisions before this one (the
+					 * chain of deprecated_id) */
+};
+
+struct hub_cursor;
+
+/*
+ * The current revisions of form_id in the order they were received, one
+ * row at a time, in a read transaction: until hub_store_export_close,
+ * whatever else is read from st (the form's versions) is the same
+ * snapshot, whatever a writer commits meanwhile. A writer is never held
+ * up (WAL).
+ */
+int	 hub_store_export_open(struct hub_store *st, const char *form_id,
+	    struct hub_cursor **out, struct err *e);
+/* The next row into *row; *done 1 (row cleared) past the last one. */
+int	 hub_store_export_next(struct hub_cursor *c, struct hub_export_row *row,
+	    int *done, struct err *e);
+void	 hub_store_export_close(struct hub_cursor *c);
+
 #endif

@@ -48,3 +48,8 @@ if [ -x tests/bench/merge.sh ]; then
 	echo
 	bash tests/bench/merge.sh
 fi
+
+if [ -x tests/bench/export.sh ]; then
+	echo
+	bash tests/bench/export.sh
+fi
