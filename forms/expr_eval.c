@@ -173,6 +173,46 @@ is_space(int ch)
 	    ch == '\f' || ch == '\v';
 }
 
+/*
+ * What strtod() reads in s[0..n) when it is [-]digits[(.|,)digits] with
+ * at most PLAIN_MAX_DIGITS digits (most values a form holds), else NaN.
+ * The digits as an integer m and 10^k are exact doubles then, and IEEE
+ * division rounds m / 10^k correctly: the very double strtod() gives.
+ */
+#define PLAIN_MAX_DIGITS	15	/* 10^15 < 2^53 */
+
+static double
+plain_number(const char *s, size_t n)
+{
+	static const double	 p10[PLAIN_MAX_DIGITS + 1] = { 1e0, 1e1, 1e2,
+	    1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
+	    1e15 };
+	int64_t			 m = 0;
+	size_t			 i = 0, digits = 0, frac = 0;
+	int			 neg = 0, sep = 0;
+	double			 d;
+
+	if (n > 0 && s[0] == '-') {
+		neg = 1;
+		i++;
+	}
+	for (; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			if (++digits > PLAIN_MAX_DIGITS)
+				return NAN;
+			m = m * 10 + (s[i] - '0');
+			frac += sep;
+		} else if ((s[i] == '.' || s[i] == ',') && !sep)
+			sep = 1;
+		else
+			return NAN;
+	}
+	if (digits == 0)
+		return NAN;
+	d = (double)m / p10[frac];
+	return neg ? -d : d;
+}
+
 double
 expr_text_number(const char *s)
 {
@@ -199,6 +239,9 @@ expr_text_number(const char *s)
 		if (datetime_parse(small, &d) == 0)
 			return d / 86400.0;
 	}
+	d = plain_number(s, n);
+	if (!isnan(d))
+		return d;
 	for (i = 0; i < n; i++)
 		if (!(s[i] >= '0' && s[i] <= '9') && s[i] != '-' &&
 		    s[i] != '.' && s[i] != ',')
@@ -855,6 +898,17 @@ resolve_ref(struct ectx *c, const struct field *f, const struct inode *here,
 			n = val_node(&cur, i)->in;
 			if (ev_work(c, n->nkids + 1) != 0)
 				return -1;
+			/* A field but a repeat has one node in each instance
+			 * of its parent, and it is at its slot unless
+			 * repeat instances before it shift it. */
+			k2 = chain[lvl]->slot;
+			if (chain[lvl]->kind != FK_REPEAT && pinned < 0 &&
+			    k2 < n->nkids && n->kids[k2]->field == chain[lvl]) {
+				k.in = n->kids[k2];
+				if (nodes_add(c, &next, &k) != 0)
+					return -1;
+				continue;
+			}
 			count = 0;
 			for (k2 = 0; k2 < n->nkids; k2++) {
 				if (n->kids[k2]->field != chain[lvl])

@@ -654,8 +654,31 @@ expr_regex_check(const char *re, struct buf *tmp)
 	return NULL;
 }
 
+/* The pattern re compiled as regex() matches with it; NULL when it is
+ * not one (the message is regex()'s to give). Caller regfree()s. */
+static regex_t *
+regex_compile(const char *re)
+{
+	struct buf	 tmp;
+	regex_t		*rx;
+
+	if ((rx = malloc(sizeof(*rx))) == NULL)
+		return NULL;
+	buf_init(&tmp, 1u << 16);
+	if (regex_translate(re, &tmp) != NULL ||
+	    regcomp(rx, tmp.p, REG_EXTENDED) != 0) {
+		buf_release(&tmp);
+		free(rx);
+		return NULL;
+	}
+	buf_release(&tmp);
+	return rx;
+}
+
+/* pre: re compiled by expr_prepare, or NULL. */
 static int
-regex(struct ectx *c, const char *s, const char *re, struct val *out)
+regex(struct ectx *c, const char *s, const char *re, const regex_t *pre,
+    struct val *out)
 {
 	struct buf	 tmp;
 	const char	*msg;
@@ -669,6 +692,12 @@ regex(struct ectx *c, const char *s, const char *re, struct val *out)
 		    "%u bytes"), ANSWER_MAX_LEN);
 	if (ev_work(c, n / 4 + strlen(re) * 16) != 0)
 		return -1;
+	if (pre != NULL) {
+		rc = regexec(pre, s, 1, m, 0);
+		val_bool(out, rc == 0 && m[0].rm_so == 0 &&
+		    (size_t)m[0].rm_eo == n);
+		return 0;
+	}
 	buf_init(&tmp, 1u << 16);
 	if ((msg = regex_translate(re, &tmp)) != NULL) {
 		buf_release(&tmp);
@@ -687,6 +716,57 @@ regex(struct ectx *c, const char *s, const char *re, struct val *out)
 	    (size_t)m[0].rm_eo == n);
 	regfree(&rx);
 	return 0;
+}
+
+/* fn on every node of x. */
+static void
+each_node(struct expr *x, void (*fn)(struct expr *))
+{
+	size_t	i, j;
+
+	if (x == NULL)
+		return;
+	fn(x);
+	for (i = 0; i < x->nargs; i++)
+		each_node(x->args[i], fn);
+	if (x->op != X_PATH)
+		return;
+	each_node(x->base, fn);
+	for (i = 0; i < x->nbpreds; i++)
+		each_node(x->bpreds[i], fn);
+	for (i = 0; i < x->nsteps; i++)
+		for (j = 0; j < x->steps[i].npreds; j++)
+			each_node(x->steps[i].preds[j], fn);
+}
+
+static void
+prepare_node(struct expr *x)
+{
+	if (x->op == X_FUNC && x->fn->id == F_REGEX && x->rx == NULL &&
+	    x->nargs == 2 && x->args[1]->op == X_STR)
+		x->rx = regex_compile(x->args[1]->str);
+}
+
+static void
+release_node(struct expr *x)
+{
+	if (x->rx == NULL)
+		return;
+	regfree(x->rx);
+	free(x->rx);
+	x->rx = NULL;
+}
+
+void
+expr_prepare(struct expr *x)
+{
+	each_node(x, prepare_node);
+}
+
+void
+expr_release(struct expr *x)
+{
+	each_node(x, release_node);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1204,7 +1284,7 @@ ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) !=
 		    0)
 			return -1;
-		return regex(c, s, t, out);
+		return regex(c, s, t, x->rx, out);
 	case F_ROUND:
 		if (arg_num(c, x, cx, 0, &a) != 0)
 			return -1;

@@ -96,6 +96,9 @@ struct expr {
 	const struct field	*field;
 	/* bind: instance('x') and jr:choice-name with a literal */
 	const struct choice_list *list;
+	/* expr_prepare: regex() with a literal pattern, compiled once
+	 * (a regex_t; glibc's regexec locks it, so threads may share it) */
+	void			*rx;
 };
 
 /* The field a "${name}" or "/data/x" text names (jr:choice-name's second

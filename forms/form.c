@@ -868,6 +868,7 @@ new_field(struct builder *b, struct field *parent, enum field_kind kind,
 				    parent->nkids * sizeof(*v));
 			parent->kids = v;
 		}
+		f->slot = parent->nkids;
 		parent->kids[parent->nkids++] = f;
 	}
 	if (b->nfields == b->capfields) {
@@ -1655,6 +1656,39 @@ byname_cmp(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* fn on every expression of the form (expr_prepare, expr_release). */
+static void
+each_expr(struct form *f, void (*fn)(struct expr *))
+{
+	const struct field	*k;
+	size_t			 i;
+
+	if (f->instance_name != NULL)
+		fn(f->instance_name);
+	for (i = 0; f->fields != NULL && i < f->nfields; i++) {
+		if ((k = f->fields[i]) == NULL)
+			continue;
+		if (k->relevant != NULL)
+			fn(k->relevant);
+		if (k->constraint != NULL)
+			fn(k->constraint);
+		if (k->calculation != NULL)
+			fn(k->calculation);
+		if (k->required != NULL)
+			fn(k->required);
+		if (k->readonly != NULL)
+			fn(k->readonly);
+		if (k->choice_filter != NULL)
+			fn(k->choice_filter);
+		if (k->repeat_count != NULL)
+			fn(k->repeat_count);
+		if (k->default_expr != NULL)
+			fn(k->default_expr);
+		if (k->trigger != NULL)
+			fn(k->trigger);
+	}
+}
+
 int
 form_build(const struct workbook *wb, const char *file, struct form **out,
     struct diags *d, struct err *e)
@@ -1762,6 +1796,7 @@ out:
 		form_free(f);
 		return rc;
 	}
+	each_expr(f, expr_prepare);
 	*out = f;
 	return 0;
 }
@@ -1799,6 +1834,7 @@ form_free(struct form *f)
 {
 	if (f == NULL)
 		return;
+	each_expr(f, expr_release);
 	arena_release(&f->arena);
 	free(f);
 }

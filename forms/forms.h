@@ -152,6 +152,7 @@ struct field {
 	struct field		*parent;	/* NULL for the root */
 	struct field		**kids;		/* groups and repeats */
 	size_t			 nkids;
+	size_t			 slot;		/* in parent->kids */
 	struct field		*repeat;	/* innermost enclosing repeat,
 						 * or NULL */
 
@@ -318,6 +319,15 @@ int	expr_reads_paths(const struct expr *x);
 int	expr_calls(const struct expr *x, const char *name);
 /* The source text x was parsed from. */
 const char *expr_source(const struct expr *x);
+/*
+ * Do once what every evaluation of x would do again: compile the literal
+ * patterns of regex() (its compiling and its automaton cost more than the
+ * rest of a form's expressions together). Optional; expr_release frees
+ * it, the tree staying in its arena. form_build and form_free do both
+ * for a form's expressions.
+ */
+void	expr_prepare(struct expr *x);
+void	expr_release(struct expr *x);
 
 /* What an expression is evaluated against. */
 struct eval_env {
