@@ -153,6 +153,28 @@ t_check "the forms list's ETag is kept" test -n \
 t_run sync
 t_lacks "$T_OUT" "installed" "a second sync installs nothing"
 
+# The hub's larger JSON answers go gzip to a client that accepts it, and
+# only then; the gzip list is another representation with its own ETag.
+forms_headers() {	# Accept-Encoding value (empty: no header)
+	curl -s -D - -o "$T_TMP/forms.body" -H "Authorization: Bearer $tok" \
+	    ${1:+-H "Accept-Encoding: $1"} "$url/api/v1/forms" | tr -d '\r'
+}
+forms_headers gzip >"$T_TMP/h1"
+t_check "Accept-Encoding: gzip: the forms list comes gzip" \
+	grep -qix 'content-encoding: gzip' "$T_TMP/h1"
+t_check "with Vary: Accept-Encoding" \
+	grep -qix 'vary: accept-encoding' "$T_TMP/h1"
+t_check "and it inflates to the list" \
+	sh -c "gunzip -c <'$T_TMP/forms.body' | jq -e 'length > 0' >/dev/null"
+forms_headers 'br, gzip;q=0' >"$T_TMP/h2"
+t_check "gzip;q=0: not gzip" \
+	sh -c "! grep -qi '^content-encoding' '$T_TMP/h2'"
+forms_headers '' >"$T_TMP/h3"
+t_check "no Accept-Encoding: not gzip" \
+	sh -c "! grep -qi '^content-encoding' '$T_TMP/h3'"
+t_check "the two representations have two ETags" test \
+	"$(grep -i '^etag' "$T_TMP/h1")" != "$(grep -i '^etag' "$T_TMP/h3")"
+
 # 5. A link cut in the middle of a sync, in the hub's answer to the second
 # batch (one survey each; a ping's answer is about 150 bytes, a batch's
 # about 300): the first stays sent, the second waits although the hub has
