@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -447,15 +448,31 @@ label_join(struct xport *x, const char *a, const char *b)
 	return arena_printf(&x->arena, "%s: %s", a, b);
 }
 
-/* A name no earlier table has (ODK Central's "~2" for a repeat name
- * used twice). */
-static const char *
-table_name(struct xport *x, const char *base)
+/* s with each byte of bad, and each control character, made '_'. */
+static char *
+safe_name(struct xport *x, const char *s, const char *bad)
 {
-	const char	*s = base;
+	char	*p, *c;
+
+	if ((p = arena_strdup(&x->arena, s)) == NULL)
+		return NULL;
+	for (c = p; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || strchr(bad, *c) != NULL)
+			*c = '_';
+	return p;
+}
+
+/* A file name no earlier table has (ODK Central's "~2" for a repeat
+ * name used twice); a form id may be any text, a file name not. */
+static const char *
+table_name(struct xport *x, const char *name)
+{
+	const char	*s, *base;
 	size_t		 i;
 	unsigned	 k = 1;
 
+	if ((base = s = safe_name(x, name, "/\\:*?\"<>|")) == NULL)
+		return NULL;
 again:
 	for (i = 0; i < x->ntables; i++)
 		if (strcmp(x->tables[i].name, s) == 0) {
@@ -467,14 +484,20 @@ again:
 	return s;
 }
 
-/* Excel's sheet names: 31 characters at most, unique without case. */
+/* Excel's sheet names: 31 characters at most, none of []:*?/\, no
+ * quote first or last, unique without case. */
 static const char *
-sheet_name(struct xport *x, const char *base, unsigned part)
+sheet_name(struct xport *x, const char *name, unsigned part)
 {
 	char		 s[LXW_SHEETNAME_MAX * 4 + 16], suffix[24];
+	char		*base;
 	size_t		 i, n, chars;
 	unsigned	 k = 1;
 
+	if ((base = safe_name(x, name, "[]:*?/\\")) == NULL)
+		return NULL;
+	if (base[0] == '\'')
+		base[0] = '_';
 	suffix[0] = '\0';
 	if (part > 1)
 		snprintf(suffix, sizeof(suffix), " (%u)", part);
@@ -487,6 +510,8 @@ sheet_name(struct xport *x, const char *base, unsigned part)
 				n++;
 		}
 		snprintf(s, sizeof(s), "%.*s%s", (int)n, base, suffix);
+		if (s[0] != '\0' && s[strlen(s) - 1] == '\'')
+			s[strlen(s) - 1] = '_';
 		for (i = 0; i < x->ntables; i++)
 			if (x->tables[i].sheet != NULL &&
 			    strcasecmp(x->tables[i].sheet, s) == 0)
@@ -735,8 +760,9 @@ layout_build(struct xport *x, struct hub_store *st, const char *form_id)
 			goto out;
 		}
 	}
-	if ((t = add_table(x, x->root, x->form_id,
-	    sheet_name(x, x->form_id, 1))) == NULL || t->sheet == NULL ||
+	if ((t = add_table(x, x->root, table_name(x, x->form_id),
+	    sheet_name(x, x->form_id, 1))) == NULL || t->name == NULL ||
+	    t->sheet == NULL ||
 	    (rc = add_col(x, t, "SubmissionDate",
 	    _("received by the hub (UTC)"), XC_TEXT, &x->meta[M_DATE])) != 0) {
 		rc = rc != 0 ? rc : nomem(x->e);
