@@ -88,7 +88,8 @@ usage_text(void)
 	    "  --hub URL   the hub's address (kept for the next syncs); else\n"
 	    "              the one given at 'collector init --hub'\n"
 	    "  --ca FILE   the certificate of the office's own authority, for\n"
-	    "              an https hub whose certificate it signed\n"
+	    "              an https hub whose certificate it signed (kept\n"
+	    "              for the next syncs: leave the file where it is)\n"
 	    "  --token -   a new token from the office (the old one was\n"
 	    "              revoked, or the device has none): type or paste\n"
 	    "              it on the next line; it is kept in the store for\n"
@@ -597,7 +598,7 @@ cmd_sync(struct cmd_ctx *c, int argc, char **argv)
 	struct sync	 s;
 	struct err	 e, ce;
 	const char	*hub_opt = NULL, *ca = NULL;
-	char		*hub = NULL, *token = NULL, now[40];
+	char		*hub = NULL, *token = NULL, *ca_abs = NULL, now[40];
 	char		 new_token[STORE_TOKEN_MAX + 2];
 	int64_t		 counts[SUB_NSTATES];
 	int		 ch, rc, crc, watch = 0, attempt = 0, acked;
@@ -653,11 +654,20 @@ cmd_sync(struct cmd_ctx *c, int argc, char **argv)
 	s.st = c->st;
 	s.target = wire_batch_target();
 	err_init(&e);
-	if (ca != NULL && access(ca, R_OK) != 0) {
+	if (ca != NULL && (access(ca, R_OK) != 0 ||
+	    (ca_abs = realpath(ca, NULL)) == NULL)) {
 		rc = err_set(&e, ERR_IO, _("cannot read '%s': %s"), ca,
 		    strerror(errno));
 		goto fail;
 	}
+	/* The office's certificate, like the hub's address, is given once
+	 * and kept (by its absolute path) for the syncs that follow. */
+	if (ca_abs != NULL && (rc = store_set_setting(s.st, "ca", ca_abs,
+	    &e)) != 0)
+		goto fail;
+	if (ca_abs == NULL && (rc = store_get_setting(s.st, "ca", &ca_abs,
+	    &e)) != 0)
+		goto fail;
 	if ((rc = store_get_setting(s.st, "hub", &hub, &e)) != 0 ||
 	    (rc = store_get_setting(s.st, "device_id", &s.device, &e)) != 0 ||
 	    (rc = store_get_setting(s.st, "token", &token, &e)) != 0)
@@ -700,7 +710,7 @@ cmd_sync(struct cmd_ctx *c, int argc, char **argv)
 		goto out;
 	}
 	s.hub = hub;
-	if ((rc = client_init(&s.cl, hub, token, ca, &e)) != 0)
+	if ((rc = client_init(&s.cl, hub, token, ca_abs, &e)) != 0)
 		goto fail;
 	/* Tests: a stall is dead sooner than CLIENT_LOW_SPEED_SECS. */
 	s.cl.low_speed_secs = env_long("COLLECTOR_STALL_SECS", 0);
@@ -755,6 +765,7 @@ out:
 	sodium_memzero(new_token, sizeof(new_token));
 	wipe(token);
 	free(hub);
+	free(ca_abs);
 	free(s.device);
 	return rc;
 }

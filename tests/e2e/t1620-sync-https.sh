@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # collector sync over HTTPS to a hub that speaks TLS itself, with the
 # office's own certificate: refused without it (certificate verification is
-# on, nothing is marked sent), accepted with --ca.
+# on, nothing is marked sent), accepted with --ca, kept for the next syncs.
 . "$(dirname "$0")/lib.sh"
 SYNC_TMP=$T_TMP
 . "$TOP/tests/tools/synclib.sh"
@@ -54,6 +54,19 @@ t_is "$T_RC" 0 "with --ca the sync goes through"
 t_is "$(t_sql "SELECT state FROM submissions")" sent "the survey is sent"
 t_is "$("$HUB" --home "$hub" status --json | jq .submissions.total)" 1 \
     "the hub has it"
+
+fill_one() {
+	t_run fill anemia --answers "$TOP/docs/examples/anemia-child.json"
+}
+fill_one
+(cd "$T_TMP" && "$COLLECTOR" --home "$T_HOME" sync --ca cert.pem \
+    >/dev/null 2>&1)
+t_is "$?" 0 "a relative --ca path works"
+fill_one
+t_run sync
+t_is "$T_RC" 0 "the certificate is kept for the next syncs"
+t_is "$("$HUB" --home "$hub" status --json | jq .submissions.total)" 3 \
+    "the hub has the three"
 
 t_run sync --ca "$T_TMP/missing.pem"
 t_is "$T_RC" 3 "a --ca file that does not exist exits 3"
