@@ -448,7 +448,10 @@ node_name(const struct xnode *n)
 static int
 name_ok(const char *want, const char *have)
 {
-	return want == NULL || (have != NULL && strcmp(want, have) == 0);
+	/* the first bytes told apart inline: a step's name is tried
+	 * against every column of every item of a list */
+	return want == NULL || (have != NULL && want[0] == have[0] &&
+	    strcmp(want, have) == 0);
 }
 
 /* Append n's children named name (NULL: all) to set. */
@@ -1218,6 +1221,30 @@ ev_chain(struct ectx *c, const struct expr *x, const struct xctx *cx,
 	return 0;
 }
 
+/* A bound ${name}, resolved once per evaluation (see struct ectx). */
+static int
+ev_ref(struct ectx *c, const struct expr *x, struct val *out)
+{
+	size_t	i, work = c->work;
+
+	for (i = 0; i < c->nmemo; i++)
+		if (c->memo[i].x == x) {
+			if (ev_work(c, c->memo[i].work) != 0)
+				return -1;
+			*out = c->memo[i].v;
+			return 0;
+		}
+	if (resolve_ref(c, x->field, ctx_inode(c), NULL, NULL, 0, out) != 0)
+		return -1;
+	if (c->nmemo < EVAL_MEMO && out->v == NULL) {
+		c->memo[c->nmemo].x = x;
+		c->memo[c->nmemo].v = *out;
+		c->memo[c->nmemo].work = c->work - work;
+		c->nmemo++;
+	}
+	return 0;
+}
+
 int
 ev(struct ectx *c, const struct expr *x, const struct xctx *cx,
     struct val *out)
@@ -1235,8 +1262,7 @@ ev(struct ectx *c, const struct expr *x, const struct xctx *cx,
 		if (x->field == NULL)
 			return err_set(c->e, ERR_INPUT, _("'${%s}' is not "
 			    "bound to a question"), x->str);
-		return resolve_ref(c, x->field, ctx_inode(c), NULL, NULL, 0,
-		    out) != 0 ? -1 : 0;
+		return ev_ref(c, x, out);
 	case X_FUNC:
 		return ev_call(c, x, cx, out) != 0 ? -1 : 0;
 	case X_CHAIN:
@@ -1265,6 +1291,7 @@ eval_top(const struct expr *x, const struct eval_env *env, struct ectx *c,
 	c->env = env;
 	c->work = 0;
 	c->e = e;
+	c->nmemo = 0;
 	arena_init(&c->scratch, EVAL_MAX_MEM);
 	if (x == NULL || env == NULL)
 		return err_set(e, ERR_INPUT, _("nothing to evaluate"));

@@ -198,6 +198,8 @@ value_at(struct ectx *c, const struct val *v, size_t i, struct val *out)
  * positive infinity": round(2.5) = 3, round(-2.5) = -2, round(1.005, 2) =
  * 1.01 (the binary 1.00499999... is written "1.005").
  */
+#define ROUND_FAST_MAX	2147483648.0	/* 2^31 */
+
 static double
 round_places(double v, long places)
 {
@@ -211,6 +213,21 @@ round_places(double v, long places)
 		return v;
 	if (places > 30 || places < -30)
 		return NAN;
+	if (places == 0 && fabs(v) < ROUND_FAST_MAX) {
+		/* What the digits below give, without printing them: the
+		 * shortest decimal of v is within half an ulp (under 2^-23
+		 * here) of v, so a fraction clear of one half by more than
+		 * that rounds as the fraction itself says, half toward
+		 * +infinity or not. */
+		double	a = fabs(v), f = a - floor(a);
+
+		if (f == 0)
+			return v;
+		if (f < 0.4999)
+			return copysign(floor(a), v);
+		if (f > 0.5001)
+			return copysign(floor(a) + 1, v);
+	}
 	if (places < 0) {
 		double scaled = v * pow(10.0, (double)places);
 

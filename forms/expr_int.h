@@ -179,12 +179,27 @@ struct val {
 	struct xnode		 one;
 };
 
+/* ${name} references remembered in one evaluation (a predicate over a
+ * list reads the same ones once per item). */
+#define EVAL_MEMO		8
+
 /* One evaluation. */
 struct ectx {
 	const struct eval_env	*env;
 	struct arena		 scratch;
 	size_t			 work;
 	struct err		*e;
+	/* The tree does not change while an expression is evaluated, and a
+	 * reference is resolved from env->here whatever the context, so an
+	 * X_REF has one value per evaluation. Kept: values of at most one
+	 * node (no array a caller could append to), with the work their
+	 * resolution was charged, charged again at each use. */
+	struct {
+		const struct expr	*x;
+		struct val		 v;
+		size_t			 work;
+	}			 memo[EVAL_MEMO];
+	size_t			 nmemo;
 };
 
 /* Where a sub-expression is evaluated: the context node, its position

@@ -319,6 +319,37 @@ test_text_number(void **state)
 	assert_true(expr_text_number(long_num) == 7);
 }
 
+/* The digits read without strtod() give strtod()'s very double, sign of
+ * zero included, up to the 15 digits that path takes and past them. */
+static void
+test_text_number_exact(void **state)
+{
+	static const char *const cases[] = { "0", "-0", "-0.0", "5.", ".5",
+	    "-.5", "0.1", "0.3", "11.5", "10.5", "2.675", "1.005",
+	    "0.000000000000001", "999999999999999", "99999999999999.9",
+	    "9007199254740993", "1234567890.12345", "123456789012.3456",
+	    "0.1234567890123456789", "007.50", "4500", "-2147483648" };
+	char	 buf[64];
+	double	 want, got;
+	size_t	 i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		want = strtod(cases[i], NULL);
+		got = expr_text_number(cases[i]);
+		assert_memory_equal(&want, &got, sizeof(want));
+	}
+	/* every two-place decimal up to 100, as a form stores them */
+	for (i = 0; i < 10000; i++)
+		for (j = 0; j < 2; j++) {
+			snprintf(buf, sizeof(buf), "%s%zu.%02zu", j ? "-" : "",
+			    i / 100, i % 100);
+			want = strtod(buf, NULL);
+			got = expr_text_number(buf);
+			assert_memory_equal(&want, &got, sizeof(want));
+		}
+}
+
 int
 main(void)
 {
@@ -329,6 +360,7 @@ main(void)
 		cmocka_unit_test(test_refs_source),
 		cmocka_unit_test(test_number_text),
 		cmocka_unit_test(test_text_number),
+		cmocka_unit_test(test_text_number_exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
