@@ -57,8 +57,9 @@
 #define EXPORT_ROW_MAX		((size_t)4 * BATCH_LINE_MAX)
 /* Bytes kept before they are written out (temporary files, stdout). */
 #define EXPORT_CHUNK		((size_t)64 << 10)
-/* deflate's level: 1 compresses CSV about as well as 6 in a third of the
- * time, and the export's time is mostly deflate's. */
+/* deflate's level: at 1 the anaemia CSV comes out a quarter larger than
+ * at 6 (65 MB against 52 MB for a million) in a third of the time, and
+ * the export's time is mostly deflate's. */
 #define EXPORT_ZIP_LEVEL	1
 /* Excel's ceilings: rows of a sheet (a test build may lower it, to see
  * a table go on in a second sheet), characters of a cell. */
