@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "forms.h"
+#include "session_priv.h"
 
 #define FORM_MAX_LANGS	64
 
@@ -1796,6 +1797,10 @@ out:
 		form_free(f);
 		return rc;
 	}
+	if ((rc = form_deps_new(f, &f->deps, e)) != 0) {
+		form_free(f);
+		return rc;
+	}
 	each_expr(f, expr_prepare);
 	*out = f;
 	return 0;
@@ -1834,6 +1839,7 @@ form_free(struct form *f)
 {
 	if (f == NULL)
 		return;
+	form_deps_free(f->deps);
 	each_expr(f, expr_release);
 	arena_release(&f->arena);
 	free(f);

@@ -131,6 +131,7 @@ enum field_kind {
 };
 
 struct expr;			/* a parsed expression; see below */
+struct form_deps;
 struct choice_list;
 
 /*
@@ -228,6 +229,9 @@ struct form {
 	struct choice_list	*lists;
 	size_t			 nlists;
 	size_t			 nunsupported;	/* FK_UNSUPPORTED fields */
+	struct form_deps	*deps;		/* what each field's
+						 * expressions read, for the
+						 * sessions (session.c) */
 };
 
 /*

@@ -38,6 +38,7 @@
 #include <jansson.h>
 
 #include "forms.h"
+#include "session_priv.h"
 
 /* Every node of one session: memory stays bounded whatever the form or
  * the repeat counts say (about 100 bytes a node). */
@@ -81,6 +82,13 @@ struct finfo {
 	size_t			  ntrig;
 };
 
+/* The form's, made by form_build: they depend on the form only, and every
+ * session of it reads them and writes none. */
+struct form_deps {
+	struct finfo	*fi;		/* by field->index */
+	size_t		 n;
+};
+
 struct session {
 	const struct form	 *form;
 	struct snode		 *root;
@@ -93,7 +101,8 @@ struct session {
 	double			  start;
 	double			  now;		/* the clock of this change */
 	size_t			  nnodes;
-	struct finfo		 *fi;
+	const struct finfo	 *fi;		/* the form's deps, or own */
+	struct finfo		 *own;		/* a form without deps */
 	unsigned char		 *dirty;	/* fields changed in this
 						 * recompute, and their
 						 * ancestors */
@@ -700,7 +709,7 @@ recompute(struct session *s, int full)
 /* Creating and freeing                                                 */
 
 struct refs_ctx {
-	struct session		*s;
+	struct finfo		*fi;
 	const struct field	*from;
 	const struct field	**v;	/* collecting (triggers) */
 	size_t			 n;
@@ -716,7 +725,7 @@ note_backref(const struct field *g, void *arg)
 	/* g is met at or after the expression in a pass: a change to it
 	 * comes too late for this pass */
 	if (g->index >= c->from->index)
-		c->s->fi[g->index].backref = 1;
+		c->fi[g->index].backref = 1;
 }
 
 static void
@@ -741,19 +750,38 @@ collect_ref(const struct field *g, void *arg)
 
 /* Which fields each expression reads, which an earlier expression reads,
  * and what triggers name. */
-static int
-analyse(struct session *s, struct err *e)
+static void
+finfo_free(struct finfo *fi, size_t n)
 {
-	const struct form	*fm = s->form;
+	size_t	i;
+
+	if (fi == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(fi[i].trig);
+		free(fi[i].deps);
+	}
+	free(fi);
+}
+
+static int
+analyse(const struct form *fm, struct finfo **out, struct err *e)
+{
+	struct finfo		*all;
 	struct refs_ctx		 c;
 	size_t			 i;
 
+	*out = NULL;
+	if ((all = calloc(fm->nfields ? fm->nfields : 1, sizeof(*all))) ==
+	    NULL)
+		return err_set(e, ERR_NOMEM, "out of memory");
+
 	for (i = 0; i < fm->nfields; i++) {
 		const struct field	*f = fm->fields[i];
-		struct finfo		*fi = &s->fi[i];
+		struct finfo		*fi = &all[i];
 
 		memset(&c, 0, sizeof(c));
-		c.s = s;
+		c.fi = all;
 		c.from = f;
 		collect_ref(f, &c);
 		if (f->relevant != NULL) {
@@ -770,31 +798,61 @@ analyse(struct session *s, struct err *e)
 		}
 		if (c.nomem) {
 			free(c.v);
+			finfo_free(all, fm->nfields);
 			return err_set(e, ERR_NOMEM, "out of memory");
 		}
 		fi->deps = c.v;
 		fi->ndeps = c.n;
 		memset(&c, 0, sizeof(c));
-		c.s = s;
+		c.fi = all;
 		c.from = f;
 		if (f->trigger != NULL) {
 			expr_refs(f->trigger, collect_ref, &c);
 			if (c.nomem) {
 				free(c.v);
+				finfo_free(all, fm->nfields);
 				return err_set(e, ERR_NOMEM, "out of memory");
 			}
-			s->fi[i].trig = c.v;
-			s->fi[i].ntrig = c.n;
+			fi->trig = c.v;
+			fi->ntrig = c.n;
 		}
 	}
 	/* A group read as a whole stands for everything in it. */
 	for (i = 0; i < fm->nfields; i++) {
 		const struct field	*f = fm->fields[i];
 
-		if (f->parent != NULL && s->fi[f->parent->index].backref)
-			s->fi[i].backref = 1;
+		if (f->parent != NULL && all[f->parent->index].backref)
+			all[i].backref = 1;
 	}
+	*out = all;
 	return 0;
+}
+
+int
+form_deps_new(const struct form *f, struct form_deps **out, struct err *e)
+{
+	struct form_deps	*d;
+	int			 rc;
+
+	*out = NULL;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	if ((rc = analyse(f, &d->fi, e)) != 0) {
+		free(d);
+		return rc;
+	}
+	d->n = f->nfields;
+	*out = d;
+	return 0;
+}
+
+void
+form_deps_free(struct form_deps *d)
+{
+	if (d == NULL)
+		return;
+	finfo_free(d->fi, d->n);
+	free(d);
 }
 
 static void
@@ -870,15 +928,20 @@ session_new(const struct form *f, const struct session_opts *o,
 	}
 	/* form_build refuses deeper nesting, so the walks' recursion is
 	 * bounded by FORM_MAX_DEPTH */
-	s->fi = calloc(f->nfields ? f->nfields : 1, sizeof(*s->fi));
 	s->dirty = calloc(f->nfields ? f->nfields : 1, 1);
-	if (s->instance_id == NULL || s->fi == NULL || s->dirty == NULL ||
-	    s->nomem) {
+	if (s->instance_id == NULL || s->dirty == NULL || s->nomem) {
 		rc = err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = analyse(s, e)) != 0)
-		goto out;
+	/* form_build made them once; a form put together otherwise (the
+	 * tests') gets its own */
+	if (f->deps != NULL)
+		s->fi = f->deps->fi;
+	else {
+		if ((rc = analyse(f, &s->own, e)) != 0)
+			goto out;
+		s->fi = s->own;
+	}
 	if ((s->root = snode_of(node_new(s, f->root, NULL, e))) == NULL) {
 		rc = e != NULL && e->code ? e->code : ERR_NOMEM;
 		goto out;
@@ -910,15 +973,10 @@ session_free(struct session *s)
 		return;
 	if (s->root != NULL)
 		node_free(s, &s->root->n);
-	if (s->fi != NULL)
-		for (i = 0; i < s->form->nfields; i++) {
-			free(s->fi[i].trig);
-			free(s->fi[i].deps);
-		}
+	finfo_free(s->own, s->form->nfields);
 	for (i = 0; i < s->ngone; i++)
 		free(s->gone[i]);
 	free(s->gone);
-	free(s->fi);
 	free(s->dirty);
 	free(s->choices);
 	free(s->instance_id);
