@@ -106,6 +106,16 @@ $(BUILD)/gen/surveys.o: $(BUILD)/gen/surveys.c forms/forms.h
 	$(CC) $(FINAL_CFLAGS) -I. -c -o $@ $<
 $(LIBSURVEYS): $(BUILD)/gen/surveys.o
 
+# The report's data (hub/data/*.csv: districts, baselines, scales) inside
+# bin/hub, the same way.
+HUB_DATA	:= $(sort $(wildcard hub/data/*.csv))
+$(BUILD)/gen/hubdata.c: hub/data/embed.sh $(HUB_DATA)
+	@mkdir -p $(dir $@)
+	sh hub/data/embed.sh $@ $(HUB_DATA)
+$(BUILD)/gen/hubdata.o: $(BUILD)/gen/hubdata.c hub/hub.h hub/report.h
+	$(CC) $(FINAL_CFLAGS) -I. -c -o $@ $<
+$(LIBHUB): $(BUILD)/gen/hubdata.o
+
 # The pseudo-terminal driver of the interactive end-to-end tests.
 $(BUILD)/tests/ptyrun: tests/e2e/ptyrun.c
 	@mkdir -p $(dir $@)

@@ -6,6 +6,7 @@
  *             duplicate, conflict or rejected, the data re-validated by
  *             the form engine; one transaction per batch (merge.c)
  *   serve     the HTTP API v1 on libmicrohttpd (serve.c)
+ *   report    the indicators by district (report.h)
  *   cmd_*     one file per subcommand, as git's builtin/; only these and
  *             main.c print and choose exit codes
  *
@@ -23,6 +24,7 @@
 #include "../forms/forms.h"
 #include "../sync/sync.h"
 #include "store.h"
+#include "report.h"
 
 /* ------------------------------------------------------------------ */
 /* The merge                                                           */
@@ -191,6 +193,7 @@ int	hub_cmd_serve(struct hub_ctx *c, int argc, char **argv);
 int	hub_cmd_import(struct hub_ctx *c, int argc, char **argv);
 int	hub_cmd_status(struct hub_ctx *c, int argc, char **argv);
 int	hub_cmd_export(struct hub_ctx *c, int argc, char **argv);
+int	hub_cmd_report(struct hub_ctx *c, int argc, char **argv);
 
 /* Shared by the commands (cmdutil.c). */
 int	hub_error(const struct err *e);		/* prints, returns the code */

@@ -34,11 +34,13 @@ static const struct command commands[] = {
 	    N_("submissions by form and district, devices, conflicts") },
 	{ "export",	hub_cmd_export,	NEEDS_STORE,
 	    N_("the current submissions of a form: csv, xlsx or json") },
+	{ "report",	hub_cmd_report,	NEEDS_STORE,
+	    N_("indicators by district against the plan, data quality") },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
 /* CONTRACT.md's commands that come with a later version. */
-static const char *const coming[] = { "report", "user", "migrate" };
+static const char *const coming[] = { "user", "migrate" };
 
 static void
 usage(FILE *fp)
@@ -53,7 +55,7 @@ usage(FILE *fp)
 		fprintf(fp, "  %-8s %s\n", commands[i].name,
 		    _(commands[i].summary));
 	fputs(_("\n"
-	    "report, user and migrate: not available yet.\n"
+	    "user and migrate: not available yet.\n"
 	    "The store is in --home DIR, else $HUB_HOME, else\n"
 	    "$XDG_DATA_HOME/hub, else ~/.local/share/hub.\n"
 	    "'hub COMMAND --help' tells more about each command.\n"), fp);

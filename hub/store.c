@@ -118,6 +118,45 @@ static const char *const migrations[] = {
 	"  SELECT * FROM submissions s WHERE NOT EXISTS"
 	"    (SELECT 1 FROM submissions r WHERE r.deprecated_id ="
 	"     s.instance_id);",
+	/* 2: the report's tables, a cache derived from the lines (see
+	 * "The report's tables" below and in store.h); their indexes are
+	 * made there */
+	"CREATE TABLE report_state ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  version TEXT NOT NULL"
+	");"
+	"INSERT INTO report_state (id, version) VALUES (1, '');"
+	"CREATE TABLE report_facts ("
+	"  sub INTEGER PRIMARY KEY,"
+	"  replaced INTEGER NOT NULL DEFAULT 0,"
+	"  form_id TEXT NOT NULL,"
+	"  district TEXT,"
+	"  day INTEGER NOT NULL,"
+	"  device_id TEXT NOT NULL,"
+	"  promoter TEXT,"
+	"  subject TEXT,"
+	"  community TEXT,"
+	"  digest INTEGER NOT NULL,"
+	"  missing TEXT,"
+	"  anemia TEXT,"
+	"  hb_group TEXT,"
+	"  hb_rule TEXT,"
+	"  water_ladder TEXT,"
+	"  sanitation_ladder TEXT,"
+	"  hygiene_ladder TEXT,"
+	"  programmes TEXT,"
+	"  in_use TEXT"
+	");"
+	"CREATE TABLE report_components ("
+	"  sub INTEGER NOT NULL,"
+	"  component TEXT NOT NULL,"
+	"  replaced INTEGER NOT NULL DEFAULT 0,"
+	"  district TEXT,"
+	"  day INTEGER NOT NULL,"
+	"  status TEXT,"
+	"  programme TEXT,"
+	"  PRIMARY KEY (sub, component)"
+	") WITHOUT ROWID;",
 };
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -830,6 +869,456 @@ hub_store_add_rejection(struct hub_store *st, const struct hub_reject *r,
 	rc = db_step_done(st->db, s, "rejection", e);
 	done(s);
 	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The report's tables                                                 */
+
+/*
+ * Their indexes: each begins with replaced, then follows one tally's
+ * GROUP BY column for column, so that a tally reads the current rows as
+ * one range of one index, in order, and never sorts. Made here rather
+ * than by a migration: a catch-up of many rows drops them and makes them
+ * again at the end.
+ */
+static const struct {
+	const char	*name;
+	const char	*sql;
+} report_indexes[] = {
+	{ "report_facts_indicators",
+	    "CREATE INDEX IF NOT EXISTS report_facts_indicators ON"
+	    " report_facts (replaced, form_id, district, anemia, hb_group,"
+	    " hb_rule, water_ladder, sanitation_ladder, hygiene_ladder,"
+	    " programmes, in_use, device_id, promoter, day)" },
+	{ "report_facts_subjects",
+	    "CREATE INDEX IF NOT EXISTS report_facts_subjects ON"
+	    " report_facts (replaced, form_id, subject, digest, day)"
+	    " WHERE subject IS NOT NULL" },
+	{ "report_facts_missing",
+	    "CREATE INDEX IF NOT EXISTS report_facts_missing ON"
+	    " report_facts (replaced, form_id, missing, day)"
+	    " WHERE missing IS NOT NULL" },
+	{ "report_components_tally",
+	    "CREATE INDEX IF NOT EXISTS report_components_tally ON"
+	    " report_components (replaced, component, district, status,"
+	    " programme, day)" },
+};
+#define NREPORT_INDEXES	(sizeof(report_indexes) / sizeof(report_indexes[0]))
+
+/* Page cache while the tables are written: an index insert lands on
+ * any page of it; the default 2 MB keeps few of them. */
+#define REPORT_CACHE_KIB	16384
+
+enum {
+	W_FACT,
+	W_COMPONENT,
+	W_REPLACES_FACT,	/* a correction marks what it replaces */
+	W_REPLACES_COMPONENTS,
+	W_COUNT
+};
+
+static const char *const writer_sql[W_COUNT] = {
+	[W_FACT] =
+	    "INSERT OR REPLACE INTO report_facts (sub, replaced, form_id,"
+	    " district, day, device_id, promoter, subject, community,"
+	    " digest, missing, anemia, hb_group, hb_rule, water_ladder,"
+	    " sanitation_ladder, hygiene_ladder, programmes, in_use)"
+	    " VALUES (?1, EXISTS (SELECT 1 FROM submissions"
+	    "  WHERE deprecated_id = ?2),"
+	    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+	    " ?17, ?18, ?19)",
+	[W_COMPONENT] =
+	    "INSERT OR REPLACE INTO report_components (sub, component,"
+	    " replaced, district, day, status, programme)"
+	    " VALUES (?1, ?2, (SELECT replaced FROM report_facts"
+	    "  WHERE sub = ?1), ?3, ?4, ?5, ?6)",
+	[W_REPLACES_FACT] =
+	    "UPDATE report_facts SET replaced = 1 WHERE replaced = 0 AND sub ="
+	    " (SELECT id FROM submissions WHERE instance_id = ?1)",
+	[W_REPLACES_COMPONENTS] =
+	    "UPDATE report_components SET replaced = 1 WHERE replaced = 0 AND"
+	    " sub = (SELECT id FROM submissions WHERE instance_id = ?1)",
+};
+
+struct hub_facts_writer {
+	struct hub_store	*st;
+	sqlite3_stmt		*s[W_COUNT];
+};
+
+static int
+facts_state(struct hub_store *st, char **version, int64_t *last,
+    int64_t *behind, struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	if ((rc = db_prepare(st->db, "SELECT (SELECT version FROM"
+	    " report_state), (SELECT coalesce(max(sub), 0) FROM report_facts)",
+	    &s, e)) != 0)
+		return rc;
+	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		*version = strdup(sqlite3_column_type(s, 0) == SQLITE_NULL ?
+		    "" : (const char *)sqlite3_column_text(s, 0));
+		*last = sqlite3_column_int64(s, 1);
+		if (*version == NULL)
+			rc = nomem(e);
+	} else
+		rc = db_error(st->db, e, "report");
+	sqlite3_finalize(s);
+	if (rc != 0)
+		return rc;
+	/* Submissions are never deleted and their rows only grow: what
+	 * comes after the last one read is the difference. */
+	if ((rc = db_prepare(st->db, "SELECT coalesce(max(id), 0) FROM"
+	    " submissions", &s, e)) != 0)
+		return rc;
+	if ((r = sqlite3_step(s)) == SQLITE_ROW)
+		*behind = sqlite3_column_int64(s, 0) - *last;
+	else
+		rc = db_error(st->db, e, "report");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+hub_store_facts_open(struct hub_store *st, struct hub_facts_writer **out,
+    char **version, int64_t *last, int64_t *behind, struct err *e)
+{
+	struct hub_facts_writer	*w;
+	char			 sql[64];
+	size_t			 i;
+	int			 rc;
+
+	*out = NULL;
+	*version = NULL;
+	*last = *behind = 0;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return nomem(e);
+	w->st = st;
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d",
+	    REPORT_CACHE_KIB);
+	if ((rc = db_exec(st->db, sql, e)) != 0 ||
+	    (rc = hub_store_begin(st, e)) != 0) {
+		free(w);
+		return rc;
+	}
+	for (i = 0; rc == 0 && i < W_COUNT; i++)
+		rc = db_prepare(st->db, writer_sql[i], &w->s[i], e);
+	if (rc == 0)
+		rc = facts_state(st, version, last, behind, e);
+	if (rc != 0) {
+		free(*version);
+		*version = NULL;
+		hub_store_facts_close(w, 0, NULL);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+int
+hub_store_facts_reset(struct hub_facts_writer *w, const char *version,
+    struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((rc = db_exec(w->st->db, "DELETE FROM report_components;"
+	    " DELETE FROM report_facts", e)) != 0)
+		return rc;
+	if ((rc = db_prepare(w->st->db, "UPDATE report_state SET version ="
+	    " ?1", &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, version);
+	rc = db_step_done(w->st->db, s, "report", e);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+hub_store_facts_put(struct hub_facts_writer *w, const struct hub_facts *f,
+    struct err *e)
+{
+	const char	*v[] = { f->form_id, f->district };
+	const char	*k[] = { f->device_id, f->promoter, f->subject,
+	    f->community };
+	const char	*c[] = { f->missing, f->anemia, f->hb_group,
+	    f->hb_rule, f->water_ladder, f->sanitation_ladder,
+	    f->hygiene_ladder, f->programmes, f->in_use };
+	sqlite3_stmt	*s = w->s[W_FACT];
+	size_t		 i;
+	int		 rc;
+
+	sqlite3_bind_int64(s, 1, f->sub);
+	bind_text(s, 2, f->instance_id);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		bind_text(s, 3 + (int)i, v[i]);
+	sqlite3_bind_int64(s, 5, f->day);
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		bind_text(s, 6 + (int)i, k[i]);
+	sqlite3_bind_int64(s, 10, f->digest);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		bind_text(s, 11 + (int)i, c[i]);
+	rc = db_step_done(w->st->db, s, "report", e);
+	done(s);
+	s = w->s[W_COMPONENT];
+	for (i = 0; rc == 0 && i < f->ncomponents; i++) {
+		sqlite3_bind_int64(s, 1, f->sub);
+		bind_text(s, 2, f->components[i].component);
+		bind_text(s, 3, f->district);
+		sqlite3_bind_int64(s, 4, f->day);
+		bind_text(s, 5, f->components[i].status);
+		bind_text(s, 6, f->components[i].programme);
+		rc = db_step_done(w->st->db, s, "report", e);
+		done(s);
+	}
+	/* What this one corrects, if it was read before it. */
+	for (i = W_REPLACES_FACT; rc == 0 && f->deprecated_id != NULL &&
+	    i <= W_REPLACES_COMPONENTS; i++) {
+		s = w->s[i];
+		bind_text(s, 1, f->deprecated_id);
+		rc = db_step_done(w->st->db, s, "report", e);
+		done(s);
+	}
+	return rc;
+}
+
+int
+hub_store_facts_indexes(struct hub_facts_writer *w, int make,
+    struct err *e)
+{
+	char	sql[128];
+	size_t	i;
+	int	rc = 0;
+
+	for (i = 0; rc == 0 && i < NREPORT_INDEXES; i++) {
+		snprintf(sql, sizeof(sql), "DROP INDEX IF EXISTS %s",
+		    report_indexes[i].name);
+		rc = db_exec(w->st->db, make ? report_indexes[i].sql : sql, e);
+	}
+	return rc;
+}
+
+int
+hub_store_facts_close(struct hub_facts_writer *w, int commit, struct err *e)
+{
+	size_t	i;
+	int	rc = 0;
+
+	if (w == NULL)
+		return 0;
+	for (i = 0; i < W_COUNT; i++)
+		sqlite3_finalize(w->s[i]);
+	if (commit)
+		rc = hub_store_commit(w->st, e);
+	else
+		hub_store_rollback(w->st);
+	free(w);
+	return rc;
+}
+
+int
+hub_store_facts_current(struct hub_store *st, const char *version,
+    int *current, struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	*current = 0;
+	if ((rc = db_prepare(st->db, "SELECT (SELECT version FROM"
+	    " report_state) = ?1 AND (SELECT coalesce(max(sub), 0) FROM"
+	    " report_facts) >= (SELECT coalesce(max(id), 0) FROM"
+	    " submissions) AND (SELECT count(*) FROM sqlite_master WHERE"
+	    " type = 'index' AND name IN (?2, ?3, ?4, ?5)) = 4", &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, version);
+	bind_text(s, 2, report_indexes[0].name);
+	bind_text(s, 3, report_indexes[1].name);
+	bind_text(s, 4, report_indexes[2].name);
+	bind_text(s, 5, report_indexes[3].name);
+	if ((r = sqlite3_step(s)) == SQLITE_ROW)
+		*current = sqlite3_column_int(s, 0) == 1;
+	else
+		rc = db_error(st->db, e, "report");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+struct each_after {
+	hub_stored_fn	*fn;
+	void		*arg;
+	int64_t		 n;
+};
+
+static int
+after_row(sqlite3_stmt *s, void *arg)
+{
+	struct each_after	*c = arg;
+	struct hub_stored	 x;
+
+	c->n++;
+	x.row = sqlite3_column_int64(s, 0);
+	x.instance_id = (const char *)sqlite3_column_text(s, 1);
+	x.deprecated_id = (const char *)sqlite3_column_text(s, 2);
+	x.form_id = (const char *)sqlite3_column_text(s, 3);
+	x.device_id = (const char *)sqlite3_column_text(s, 4);
+	x.district = (const char *)sqlite3_column_text(s, 5);
+	x.finalized_at = (const char *)sqlite3_column_text(s, 6);
+	x.line = (const char *)sqlite3_column_text(s, 7);
+	x.len = (size_t)sqlite3_column_bytes(s, 7);
+	if (x.line == NULL)
+		x.line = "";
+	return c->fn(&x, c->arg);
+}
+
+int
+hub_store_each_after(struct hub_store *st, int64_t after, int64_t limit,
+    hub_stored_fn *fn, void *arg, int64_t *n, struct err *e)
+{
+	struct each_after	 c = { fn, arg, 0 };
+	sqlite3_stmt		*s;
+	int			 rc;
+
+	*n = 0;
+	if ((rc = db_prepare(st->db, "SELECT id, instance_id, deprecated_id,"
+	    " form_id, device_id, district, finalized_at, line FROM"
+	    " submissions WHERE id > ?1 ORDER BY id LIMIT ?2", &s, e)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int64(s, 2, limit);
+	rc = db_each(st->db, s, after_row, &c, "report", e);
+	*n = c.n;
+	return rc;
+}
+
+#define REPORT_PERIOD	"day BETWEEN ?1 AND ?2"
+
+/* Each tally: its SQL (?1 and ?2 the period), and how many text then
+ * integer columns its rows have. */
+static const struct {
+	const char	*sql;
+	int		 ntext;
+	int		 nnum;
+} tallies[] = {
+	[HUB_TALLY_INDICATORS] = {
+	    "SELECT form_id, district, anemia, hb_group, hb_rule,"
+	    " water_ladder, sanitation_ladder, hygiene_ladder, programmes,"
+	    " in_use, device_id, promoter, count(*) FROM report_facts"
+	    " WHERE replaced = 0 AND " REPORT_PERIOD
+	    " GROUP BY form_id, district, anemia, hb_group, hb_rule,"
+	    " water_ladder, sanitation_ladder, hygiene_ladder, programmes,"
+	    " in_use, device_id, promoter", 12, 1 },
+	[HUB_TALLY_COMPONENTS] = {
+	    "SELECT component, district, status, programme, count(*)"
+	    " FROM report_components WHERE replaced = 0 AND " REPORT_PERIOD
+	    " GROUP BY component, district, status, programme", 4, 1 },
+	[HUB_TALLY_MISSING] = {
+	    "SELECT form_id, missing, count(*) FROM report_facts"
+	    " WHERE replaced = 0 AND missing IS NOT NULL AND " REPORT_PERIOD
+	    " GROUP BY form_id, missing", 2, 1 },
+	[HUB_TALLY_SUBJECTS] = {
+	    "SELECT form_id, subject, count(*), min(digest) <> max(digest)"
+	    " FROM report_facts WHERE replaced = 0 AND subject IS NOT NULL"
+	    " AND " REPORT_PERIOD " GROUP BY form_id, subject"
+	    " HAVING count(*) > 1", 2, 2 },
+	[HUB_TALLY_DEVICES] = {
+	    "SELECT id, promoter, district, revoked_at, last_contact,"
+	    " (SELECT max(received_at) FROM batches b"
+	    "  WHERE b.device_id = d.id), 0 FROM devices d ORDER BY id", 6, 1 },
+	[HUB_TALLY_CONFLICTS] = {
+	    "SELECT device_id, count(*) FROM conflicts GROUP BY device_id",
+	    1, 1 },
+	[HUB_TALLY_REJECTED] = {
+	    "SELECT device_id, count(*), count(DISTINCT CASE"
+	    " WHEN instance_id IS NULL THEN 'line ' || id"
+	    " WHEN NOT EXISTS (SELECT 1 FROM submissions s"
+	    "  WHERE s.instance_id = j.instance_id)"
+	    " AND NOT EXISTS (SELECT 1 FROM submissions s"
+	    "  WHERE s.deprecated_id = j.instance_id)"
+	    " THEN instance_id END)"
+	    " FROM rejections j GROUP BY device_id", 1, 2 },
+};
+
+#define TALLY_COLS	16
+
+struct each_tally {
+	hub_tally_fn	*fn;
+	void		*arg;
+	int		 ntext, nnum;
+};
+
+static int
+tally_row(sqlite3_stmt *s, void *arg)
+{
+	struct each_tally	*c = arg;
+	const char		*text[TALLY_COLS];
+	int64_t			 num[TALLY_COLS];
+	int			 i;
+
+	for (i = 0; i < c->ntext; i++)
+		text[i] = (const char *)sqlite3_column_text(s, i);
+	for (i = 0; i < c->nnum; i++)
+		num[i] = sqlite3_column_int64(s, c->ntext + i);
+	return c->fn(text, num, c->arg);
+}
+
+static int
+tally(struct hub_store *st, const char *sql, int ntext, int nnum,
+    const struct hub_period *p, const char *a, const char *b,
+    hub_tally_fn *fn, void *arg, struct err *e)
+{
+	struct each_tally	 c = { fn, arg, ntext, nnum };
+	sqlite3_stmt		*s;
+	int			 rc;
+
+	if ((rc = db_prepare(st->db, sql, &s, e)) != 0)
+		return rc;
+	/* The period, for the tallies that have one. */
+	if (sqlite3_bind_parameter_count(s) >= 2) {
+		sqlite3_bind_int64(s, 1, p != NULL ? p->from : INT64_MIN);
+		sqlite3_bind_int64(s, 2, p != NULL ? p->to : INT64_MAX);
+	}
+	if (a != NULL) {
+		bind_text(s, 3, a);
+		bind_text(s, 4, b);
+	}
+	return db_each(st->db, s, tally_row, &c, "report", e);
+}
+
+int
+hub_store_tally(struct hub_store *st, enum hub_tally what,
+    const struct hub_period *p, hub_tally_fn *fn, void *arg, struct err *e)
+{
+	return tally(st, tallies[what].sql, tallies[what].ntext,
+	    tallies[what].nnum, p, NULL, NULL, fn, arg, e);
+}
+
+int
+hub_store_subject(struct hub_store *st, const struct hub_period *p,
+    const char *form_id, const char *subject, hub_tally_fn *fn, void *arg,
+    struct err *e)
+{
+	/* Without statistics, SQLite would walk the form's whole range
+	 * of the indicators' index: name the one that finds the subject. */
+	return tally(st, "SELECT district, community, count(*)"
+	    " FROM report_facts INDEXED BY report_facts_subjects"
+	    " WHERE replaced = 0 AND form_id = ?3"
+	    " AND subject = ?4 AND " REPORT_PERIOD
+	    " GROUP BY district, community", 2, 1, p, form_id, subject, fn,
+	    arg, e);
+}
+
+int
+hub_store_read_begin(struct hub_store *st, struct err *e)
+{
+	/* Deferred: a snapshot from the first read on, and no lock. */
+	return db_exec(st->db, "BEGIN", e);
+}
+
+void
+hub_store_read_end(struct hub_store *st)
+{
+	db_rollback(st->db);
 }
 
 /* ------------------------------------------------------------------ */

@@ -206,6 +206,163 @@ int	 hub_store_add_rejection(struct hub_store *st,
 	    const struct hub_reject *r, struct err *e);
 
 /* ------------------------------------------------------------------ */
+/* The report's tables (hub report: report.h)                          */
+/*
+ * What the report counts of each submission, read from its line once
+ * (facts.c) into narrow rows beside it, with indexes shaped like the
+ * report's GROUP BYs: a report over a million submissions neither parses
+ * a million lines nor sorts a million rows. They are a cache, derived
+ * from the stored lines and never the only copy of anything: the report
+ * brings them up to date before it reads them (in the order submissions
+ * were stored), and derives them all again when the way they are read
+ * (the version) changes.
+ *
+ * Each row says whether a stored correction replaces its submission
+ * ("replaced"), set when either of the two is read, whichever comes
+ * first: a tally then reads the current revisions as one range of its
+ * index, with no lookup per row.
+ */
+
+/* One component of a household's improvements. Strings are borrowed. */
+struct hub_component_fact {
+	const char	*component;	/* the field: improved_stove */
+	const char	*status;	/* NULL absent, "" unanswered */
+	const char	*programme;	/* who installed it, NULL */
+};
+
+/* One submission as the report counts it. Strings are borrowed; NULL
+ * means the submission has no such value. */
+struct hub_facts {
+	int64_t		 sub;		/* submissions.id */
+	const char	*instance_id;
+	const char	*deprecated_id;
+	const char	*form_id;
+	const char	*district;
+	int64_t		 day;		/* the period's date, in days since
+					 * 1970-01-01 */
+	const char	*device_id;
+	const char	*promoter;
+	const char	*subject;	/* who or what was surveyed, for the
+					 * same one surveyed twice */
+	const char	*community;
+	int64_t		 digest;	/* of the data, for "different
+					 * answers" */
+	const char	*missing;	/* unanswered questions, by path,
+					 * space-separated; NULL: none */
+	const char	*anemia;	/* the class; "" measured without
+					 * one; NULL not measured */
+	const char	*hb_group;
+	const char	*hb_rule;
+	const char	*water_ladder;
+	const char	*sanitation_ladder;
+	const char	*hygiene_ladder;
+	const char	*programmes;	/* who installed the household's
+					 * components, sorted, distinct */
+	const char	*in_use;	/* improvements_in_use as text */
+	const struct hub_component_fact *components;
+	size_t		 ncomponents;
+};
+
+struct hub_facts_writer;
+
+/*
+ * A write transaction on the report's tables (BEGIN IMMEDIATE: it waits
+ * for another writer): *version the version they were read with ("" at
+ * first), *last the last submission they cover, *behind how many stored
+ * submissions come after it. Closed by hub_store_facts_close, which
+ * commits when commit is non-zero and rolls back otherwise; w is freed
+ * either way.
+ */
+int	 hub_store_facts_open(struct hub_store *st,
+	    struct hub_facts_writer **out, char **version, int64_t *last,
+	    int64_t *behind, struct err *e);
+/* Forget every fact, to read them all again under version. */
+int	 hub_store_facts_reset(struct hub_facts_writer *w,
+	    const char *version, struct err *e);
+/* Add one submission's facts (after the last), and mark what it
+ * replaces. */
+int	 hub_store_facts_put(struct hub_facts_writer *w,
+	    const struct hub_facts *f, struct err *e);
+/* Drop the tables' indexes (before reading many submissions: one index
+ * built at the end costs a sort, a row added to it a random write), or
+ * make those that are missing. */
+int	 hub_store_facts_indexes(struct hub_facts_writer *w, int make,
+	    struct err *e);
+int	 hub_store_facts_close(struct hub_facts_writer *w, int commit,
+	    struct err *e);
+/* Without a transaction or a lock: whether the tables are up to date
+ * with the store under version, indexes included (*current 1). */
+int	 hub_store_facts_current(struct hub_store *st, const char *version,
+	    int *current, struct err *e);
+/* A stored submission, with what the report reads of it. */
+struct hub_stored {
+	int64_t		 row;
+	const char	*instance_id;
+	const char	*deprecated_id;
+	const char	*form_id;
+	const char	*device_id;
+	const char	*district;
+	const char	*finalized_at;
+	const char	*line;
+	size_t		 len;
+};
+typedef int hub_stored_fn(const struct hub_stored *s, void *arg);
+/* The submissions stored after row after, at most limit, in row order;
+ * *n how many. */
+int	 hub_store_each_after(struct hub_store *st, int64_t after,
+	    int64_t limit, hub_stored_fn *fn, void *arg, int64_t *n,
+	    struct err *e);
+
+/*
+ * Tallies over the report's tables and the merge's: each a GROUP BY
+ * whose rows come to fn as text columns (NULL stays NULL) and integers.
+ * Only current revisions count, and only those whose day is in the
+ * period.
+ */
+enum hub_tally {
+	/* form_id, district, anemia, hb_group, hb_rule, water_ladder,
+	 * sanitation_ladder, hygiene_ladder, programmes, in_use,
+	 * device_id, promoter | count */
+	HUB_TALLY_INDICATORS,
+	/* component, district, status, programme | count */
+	HUB_TALLY_COMPONENTS,
+	/* form_id, missing | count */
+	HUB_TALLY_MISSING,
+	/* form_id, subject | count, 1 when their data differ; only the
+	 * subjects surveyed more than once */
+	HUB_TALLY_SUBJECTS,
+	/* device_id, promoter, district, revoked_at, last_contact (over
+	 * HTTP), last batch received (any way) | 0 */
+	HUB_TALLY_DEVICES,
+	/* device_id | conflicts kept aside (whatever the period) */
+	HUB_TALLY_CONFLICTS,
+	/* device_id | lines refused, refused submissions still waiting (no
+	 * correction nor the same one stored since; whatever the period) */
+	HUB_TALLY_REJECTED
+};
+
+/* Days since 1970-01-01, both included. */
+struct hub_period {
+	int64_t	from;
+	int64_t	to;
+};
+
+typedef int hub_tally_fn(const char *const *text, const int64_t *num,
+	    void *arg);
+int	 hub_store_tally(struct hub_store *st, enum hub_tally what,
+	    const struct hub_period *p, hub_tally_fn *fn, void *arg,
+	    struct err *e);
+/* The districts and communities of one subject's current submissions
+ * in the period (district, community | count). */
+int	 hub_store_subject(struct hub_store *st, const struct hub_period *p,
+	    const char *form_id, const char *subject, hub_tally_fn *fn,
+	    void *arg, struct err *e);
+/* A read transaction (no lock, WAL): the tallies between these two see
+ * one state of the store, whatever is merged meanwhile. */
+int	 hub_store_read_begin(struct hub_store *st, struct err *e);
+void	 hub_store_read_end(struct hub_store *st);
+
+/* ------------------------------------------------------------------ */
 /* Reading: status and export                                          */
 
 struct hub_totals {
