@@ -29,6 +29,7 @@ usage_text(void)
 	return _("usage: hub device add ID [--promoter NAME] "
 	    "[--district UBIGEO]\n"
 	    "       hub device list [--json]\n"
+	    "       hub device token ID\n"
 	    "       hub device revoke ID\n"
 	    "\n"
 	    "add     enrols a device (letters, digits, '.', '_' and '-') and\n"
@@ -37,6 +38,9 @@ usage_text(void)
 	    "        device that has a store: 'collector sync --token -');\n"
 	    "        the hub keeps only a hash of it\n"
 	    "list    the devices, their last contact and submissions\n"
+	    "token   a new token for an enrolled device (its token was lost,\n"
+	    "        or it was revoked and is trusted again): the old one is\n"
+	    "        refused from now on; printed once, as by add\n"
 	    "revoke  refuses the device's token from now on (a lost or\n"
 	    "        stolen device); what it sent stays\n");
 }
@@ -50,6 +54,24 @@ valid_device(const char *s)
 	    "tuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
+#define TOKEN_CHARS	sodium_base64_ENCODED_LEN(TOKEN_BYTES, \
+			    sodium_base64_VARIANT_URLSAFE_NO_PADDING)
+
+/* A random token (base64url of TOKEN_BYTES) and the hash the hub keeps. */
+static void
+new_token(char token[TOKEN_CHARS],
+    unsigned char hash[HUB_TOKEN_HASH_BYTES])
+{
+	unsigned char	raw[TOKEN_BYTES];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(token, TOKEN_CHARS, raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	crypto_generichash(hash, HUB_TOKEN_HASH_BYTES,
+	    (unsigned char *)token, strlen(token), NULL, 0);
+	sodium_memzero(raw, sizeof(raw));
+}
+
 static int
 device_add(struct hub_ctx *c, int argc, char **argv)
 {
@@ -58,10 +80,8 @@ device_add(struct hub_ctx *c, int argc, char **argv)
 		{ "district", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
-	unsigned char		 raw[TOKEN_BYTES];
 	unsigned char		 hash[HUB_TOKEN_HASH_BYTES];
-	char			 token[sodium_base64_ENCODED_LEN(TOKEN_BYTES,
-				    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	char			 token[TOKEN_CHARS];
 	char			 at[40];
 	struct hub_store	*st;
 	struct hub_device	 d;
@@ -104,11 +124,7 @@ device_add(struct hub_ctx *c, int argc, char **argv)
 		    "UTF-8"));
 	st = c->st;
 	err_init(&e);
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2base64(token, sizeof(token), raw, sizeof(raw),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	crypto_generichash(hash, sizeof(hash), (unsigned char *)token,
-	    strlen(token), NULL, 0);
+	new_token(token, hash);
 	datetime_format_local(clock_now(), at);
 	d.id = (char *)id;
 	d.created_at = at;
@@ -122,7 +138,30 @@ device_add(struct hub_ctx *c, int argc, char **argv)
 	    "already: 'collector sync --token -')\n"), id, id);
 	printf("%s\n", token);
 out:
-	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(token, sizeof(token));
+	return rc;
+}
+
+static int
+device_token(struct hub_ctx *c, int argc, char **argv)
+{
+	unsigned char	hash[HUB_TOKEN_HASH_BYTES];
+	char		token[TOKEN_CHARS];
+	struct err	e;
+	int		rc;
+
+	if (argc != 2)
+		return hub_usage_error(_("usage: hub device token ID"));
+	err_init(&e);
+	new_token(token, hash);
+	if ((rc = hub_store_renew_device(c->st, argv[1], hash, &e)) != 0)
+		rc = hub_error(&e);
+	else {
+		printf(_("device '%s' has a new token, shown only this once; "
+		    "the old one is refused from now on.\nOn the device: "
+		    "'collector sync --token -'\n"), argv[1]);
+		printf("%s\n", token);
+	}
 	sodium_memzero(token, sizeof(token));
 	return rc;
 }
@@ -223,8 +262,10 @@ hub_cmd_device(struct hub_ctx *c, int argc, char **argv)
 		return device_add(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0)
 		return device_list(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "token") == 0)
+		return device_token(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "revoke") == 0)
 		return device_revoke(c, argc - 1, argv + 1);
-	return hub_usage_error(_("'device %s' is not a command: add, list "
-	    "or revoke"), argv[1]);
+	return hub_usage_error(_("'device %s' is not a command: add, list, "
+	    "token or revoke"), argv[1]);
 }

@@ -494,6 +494,25 @@ hub_store_get_device(struct hub_store *st, const char *id,
 }
 
 int
+hub_store_renew_device(struct hub_store *st, const char *id,
+    const unsigned char hash[HUB_TOKEN_HASH_BYTES], struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((rc = db_prepare(st->db, "UPDATE devices SET token_hash = ?2,"
+	    " revoked_at = NULL WHERE id = ?1", &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, id);
+	sqlite3_bind_blob(s, 2, hash, HUB_TOKEN_HASH_BYTES, SQLITE_STATIC);
+	if ((rc = db_step_done(st->db, s, "device", e)) == 0 &&
+	    sqlite3_changes(st->db->sql) == 0)
+		rc = err_set(e, ERR_INPUT, _("no device '%s'"), id);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
 hub_store_revoke_device(struct hub_store *st, const char *id,
     const char *at, int *was_revoked, struct err *e)
 {

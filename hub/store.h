@@ -89,6 +89,13 @@ int	 hub_store_get_device(struct hub_store *st, const char *id,
 	    struct hub_device *out, int *found, struct err *e);
 /* Revoke at the time given; *was_revoked 1 when it already was. An
  * unknown id is ERR_INPUT. */
+/*
+ * A new token hash for an enrolled device, revoked or not: the old token
+ * stops working at once, and a revoked device is enrolled again (its
+ * lost token replaced). ERR_INPUT "no device" when there is none.
+ */
+int	 hub_store_renew_device(struct hub_store *st, const char *id,
+	    const unsigned char hash[HUB_TOKEN_HASH_BYTES], struct err *e);
 int	 hub_store_revoke_device(struct hub_store *st, const char *id,
 	    const char *at, int *was_revoked, struct err *e);
 /* The device was heard from over HTTP at this time. */

@@ -4,7 +4,8 @@
 # conflict, rejected), a second sync that sends nothing, a rejected survey
 # corrected with edit, the forms the office publishes, --hub kept, and the
 # failures: no hub, no token, a hub that cannot be reached, one that comes
-# later (--watch), a link cut mid-sync (exit 4), a revoked token.
+# later (--watch), a link cut mid-sync (exit 4), a revoked token, and
+# the new one the office gives (hub device token, sync --token -).
 . "$(dirname "$0")/lib.sh"
 SYNC_TMP=$T_TMP
 . "$TOP/tests/tools/synclib.sh"
@@ -294,6 +295,17 @@ t_is "$(t_sql "SELECT count(*) FROM submissions WHERE state = 'finalized'")" \
 t_has "$T_ERR" "collector sync --token -" "and how to give the new one"
 LANGUAGE= LANG=C t_run sync
 t_has "$T_ERR" "pida uno nuevo" "in Spanish by default"
+
+# The office trusts the device again: a new token, given without a new
+# store; the old one stays refused.
+tok2=$("$HUB" --home "$hub" device token dev-01 | tail -n 1)
+t_check "hub device token prints a new token" test -n "$tok2"
+t_run sync --token - <<<"$tok2"
+t_is "$T_RC" 0 "sync --token - with the new token goes through"
+t_is "$(t_sql "SELECT count(*) FROM submissions WHERE state = 'finalized'")" \
+	0 "and the waiting survey is sent"
+t_check "the old token is refused" sh -c "! curl -sf -o /dev/null \
+    -H 'Authorization: Bearer $tok' $url/api/v1/forms"
 
 # The token never shows.
 for f in "$T_TMP"/*; do
