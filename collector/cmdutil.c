@@ -197,25 +197,7 @@ cmd_help_asked(int argc, char **argv)
 int
 cmd_std_opts(int argc, char **argv, const char *usage)
 {
-	int	i;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
-			return 1;
-		}
-		if (strcmp(argv[i], "--version") == 0) {
-			printf("collector %s\n", VERSION);
-			return 1;
-		}
-	}
-	/* getopt_long keeps state across calls; each command starts anew. */
-	optind = 0;
-	opterr = 0;
-	return 0;
+	return opts_std(argc, argv, usage, "collector");
 }
 
 static char *

@@ -228,21 +228,7 @@ store_schema_version(void)
 char *
 store_home(const char *dir)
 {
-	const char	*v;
-	char		 p[STORE_PATH_MAX];
-
-	if (dir != NULL && *dir != '\0')
-		return strdup(dir);
-	if ((v = getenv("COLLECTOR_HOME")) != NULL && *v != '\0')
-		return strdup(v);
-	if ((v = getenv("XDG_DATA_HOME")) != NULL && *v != '\0') {
-		snprintf(p, sizeof(p), "%s/collector", v);
-		return strdup(p);
-	}
-	if ((v = getenv("HOME")) == NULL || *v == '\0')
-		v = ".";
-	snprintf(p, sizeof(p), "%s/.local/share/collector", v);
-	return strdup(p);
+	return db_home(dir, "COLLECTOR_HOME", "collector");
 }
 
 

@@ -117,6 +117,13 @@ int	local_offset_min(double epoch);
 /* UTF-8: 1 when s[0..n) is valid, shortest-form UTF-8 with no NUL. */
 int	utf8_valid(const char *s, size_t n);
 
+/*
+ * --help (usage printed on stdout) or --version ("PROG VERSION") anywhere
+ * in a command's arguments before "--": 1 when one was handled. Else
+ * getopt_long is reset for the command's own options and 0 returned.
+ */
+int	opts_std(int argc, char **argv, const char *usage, const char *prog);
+
 /* Bytes of a whole file, with a ceiling; caller frees *out. */
 int	file_read(const char *path, size_t max, char **out, size_t *len,
 	    struct err *e);

@@ -384,6 +384,26 @@ out:
 	return rc;
 }
 
+char *
+db_home(const char *dir, const char *env, const char *name)
+{
+	const char	*v;
+	char		 p[DB_PATH_MAX];
+
+	if (dir != NULL && *dir != '\0')
+		return strdup(dir);
+	if ((v = getenv(env)) != NULL && *v != '\0')
+		return strdup(v);
+	if ((v = getenv("XDG_DATA_HOME")) != NULL && *v != '\0') {
+		snprintf(p, sizeof(p), "%s/%s", v, name);
+		return strdup(p);
+	}
+	if ((v = getenv("HOME")) == NULL || *v == '\0')
+		v = ".";
+	snprintf(p, sizeof(p), "%s/.local/share/%s", v, name);
+	return strdup(p);
+}
+
 int
 db_exists(const char *dir, const char *file)
 {

@@ -50,6 +50,13 @@ struct db {
 					 * dir/file; else NULL */
 };
 
+/*
+ * A program's data directory: dir if given, else $ENV, else
+ * $XDG_DATA_HOME/NAME, else ~/.local/share/NAME (XDG's rule). Caller
+ * frees; NULL when out of memory.
+ */
+char	*db_home(const char *dir, const char *env, const char *name);
+
 /* Whether dir/file exists (1 too when that cannot be told: opening it
  * will say why). */
 int	db_exists(const char *dir, const char *file);

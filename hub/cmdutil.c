@@ -39,25 +39,7 @@ hub_usage_error(const char *fmt, ...)
 int
 hub_std_opts(int argc, char **argv, const char *usage)
 {
-	int	i;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
-			return 1;
-		}
-		if (strcmp(argv[i], "--version") == 0) {
-			printf("hub %s\n", VERSION);
-			return 1;
-		}
-	}
-	/* getopt_long keeps state across calls; each command starts anew. */
-	optind = 0;
-	opterr = 0;
-	return 0;
+	return opts_std(argc, argv, usage, "hub");
 }
 
 int

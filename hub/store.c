@@ -222,21 +222,7 @@ struct hub_store {
 char *
 hub_store_home(const char *dir)
 {
-	const char	*v;
-	char		 p[DB_PATH_MAX];
-
-	if (dir != NULL && *dir != '\0')
-		return strdup(dir);
-	if ((v = getenv("HUB_HOME")) != NULL && *v != '\0')
-		return strdup(v);
-	if ((v = getenv("XDG_DATA_HOME")) != NULL && *v != '\0') {
-		snprintf(p, sizeof(p), "%s/hub", v);
-		return strdup(p);
-	}
-	if ((v = getenv("HOME")) == NULL || *v == '\0')
-		v = ".";
-	snprintf(p, sizeof(p), "%s/.local/share/hub", v);
-	return strdup(p);
+	return db_home(dir, "HUB_HOME", "hub");
 }
 
 int
