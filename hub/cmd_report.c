@@ -34,7 +34,7 @@ usage_text(void)
 	    "[--to DATE] [--out FILE]\n"
 	    "\n"
 	    "The indicators by district and for the province: anaemia by\n"
-	    "group, with 95 % confidence intervals; households on each rung\n"
+	    "group, with confidence intervals (95 %); households on each rung\n"
 	    "of the water, sanitation and hygiene ladders; the household\n"
 	    "improvements in use; the plan's baselines beside the measured\n"
 	    "figures; and the data's quality (devices, promoters, silent\n"

@@ -309,7 +309,7 @@ anaemia_head(FILE *fp, const json_t *r, const char *first)
 	json_array_foreach(scale(r, SCALE_ANEMIA), i, v)
 		th(fp, str(v, "label"));
 	th(fp, _("anaemia"));
-	th(fp, _("95 % CI"));
+	th(fp, _("CI (95 %)"));
 }
 
 static void
@@ -338,8 +338,8 @@ anaemia(FILE *fp, const json_t *r)
 	table_open(fp);
 	anaemia_head(fp, r, _("district"));
 	if (b != NULL) {
-		th(fp, _("baseline group"));
-		th(fp, _("95 % CI"));
+		th(fp, _("plan's indicator"));
+		th(fp, _("CI (95 %)"));
 	}
 	fputs("</tr>\n", fp);
 	n = units(r, u, UNITS_MAX);
@@ -414,8 +414,8 @@ wash(FILE *fp, const json_t *r)
 			th(fp, str(v, "label"));
 		th(fp, _("missing"));
 		if (b != NULL) {
-			th(fp, _("vs baseline"));
-			th(fp, _("95 % CI"));
+			th(fp, _("plan's indicator"));
+			th(fp, _("CI (95 %)"));
 		}
 		fputs("</tr>\n", fp);
 		for (i = 0; i < n; i++) {
@@ -452,7 +452,7 @@ improvements(FILE *fp, const json_t *r)
 		th(fp, str(v, "label"));
 	th(fp, _("missing"));
 	th(fp, _("in use"));
-	th(fp, _("95 % CI"));
+	th(fp, _("CI (95 %)"));
 	fputs("</tr>\n", fp);
 	json_array_foreach(at(r, "legend.components"), i, c) {
 		k = json_object_get(at(p, "improvements.components"),
@@ -475,7 +475,7 @@ improvements(FILE *fp, const json_t *r)
 	if (b != NULL) {
 		th(fp, _("reached"));
 		th(fp, _("coverage"));
-		th(fp, _("95 % CI"));
+		th(fp, _("CI (95 %)"));
 	}
 	fputs("</tr>\n", fp);
 	n = units(r, u, UNITS_MAX);

@@ -210,7 +210,7 @@ anaemia_header(struct table *t, const json_t *r, const char *first)
 	json_array_foreach(scale(r, SCALE_ANEMIA), i, v)
 		t_cell(t, "%s", json_string_value(json_object_get(v, "label")));
 	t_cell(t, "%s", _("anaemia"));
-	t_cell(t, "%s", _("95 % CI"));
+	t_cell(t, "%s", _("CI (95 %)"));
 }
 
 static void
@@ -260,8 +260,8 @@ write_anaemia(FILE *fp, const json_t *r)
 	t_init(&t, n);
 	anaemia_header(&t, r, _("district"));
 	if (b != NULL) {
-		t_cell(&t, "%s", _("baseline group"));
-		t_cell(&t, "%s", _("95 % CI"));
+		t_cell(&t, "%s", _("plan's indicator"));
+		t_cell(&t, "%s", _("CI (95 %)"));
 	}
 	each_unit(r, &t, anaemia_row, (void *)b);
 	rc |= t_print(&t, fp);
@@ -274,9 +274,10 @@ write_anaemia(FILE *fp, const json_t *r)
 		    json_number_value(json_object_get(b, "percent")));
 	fprintf(fp, _("People surveyed: %lld; measured: %lld; not measured "
 	    "(under 6 months): %lld; measured without a class: %lld; a class "
-	    "the report does not know: %lld.\n"), num(p, "anaemia.people"),
+	    "the report does not know: %lld."), num(p, "anaemia.people"),
 	    num(p, "anaemia.measured"), num(p, "anaemia.not_measured"),
 	    num(p, "anaemia.missing"), num(p, "anaemia.unknown"));
+	fputc('\n', fp);
 	fprintf(fp, "%s", _("Rule (hb_rule):"));
 	json_object_foreach(at(p, "anaemia.rules"), key, g)
 		fprintf(fp, " %s %lld", *key != '\0' ? key : _("(none)"),
@@ -363,8 +364,8 @@ write_wash(FILE *fp, const json_t *r)
 			    "label")));
 		t_cell(&t, "%s", _("missing"));
 		if (l.b != NULL) {
-			t_cell(&t, "%s", _("vs baseline"));
-			t_cell(&t, "%s", _("95 % CI"));
+			t_cell(&t, "%s", _("plan's indicator"));
+			t_cell(&t, "%s", _("CI (95 %)"));
 		}
 		each_unit(r, &t, ladder_row, &l);
 		rc |= t_print(&t, fp);
@@ -446,7 +447,7 @@ write_improvements(FILE *fp, const json_t *r)
 	if (b != NULL) {
 		t_cell(&t, "%s", _("reached"));
 		t_cell(&t, "%s", _("coverage"));
-		t_cell(&t, "%s", _("95 % CI"));
+		t_cell(&t, "%s", _("CI (95 %)"));
 	}
 	each_unit(r, &t, improvements_row, (void *)b);
 	rc |= t_print(&t, fp);
@@ -481,11 +482,13 @@ write_quality(FILE *fp, const json_t *r)
 		    (long long)json_integer_value(v));
 	fprintf(fp, "%s\n", i == 0 ? "0" : "");
 	fprintf(fp, _("Conflicts kept aside: %lld; refused lines: %lld, of "
-	    "which surveys still waiting for a correction: %lld.\n"),
+	    "which surveys still waiting for a correction: %lld."),
 	    num(q, "conflicts"), num(q, "rejected"),
 	    num(q, "rejected_waiting"));
-	fprintf(fp, _("Devices silent for more than %lld days: %lld.\n"),
+	fputc('\n', fp);
+	fprintf(fp, _("Devices silent for more than %lld days: %lld."),
 	    num(q, "silent_days"), num(q, "silent_devices"));
+	fputc('\n', fp);
 	fputc('\n', fp);
 	t_init(&t, 9);
 	t_cell(&t, "%s", _("device"));
@@ -590,10 +593,12 @@ report_write_text(const json_t *r, FILE *fp)
 	    json_string_value(json_object_get(r, "generated_at")));
 	if (from == NULL && to == NULL)
 		fprintf(fp, "%s\n", _("Period: every visit date"));
-	else
-		fprintf(fp, _("Period: visit dates from %s to %s\n"),
+	else {
+		fprintf(fp, _("Period: visit dates from %s to %s"),
 		    from != NULL ? from : _("the first"),
 		    to != NULL ? to : _("the last"));
+		fputc('\n', fp);
+	}
 	fprintf(fp, _("Surveys counted (the current revision of each): "
 	    "%lld\n"), num(r, "quality.submissions"));
 	if (write_anaemia(fp, r) != 0 || write_wash(fp, r) != 0 ||
