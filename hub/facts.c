@@ -38,11 +38,10 @@ struct reading {
 	struct buf			 programmes;
 	struct buf			 vpath;		/* with repeat
 							 * positions */
+	struct buf			 components;
 	uint64_t			 digest;
 	size_t				 nmissing;
 	char				 num[10][40];
-	struct hub_component_fact	*comp;
-	size_t				 ncomp;
 };
 
 const char *
@@ -222,39 +221,51 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The household's components, and who installed them (sorted, each
- * once). */
+/* A value as a name in the report's own lists, which are separated by
+ * spaces, ':' and ';': itself when it is a plain name (as a choice's
+ * name is), else "?", a name no list knows (counted as unknown). */
+static const char *
+plain(const char *v)
+{
+	if (empty(v))
+		return "";
+	return strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(v) ? v : "?";
+}
+
+/*
+ * The household's components, in the order of components.csv, as one
+ * text: "STATUS:PROGRAMME" for each, joined by ';' ("in_use:allin_causay;
+ * none:;:;..."), STATUS "" when it is missing, PROGRAMME "" when none
+ * says who installed it. A household is one row of the report's table,
+ * not eight, and the tally groups households whose components are the
+ * same. Then who installed any of them: sorted, each once.
+ */
 static int
 read_components(struct reading *r, json_t *data)
 {
 	const struct report_config	*cfg = r->cfg;
-	const char			*who[64];
-	struct hub_component_fact	*c;
+	const char			*who[64], *st, *pr;
 	size_t				 i, n = 0;
 	char				 num[2][40];
 
+	buf_reset(&r->components);
 	for (i = 0; i < cfg->ncomponents; i++) {
-		c = &r->comp[i];
-		c->component = cfg->components[i].field;
-		c->status = facts_value_text(json_object_get(data,
-		    c->component), num[0]);
-		c->programme = facts_value_text(json_object_get(data,
+		st = facts_value_text(json_object_get(data,
+		    cfg->components[i].field), num[0]);
+		pr = facts_value_text(json_object_get(data,
 		    cfg->components[i].programme_field), num[1]);
-		/* A number where a name was expected is no name the report
-		 * knows: counted as unknown, and its text is not kept. */
-		if (c->status == num[0])
-			c->status = "?";
-		if (c->programme == num[1])
-			c->programme = "?";
-		if (empty(c->programme))
-			c->programme = NULL;
-		if (need(r, c->component, c->status) != 0)
+		if (need(r, cfg->components[i].field, st) != 0)
 			return ERR_NOMEM;
-		if (c->programme != NULL && n < sizeof(who) / sizeof(who[0]))
-			who[n++] = c->programme;
+		st = plain(st);
+		pr = plain(pr);
+		if (buf_addf(&r->components, "%s%s:%s", i > 0 ? ";" : "", st,
+		    pr) != 0)
+			return ERR_NOMEM;
+		if (*pr != '\0' && n < sizeof(who) / sizeof(who[0]))
+			who[n++] = pr;
 	}
-	r->f.components = r->comp;
-	r->f.ncomponents = cfg->ncomponents;
+	r->f.components = r->components.len > 0 ? r->components.p : "";
 	qsort(who, n, sizeof(who[0]), cmp_str);
 	for (i = 0; i < n; i++) {
 		if (i > 0 && strcmp(who[i], who[i - 1]) == 0)
@@ -483,23 +494,18 @@ facts_update(struct hub_store *st, const struct report_config *cfg,
 	buf_init(&u.r.subject, BATCH_LINE_MAX);
 	buf_init(&u.r.programmes, BATCH_LINE_MAX);
 	buf_init(&u.r.vpath, BATCH_LINE_MAX);
-	if ((u.r.comp = calloc(cfg->ncomponents + 1,
-	    sizeof(*u.r.comp))) == NULL) {
-		rc = err_set(e, ERR_NOMEM, _("out of memory"));
-		goto out;
-	}
+	buf_init(&u.r.components, BATCH_LINE_MAX);
 	do
 		rc = chunk(st, cfg, &u, &bulk, &n, &left, e);
 	while (rc == 0 && left > 0);
 	if (added != NULL)
 		*added = n;
-out:
 	if (rc != 0 && e != NULL && e->code == 0)
 		err_set(e, rc, _("out of memory"));
 	if (rc != 0)
 		err_prefix(e, "%s", _("cannot bring the report's tables up "
 		    "to date"));
-	free(u.r.comp);
+	buf_release(&u.r.components);
 	buf_release(&u.r.missing);
 	buf_release(&u.r.subject);
 	buf_release(&u.r.programmes);

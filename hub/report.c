@@ -749,34 +749,47 @@ indicators_row(const char *const *t, const int64_t *c, void *arg)
 	return b->nomem ? ERR_NOMEM : 0;
 }
 
+/* A household's components as facts.c writes them: "STATUS:PROGRAMME"
+ * for each component of components.csv, in its order, joined by ';'. */
 static int
 components_row(const char *const *t, const int64_t *c, void *arg)
 {
 	struct build	*b = arg;
+	const char	*p = t[1], *colon;
 	json_t		*u[2], *k;
-	const char	*st = t[2];
-	size_t		 i;
+	char		 st[128], pr[128];
+	size_t		 i, j, len;
 
-	u[0] = b->units[unit_of(b, t[1])];
+	u[0] = b->units[unit_of(b, t[0])];
 	u[1] = b->units[b->nunits - 1];
-	for (i = 0; i < 2; i++) {
-		/* A component no longer in components.csv is not read
-		 * (its facts are read again when the file changes). */
-		if ((k = at(json_object_get(u[i], "improvements"),
-		    "components", t[0])) == NULL)
-			continue;
-		if (st == NULL || *st == '\0')
-			add(b, k, "missing", c[0]);
-		else if (value_in(report_scale(b->cfg, SCALE_STATUS), st) ==
-		    NULL)
-			add(b, k, "unknown", c[0]);
-		else {
-			add(b, k, "known", c[0]);
-			add_n(b, json_object_get(k, "statuses"), st, c[0]);
+	for (j = 0; p != NULL && j < b->cfg->ncomponents; j++) {
+		len = strcspn(p, ";");
+		colon = memchr(p, ':', len);
+		snprintf(st, sizeof(st), "%.*s", (int)(colon != NULL ?
+		    (size_t)(colon - p) : len), p);
+		snprintf(pr, sizeof(pr), "%.*s", colon != NULL ?
+		    (int)(len - (size_t)(colon - p) - 1) : 0,
+		    colon != NULL ? colon + 1 : "");
+		for (i = 0; i < 2; i++) {
+			k = at(json_object_get(u[i], "improvements"),
+			    "components", b->cfg->components[j].field);
+			if (*st == '\0')
+				add(b, k, "missing", c[0]);
+			else if (value_in(report_scale(b->cfg, SCALE_STATUS),
+			    st) == NULL)
+				add(b, k, "unknown", c[0]);
+			else {
+				add(b, k, "known", c[0]);
+				add_n(b, json_object_get(k, "statuses"), st,
+				    c[0]);
+			}
+			if (*pr != '\0')
+				add_name(b, json_object_get(k, "programmes"),
+				    pr, c[0]);
 		}
-		if (t[3] != NULL)
-			add_name(b, json_object_get(k, "programmes"), t[3],
-			    c[0]);
+		if (p[len] != ';')
+			break;
+		p += len + 1;
 	}
 	return b->nomem ? ERR_NOMEM : 0;
 }

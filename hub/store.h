@@ -230,13 +230,6 @@ int	 hub_store_add_rejection(struct hub_store *st,
  * index, with no lookup per row.
  */
 
-/* One component of a household's improvements. Strings are borrowed. */
-struct hub_component_fact {
-	const char	*component;	/* the field: improved_stove */
-	const char	*status;	/* NULL absent, "" unanswered */
-	const char	*programme;	/* who installed it, NULL */
-};
-
 /* One submission as the report counts it. Strings are borrowed; NULL
  * means the submission has no such value. */
 struct hub_facts {
@@ -266,8 +259,9 @@ struct hub_facts {
 	const char	*programmes;	/* who installed the household's
 					 * components, sorted, distinct */
 	const char	*in_use;	/* improvements_in_use as text */
-	const struct hub_component_fact *components;
-	size_t		 ncomponents;
+	const char	*components;	/* a household's components (facts.c
+					 * says how); NULL but for the
+					 * improvements survey */
 };
 
 struct hub_facts_writer;
@@ -331,7 +325,7 @@ enum hub_tally {
 	 * sanitation_ladder, hygiene_ladder, programmes, in_use,
 	 * device_id, promoter | count */
 	HUB_TALLY_INDICATORS,
-	/* component, district, status, programme | count */
+	/* district, components | count */
 	HUB_TALLY_COMPONENTS,
 	/* form_id, missing | count */
 	HUB_TALLY_MISSING,

@@ -53,3 +53,8 @@ if [ -x tests/bench/export.sh ]; then
 	echo
 	bash tests/bench/export.sh
 fi
+
+if [ -x tests/bench/report.sh ]; then
+	echo
+	bash tests/bench/report.sh
+fi
