@@ -1040,7 +1040,8 @@ missing_put(struct missing *m)
 	json_t	*list = json_object_get(m->b->quality, "missing");
 	size_t	 i;
 
-	qsort(m->v, m->n, sizeof(m->v[0]), cmp_missing);
+	if (m->n > 1)
+		qsort(m->v, m->n, sizeof(m->v[0]), cmp_missing);
 	for (i = 0; i < m->n; i++)
 		append(m->b, list, json_pack("{s:s, s:s, s:I}", "form_id",
 		    m->v[i].form_id, "question", m->v[i].question,

@@ -308,6 +308,7 @@ anaemia_head(FILE *fp, const json_t *r, const char *first)
 	th(fp, _("measured"));
 	json_array_foreach(scale(r, SCALE_ANEMIA), i, v)
 		th(fp, str(v, "label"));
+	th(fp, _("no class"));
 	th(fp, _("anaemia"));
 	th(fp, _("CI (95 %)"));
 }
@@ -322,6 +323,7 @@ anaemia_cells(FILE *fp, const json_t *r, const json_t *g)
 	json_array_foreach(scale(r, SCALE_ANEMIA), i, v)
 		td_num(fp, num(json_object_get(json_object_get(g, "classes"),
 		    str(v, "value")), "n"));
+	td_num(fp, num(g, "missing") + num(g, "unknown"));
 	td_pct(fp, json_object_get(g, "any"));
 }
 

@@ -209,6 +209,7 @@ anaemia_header(struct table *t, const json_t *r, const char *first)
 	t_cell(t, "%s", _("measured"));
 	json_array_foreach(scale(r, SCALE_ANEMIA), i, v)
 		t_cell(t, "%s", json_string_value(json_object_get(v, "label")));
+	t_cell(t, "%s", _("no class"));
 	t_cell(t, "%s", _("anaemia"));
 	t_cell(t, "%s", _("CI (95 %)"));
 }
@@ -225,6 +226,7 @@ anaemia_cells(struct table *t, const json_t *r, const json_t *g)
 		t_cell(t, "%lld", num(json_object_get(json_object_get(g,
 		    "classes"), json_string_value(json_object_get(v, "value"))),
 		    "n"));
+	t_cell(t, "%lld", num(g, "missing") + num(g, "unknown"));
 	t_cell(t, "%s", pct(json_object_get(g, "any"), a));
 	t_cell(t, "%s", ci(json_object_get(g, "any"), b));
 }
@@ -255,7 +257,7 @@ write_anaemia(FILE *fp, const json_t *r)
 	char		 a[32], title[256];
 	size_t		 n, i;
 
-	n = json_array_size(scale(r, SCALE_ANEMIA)) + 4 + (b != NULL ? 2 : 0);
+	n = json_array_size(scale(r, SCALE_ANEMIA)) + 5 + (b != NULL ? 2 : 0);
 	heading(fp, _("Anaemia (haemoglobin adjusted for altitude)"));
 	t_init(&t, n);
 	anaemia_header(&t, r, _("district"));
@@ -285,7 +287,7 @@ write_anaemia(FILE *fp, const json_t *r)
 	fputc('\n', fp);
 	snprintf(title, sizeof(title), "%s", _("By group, the province"));
 	fprintf(fp, "\n%s\n", title);
-	t_init(&t, json_array_size(scale(r, SCALE_ANEMIA)) + 4);
+	t_init(&t, json_array_size(scale(r, SCALE_ANEMIA)) + 5);
 	anaemia_header(&t, r, _("group"));
 	json_array_foreach(at(r, "legend.groups"), i, grp) {
 		key = json_string_value(json_object_get(grp, "group"));
