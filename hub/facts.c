@@ -355,8 +355,17 @@ read_line(struct reading *r, const struct hub_stored *x)
 	v = json_object_get(r->root, "promoter");
 	f->promoter = json_is_string(v) ? json_string_value(v) : NULL;
 	f->day = read_day(data, x->finalized_at);
-	if (data == NULL)
-		return add_missing(r, "data");
+	if (data == NULL) {
+		/* Not what the merge stores (a row put there otherwise):
+		 * counted in its survey with every value missing. */
+		if ((rc = add_missing(r, "data")) != 0)
+			return rc;
+		if (sv != NULL && sv->section == SECTION_ANAEMIA)
+			f->anemia = "";
+		if (sv != NULL && sv->section == SECTION_IMPROVEMENTS)
+			return read_components(r, NULL);
+		return 0;
+	}
 	buf_init(&path, BATCH_LINE_MAX);
 	rc = walk(r, data, &path);
 	buf_release(&path);

@@ -812,6 +812,45 @@ test_facts_update(void **state)
 	assert_int_equal(n(r, "province.anaemia.measured"), 2);
 }
 
+/* A row put in the store otherwise than by the merge, whose line is
+ * not a submission: counted in its survey, everything missing. */
+static void
+test_unreadable_line(void **state)
+{
+	struct fixture	*fx = *state;
+	struct hub_sub	 s;
+	struct err	 e;
+	json_t		*r;
+	char		 id[48];
+
+	iid(1, id);
+	memset(&s, 0, sizeof(s));
+	s.instance_id = id;
+	s.form_id = "household_improvements";
+	s.form_version = VER;
+	s.device_id = DEV;
+	s.district = "030401";
+	s.finalized_at = "2026-11-20T09:06:00.000-05:00";
+	s.received_at = "2026-11-30T08:00:00-05:00";
+	s.line = "{not json";
+	s.len = 9;
+	s.batch = fx->batch;
+	s.digest = "";
+	err_init(&e);
+	assert_int_equal(hub_store_add_sub(fx->st, &s, &e), 0);
+	iid(2, id);
+	s.form_id = "anemia";
+	assert_int_equal(hub_store_add_sub(fx->st, &s, &e), 0);
+	r = report(fx, NULL, NULL);
+	assert_int_equal(n(r, "province.improvements.households"), 1);
+	assert_int_equal(n(r,
+	    "province.improvements.components.shower.missing"), 1);
+	assert_int_equal(n(r, "province.improvements.in_use.missing"), 1);
+	assert_int_equal(n(r, "province.anaemia.missing"), 1);
+	assert_int_equal(n(r, "province.anaemia.not_measured"), 0);
+	assert_int_equal(n(r, "districts.0.submissions.total"), 2);
+}
+
 static void
 test_outputs(void **state)
 {
@@ -870,6 +909,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_silent_device, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_facts_update, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_line, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_outputs, setup, teardown),
 	};
