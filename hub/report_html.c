@@ -506,6 +506,7 @@ quality(FILE *fp, const json_t *r)
 {
 	const json_t	*q = json_object_get(r, "quality"), *d, *v, *c;
 	const char	*key;
+	char		 line[512];
 	size_t		 i, j;
 
 	fprintf(fp, "<h2>%s</h2>\n<p class=\"note\">", _("Data quality"));
@@ -580,10 +581,15 @@ quality(FILE *fp, const json_t *r)
 	}
 	table_close(fp);
 	d = json_object_get(q, "duplicates");
+	/* The text's line, without the blank lines around it. */
+	snprintf(line, sizeof(line), _("\nSurveyed more than once: %lld (with "
+	    "different answers: %lld, the same answers: %lld).\n"),
+	    num(d, "subjects"), num(d, "different_answers"),
+	    num(d, "same_answers"));
+	key = line + strspn(line, "\n");
+	line[(size_t)(key - line) + strcspn(key, "\n")] = '\0';
 	fputs("<h3>", fp);
-	fprintf(fp, _("\nSurveyed more than once: %lld (with different "
-	    "answers: %lld, the same answers: %lld).\n"), num(d, "subjects"),
-	    num(d, "different_answers"), num(d, "same_answers"));
+	esc(fp, key);
 	fputs("</h3>\n", fp);
 	table_open(fp);
 	json_array_foreach(json_object_get(d, "listed"), i, v) {
