@@ -181,17 +181,7 @@ cmd_open_store(struct cmd_ctx *c, struct store **out)
 int
 cmd_help_asked(int argc, char **argv)
 {
-	int	i;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--version") == 0)
-			return 1;
-	}
-	return 0;
+	return opts_help_asked(argc, argv);
 }
 
 int

@@ -123,6 +123,9 @@ int	utf8_valid(const char *s, size_t n);
  * getopt_long is reset for the command's own options and 0 returned.
  */
 int	opts_std(int argc, char **argv, const char *usage, const char *prog);
+/* Whether --help, -h or --version is among the arguments before "--"
+ * (a command that needs no store for them). */
+int	opts_help_asked(int argc, char **argv);
 
 /* Bytes of a whole file, with a ceiling; caller frees *out. */
 int	file_read(const char *path, size_t max, char **out, size_t *len,

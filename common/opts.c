@@ -10,6 +10,22 @@
 #include "common.h"
 
 int
+opts_help_asked(int argc, char **argv)
+{
+	int	i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--version") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
 opts_std(int argc, char **argv, const char *usage, const char *prog)
 {
 	int	i;
