@@ -16,6 +16,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <nettle/base64.h>
+#include <nettle/md5.h>
+#include <nettle/nettle-meta.h>
+#include <nettle/sha1.h>
+#include <nettle/sha2.h>
 #include <sodium.h>
 
 #include "forms.h"
@@ -1011,36 +1016,67 @@ position_of(const struct xnode *n)
 /* ------------------------------------------------------------------ */
 /* Misc                                                                */
 
+/*
+ * digest(text, algorithm, encoding): JavaRosa's names (its DigestAlgorithm
+ * upper-cases the name and drops every '-': "sha256" is SHA-256) and
+ * encodings ("hex" lowercase, "base64" padded, the default).
+ */
+static const struct {
+	const char		*name;		/* without '-' */
+	const struct nettle_hash *h;
+} digests[] = {
+	{ "MD5", &nettle_md5 },
+	{ "SHA1", &nettle_sha1 },
+	{ "SHA256", &nettle_sha256 },
+	{ "SHA384", &nettle_sha384 },
+	{ "SHA512", &nettle_sha512 },
+};
+
 static int
 digest(struct ectx *c, const char *src, const char *alg, const char *enc,
     struct val *out)
 {
-	unsigned char	h[crypto_hash_sha512_BYTES];
-	size_t		hl;
-	char		txt[2 * crypto_hash_sha512_BYTES + 8];
+	union {
+		struct md5_ctx		md5;
+		struct sha1_ctx		sha1;
+		struct sha256_ctx	sha256;
+		struct sha512_ctx	sha512;
+	}			 ctx;
+	const struct nettle_hash *h = NULL;
+	uint8_t			 md[SHA512_DIGEST_SIZE];
+	char			 name[16], txt[BASE64_ENCODE_RAW_LENGTH(
+				    SHA512_DIGEST_SIZE) + 1];
+	size_t			 i, n = 0, len = strlen(src);
 
-	if (ev_work(c, strlen(src) / 64) != 0)
+	if (ev_work(c, len / 64) != 0)
 		return -1;
-	if (sodium_init() < 0)
-		return err_set(c->e, ERR_IO, _("digest(): no random source"));
-	if (strcasecmp(alg, "SHA-256") == 0) {
-		crypto_hash_sha256(h, (const unsigned char *)src, strlen(src));
-		hl = crypto_hash_sha256_BYTES;
-	} else if (strcasecmp(alg, "SHA-512") == 0) {
-		crypto_hash_sha512(h, (const unsigned char *)src, strlen(src));
-		hl = crypto_hash_sha512_BYTES;
-	} else
+	for (i = 0; alg[i] != '\0' && n < sizeof(name) - 1; i++)
+		if (alg[i] != '-')
+			name[n++] = (char)toupper((unsigned char)alg[i]);
+	name[n] = '\0';
+	for (i = 0; h == NULL && i < sizeof(digests) / sizeof(digests[0]);
+	    i++)
+		if (strcmp(name, digests[i].name) == 0)
+			h = digests[i].h;
+	if (h == NULL)
 		return err_set(c->e, ERR_INPUT, _("digest(): algorithm '%.20s' "
-		    "is not supported (SHA-256 and SHA-512 are)"), alg);
-	if (enc == NULL || strcasecmp(enc, "base64") == 0)
-		sodium_bin2base64(txt, sizeof(txt), h, hl,
-		    sodium_base64_VARIANT_ORIGINAL);
-	else if (strcasecmp(enc, "hex") == 0)
-		sodium_bin2hex(txt, sizeof(txt), h, hl);
-	else
+		    "is not one of MD5, SHA-1, SHA-256, SHA-384, SHA-512"),
+		    alg);
+	h->init(&ctx);
+	h->update(&ctx, len, (const uint8_t *)src);
+	h->digest(&ctx, h->digest_size, md);
+	if (enc == NULL || strcasecmp(enc, "base64") == 0) {
+		base64_encode_raw(txt, h->digest_size, md);
+		n = BASE64_ENCODE_RAW_LENGTH(h->digest_size);
+	} else if (strcasecmp(enc, "hex") == 0) {
+		for (i = 0, n = 0; i < h->digest_size; i++) {
+			txt[n++] = "0123456789abcdef"[md[i] >> 4];
+			txt[n++] = "0123456789abcdef"[md[i] & 0xf];
+		}
+	} else
 		return err_set(c->e, ERR_INPUT, _("digest(): encoding '%.20s' "
 		    "is not supported (base64 and hex are)"), enc);
-	return out_str(c, out, txt, strlen(txt));
+	return out_str(c, out, txt, n);
 }
 
 static int
@@ -1184,27 +1220,37 @@ fn_join(struct ectx *c, const struct expr *x, const struct xctx *cx,
 	return concat(c, x, cx, 1, sep, out);
 }
 
+/*
+ * selected(list, value): JavaRosa's test, " list " contains " value "
+ * with value trimmed. So selected('', '') is true (an empty answer holds
+ * the empty choice), selected('a b', '') is false, and a value with a
+ * space inside matches consecutive choices.
+ */
 static int
 fn_selected(struct ectx *c, const struct expr *x, const struct xctx *cx,
     struct val *out)
 {
-	const char	*s, *t, *tok;
-	size_t		 i, n, tl;
+	const char	*s, *t, *p;
+	size_t		 sl, tl;
+	int		 hit = 0;
 
 	if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) != 0)
 		return -1;
-	while (jspace((unsigned char)*t))
+	while (*t != '\0' && (unsigned char)*t <= ' ')	/* Java's trim() */
 		t++;
-	n = strlen(t);
-	while (n > 0 && jspace((unsigned char)t[n - 1]))
-		n--;
-	val_bool(out, 0);
-	for (i = 0; n > 0 && token(s, i, &tok, &tl); i++) {
-		if (tl == n && memcmp(tok, t, n) == 0) {
-			val_bool(out, 1);
-			break;
-		}
-	}
+	tl = strlen(t);
+	while (tl > 0 && (unsigned char)t[tl - 1] <= ' ')
+		tl--;
+	sl = strlen(s);
+	if (tl == 0)	/* "  " in " s " */
+		hit = sl == 0 || s[0] == ' ' || s[sl - 1] == ' ' ||
+		    strstr(s, "  ") != NULL;
+	if (tl > 0 && (t = scratch_str(c, t, tl)) == NULL)
+		return -1;
+	for (p = s; !hit && tl > 0 && (p = strstr(p, t)) != NULL; p++)
+		hit = (p == s || p[-1] == ' ') &&
+		    (p[tl] == '\0' || p[tl] == ' ');
+	val_bool(out, hit);
 	return 0;
 }
 
@@ -1843,6 +1889,13 @@ fn_weighted_checklist(struct ectx *c, const struct expr *x,
 /* ------------------------------------------------------------------ */
 /* The function table                                                  */
 
+/*
+ * The arities are JavaRosa's (XPathFuncExpr.eval), so that a form is
+ * refused here exactly where ODK Collect would fail on it: string() and
+ * number() need their argument (XPath 1.0 would take the context node),
+ * concat(), min() and max() may have none ("", NaN, NaN).
+ */
+
 #define FN(name, id, min, max, call)	{ name, id, min, max, call, NULL, NULL }
 #define FN_MATH(name, id, f)		{ name, id, 1, 1, fn_math, f, NULL }
 #define FN_REFUSED(name, why)	{ name, F_UNSUPPORTED, 0, -1, NULL, NULL, why }
@@ -1850,13 +1903,13 @@ fn_weighted_checklist(struct ectx *c, const struct expr *x,
 static const struct fninfo fntab[] = {
 	FN("if", F_IF, 3, 3, fn_if),
 	FN("coalesce", F_COALESCE, 2, 2, fn_coalesce),
-	FN("concat", F_CONCAT, 1, -1, fn_concat),
+	FN("concat", F_CONCAT, 0, -1, fn_concat),
 	FN("selected", F_SELECTED, 2, 2, fn_selected),
 	FN("is-selected", F_SELECTED, 2, 2, fn_selected),
 	FN("count-selected", F_COUNT_SELECTED, 1, 1, fn_count_selected),
 	FN("selected-at", F_SELECTED_AT, 2, 2, fn_selected_at),
 	FN("jr:choice-name", F_CHOICE_NAME, 2, 2, choice_name),
-	FN("string", F_STRING, 0, 1, fn_string),
+	FN("string", F_STRING, 1, 1, fn_string),
 	FN("string-length", F_STRING_LENGTH, 0, 1, fn_string_length),
 	FN("substr", F_SUBSTR, 2, 3, fn_substr),
 	FN("substring-before", F_SUBSTRING_BEFORE, 2, 2,
@@ -1868,13 +1921,13 @@ static const struct fninfo fntab[] = {
 	FN("translate", F_TRANSLATE, 3, 3, fn_translate),
 	FN("normalize-space", F_NORMALIZE_SPACE, 0, 1, fn_normalize_space),
 	FN("regex", F_REGEX, 2, 2, fn_regex),
-	FN("number", F_NUMBER, 0, 1, fn_number),
+	FN("number", F_NUMBER, 1, 1, fn_number),
 	FN_MATH("int", F_INT, int_of),
 	FN("round", F_ROUND, 1, 2, fn_round),
 	FN("pow", F_POW, 2, 2, fn_pow),
 	FN_MATH("abs", F_ABS, fabs),
-	FN("min", F_MIN, 1, -1, fn_min),
-	FN("max", F_MAX, 1, -1, fn_max),
+	FN("min", F_MIN, 0, -1, fn_min),
+	FN("max", F_MAX, 0, -1, fn_max),
 	FN("sum", F_SUM, 1, 1, fn_sum),
 	FN("count", F_COUNT, 1, 1, fn_count),
 	FN("count-non-empty", F_COUNT_NON_EMPTY, 1, 1, fn_count_non_empty),
