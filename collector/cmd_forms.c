@@ -250,7 +250,7 @@ forms_eval(int argc, char **argv)
 		}
 	}
 	if ((rc = expr_parse(&a, pos_args[1], &x, &pos, &e)) != 0) {
-		err_prefix(&e, _("expression at byte %zu"), pos);
+		err_prefix(&e, _("expression at character %zu"), pos);
 		goto fail;
 	}
 	if ((rc = expr_bind(x, f, f->root, &e)) != 0)

@@ -291,7 +291,8 @@ size_t	inode_position(const struct inode *n);
  * Parse an XPath expression of XLSForm (with ${name} references) into a
  * tree allocated in a. Curly quotes are read as straight ones. Unknown
  * functions are a parse error. On error: ERR_INPUT, e->msg says what,
- * *errpos (if not NULL) is the byte offset where it was found.
+ * *errpos (if not NULL) is where it was found, as the 1-based character
+ * (not byte) an editor shows: the one convention of every message.
  */
 int	expr_parse(struct arena *a, const char *src, struct expr **out,
 	    size_t *errpos, struct err *e);
