@@ -380,6 +380,11 @@ struct session_opts {
 	const char	*deprecated_id;	/* an edit: the revision replaced */
 	size_t		 lang;		/* index in form->langs */
 	double		 start;		/* 0: clock_now() */
+	int		 partial;	/* answers may be missing, as in a
+					 * draft (forms eval): a required
+					 * question without an answer is no
+					 * problem; the answers given are
+					 * checked all the same */
 };
 
 /* Where the walk is. */
