@@ -215,8 +215,15 @@ static const char *const migrations[] = {
 };
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
+/* PRAGMA application_id: "CLCT". */
+#define STORE_APPLICATION_ID	0x434c4354u
+
 static const struct db_schema schema = {
-	"collector", migrations, NMIGRATIONS
+	.program = "collector",
+	.migrations = migrations,
+	.nmigrations = NMIGRATIONS,
+	.application_id = STORE_APPLICATION_ID,
+	.every_table = "submissions",
 };
 
 int
@@ -297,23 +304,36 @@ out:
 	return rc;
 }
 
-int
-store_open(const char *home, struct store **out, struct err *e)
+static int
+open_store(const char *home, int read, struct store **out, struct err *e)
 {
 	struct store	*st;
 	struct db	*db;
 	int		 rc;
 
 	*out = NULL;
-	if ((rc = db_open(home, STORE_FILE, &schema, &db, e)) != 0 ||
-	    (rc = wrap(db, &st, e)) != 0)
+	if ((rc = (read ? db_open_read : db_open)(home, STORE_FILE, &schema,
+	    &db, e)) != 0 || (rc = wrap(db, &st, e)) != 0)
 		return rc;
-	if ((rc = adopt_token_file(st, home, e)) != 0) {
+	/* Read-only: the token file stays where it is until a writer. */
+	if (!db->read_only && (rc = adopt_token_file(st, home, e)) != 0) {
 		store_close(st);
 		return rc;
 	}
 	*out = st;
 	return 0;
+}
+
+int
+store_open(const char *home, struct store **out, struct err *e)
+{
+	return open_store(home, 0, out, e);
+}
+
+int
+store_open_read(const char *home, struct store **out, struct err *e)
+{
+	return open_store(home, 1, out, e);
 }
 
 int

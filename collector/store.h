@@ -47,6 +47,11 @@ int	store_exists(const char *home);
  * store_close().
  */
 int	store_open(const char *home, struct store **out, struct err *e);
+/* store_open for the commands that only read (list, show, status,
+ * export): it also opens a store where nothing may be written (a
+ * read-only directory or mount), read-only (db_open_read). */
+int	store_open_read(const char *home, struct store **out,
+	    struct err *e);
 /*
  * A fresh store under a temporary name in home (made 0700), refused when
  * home has one (db_create). Fill it, then make it the store with
