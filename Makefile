@@ -243,7 +243,12 @@ coverage: deps
 bench: deps all $(BENCH_BIN) $(BUILD)/tests/faultproxy
 	@BUILD=$(BUILD) BIN=$(BIN) tests/bench/run.sh
 
-run: deps all
+# The survey is what `make run` shows: the build is quiet, its output
+# (in $(BUILD)/run-build.log) shown only when it fails.
+run: deps
+	@mkdir -p $(BUILD); \
+	if ! $(MAKE) -s --no-print-directory all >$(BUILD)/run-build.log 2>&1; \
+	then cat $(BUILD)/run-build.log; exit 1; fi
 	@COLLECTOR_HOME=$${COLLECTOR_HOME:-$(CURDIR)/demo} tests/demo.sh $(BIN)
 
 install: all

@@ -45,7 +45,7 @@ forms_add(struct cmd_ctx *c, int argc, char **argv)
 	err_init(&e);
 	if ((rc = file_read(argv[1], FORM_MAX_BYTES, &data, &len, &e)) != 0)
 		return cmd_error(rc, &e);
-	if ((rc = cmd_open_store(c, &st)) != 0)
+	if ((rc = cmd_open_store(c, 0, &st)) != 0)
 		goto out;
 	if ((rc = cmd_install_form(st, argv[1], data, len, &how, &f,
 	    &e)) != 0) {
@@ -117,7 +117,7 @@ forms_list(struct cmd_ctx *c, int argc, char **argv)
 	else if (argc != 1)
 		return cmd_usage_error(_("usage: collector forms list "
 		    "[--json]"));
-	if ((rc = cmd_open_store(c, &st)) != 0)
+	if ((rc = cmd_open_store(c, 1, &st)) != 0)
 		return rc;
 	err_init(&e);
 	if (json)
