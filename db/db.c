@@ -320,7 +320,7 @@ sweep_new(const char *dir, const char *file)
 
 static int
 open_db(const char *dir, const char *file, const struct db_schema *sc,
-    int create, struct db **out, struct err *e)
+    int create, int check, struct db **out, struct err *e)
 {
 	struct db	*db;
 	struct stat	 sb;
@@ -373,7 +373,7 @@ open_db(const char *dir, const char *file, const struct db_schema *sc,
 	}
 	if ((rc = configure(db, e)) != 0)
 		goto out;
-	if (!create && (rc = integrity(db, e)) != 0)
+	if (check && (rc = integrity(db, e)) != 0)
 		goto out;
 	if ((rc = db_migrate_to(db, sc, sc->nmigrations, e)) != 0)
 		goto out;
@@ -419,14 +419,21 @@ int
 db_open(const char *dir, const char *file, const struct db_schema *sc,
     struct db **out, struct err *e)
 {
-	return open_db(dir, file, sc, 0, out, e);
+	return open_db(dir, file, sc, 0, 1, out, e);
+}
+
+int
+db_open_unchecked(const char *dir, const char *file,
+    const struct db_schema *sc, struct db **out, struct err *e)
+{
+	return open_db(dir, file, sc, 0, 0, out, e);
 }
 
 int
 db_create(const char *dir, const char *file, const struct db_schema *sc,
     struct db **out, struct err *e)
 {
-	return open_db(dir, file, sc, 1, out, e);
+	return open_db(dir, file, sc, 1, 0, out, e);
 }
 
 static void

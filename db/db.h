@@ -7,7 +7,8 @@
  *   a person saw accepted survives kill -9 or a flat battery.
  * - A busy timeout, so a second process waits for the write lock instead
  *   of failing.
- * - quick_check at every open: a damaged file is refused with its name.
+ * - quick_check at every open that may write: a damaged file is refused
+ *   with its name.
  * - The schema versioned with PRAGMA user_version and an ordered list of
  *   migrations, each run with the version bump in one transaction; a file
  *   from a newer program is refused.
@@ -68,6 +69,15 @@ int	db_exists(const char *dir, const char *file);
  */
 int	db_open(const char *dir, const char *file, const struct db_schema *sc,
 	    struct db **out, struct err *e);
+/*
+ * The same without the quick_check, for a program that mostly reads a
+ * large file: the check reads every page (seconds on a 1 GB store, most
+ * of a report's time). Damage is still found by what is read, and the
+ * opens that write the data (the program's own start, an import, a
+ * merge) keep the check.
+ */
+int	db_open_unchecked(const char *dir, const char *file,
+	    const struct db_schema *sc, struct db **out, struct err *e);
 /*
  * Create dir (0700, parents too) and a fresh file (0600) under a temporary
  * name in it, with the whole schema; refuses when dir/file exists. Fill
