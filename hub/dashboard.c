@@ -9,6 +9,7 @@
  *                            period's form (?from=&to=), the exports
  *   GET  /export/ID/FORMAT   `hub export` of form ID (csv, xlsx, json)
  *   GET  /style.css          the pages' style (no data: no session)
+ *   GET  /favicon.ico        204 (browsers ask; no session)
  *
  * No state in the process. Sessions and wrong passwords live in the
  * store (store.h), so that several `hub serve` behind one balancer
@@ -882,6 +883,10 @@ route(struct page *pg, const char *url, const char *method,
 
 	if (strcmp(url, "/style.css") == 0)
 		return get ? style(pg) : method_not_allowed(pg, "GET, HEAD");
+	/* Asked by every browser; the dashboard has none. */
+	if (strcmp(url, "/favicon.ico") == 0)
+		return queue(pg, MHD_HTTP_NO_CONTENT, response(NULL, 0,
+		    "image/x-icon", CSS_MAX_AGE));
 	if ((s = session(pg)) < 0)
 		return send_message(pg, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    _("The hub's store cannot be read now: try again in a "
@@ -924,7 +929,7 @@ dash_answer(struct dash *d, struct MHD_Connection *conn, const char *url,
 	pg.log = log;
 	pg.arg = arg;
 	err_init(&e);
-	if (strcmp(url, "/style.css") != 0 &&
+	if (strcmp(url, "/style.css") != 0 && strcmp(url, "/favicon.ico") != 0 &&
 	    hub_store_open_read(d->home, &pg.st, &e) != 0) {
 		say(&pg, "dashboard: %s", e.msg);
 		return send_message(&pg, MHD_HTTP_SERVICE_UNAVAILABLE,

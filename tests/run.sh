@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test and prints one closing line, "N passed, N failed".
+# Runs every test and prints one closing line, "N passed, N failed,
+# N skipped" (a TAP "ok N # SKIP ..." is skipped, never passed).
 #
 #   unit   build/tests/test_*      cmocka programs, one per module
 #   cases  build/tests/cases       data-driven cases under tests/cases/
@@ -15,10 +16,10 @@ export COLLECTOR="$PWD/$BIN/collector" HUB="$PWD/$BIN/hub"
 export TOP="$PWD" SHARED="${SHARED:-$PWD/../shared}"
 logs=$BUILD/test-logs
 mkdir -p "$logs"
-pass=0 fail=0 failed_parts=()
+pass=0 fail=0 skip=0 failed_parts=()
 
 count() {	# name log rc: add the log's counts to the totals
-	local name=$1 log=$2 rc=$3 p=0 f=0 line
+	local name=$1 log=$2 rc=$3 p=0 f=0 s=0 line
 	# cmocka's summary, else a "N passed, N failed" line, else TAP
 	if grep -qE '^\[==========\] [0-9]+ test\(s\) run' "$log"; then
 		line=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | tail -1)
@@ -30,7 +31,8 @@ count() {	# name log rc: add the log's counts to the totals
 		p=$(echo "$line" | awk '{print $1}')
 		f=$(echo "$line" | awk '{print $3}')
 	else
-		p=$(grep -cE '^ok ' "$log")
+		s=$(grep -cE '^ok [0-9]* *# *SKIP' "$log")
+		p=$(($(grep -cE '^ok ' "$log") - s))
 		f=$(grep -cE '^not ok ' "$log")
 	fi
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -38,13 +40,18 @@ count() {	# name log rc: add the log's counts to the totals
 	fi
 	pass=$((pass + p))
 	fail=$((fail + f))
+	skip=$((skip + s))
 	if [ "$f" -ne 0 ]; then
 		failed_parts+=("$name")
 		echo "FAIL $name ($p passed, $f failed); log $log:"
 		grep -E '^not ok|FAILED|ERROR|error|Assertion|Sanitizer|runtime error' \
 			"$log" | head -40
 	else
-		echo "ok   $name ($p passed)"
+		if [ "$s" -eq 0 ]; then
+			echo "ok   $name ($p passed)"
+		else
+			echo "ok   $name ($p passed, $s skipped)"
+		fi
 	fi
 }
 
@@ -73,5 +80,5 @@ echo
 if [ "${#failed_parts[@]}" -ne 0 ]; then
 	echo "failed: ${failed_parts[*]}"
 fi
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
