@@ -52,6 +52,29 @@ t_is "$(h_sql "SELECT substr(pwhash, 1, 10) FROM users
 	WHERE name = 'maria'")" '$argon2id$' "the password kept as argon2id"
 t_check "the password itself nowhere in the store" \
 	test "$(cat "$T_HOME"/hub.db* | grep -c "$PW")" -eq 0
+# On a terminal: asked twice, never echoed.
+"$PTYRUN" -t 10 "$HUB" --home "$T_HOME" user add lucia >"$T_OUT" \
+    2>"$T_ERR" <<'EOF'
+expect Password:
+send tinta-roja-99
+expect again:
+send tinta-roja-99
+wait
+EOF
+t_is "$?" 0 "user add on a terminal: the password asked twice"
+t_has "$T_OUT" "user 'lucia' added" "and the user added"
+t_lacks "$T_OUT" "tinta-roja" "the password never echoed"
+"$PTYRUN" -t 10 "$HUB" --home "$T_HOME" user add luz >"$T_OUT" \
+    2>"$T_ERR" <<'EOF'
+expect Password:
+send tinta-roja-99
+expect again:
+send tinta-roja-98
+wait
+EOF
+t_is "$?" 2 "two passwords that differ: refused"
+t_has "$T_OUT" "the two passwords differ" "saying so"
+h_run user remove lucia
 h_run user list
 t_has "$T_OUT" "maria" "user list: maria"
 t_has "$T_OUT" "pedro" "and pedro"
