@@ -31,7 +31,7 @@ count() {	# name log rc: add the log's counts to the totals
 		p=$(echo "$line" | awk '{print $1}')
 		f=$(echo "$line" | awk '{print $3}')
 	else
-		s=$(grep -cE '^ok [0-9]* *# *SKIP' "$log")
+		s=$(grep -cE '^ok .*# *SKIP' "$log")
 		p=$(($(grep -cE '^ok ' "$log") - s))
 		f=$(grep -cE '^not ok ' "$log")
 	fi
