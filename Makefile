@@ -52,6 +52,7 @@ DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 \
 	   nettle-dev libxlsxwriter-dev libcmocka-dev gettext tmux unzip bc \
 	   jq clang \
 	   curl xz-utils openssl python3 python3-openpyxl \
+	   chromium chromium-driver python3-selenium \
 	   libclang-rt-14-dev
 
 COMMON_SRC	:= $(sort $(wildcard common/*.c))
