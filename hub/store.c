@@ -188,7 +188,16 @@ static const char *const migrations[] = {
 };
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-static const struct db_schema schema = { "hub", migrations, NMIGRATIONS };
+/* PRAGMA application_id: "CHUB". */
+#define HUB_APPLICATION_ID	0x43485542u
+
+static const struct db_schema schema = {
+	.program = "hub",
+	.migrations = migrations,
+	.nmigrations = NMIGRATIONS,
+	.application_id = HUB_APPLICATION_ID,
+	.every_table = "devices",
+};
 
 /* The statements kept prepared for the life of the connection. */
 enum stmt_id {
