@@ -347,6 +347,8 @@ struct sheet_check {
 	struct trcol		*tc;
 	size_t			 ntc;
 	int			*of_col;	/* column -> index in tc, -1 */
+	const char		**headers;	/* tc's headers, sorted
+						 * without case: bsearch */
 	size_t			 ncols;
 	long			 marker;	/* column of TR_MARKER, -1 */
 	/* the current row's marker: the cells it names */
@@ -373,13 +375,47 @@ cell(const struct wb_row *r, size_t col)
 	return col < r->ncells ? r->cells[col] : NULL;
 }
 
+/* strcasecmp of p[0..n) and h */
+static int
+cmp_n(const char *p, size_t n, const char *h)
+{
+	int	c = strncasecmp(p, h, n);
+
+	return c != 0 ? c : h[n] == '\0' ? 0 : -1;
+}
+
+static int
+cmp_headers(const void *a, const void *b)
+{
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether p[0..n) names a translation column of the sheet. */
+static int
+is_header(const struct sheet_check *sc, const char *p, size_t n)
+{
+	size_t	lo = 0, hi = sc->ntc, mid;
+	int	c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = cmp_n(p, n, sc->headers[mid])) == 0)
+			return 1;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
 /* Read the row's marker cell; warn about names that are no translation
  * column of the sheet. */
 static void
 read_marker(struct sheet_check *sc, const struct wb_row *r)
 {
 	const char	*s, *p, *q;
-	size_t		 i, n;
+	size_t		 n;
 
 	sc->nmarked = 0;
 	if (sc->marker < 0 || (s = cell(r, (size_t)sc->marker)) == NULL)
@@ -399,11 +435,7 @@ read_marker(struct sheet_check *sc, const struct wb_row *r)
 			    "rest are checked"), TR_MAX_MARKED);
 			return;
 		}
-		for (i = 0; i < sc->ntc; i++)
-			if (strlen(sc->tc[i].header) == n &&
-			    strncasecmp(sc->tc[i].header, p, n) == 0)
-				break;
-		if (i == sc->ntc) {
+		if (!is_header(sc, p, n)) {
 			diags_add(sc->d, DIAG_WARNING, sc->sh->name, r->line,
 			    TR_MARKER, _("'%.*s' is no translated column of "
 			    "this sheet"), (int)n, p);
@@ -549,6 +581,11 @@ translation_check(const struct form *f, const struct wb_sheet *sh,
 		}
 	}
 	qsort(sc.tc, sc.ntc, sizeof(*sc.tc), by_base);
+	if ((sc.headers = malloc((sc.ntc + 1) * sizeof(*sc.headers))) == NULL)
+		goto out;
+	for (i = 0; i < sc.ntc; i++)
+		sc.headers[i] = sc.tc[i].header;
+	qsort(sc.headers, sc.ntc, sizeof(*sc.headers), cmp_headers);
 	for (i = 0; i < h->ncells; i++)
 		sc.of_col[i] = -1;
 	ngroups = 0;
@@ -594,4 +631,5 @@ out:
 	free(stamp);
 	free(sc.tc);
 	free(sc.of_col);
+	free(sc.headers);
 }
