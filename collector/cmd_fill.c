@@ -193,6 +193,7 @@ cmd_fill(struct cmd_ctx *c, int argc, char **argv)
 		rc = cmd_error(rc, &e);
 		goto out;
 	}
+	i18n_use(lang != NULL ? fl.form->langs[fl.lang].code : NULL);
 	if (answers != NULL)
 		rc = fill_answers(&fl, answers, draft);
 	else

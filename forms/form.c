@@ -1783,6 +1783,8 @@ form_build(const struct workbook *wb, const char *file, struct form **out,
 	/* pass 3: expressions, now that every field exists */
 	build_exprs(&b);
 	check_ambiguous(&b);
+	translation_check(f, b.survey, d);
+	translation_check(f, b.choices, d);
 out:
 	free(b.fields);
 	free(b.lists);

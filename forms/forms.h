@@ -260,6 +260,15 @@ int	form_lang(const struct form *f, const char *code_or_name);
 /* t in lang, else in the default language, else any; NULL if none. */
 const char *form_text(const struct form *f, const struct text *t,
 	    size_t lang);
+/*
+ * Warnings (into d) for one sheet's translations of f: a language's text
+ * of a row that is empty, lacks a number, unit or ${reference}, has fewer
+ * sentences than the default language's, or is the same untranslated
+ * text. The column "translation_ok" silences the cells it names
+ * (translation.c, docs/forms.md). form_build calls it.
+ */
+void	translation_check(const struct form *f, const struct wb_sheet *sh,
+	    struct diags *d);
 
 /* ------------------------------------------------------------------ */
 /* The instance: the tree of values being filled                       */
