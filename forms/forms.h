@@ -426,7 +426,9 @@ int	session_prev(struct session *s, struct step *st);
  * choice numbers or names for selects, geopoint "lat lon [alt acc]"), the
  * constraint (its message in the session's language), then required. On
  * success the normalised value is stored, calculations and relevance are
- * recomputed, and what became non-relevant is cleared. On failure the value
+ * recomputed; what became non-relevant keeps its value, hidden (read as
+ * empty, left out of the JSON and XML) until it is relevant again, as in
+ * ODK Collect. On failure the value
  * is unchanged and e->msg is for the person (ERR_INPUT). An empty text
  * clears the answer (refused when required).
  */
@@ -505,6 +507,10 @@ struct inode *session_find(struct session *s, const char *path);
 
 /* Stamp the "end" metadata and anything computed at finalization. */
 void	session_finalize(struct session *s, double when);
+/* Clear the values kept for non-relevant nodes (session_answer): what a
+ * finalized submission leaves out of its store too. The store hears of
+ * them through session_take_changes. */
+void	session_drop_hidden(struct session *s);
 
 /* The data object of CONTRACT.md (groups objects, repeats arrays, numbers
  * as JSON numbers, non-relevant absent, unanswered null), as JSON text.

@@ -18,8 +18,15 @@
  * (or the same) expression reads, or that adds or removes instances, asks
  * for one more pass; passes stop when nothing such changed, or after
  * RECOMPUTE_MAX_PASSES (a cycle of calculations must not hang the
- * program). The invariant after a recompute: a non-relevant node has no
- * value.
+ * program).
+ *
+ * Non-relevant answers. A node that turns non-relevant keeps its value,
+ * as ODK Collect does while a submission is being filled: expressions read
+ * it as empty (expr_eval reads a non-relevant node as ""), the submission's
+ * JSON and XML leave it out, and it comes back when the node is relevant
+ * again, so that a promoter who fixes one answer at the review loses no
+ * other. A change of relevance counts as a change of what expressions
+ * read (touch()). Only session_drop_hidden, at finalizing, clears them.
  *
  * Change log. Each node carries a "changed" flag set whenever its value
  * changes; session_take_changes reports and clears them. Paths of nodes
@@ -266,18 +273,26 @@ quote(const char *s, size_t n, char out[QUOTE_MAX + 4])
 /* ------------------------------------------------------------------ */
 /* Values and the change log                                            */
 
-/* A value changed: the store must hear of it, and the expressions that
- * read the field (or a group holding it) must be evaluated again. */
+/* What expressions read of sn changed (its value, or its relevance):
+ * those that read the field (or a group holding it) must be evaluated
+ * again. */
 static void
-mark(struct session *s, struct snode *sn)
+touch(struct session *s, struct snode *sn)
 {
 	const struct field	*f = sn->n.field;
 
-	sn->changed = 1;
 	if (s->fi[f->index].backref)
 		s->again = 1;
 	for (; f != NULL && !s->dirty[f->index]; f = f->parent)
 		s->dirty[f->index] = 1;
+}
+
+/* A value changed: the store must hear of it, and what reads it. */
+static void
+mark(struct session *s, struct snode *sn)
+{
+	sn->changed = 1;
+	touch(s, sn);
 }
 
 /* Give sn the value v (taken, may be NULL); "" is no value. 1 if it
@@ -563,19 +578,18 @@ triggered(struct session *s, const struct field *f)
 	return 0;
 }
 
-/* Non-relevant: no value anywhere below. */
+/* Non-relevant: n and everything below are hidden, their values kept
+ * (read as empty). */
 static void
-clear_subtree(struct session *s, struct inode *n)
+hide_subtree(struct session *s, struct inode *n)
 {
 	size_t	i;
 
+	if (n->relevant && n->value != NULL)
+		touch(s, snode_of(n));
 	n->relevant = 0;
-	if (!is_container(n->field)) {
-		set_value(s, snode_of(n), NULL);
-		return;
-	}
 	for (i = 0; i < n->nkids; i++)
-		clear_subtree(s, n->kids[i]);
+		hide_subtree(s, n->kids[i]);
 }
 
 /* Make the instances of repeat r in h match its repeat_count. */
@@ -653,11 +667,13 @@ recompute_node(struct session *s, struct snode *sn, int parent_relevant,
 	if (rel && f->relevant != NULL && n->parent != NULL)
 		rel = eval ? eval_bool(s, f->relevant, n, 1) : n->relevant;
 	if (!rel) {
-		clear_subtree(s, n);
+		hide_subtree(s, n);
 		return;
 	}
 	became = !n->relevant;
 	n->relevant = 1;
+	if (became && n->value != NULL)
+		touch(s, sn);	/* a kept answer is read again */
 	if (!is_container(f)) {
 		/* back in the survey: its default or metadata again */
 		if (became && n->value == NULL && !s->quiet) {
@@ -2301,6 +2317,23 @@ stamp_end(struct session *s, struct inode *n, const char *at)
 		set_value(s, snode_of(n), at);
 	for (i = 0; i < n->nkids; i++)
 		stamp_end(s, n->kids[i], at);
+}
+
+static void
+drop_hidden(struct session *s, struct inode *n)
+{
+	size_t	i;
+
+	if (!n->relevant && !is_container(n->field))
+		set_value(s, snode_of(n), NULL);
+	for (i = 0; i < n->nkids; i++)
+		drop_hidden(s, n->kids[i]);
+}
+
+void
+session_drop_hidden(struct session *s)
+{
+	drop_hidden(s, &s->root->n);
 }
 
 void
