@@ -19,10 +19,12 @@
  * checked for UTF-8 and length here; everything else about an answer is
  * the session's to judge, the same as for --answers.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <editline/readline.h>
@@ -30,6 +32,8 @@
 #include "prompt.h"
 
 #define LINE_MAX_BYTES	(ANSWER_MAX_LEN + 1)
+/* The closing words a signal prints: an id and a command line. */
+#define BYE_MAX		4096
 
 enum pstate { P_ASK, P_REVIEW, P_FIX, P_DONE, P_QUIT };
 
@@ -47,7 +51,23 @@ struct prompt {
 	size_t			 creview;
 	int			 toolong;
 	int			 unchanged;	/* a revision, as it was */
+	const char		*prog;		/* for the closing words */
 };
+
+/*
+ * Ending on a signal. Every accepted answer is already on disk, so a
+ * signal handler only has to restore the terminal, print the closing
+ * words (made ready after each save: a handler may not format) and die of
+ * the signal. Saves run with the signals blocked: a signal that arrives
+ * during one is taken when it is committed.
+ */
+static const int	 end_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define NEND_SIGNALS	 (sizeof(end_signals) / sizeof(end_signals[0]))
+static char		 bye[BYE_MAX];
+static volatile size_t	 byelen;
+static int		 bye_fd = -1;
+static int		 tty_fd = -1;
+static struct termios	 tty_mode;
 
 /* ------------------------------------------------------------------ */
 /* Reading a line                                                      */
@@ -329,18 +349,132 @@ show_keys(struct prompt *p)
 }
 
 /* ------------------------------------------------------------------ */
+/* Closing words and signals                                           */
+
+void
+prompt_closing(const struct fill *fl, const char *prog,
+    enum prompt_result res, struct buf *b)
+{
+	switch (res) {
+	case PROMPT_UNCHANGED:
+		buf_addf(b, _("Nothing changed: %s stays as it was\n"),
+		    fl->sub.deprecated_id);
+		break;
+	case PROMPT_NOTHING:
+		if (fl->sub.deprecated_id != NULL)
+			buf_addf(b, _("Nothing changed: %s stays as it "
+			    "was\n"), fl->sub.deprecated_id);
+		else
+			buf_addstr(b, _("Nothing to save: no answer was "
+			    "given\n"));
+		break;
+	case PROMPT_FINALIZED:
+		buf_addf(b, _("Finalized: %s\n"), fl->sub.instance_id);
+		break;
+	case PROMPT_SAVED:
+		buf_addf(b, _("Draft saved: %s\nTo go on: %s edit %.13s\n"),
+		    fl->sub.instance_id, prog, fl->sub.instance_id + 5);
+		break;
+	}
+}
+
+/* What a signal would print now: as '!' would end. */
+static void
+ready_bye(struct prompt *p)
+{
+	struct buf	b;
+	size_t		n;
+
+	buf_init(&b, BYE_MAX - 2);
+	prompt_closing(p->fl, p->prog, p->fl->saved || p->fl->rewrite ?
+	    PROMPT_SAVED : PROMPT_NOTHING, &b);
+	n = b.p != NULL ? b.len : 0;
+	byelen = 0;
+	bye[0] = '\n';	/* off the line being typed */
+	if (n > 0)
+		memcpy(bye + 1, b.p, n);
+	byelen = n + 1;
+	buf_release(&b);
+}
+
+static void
+on_end_signal(int sig)
+{
+	struct sigaction	sa;
+	ssize_t			w;
+	size_t			off = 0;
+
+	if (tty_fd >= 0)
+		tcsetattr(tty_fd, TCSANOW, &tty_mode);
+	while (off < byelen && (w = write(bye_fd, bye + off, byelen - off)) >
+	    0)
+		off += (size_t)w;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+	raise(sig);	/* ours only: not kill(0, sig) */
+}
+
+static void
+signals_block(int block)
+{
+	sigset_t	set;
+	size_t		i;
+
+	sigemptyset(&set);
+	for (i = 0; i < NEND_SIGNALS; i++)
+		sigaddset(&set, end_signals[i]);
+	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+static void
+signals_catch(struct prompt *p, struct sigaction *old)
+{
+	struct sigaction	sa;
+	size_t			i;
+
+	bye_fd = fileno(p->out);
+	tty_fd = p->tty && tcgetattr(fileno(p->in), &tty_mode) == 0 ?
+	    fileno(p->in) : -1;
+	ready_bye(p);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_end_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < NEND_SIGNALS; i++)
+		sigaddset(&sa.sa_mask, end_signals[i]);
+	for (i = 0; i < NEND_SIGNALS; i++)
+		sigaction(end_signals[i], &sa, &old[i]);
+}
+
+static void
+signals_restore(const struct sigaction *old)
+{
+	size_t	i;
+
+	for (i = 0; i < NEND_SIGNALS; i++)
+		sigaction(end_signals[i], &old[i], NULL);
+	tty_fd = bye_fd = -1;
+}
+
+/* ------------------------------------------------------------------ */
 /* Steps                                                               */
 
 static int
 save(struct prompt *p, const struct inode *at, struct err *e)
 {
 	char	*path = NULL;
+	int	 rc;
 
 	if (at != NULL && (path = inode_path(at)) != NULL) {
 		free(p->fl->position);
 		p->fl->position = path;
 	}
-	return fill_save(p->fl, e);
+	signals_block(1);
+	rc = fill_save(p->fl, e);
+	ready_bye(p);
+	signals_block(0);
+	return rc;
 }
 
 /*
@@ -662,7 +796,10 @@ review(struct prompt *p, enum pstate *next, struct err *e)
 			goto out;
 		}
 		diags_init(&d);
+		signals_block(1);
 		rc = fill_finalize(p->fl, &d, e);
+		ready_bye(p);
+		signals_block(0);
 		if (rc == ERR_INPUT && d.n > 0) {
 			/* Not finalized: say what is missing, stay here. */
 			err_init(e);
@@ -769,11 +906,12 @@ seek(struct prompt *p)
 
 int
 prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
-    enum prompt_result *res, struct err *e)
+    const char *prog, enum prompt_result *res, struct err *e)
 {
-	struct prompt	p;
-	enum pstate	st;
-	int		rc = 0;
+	struct sigaction	old[NEND_SIGNALS];
+	struct prompt		p;
+	enum pstate		st;
+	int			rc = 0;
 
 	*res = PROMPT_SAVED;
 	memset(&p, 0, sizeof(p));
@@ -783,10 +921,15 @@ prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
 	p.in = in;
 	p.out = out;
 	p.tty = isatty(fileno(in)) && isatty(fileno(out));
+	p.prog = prog;
 	if (p.tty) {
 		rl_instream = in;
 		rl_outstream = out;
+		/* libedit's handlers end with kill(0, sig): the whole
+		 * process group, the promoter's shell with it. Ours. */
+		rl_catch_signals = 0;
 	}
+	signals_catch(&p, old);
 	fprintf(out, "%s\n", p.f->title != NULL ? p.f->title : p.f->id);
 	show_keys(&p);
 	if (review_first || fl->saved)
@@ -826,6 +969,7 @@ prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
 	else
 		*res = PROMPT_FINALIZED;
 out:
+	signals_restore(old);
 	free(p.review);
 	fflush(out);
 	return rc;
