@@ -2412,6 +2412,13 @@ struct jfill {
 	struct diags	*d;
 	struct err	*e;		/* out of memory only */
 	size_t		 n;		/* problems */
+	/* A person's answers (session_fill_json): a value given for a
+	 * calculation is compared with what the form computes, once every
+	 * answer is in; "path\0value" each. */
+	int		 strict;
+	char		**calc;
+	size_t		 ncalc;
+	size_t		 capcalc;
 };
 
 /* A problem at the path of h, then name (and [pos] when pos > 0). */
@@ -2466,6 +2473,8 @@ json_text(const json_t *v, char *num, size_t numsz, const char **out)
 }
 
 static int	jfill_obj(struct jfill *, struct inode *, json_t *);
+static size_t	fill_value(struct session *, json_t *, int, struct diags *,
+		    struct err *);
 
 /* Said once: validation passes over what is already reported. */
 static void
@@ -2476,6 +2485,83 @@ set_problems(struct inode *n, int on)
 	snode_of(n)->problem = on;
 	for (i = 0; i < n->nkids; i++)
 		set_problems(n->kids[i], on);
+}
+
+/* Remember that text was given for the calculation n. */
+static int
+calc_given(struct jfill *fl, const struct inode *n, const char *text)
+{
+	char	*path, *pv, **v;
+	size_t	 lp, lt, cap;
+
+	if ((path = inode_path(n)) == NULL)
+		return err_set(fl->e, ERR_NOMEM, "out of memory");
+	lp = strlen(path);
+	lt = strlen(text);
+	if (fl->ncalc == fl->capcalc) {
+		cap = fl->capcalc ? fl->capcalc * 2 : 8;
+		if ((v = realloc(fl->calc, cap * sizeof(*v))) == NULL) {
+			free(path);
+			return err_set(fl->e, ERR_NOMEM, "out of memory");
+		}
+		fl->calc = v;
+		fl->capcalc = cap;
+	}
+	if ((pv = malloc(lp + lt + 2)) == NULL) {
+		free(path);
+		return err_set(fl->e, ERR_NOMEM, "out of memory");
+	}
+	memcpy(pv, path, lp + 1);
+	memcpy(pv + lp + 1, text, lt + 1);
+	free(path);
+	fl->calc[fl->ncalc++] = pv;
+	return 0;
+}
+
+/*
+ * A value given for a calculation is refused, saying it is computed,
+ * unless it is what the form computes from the other answers (data of a
+ * submission fed back): the form's value is the one kept either way.
+ */
+static void
+calc_check(struct jfill *fl)
+{
+	const struct inode	*n;
+	const char		*given, *have;
+	char			 q[QUOTE_MAX + 4], *slash;
+	double			 a, b;
+	size_t			 i;
+
+	for (i = 0; i < fl->ncalc; i++) {
+		given = fl->calc[i] + strlen(fl->calc[i]) + 1;
+		n = find(fl->s, fl->calc[i], 0, NULL);
+		have = n != NULL && n->relevant && n->value != NULL ?
+		    n->value : "";
+		a = expr_text_number(given);
+		b = expr_text_number(have);
+		if (strcmp(given, have) == 0 || (!isnan(a) && a == b))
+			continue;
+		quote(have, strlen(have), q);
+		slash = strrchr(fl->calc[i], '/');
+		diags_add(fl->d, DIAG_ERROR, NULL, 0, NULL, *have != '\0' ?
+		    _("%s: '%s' is computed by the form (here '%s'), not "
+		    "answered: leave it out") : _("%s: '%s' is computed by the "
+		    "form, not answered: leave it out"), fl->calc[i],
+		    slash != NULL ? slash + 1 : fl->calc[i], q);
+		fl->n++;
+	}
+}
+
+static void
+calc_release(struct jfill *fl)
+{
+	size_t	i;
+
+	for (i = 0; i < fl->ncalc; i++)
+		free(fl->calc[i]);
+	free(fl->calc);
+	fl->calc = NULL;
+	fl->ncalc = fl->capcalc = 0;
 }
 
 static int
@@ -2494,9 +2580,12 @@ jfill_leaf(struct jfill *fl, struct inode *h, struct inode *n, json_t *v)
 		return 0;
 	}
 	/* What the program computes (metadata, calculations) is its own:
-	 * a value for it, as in a submission's data fed back, is ignored.
+	 * a value for it, as in a submission's data fed back, is ignored;
+	 * from a person, a calculation is checked at the end (calc_check).
 	 * So is an answer equal to the value already there (a read-only
 	 * question's default). */
+	if (f->kind == FK_CALCULATE && fl->strict)
+		return calc_given(fl, n, text);
 	if (f->kind == FK_META || f->kind == FK_CALCULATE ||
 	    (n->value != NULL && strcmp(n->value, text) == 0))
 		return 0;
@@ -2637,18 +2726,26 @@ session_fill_json(struct session *s, const char *json, size_t len,
 		return 1;
 	}
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL && json_error_code(&je) ==
+	    json_error_null_character) {
+		/* jansson's words name its flag (JSON_ALLOW_NUL) */
+		err_set(e, ERR_INPUT, _("line %d, column %d: an answer holds "
+		    "the character \\u0000 (NUL), which text cannot hold"),
+		    je.line, je.column);
+		return 1;
+	}
 	if (root == NULL) {
 		err_set(e, ERR_INPUT, _("line %d, column %d: %s"), je.line,
 		    je.column, je.text);
 		return 1;
 	}
-	n = session_fill_value(s, root, d, e);
+	n = fill_value(s, root, 1, d, e);
 	json_decref(root);
 	return n;
 }
 
-size_t
-session_fill_value(struct session *s, json_t *obj, struct diags *d,
+static size_t
+fill_value(struct session *s, json_t *obj, int strict, struct diags *d,
     struct err *e)
 {
 	struct jfill	 fl;
@@ -2662,12 +2759,23 @@ session_fill_value(struct session *s, json_t *obj, struct diags *d,
 	fl.s = s;
 	fl.d = d;
 	fl.e = e;
+	fl.strict = strict;
 	if (jfill_obj(&fl, &s->root->n, obj) != 0) {
 		set_problems(&s->root->n, 0);
+		calc_release(&fl);
 		return fl.n + 1;
 	}
+	calc_check(&fl);
+	calc_release(&fl);
 	s->now = clock_now();
 	fl.n += validate(s, &s->root->n, d, STYLE_PATH);
 	set_problems(&s->root->n, 0);
 	return fl.n;
+}
+
+size_t
+session_fill_value(struct session *s, json_t *obj, struct diags *d,
+    struct err *e)
+{
+	return fill_value(s, obj, 0, d, e);
 }
