@@ -51,6 +51,8 @@ struct prompt {
 	size_t			 creview;
 	int			 toolong;
 	int			 unchanged;	/* a revision, as it was */
+	int			 listing;	/* the answers without
+						 * numbers (show) */
 	const char		*prog;		/* for the closing words */
 };
 
@@ -181,13 +183,17 @@ struct count {
 	size_t			 pos;
 };
 
+/*
+ * Every question of the survey, relevant or not: a total that stays the
+ * same while the answers change what applies (only an entry of a repeat
+ * added or removed changes it), and a position that skips what does not
+ * apply, never going back.
+ */
 static void
 count_walk(const struct inode *n, struct count *c)
 {
 	size_t	i;
 
-	if (!n->relevant)
-		return;
 	if (field_shown(n->field)) {
 		c->n++;
 		if (n == c->want)
@@ -234,6 +240,31 @@ show_position(struct prompt *p, const struct inode *n, int removable)
 	fputc('\n', p->out);
 }
 
+static void
+reads_decimal(const struct field *f, void *arg)
+{
+	if (f->kind == FK_DECIMAL)
+		*(int *)arg = 1;
+}
+
+/* A number whose field is a decimal, or a calculation from one: "9" is
+ * read "9.0", as it was measured. */
+static int
+decimal_shown(const struct inode *n)
+{
+	const char	*v = n->value;
+	int		 dec = n->field->kind == FK_DECIMAL;
+
+	if (!dec && n->field->kind == FK_CALCULATE &&
+	    n->field->calculation != NULL)
+		expr_refs(n->field->calculation, reads_decimal, &dec);
+	if (!dec || v == NULL)
+		return 0;
+	if (*v == '-')
+		v++;
+	return *v != '\0' && strspn(v, "0123456789") == strlen(v);
+}
+
 /* A stored value as a person reads it: choice labels for selects. */
 static void
 show_value(struct prompt *p, const struct inode *n)
@@ -249,7 +280,7 @@ show_value(struct prompt *p, const struct inode *n)
 		return;
 	}
 	if (n->field->list == NULL) {
-		fputs(v, p->out);
+		fprintf(p->out, "%s%s", v, decimal_shown(n) ? ".0" : "");
 		return;
 	}
 	while (*v != '\0') {
@@ -743,10 +774,17 @@ review_walk(struct prompt *p, struct inode *n)
 			fputc('\n', p->out);
 		}
 	}
+	/* A note that depends on the answers (a result) is said again:
+	 * it may be new since an answer changed. */
+	if (fd->kind == FK_NOTE && fd->relevant != NULL)
+		fprintf(p->out, "%s» %s\n", p->listing ? "  " : "      ",
+		    label_of(p, fd));
 	/* Answers, and computed values the form gives a label to show. */
 	if (fd->kind != FK_NOTE && (field_shown(fd) ||
 	    (fd->kind == FK_CALCULATE && text(p, &fd->label) != NULL))) {
-		if (fd->kind == FK_CALCULATE)
+		if (p->listing)
+			fprintf(p->out, "  %s: ", label_of(p, fd));
+		else if (fd->kind == FK_CALCULATE)
 			fprintf(p->out, "      %s: ", label_of(p, fd));
 		else {
 			if ((rc = review_add(p, n)) != 0)
@@ -761,6 +799,28 @@ review_walk(struct prompt *p, struct inode *n)
 		if ((rc = review_walk(p, n->kids[i])) != 0)
 			return rc;
 	return 0;
+}
+
+/* A problem found at finalizing: the question's number in the review
+ * and its label, not its path. */
+static void
+refusal(struct prompt *p, const struct diag *d)
+{
+	const struct inode	*n;
+	size_t			 k;
+
+	n = d->column != NULL ? session_find(p->s, d->column) : NULL;
+	for (k = 0; n != NULL && k < p->nreview; k++)
+		if (p->review[k] == n)
+			break;
+	if (n != NULL && k < p->nreview)
+		fprintf(p->out, "  ✗ %zu. %s: %s\n", k + 1,
+		    label_of(p, n->field), d->msg);
+	else if (n != NULL)
+		fprintf(p->out, "  ✗ %s: %s\n", label_of(p, n->field),
+		    d->msg);
+	else
+		fprintf(p->out, "  ✗ %s\n", d->msg);
 }
 
 static int
@@ -806,19 +866,25 @@ review(struct prompt *p, enum pstate *next, struct err *e)
 			rc = 0;
 			fprintf(p->out, "%s\n", _("Cannot finalize yet:"));
 			for (i = 0; i < d.n; i++)
-				fprintf(p->out, "  ✗ %s%s%s\n",
-				    d.v[i].column != NULL ? d.v[i].column : "",
-				    d.v[i].column != NULL ? ": " : "",
-				    d.v[i].msg);
+				refusal(p, &d.v[i]);
 		} else if (rc == 0)
 			*next = P_DONE;
 		diags_release(&d);
+	} else if (strcmp(l, "?") == 0) {
+		fprintf(p->out, "  ");
+		fprintf(p->out, _("The number of an answer (1 to %zu) changes "
+		    "it; Enter finalizes the survey (it is then sent at the "
+		    "next sync); < goes back to the last question; ! saves "
+		    "the draft and quits."), p->nreview);
+		fputc('\n', p->out);
 	} else {
 		k = (size_t)strtoul(l, &end, 10);
-		if (*end != '\0' || k == 0 || k > p->nreview)
-			fprintf(p->out, "  ✗ %s\n", _("no answer with that "
-			    "number"));
-		else {
+		if (*end != '\0' || k == 0 || k > p->nreview) {
+			fprintf(p->out, "  ✗ ");
+			fprintf(p->out, _("no answer numbered '%s': the numbers "
+			    "go from 1 to %zu"), l, p->nreview);
+			fputc('\n', p->out);
+		} else {
 			p->fix = p->review[k - 1];
 			*next = P_FIX;
 		}
@@ -902,6 +968,23 @@ seek(struct prompt *p)
 		if ((rc = session_next(p->s, &p->st)) != 0)
 			return rc;
 	return 0;
+}
+
+int
+prompt_print_answers(struct fill *fl, FILE *out)
+{
+	struct prompt	p;
+	int		rc;
+
+	memset(&p, 0, sizeof(p));
+	p.fl = fl;
+	p.s = fl->s;
+	p.f = fl->form;
+	p.out = out;
+	p.listing = 1;
+	rc = review_walk(&p, session_root(p.s));
+	free(p.review);
+	return rc;
 }
 
 int

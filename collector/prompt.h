@@ -35,6 +35,9 @@ enum prompt_result {
  */
 int	prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
 	    const char *prog, enum prompt_result *res, struct err *e);
+/* The answers as the review shows them, without numbers: labels and
+ * choices in the survey's language, computed values, results. */
+int	prompt_print_answers(struct fill *fl, FILE *out);
 /* The closing words for res ("Draft saved: ... To go on: PROG edit ...")
  * into b. */
 void	prompt_closing(const struct fill *fl, const char *prog,

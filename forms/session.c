@@ -62,6 +62,8 @@
 #define NUMBER_MAX_LEN		40
 /* An answer quoted in a message. */
 #define QUOTE_MAX		40
+/* A two-digit year is 20YY within this many years of today. */
+#define DATE_YY_NEAR		10
 /* One segment of a path ("name[12]"). */
 #define PATH_SEG_MAX		256
 
@@ -1348,8 +1350,34 @@ trim(const char *s, size_t *n)
 }
 
 /*
- * An integer as JavaRosa's (32 bits): optional sign, digits. out gets it
- * without leading zeros. 0 ok, 1 not a number, 2 out of range.
+ * Whether s[0..n) are digits in groups of three separated by sep after a
+ * first group of one to three ("3,000", "12,500,000"), at least one sep.
+ */
+static int
+thousands(const char *s, size_t n, char sep)
+{
+	size_t	i, run = 0, groups = 0;
+
+	for (i = 0; i < n; i++) {
+		if (isdigit((unsigned char)s[i])) {
+			run++;
+			continue;
+		}
+		if (s[i] != sep || run == 0 || (groups > 0 ? run != 3 :
+		    run > 3))
+			return 0;
+		groups++;
+		run = 0;
+	}
+	return groups > 0 && run == 3;
+}
+
+/*
+ * An integer as JavaRosa's (32 bits): optional sign, digits, commas
+ * between thousands ("3,000"). out gets it without leading zeros or
+ * commas. 0 ok, 1 not a number, 2 out of range, 3 commas not in
+ * thousands ("3,00"), 4 a point before three digits ("3.000": 3 or
+ * 3000?).
  */
 static int
 norm_int(const char *s, size_t n, char *out, size_t outsz)
@@ -1364,7 +1392,14 @@ norm_int(const char *s, size_t n, char *out, size_t outsz)
 	}
 	if (i == n)
 		return 1;
+	if (memchr(s + i, ',', n - i) != NULL && !thousands(s + i, n - i,
+	    ','))
+		return 3;
+	if (thousands(s + i, n - i, '.'))
+		return 4;
 	for (; i < n; i++) {
+		if (s[i] == ',')
+			continue;
 		if (!isdigit((unsigned char)s[i]))
 			return 1;
 		v = v * 10 + (s[i] - '0');
@@ -1381,16 +1416,18 @@ norm_int(const char *s, size_t n, char *out, size_t outsz)
 
 /*
  * A decimal: optional sign, digits, a point (or a comma when comma) and
- * digits; no exponent, no "nan". out: without leading or trailing zeros
- * ("007,50" -> "7.5", "-0" -> "0"). 0 ok, 1 not a number, 2 too many
- * digits.
+ * digits; no exponent, no "nan". Commas between thousands before a point
+ * ("1,500.5"). out: without leading or trailing zeros ("007,50" -> "7.5",
+ * "-0" -> "0"). 0 ok, 1 not a number, 2 too many digits, 4 a lone comma
+ * before three digits ("1,500": 1.5 or 1500?).
  */
 static int
 norm_dec(const char *s, size_t n, int comma, char *out, size_t outsz)
 {
-	char	ip[NUMBER_MAX_LEN + 1], fp[NUMBER_MAX_LEN + 1];
-	size_t	i = 0, ni = 0, nf = 0, k;
-	int	neg = 0, sep = 0;
+	char		 ip[NUMBER_MAX_LEN + 1], fp[NUMBER_MAX_LEN + 1];
+	const char	*pt;
+	size_t		 i = 0, ni = 0, nf = 0, k, grouped = 0;
+	int		 neg = 0, sep = 0;
 
 	if (n > NUMBER_MAX_LEN)
 		return 2;
@@ -1398,7 +1435,14 @@ norm_dec(const char *s, size_t n, int comma, char *out, size_t outsz)
 		neg = s[0] == '-';
 		i++;
 	}
+	pt = memchr(s + i, '.', n - i);
+	if (pt != NULL && thousands(s + i, (size_t)(pt - s) - i, ','))
+		grouped = (size_t)(pt - s);	/* commas before it: skip */
+	else if (comma && pt == NULL && thousands(s + i, n - i, ','))
+		return 4;
 	for (; i < n; i++) {
+		if (i < grouped && s[i] == ',')
+			continue;
 		if (isdigit((unsigned char)s[i])) {
 			if (sep)
 				fp[nf++] = s[i];
@@ -1448,12 +1492,16 @@ read_digits(const char *s, size_t n, int *v)
 
 /*
  * A date as YYYY-MM-DD or DD/MM/YYYY (D/M/YYYY), into out as YYYY-MM-DD.
- * 0 ok, 1 not a date, 2 no such day.
+ * A two-digit year (D/M/YY) is 20YY when that is within
+ * DATE_YY_NEAR years of now, the date a person is typing on, so that the
+ * other century is 90 years or more away; else the person says which
+ * (a birth date: 6/6/60 is 1960 or 2060?). 0 ok, 1 not a date, 2 no such
+ * day, 3 a two-digit year not near now (*yy set).
  */
 static int
-norm_date(const char *s, size_t n, char out[16])
+norm_date(const char *s, size_t n, double now, char out[16], int *yy)
 {
-	int	a, b, c, y, m, d;
+	int	a, b, c, y, m, d, ty, tm, td;
 	size_t	la, lb, lc, i = 0;
 	char	sep;
 
@@ -1480,6 +1528,15 @@ norm_date(const char *s, size_t n, char out[16])
 		d = a;
 		m = b;
 		y = c;
+	} else if (sep == '/' && la <= 2 && lc == 2) {
+		d = a;
+		m = b;
+		*yy = c;
+		date_civil_from_days((int64_t)floor(now / 86400), &ty, &tm,
+		    &td);
+		if (abs(2000 + c - ty) > DATE_YY_NEAR)
+			return 3;
+		y = 2000 + c;
 	} else
 		return 1;
 	if (!date_valid(y, m, d))
@@ -1552,12 +1609,12 @@ norm_time(const char *s, size_t n, double now, char out[40])
 /* A date and time: "YYYY-MM-DD HH:MM[:SS]" (either date form) or ISO
  * 8601 with 'T' and an optional offset. 0 ok, 1 not, 2 no such day. */
 static int
-norm_datetime(const char *s, size_t n, char out[40])
+norm_datetime(const char *s, size_t n, double now, char out[40])
 {
 	char	iso[64], day[16];
 	size_t	k;
 	double	epoch;
-	int	secs, rc;
+	int	secs, rc, yy;
 
 	if (n >= sizeof(iso))
 		return 1;
@@ -1565,8 +1622,8 @@ norm_datetime(const char *s, size_t n, char out[40])
 		;
 	if (k == n)
 		return 1;
-	if ((rc = norm_date(s, k, day)) != 0)
-		return rc;
+	if ((rc = norm_date(s, k, now, day, &yy)) != 0)
+		return rc == 3 ? 1 : rc;
 	if (s[k] == 'T') {
 		snprintf(iso, sizeof(iso), "%s%.*s", day, (int)(n - k), s + k);
 	} else {
@@ -1784,7 +1841,7 @@ normalise(struct session *s, const struct inode *node, const char *text,
 	char			 q[QUOTE_MAX + 4], num[NUMBER_MAX_LEN + 8];
 	char			 day[40];
 	size_t			 len, n;
-	int			 r;
+	int			 r, yy = 0;
 
 	*out = NULL;
 	len = strnlen(text, (size_t)ANSWER_MAX_LEN + 1);
@@ -1813,6 +1870,15 @@ normalise(struct session *s, const struct inode *node, const char *text,
 		if (r == 2)
 			return err_set(e, ERR_INPUT, _("%s is too large a "
 			    "number"), q);
+		if (r == 3)
+			return err_set(e, ERR_INPUT, _("'%s' is not a whole "
+			    "number: a comma only separates thousands, in "
+			    "groups of 3 digits (3,000)"), q);
+		if (r == 4)
+			return err_set(e, ERR_INPUT, _("'%s' is ambiguous: a "
+			    "whole number has no point; write it without the "
+			    "point, or with a comma for thousands (3,000)"),
+			    q);
 		break;
 	case FK_DECIMAL:
 		r = norm_dec(t, n, 1, num, sizeof(num));
@@ -1822,12 +1888,22 @@ normalise(struct session *s, const struct inode *node, const char *text,
 		if (r == 2)
 			return err_set(e, ERR_INPUT, _("%s has too many "
 			    "digits"), q);
+		if (r == 4)
+			return err_set(e, ERR_INPUT, _("'%s' is ambiguous: "
+			    "a comma before 3 digits may be thousands or "
+			    "decimals; write the decimals with a point "
+			    "(1.5), or the number without the comma (1500)"),
+			    q);
 		break;
 	case FK_DATE:
-		r = norm_date(t, n, day);
+		r = norm_date(t, n, s->now, day, &yy);
 		if (r == 1)
 			return err_set(e, ERR_INPUT, _("'%s' is not a date "
 			    "(YYYY-MM-DD or DD/MM/YYYY)"), q);
+		if (r == 3)
+			return err_set(e, ERR_INPUT, _("'%s': write the year "
+			    "with its 4 digits (19%02d or 20%02d?)"), q, yy,
+			    yy);
 		if (r == 2)
 			return err_set(e, ERR_INPUT, _("date %s does not "
 			    "exist"), q);
@@ -1842,7 +1918,7 @@ normalise(struct session *s, const struct inode *node, const char *text,
 		n = strlen(day);
 		goto copy;
 	case FK_DATETIME:
-		r = norm_datetime(t, n, day);
+		r = norm_datetime(t, n, s->now, day);
 		if (r == 1)
 			return err_set(e, ERR_INPUT, _("'%s' is not a date and "
 			    "time (YYYY-MM-DD HH:MM)"), q);
