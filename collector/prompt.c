@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -32,6 +33,8 @@
 #include "prompt.h"
 
 #define LINE_MAX_BYTES	(ANSWER_MAX_LEN + 1)
+/* Text is wrapped to the terminal's width, else to this. */
+#define WRAP_COLUMNS	80
 /* The closing words a signal prints: an id and a command line. */
 #define BYE_MAX		4096
 
@@ -360,13 +363,62 @@ show_question(struct prompt *p, struct inode *n)
 	}
 }
 
+/* Characters of UTF-8 text in s[0..n). */
+static size_t
+chars(const char *s, size_t n)
+{
+	size_t	i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* t indented by two spaces, its lines broken between words before the
+ * terminal's edge (a word longer than a line stands alone). */
+static void
+put_wrapped(struct prompt *p, const char *t)
+{
+	struct winsize	ws;
+	size_t		width = WRAP_COLUMNS, col = 0, w, k;
+
+	if (p->tty && ioctl(fileno(p->out), TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col > 20)
+		width = ws.ws_col;
+	width -= 3;	/* the indent, and the last column left free */
+	fputs("  ", p->out);
+	while (*t != '\0') {
+		if (*t == '\n') {
+			fputs("\n  ", p->out);
+			col = 0;
+			t++;
+			continue;
+		}
+		k = strcspn(t, " \n");
+		w = chars(t, k);
+		if (col > 0 && col + 1 + w > width) {
+			fputs("\n  ", p->out);
+			col = 0;
+		} else if (col > 0) {
+			fputc(' ', p->out);
+			col++;
+		}
+		fwrite(t, 1, k, p->out);
+		col += w;
+		t += k;
+		while (*t == ' ')
+			t++;
+	}
+	fputc('\n', p->out);
+}
+
 static void
 show_hint(struct prompt *p, const struct field *fd)
 {
 	const char	*h = text(p, &fd->hint);
 
 	if (h != NULL)
-		fprintf(p->out, "  %s\n", h);
+		put_wrapped(p, h);
 	else
 		fprintf(p->out, "  %s\n", _("(this question has no help "
 		    "text)"));
@@ -828,7 +880,7 @@ review(struct prompt *p, enum pstate *next, struct err *e)
 {
 	struct diags	 d;
 	size_t		 i, k;
-	char		*raw, *l, *end;
+	char		*raw, *l, *end, help[1024];
 	int		 rc = 0, same;
 
 	p->nreview = 0;
@@ -871,12 +923,11 @@ review(struct prompt *p, enum pstate *next, struct err *e)
 			*next = P_DONE;
 		diags_release(&d);
 	} else if (strcmp(l, "?") == 0) {
-		fprintf(p->out, "  ");
-		fprintf(p->out, _("The number of an answer (1 to %zu) changes "
-		    "it; Enter finalizes the survey (it is then sent at the "
-		    "next sync); < goes back to the last question; ! saves "
-		    "the draft and quits."), p->nreview);
-		fputc('\n', p->out);
+		snprintf(help, sizeof(help), _("The number of an answer (1 to "
+		    "%zu) changes it; Enter finalizes the survey (it is then "
+		    "sent at the next sync); < goes back to the last "
+		    "question; ! saves the draft and quits."), p->nreview);
+		put_wrapped(p, help);
 	} else {
 		k = (size_t)strtoul(l, &end, 10);
 		if (*end != '\0' || k == 0 || k > p->nreview) {
