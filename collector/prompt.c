@@ -308,12 +308,15 @@ show_question(struct prompt *p, struct inode *n)
 {
 	const struct field	 *fd = n->field;
 	const struct choice	**v;
-	const char		 *l;
+	const char		 *cl;
+	char			 *l;
 	struct err		  e;
 	size_t			  nv, i;
 
 	show_position(p, n, instance_of(n) != NULL);
-	fputs(label_of(p, fd), p->out);
+	if ((l = session_text(p->s, n, label_of(p, fd))) != NULL)
+		fputs(l, p->out);
+	free(l);
 	if (fd->kind != FK_NOTE && session_required(p->s, n))
 		fputs(" *", p->out);
 	if (text(p, &fd->hint) != NULL)
@@ -323,9 +326,9 @@ show_question(struct prompt *p, struct inode *n)
 	if ((fd->kind == FK_SELECT_ONE || fd->kind == FK_SELECT_MULTIPLE) &&
 	    session_choices(p->s, n, &v, &nv, &e) == 0) {
 		for (i = 0; i < nv; i++) {
-			l = text(p, &v[i]->label);
+			cl = text(p, &v[i]->label);
 			fprintf(p->out, "  %2zu) %s\n", i + 1,
-			    l != NULL ? l : v[i]->name);
+			    cl != NULL ? cl : v[i]->name);
 		}
 		if (fd->kind == FK_SELECT_MULTIPLE)
 			fprintf(p->out, "  %s\n", _("(several: numbers "
@@ -413,11 +416,15 @@ put_wrapped(struct prompt *p, const char *t)
 }
 
 static void
-show_hint(struct prompt *p, const struct field *fd)
+show_hint(struct prompt *p, struct inode *n)
 {
-	const char	*h = text(p, &fd->hint);
+	const char	*h = text(p, &n->field->hint);
+	char		*t;
 
-	if (h != NULL)
+	if (h != NULL && (t = session_text(p->s, n, h)) != NULL) {
+		put_wrapped(p, t);
+		free(t);
+	} else if (h != NULL)
 		put_wrapped(p, h);
 	else
 		fprintf(p->out, "  %s\n", _("(this question has no help "
@@ -746,7 +753,7 @@ ask(struct prompt *p, enum pstate *next, struct err *e)
 		}
 		if (strcmp(l, "?") == 0) {
 			if (p->st.kind == STEP_QUESTION)
-				show_hint(p, n->field);
+				show_hint(p, n);
 			else
 				show_keys(p);
 			free(raw);
@@ -967,7 +974,7 @@ fix(struct prompt *p, enum pstate *next, struct err *e)
 			break;
 		}
 		if (strcmp(l, "?") == 0) {
-			show_hint(p, p->fix->field);
+			show_hint(p, p->fix);
 			free(raw);
 			continue;
 		}

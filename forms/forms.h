@@ -470,6 +470,16 @@ int	session_remove_repeat(struct session *s, struct inode *inst,
  * array is the session's, valid until the next call. */
 int	session_choices(struct session *s, const struct inode *node,
 	    const struct choice ***out, size_t *n, struct err *e);
+/*
+ * A form's text (label, hint, message) with each ${name} replaced by the
+ * answer to that question as read from at (its repeat entry first), as
+ * ODK shows an <output>: "el código del distrito (${district}-…)". A name
+ * that is no question stays as written. Caller frees; NULL: out of
+ * memory. The messages of session_answer and session_validate have it
+ * done.
+ */
+char	*session_text(struct session *s, const struct inode *at,
+	    const char *text);
 /* Whether node must be answered now (evaluates required). */
 int	session_required(struct session *s, const struct inode *node);
 

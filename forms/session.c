@@ -62,6 +62,8 @@
 #define NUMBER_MAX_LEN		40
 /* An answer quoted in a message. */
 #define QUOTE_MAX		40
+/* A form's text with the answers it names (session_text). */
+#define SESSION_TEXT_MAX	(1u << 20)
 /* A two-digit year is 20YY within this many years of today. */
 #define DATE_YY_NEAR		10
 /* One segment of a path ("name[12]"). */
@@ -1977,14 +1979,89 @@ answerable(const struct field *f)
 	}
 }
 
-/* The form's message in the session's language, else ours. */
-static const char *
-form_msg(struct session *s, const struct text *t, const char *dflt)
+/* The value of the question named name as read from at, or NULL. */
+static char *
+ref_value(struct session *s, const struct inode *at, const char *name,
+    size_t n)
+{
+	struct arena	 a;
+	struct expr	*x;
+	struct eval_env	 env;
+	struct err	 e;
+	char		*src, *v = NULL;
+
+	arena_init(&a, 0);
+	err_init(&e);
+	if ((src = arena_printf(&a, "${%.*s}", (int)n, name)) != NULL &&
+	    expr_parse(&a, src, &x, NULL, &e) == 0 &&
+	    expr_bind(x, s->form, at->field, &e) == 0) {
+		env_init(s, &env, at);
+		if (expr_eval_text(x, &env, &v, &e) != 0) {
+			free(v);
+			v = NULL;
+		}
+	}
+	arena_release(&a);
+	return v;
+}
+
+char *
+session_text(struct session *s, const struct inode *at, const char *t)
+{
+	struct buf	 b;
+	const char	*end;
+	char		*v, *res;
+	size_t		 n;
+
+	buf_init(&b, SESSION_TEXT_MAX);
+	while (*t != '\0') {
+		n = strcspn(t, "$");
+		buf_add(&b, t, n);
+		t += n;
+		if (*t == '\0')
+			break;
+		if (t[1] != '{' || (end = strchr(t + 2, '}')) == NULL ||
+		    (size_t)(end - t) > PATH_SEG_MAX) {
+			buf_addc(&b, *t++);
+			continue;
+		}
+		v = ref_value(s, at, t + 2, (size_t)(end - t - 2));
+		if (v == NULL)
+			buf_add(&b, t, (size_t)(end - t) + 1);
+		else
+			buf_addstr(&b, v);
+		free(v);
+		t = end + 1;
+	}
+	if (b.p == NULL)
+		buf_addstr(&b, "");
+	res = buf_detach(&b);
+	buf_release(&b);
+	return res;
+}
+
+/* The form's message in the session's language, else ours, with the
+ * answers it names; caller frees (NULL: out of memory). */
+static char *
+form_msg(struct session *s, const struct inode *at, const struct text *t,
+    const char *dflt)
 {
 	const char	*m = t->v != NULL ? form_text(s->form, t, s->lang) :
 			    NULL;
 
-	return m != NULL && *m != '\0' ? m : dflt;
+	return session_text(s, at, m != NULL && *m != '\0' ? m : dflt);
+}
+
+/* The form's message (form_msg) as a refusal in e: ERR_INPUT. */
+static int
+msg_set(struct session *s, const struct inode *at, const struct text *t,
+    const char *dflt, struct err *e)
+{
+	char	*m = form_msg(s, at, t, dflt);
+	int	 rc = err_set(e, ERR_INPUT, "%s", m != NULL ? m : dflt);
+
+	free(m);
+	return rc;
 }
 
 static int
@@ -2025,13 +2102,13 @@ answer(struct session *s, struct inode *node, const char *text,
 		}
 		if (!ok) {
 			free(v);
-			return err_set(e, ERR_INPUT, "%s", form_msg(s,
-			    &f->constraint_msg, _("the answer is not valid")));
+			return msg_set(s, node, &f->constraint_msg,
+			    _("the answer is not valid"), e);
 		}
 	}
 	if (v == NULL && session_required(s, node))
-		return err_set(e, ERR_INPUT, "%s", form_msg(s,
-		    &f->required_msg, _("this question is required")));
+		return msg_set(s, node, &f->required_msg,
+		    _("this question is required"), e);
 	s->answered = 1;
 	if (set_value_owned(s, snode_of(node), v))
 		recompute(s, 0);
@@ -2444,8 +2521,7 @@ validate(struct session *s, struct inode *n, struct diags *d,
     enum style style)
 {
 	const struct field	*f = n->field;
-	const char		*msg = NULL;
-	char			*path;
+	char			*path, *msg = NULL;
 	size_t			 i, c = 0;
 
 	if (!n->relevant)
@@ -2458,17 +2534,19 @@ validate(struct session *s, struct inode *n, struct diags *d,
 	if (snode_of(n)->problem || f->kind == FK_NOTE || f->kind == FK_META)
 		return 0;
 	if (n->value == NULL && session_required(s, n))
-		msg = form_msg(s, &f->required_msg, _("this question is "
+		msg = form_msg(s, n, &f->required_msg, _("this question is "
 		    "required"));
 	else if (n->value != NULL && f->constraint != NULL &&
 	    !eval_bool(s, f->constraint, n, 1))
-		msg = form_msg(s, &f->constraint_msg, _("the answer is not "
+		msg = form_msg(s, n, &f->constraint_msg, _("the answer is not "
 		    "valid"));
-	if (msg == NULL)
+	else
 		return 0;
 	path = inode_path(n);
-	problem(d, style, f, path != NULL ? path : f->name, msg);
+	problem(d, style, f, path != NULL ? path : f->name, msg != NULL ?
+	    msg : "out of memory");
 	free(path);
+	free(msg);
 	return 1;
 }
 
