@@ -224,21 +224,22 @@ print_row(const struct row *w)
 {
 	const char	*state = cmd_state_label(w->state);
 	size_t		 n;
-	int		 pad;
+	int		 pad, cut;
 
 	/* Padded by characters, not bytes ("sent" is "enviada"). */
 	pad = 11 - (int)chars(state, strlen(state));
 	printf("%.*s  %s%*s %-14s %-16s", 5 + SHORT_ID, w->id, state,
 	    pad > 0 ? pad : 0, "", w->form_id, w->date);
 	if (w->name != NULL) {
-		/* A long name is cut on a character's boundary. */
 		n = strlen(w->name);
-		if (n > NAME_MAX_SHOWN)
+		while (n > 0 && w->name[n - 1] == ' ')
+			n--;	/* concat() of answers not given yet */
+		/* A long name is cut on a character's boundary. */
+		if ((cut = n > NAME_MAX_SHOWN))
 			for (n = NAME_MAX_SHOWN; n > 0 &&
 			    ((unsigned char)w->name[n] & 0xc0) == 0x80; n--)
 				;
-		printf("  %.*s%s", (int)n, w->name, n < strlen(w->name) ?
-		    "…" : "");
+		printf("  %.*s%s", (int)n, w->name, cut ? "…" : "");
 	}
 	putchar('\n');
 	if (w->deprecated != NULL)
