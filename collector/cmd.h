@@ -16,7 +16,7 @@
 
 struct cmd_ctx {
 	const char	*home;		/* --home, or NULL */
-	const char	*prog;		/* "collector" */
+	const char	*prog;		/* argv[0], as typed */
 	struct store	*st;		/* open when the command's row in
 					 * main.c needs it; main closes it */
 };
@@ -77,7 +77,12 @@ int	cmd_std_opts(int argc, char **argv, const char *usage);
 int	cmd_help_asked(int argc, char **argv);
 /* The terminal survey and its closing message (cmd_fill.c), shared with
  * `collector edit`. */
-int	fill_interactive(struct fill *fl, int review_first);
+int	fill_interactive(struct cmd_ctx *c, struct fill *fl,
+	    int review_first);
+/* The program as the person typed it (argv[0]), with --home DIR when one
+ * was given, for the commands a message tells them to type. Caller
+ * frees; NULL when out of memory. */
+char	*cmd_invocation(const struct cmd_ctx *c);
 /* Install a form's bytes after checking them; diagnostics go to stderr. */
 int	cmd_install_form(struct store *st, const char *file,
 	    const void *data, size_t len, enum store_put *how,

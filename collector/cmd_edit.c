@@ -146,7 +146,7 @@ cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 	cmd_warn_skipped(&fl);
 	/* A revision draft is a whole survey being corrected: it opens at
 	 * the review, as it did when it was started. */
-	rc = fill_interactive(&fl, revision || sub.deprecated_id != NULL);
+	rc = fill_interactive(c, &fl, revision || sub.deprecated_id != NULL);
 	goto out;
 fail:
 	rc = cmd_error(rc, &e);

@@ -264,3 +264,42 @@ out:
 	buf_release(&b);
 	return rc;
 }
+
+/* word, quoted for a POSIX shell when it holds anything but the
+ * characters a path or option is usually made of. */
+static void
+add_word(struct buf *b, const char *w)
+{
+	const char	*q;
+
+	if (*w != '\0' && strspn(w, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-+:,=@%") == strlen(w)) {
+		buf_addstr(b, w);
+		return;
+	}
+	buf_addc(b, '\'');
+	for (q = w; *q != '\0'; q++) {
+		if (*q == '\'')
+			buf_addstr(b, "'\\''");
+		else
+			buf_addc(b, *q);
+	}
+	buf_addc(b, '\'');
+}
+
+char *
+cmd_invocation(const struct cmd_ctx *c)
+{
+	struct buf	 b;
+	char		*s;
+
+	buf_init(&b, 8192);
+	add_word(&b, c->prog != NULL ? c->prog : "collector");
+	if (c->home != NULL) {
+		buf_addstr(&b, " --home ");
+		add_word(&b, c->home);
+	}
+	s = buf_detach(&b);
+	buf_release(&b);
+	return s;
+}

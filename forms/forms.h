@@ -442,7 +442,9 @@ int	session_prev(struct session *s, struct step *st);
  * choice numbers or names for selects, geopoint "lat lon [alt acc]"), the
  * constraint (its message in the session's language), then required. On
  * success the normalised value is stored, calculations and relevance are
- * recomputed, and what became non-relevant is cleared. On failure the value
+ * recomputed; what became non-relevant keeps its value, hidden (read as
+ * empty, left out of the JSON and XML) until it is relevant again, as in
+ * ODK Collect. On failure the value
  * is unchanged and e->msg is for the person (ERR_INPUT). An empty text
  * clears the answer (refused when required).
  */
@@ -484,6 +486,16 @@ int	session_remove_repeat(struct session *s, struct inode *inst,
  * array is the session's, valid until the next call. */
 int	session_choices(struct session *s, const struct inode *node,
 	    const struct choice ***out, size_t *n, struct err *e);
+/*
+ * A form's text (label, hint, message) with each ${name} replaced by the
+ * answer to that question as read from at (its repeat entry first), as
+ * ODK shows an <output>: "el código del distrito (${district}-…)". A name
+ * that is no question stays as written. Caller frees; NULL: out of
+ * memory. The messages of session_answer and session_validate have it
+ * done.
+ */
+char	*session_text(struct session *s, const struct inode *at,
+	    const char *text);
 /* Whether node must be answered now (evaluates required). */
 int	session_required(struct session *s, const struct inode *node);
 
@@ -521,6 +533,10 @@ struct inode *session_find(struct session *s, const char *path);
 
 /* Stamp the "end" metadata and anything computed at finalization. */
 void	session_finalize(struct session *s, double when);
+/* Clear the values kept for non-relevant nodes (session_answer): what a
+ * finalized submission leaves out of its store too. The store hears of
+ * them through session_take_changes. */
+void	session_drop_hidden(struct session *s);
 
 /* The data object of CONTRACT.md (groups objects, repeats arrays, numbers
  * as JSON numbers, non-relevant absent, unanswered null), as JSON text.
