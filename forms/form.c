@@ -153,6 +153,7 @@ struct builder {
 	int			 allow_dups;	/* allow_choice_duplicates */
 	int			 too_deep;	/* nesting past FORM_MAX_DEPTH */
 	int			 nomem;
+	size_t			 expr_nodes;	/* FORM_MAX_EXPR_NODES */
 	/* expression sources per field (by field->index), parsed in pass 3
 	 * once every field exists */
 	struct pending		*pend;
@@ -1422,6 +1423,11 @@ parse_bind(struct builder *b, const char *src, const struct field *f,
 	size_t		 pos = 0;
 
 	err_init(&e);
+	/* Past the budget, nothing more is parsed (and one error said): a
+	 * 16 KB .xlsx whose 1,000 cells share one 64 KB string must not
+	 * become gigabytes of trees. */
+	if (b->expr_nodes > FORM_MAX_EXPR_NODES)
+		return NULL;
 	if (expr_parse(&b->f->arena, src, &x, &pos, &e) != 0) {
 		if (e.code == ERR_NOMEM)
 			nomem(b);
@@ -1429,6 +1435,12 @@ parse_bind(struct builder *b, const char *src, const struct field *f,
 			diags_add(b->d, DIAG_ERROR, sheet, row, column,
 			    _("%s (at character %zu of '%s')"), e.msg,
 			    pos + 1, src);
+		return NULL;
+	}
+	if ((b->expr_nodes += expr_size(x)) > FORM_MAX_EXPR_NODES) {
+		diags_add(b->d, DIAG_ERROR, sheet, row, column, _("the form's "
+		    "expressions have more than %u terms in all; stopped "
+		    "here"), FORM_MAX_EXPR_NODES);
 		return NULL;
 	}
 	err_init(&e);
