@@ -1075,9 +1075,10 @@ ev_path(struct ectx *c, const struct expr *x, const struct xctx *cx,
 			/* TRANSLATORS: %s: string, boolean, number or date */
 			return err_set(c->e, ERR_INPUT, _("a %s is not a "
 			    "node-set and cannot have a path or predicate "
-			    "(at %zu)"), cur.t == V_STR ? "string" :
+			    "(at character %zu)"), cur.t == V_STR ? "string" :
 			    cur.t == V_BOOL ? "boolean" : cur.t == V_NUM ?
-			    "number" : "date", x->base->pos);
+			    "number" : "date",
+			    expr_charpos(x->src, x->base->pos));
 		if (filter(c, &cur, x->bpreds, x->nbpreds) != 0)
 			return -1;
 		break;
@@ -1219,7 +1220,8 @@ ev_union(struct ectx *c, struct val *acc, const struct val *b,
 
 	if (acc->t != V_NODES || b->t != V_NODES)
 		return err_set(c->e, ERR_INPUT, _("'|' needs node-sets on "
-		    "both sides (at %zu)"), x->pos);
+		    "both sides (at character %zu)"),
+		    expr_charpos(x->src, x->pos));
 	val_empty(&r);		/* a copy: acc's array may be shared */
 	for (i = 0; i < acc->nn; i++)
 		if (nodes_add(c, &r, val_node(acc, i)) != 0)

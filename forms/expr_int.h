@@ -102,6 +102,11 @@ struct expr {
 	void			*rx;
 };
 
+/* Where byte offset pos of src is, as every message shows a position:
+ * the 1-based character (not byte), as an editor counts it
+ * (expr_parse.c). */
+size_t	expr_charpos(const char *src, size_t pos);
+
 /* The field a "${name}" or "/data/x" text names (jr:choice-name's second
  * argument, given as text), or NULL (expr_parse.c). */
 const struct field *expr_field_from_text(const struct form *f,

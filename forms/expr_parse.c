@@ -53,6 +53,7 @@ struct parser {
 static int	 fail(struct parser *p, size_t pos, const char *fmt, ...)
 		    PRINTFLIKE(3, 4);
 
+
 static int
 fail(struct parser *p, size_t pos, const char *fmt, ...)
 {
@@ -66,6 +67,17 @@ fail(struct parser *p, size_t pos, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -1;
+}
+
+size_t
+expr_charpos(const char *src, size_t pos)
+{
+	size_t	i, n = 1;
+
+	for (i = 0; i < pos && src[i] != '\0'; i++)
+		if (((unsigned char)src[i] & 0xc0) != 0x80)
+			n++;
+	return n;
 }
 
 static int
@@ -389,7 +401,8 @@ expect(struct parser *p, enum tok t, const char *what, size_t open)
 	if (p->t != t) {
 		if (p->t == T_EOF)
 			return fail(p, p->tpos, _("missing %s (opened at "
-			    "%zu)"), what, open);
+			    "character %zu)"), what,
+			    expr_charpos(p->src, open));
 		return fail(p, p->tpos, _("expected %s, found %s"), what,
 		    tok_text(p));
 	}
@@ -901,25 +914,22 @@ expr_parse(struct arena *a, const char *src, struct expr **out,
 
 	*out = NULL;
 	if (errpos != NULL)
-		*errpos = 0;
+		*errpos = 1;
 	memset(&p, 0, sizeof(p));
 	p.a = a;
 	p.e = e;
 	len = strnlen(src, (size_t)EXPR_MAX_LEN + 1);
 	if (len > EXPR_MAX_LEN) {
 		if (errpos != NULL)
-			*errpos = EXPR_MAX_LEN;
+			*errpos = expr_charpos(src, EXPR_MAX_LEN);
 		return err_set(e, ERR_INPUT, _("expression longer than %u "
 		    "bytes"), EXPR_MAX_LEN);
 	}
 	if ((p.src = arena_strndup(a, src, len)) == NULL)
 		return err_set(e, ERR_NOMEM, _("out of memory"));
 	p.len = len;
-	if (skip_space(&p, 0) == len) {
-		if (errpos != NULL)
-			*errpos = 0;
+	if (skip_space(&p, 0) == len)
 		return err_set(e, ERR_INPUT, _("empty expression"));
-	}
 	if (lex(&p) < 0 || (x = parse_expr(&p)) == NULL)
 		goto fail;
 	if (p.t != T_EOF) {
@@ -936,7 +946,7 @@ expr_parse(struct arena *a, const char *src, struct expr **out,
 	return 0;
 fail:
 	if (errpos != NULL)
-		*errpos = p.errpos;
+		*errpos = expr_charpos(p.src, p.errpos);
 	return e != NULL && e->code != 0 ? e->code : ERR_INPUT;
 }
 
