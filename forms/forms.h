@@ -203,11 +203,26 @@ struct choice {
 	char		**colvals;	/* NULL when empty */
 };
 
+/*
+ * Names to positions in an array, hashed (open addressing, linear
+ * probing), so that loading a list of 100,000 places, or 100,000
+ * questions, stays linear: a slot holds a position + 1, 0 is empty; cap
+ * is a power of two, at least twice n. Built by form.c.
+ */
+struct name_index {
+	uint32_t	*slot;
+	size_t		 cap;
+	size_t		 n;		/* positions indexed */
+};
+
 struct choice_list {
 	char		*name;
 	struct choice	*v;
 	size_t		 n;
 	int		 row;		/* first row in the choices sheet */
+	struct name_index idx;		/* v by name, for form_choice();
+					 * a choice past idx.n is found
+					 * by a scan */
 };
 
 struct form_lang {
@@ -235,6 +250,7 @@ struct form {
 						 * form_field() */
 	struct choice_list	*lists;
 	size_t			 nlists;
+	struct name_index	 list_idx;	/* lists by name */
 	size_t			 nunsupported;	/* FK_UNSUPPORTED fields */
 	struct form_deps	*deps;		/* what each field's
 						 * expressions read, for the
