@@ -69,4 +69,19 @@ echo '{"place": "p100000"}' >"$T_TMP/place.json"
 bounded 20 1024 fill choices-100000 --answers "$T_TMP/place.json"
 t_is "$T_RC" 1 "one past the last is not"
 
+# regex(., '(a+)+$') on a long answer: glibc backtracked through the
+# groups when asked where the match ends (14 s to 23 s for 30,000
+# characters); the whole-text match needs no bounds and stays linear.
+printf 'survey,,,\n,type,name,label\n,text,t,T\n' >"$T_TMP/rx.csv"
+python3 -c 'import json; print(json.dumps({"t": "a" * 30000 + "b"}))' \
+	>"$T_TMP/rx.json"
+bounded 5 512 forms eval "$T_TMP/rx.csv" "regex(\${t}, '(a+)+\$')" \
+	--answers "$T_TMP/rx.json"
+t_is "$T_RC $(cat "$T_OUT")" "0 false" \
+	"regex(., '(a+)+\$') on 30,001 characters: false, in ${T_MS} ms"
+bounded 5 512 forms eval "$T_TMP/rx.csv" "regex(\${t}, '(a|aa)+b')" \
+	--answers "$T_TMP/rx.json"
+t_is "$T_RC $(cat "$T_OUT")" "0 true" \
+	"regex(., '(a|aa)+b') on the same: true, in ${T_MS} ms"
+
 t_done
