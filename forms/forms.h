@@ -30,6 +30,13 @@
 #define WORKBOOK_MAX_ROWS	1048576		/* Excel's own limit */
 #define EXPR_MAX_LEN		(64u << 10)	/* one expression's source */
 #define EXPR_MAX_DEPTH		200		/* nesting of an expression */
+#define FORM_MAX_EXPR_NODES	(1u << 20)	/* parsed terms of all of a
+						 * form's expressions, since
+						 * 1,000 cells may share one
+						 * 64 KB string: 250 MB at
+						 * most; the bench's 100,000
+						 * questions use 580,000, real
+						 * forms a few hundred */
 #define FORM_MAX_DEPTH		100		/* groups and repeats nested;
 						 * every walk recurses along it
 						 * (real forms stay under 10) */
@@ -196,11 +203,26 @@ struct choice {
 	char		**colvals;	/* NULL when empty */
 };
 
+/*
+ * Names to positions in an array, hashed (open addressing, linear
+ * probing), so that loading a list of 100,000 places, or 100,000
+ * questions, stays linear: a slot holds a position + 1, 0 is empty; cap
+ * is a power of two, at least twice n. Built by form.c.
+ */
+struct name_index {
+	uint32_t	*slot;
+	size_t		 cap;
+	size_t		 n;		/* positions indexed */
+};
+
 struct choice_list {
 	char		*name;
 	struct choice	*v;
 	size_t		 n;
 	int		 row;		/* first row in the choices sheet */
+	struct name_index idx;		/* v by name, for form_choice();
+					 * a choice past idx.n is found
+					 * by a scan */
 };
 
 struct form_lang {
@@ -228,6 +250,7 @@ struct form {
 						 * form_field() */
 	struct choice_list	*lists;
 	size_t			 nlists;
+	struct name_index	 list_idx;	/* lists by name */
 	size_t			 nunsupported;	/* FK_UNSUPPORTED fields */
 	struct form_deps	*deps;		/* what each field's
 						 * expressions read, for the
@@ -333,6 +356,8 @@ int	expr_reads_paths(const struct expr *x);
 int	expr_calls(const struct expr *x, const char *name);
 /* The source text x was parsed from. */
 const char *expr_source(const struct expr *x);
+/* The nodes of x's tree: what FORM_MAX_EXPR_NODES counts. */
+size_t	expr_size(const struct expr *x);
 /*
  * Do once what every evaluation of x would do again: compile the literal
  * patterns of regex() (its compiling and its automaton cost more than the
