@@ -133,6 +133,7 @@ cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 			revision = 0;
 	}
 	if ((rc = fill_load_form_row(&fl, st, sub.form, &e)) != 0 ||
+	    (rc = cmd_attach_stored(fl.form, &fl.sf, &e)) != 0 ||
 	    (rc = fill_resume(&fl, &sub, revision, &e)) != 0)
 		goto fail;
 	cmd_warn_skipped(&fl);

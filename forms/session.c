@@ -1967,6 +1967,11 @@ session_choices(struct session *s, const struct inode *node,
 
 	*out = NULL;
 	*n = 0;
+	if (l != NULL && l->origin == LIST_FILE && !l->attached)
+		return err_set(e, ERR_INPUT, _("the list of '%s' is in the "
+		    "file '%s', which was not installed with the form: "
+		    "install the form with its attachments"),
+		    node->field->name, l->file);
 	if (l == NULL || l->n == 0)
 		return 0;
 	if ((v = realloc(s->choices, l->n * sizeof(*v))) == NULL)
