@@ -320,6 +320,7 @@ forms_eval(int argc, char **argv)
 	o.instance_id = "uuid:00000000-0000-4000-8000-000000000000";
 	o.device_id = "eval";
 	o.lang = f->default_lang;
+	o.partial = 1;
 	if ((rc = session_new(f, &o, &s, &e)) != 0)
 		goto fail;
 	if (answers != NULL) {
@@ -344,7 +345,7 @@ forms_eval(int argc, char **argv)
 		}
 	}
 	if ((rc = expr_parse(&a, pos_args[1], &x, &pos, &e)) != 0) {
-		err_prefix(&e, _("expression at byte %zu"), pos);
+		err_prefix(&e, _("expression at character %zu"), pos);
 		goto fail;
 	}
 	if ((rc = expr_bind(x, f, f->root, &e)) != 0)
