@@ -599,7 +599,7 @@ col_index(const struct table *t, const char *name)
 
 static int
 fill_list(struct form *f, struct choice_list *l, const struct table *t,
-    char ***rows, struct err *e)
+    char **cols, char ***rows, struct err *e)
 {
 	long	 vcol, lcol, *lang_col;
 	size_t	 i, k, j;
@@ -636,7 +636,7 @@ fill_list(struct form *f, struct choice_list *l, const struct table *t,
 			continue;
 		c->row = (int)i + 2;
 		c->ncols = t->ncols;
-		c->colnames = (char **)t->cols;
+		c->colnames = cols;
 		c->colvals = rows[i];
 		if ((c->label.v = arena_alloc(&f->arena, f->nlangs *
 		    sizeof(char *))) == NULL)
@@ -649,7 +649,7 @@ fill_list(struct form *f, struct choice_list *l, const struct table *t,
 		k++;
 	}
 	l->n = k;
-	if (build_index(&f->arena, l, (char **)t->cols, t->ncols) != 0)
+	if (build_index(&f->arena, l, cols, t->ncols) != 0)
 		return err_set(e, ERR_NOMEM, _("out of memory"));
 	l->attached = 1;
 	return 0;
@@ -700,7 +700,7 @@ form_attach(struct form *f, const char *name, const void *data, size_t len,
     struct err *e)
 {
 	struct table	  t;
-	char		***rows = NULL;
+	char		***rows = NULL, **cols;
 	size_t		  i;
 	int		  rc = 0, wanted = 0;
 
@@ -727,12 +727,15 @@ form_attach(struct form *f, const char *name, const void *data, size_t len,
 		    ".xml or .geojson file"), name);
 	if (rc != 0)
 		goto out;
-	/* The cells, in row order, into a row of every column each. */
+	/* The cells, in row order, into a row of every column each; the
+	 * column names out of t, which is gone when this returns. */
 	if ((rows = arena_alloc(&f->arena, (t.nrows + 1) *
-	    sizeof(*rows))) == NULL) {
+	    sizeof(*rows))) == NULL || (cols = arena_alloc(&f->arena,
+	    (t.ncols + 1) * sizeof(*cols))) == NULL) {
 		rc = nomem(&t, e);
 		goto out;
 	}
+	memcpy(cols, t.cols, t.ncols * sizeof(*cols));
 	for (i = 0; i < t.nrows; i++)
 		if ((rows[i] = arena_alloc(&f->arena, (t.ncols + 1) *
 		    sizeof(char *))) == NULL) {
@@ -746,7 +749,7 @@ form_attach(struct form *f, const char *name, const void *data, size_t len,
 	for (i = 0; i < f->nlists && rc == 0; i++)
 		if (f->lists[i].origin == LIST_FILE &&
 		    strcmp(f->lists[i].file, name) == 0)
-			rc = fill_list(f, &f->lists[i], &t, rows, e);
+			rc = fill_list(f, &f->lists[i], &t, cols, rows, e);
 out:
 	if (rc != 0)
 		for (i = 0; i < f->nlists; i++)

@@ -288,33 +288,33 @@ static const struct {
 	const char	*want;		/* NULL: accepted */
 	size_t		 len;		/* 0: strlen(data) */
 } attach_cases[] = {
-	{ "places.csv", "name,label,district\n1,Lucre,lucre\n", NULL },
-	{ "places.csv", "\xef\xbb\xbfname,label\n1,Lucre\n", NULL },
+	{ "places.csv", "name,label,district\n1,Lucre,lucre\n", NULL, 0 },
+	{ "places.csv", "\xef\xbb\xbfname,label\n1,Lucre\n", NULL, 0 },
 	{ "places.csv", "name,label\n1,Lu\xffcre\n",
-	    "places.csv:2: field 2 is not UTF-8" },
+	    "places.csv:2: field 2 is not UTF-8", 0 },
 	{ "places.csv", NUL_CSV, "places.csv:2: field 2 is not UTF-8",
 	    sizeof(NUL_CSV) - 1 },
 	{ "places.csv", "name,label\n1,\"Lucre\n",
-	    "places.csv:2: unterminated quoted field" },
+	    "places.csv:2: unterminated quoted field", 0 },
 	{ "places.csv", "id,label\n1,Lucre\n",
-	    "places.csv: no column 'name'" },
+	    "places.csv: no column 'name'", 0 },
 	{ "pts.geojson", "{\"type\":\"FeatureCollection\",\"features\":"
 	    "[{\"type\":\"Feature\",\"id\":7,\"geometry\":{\"type\":"
 	    "\"Point\",\"coordinates\":[-73.2,-14.3,2900]},"
-	    "\"properties\":{\"title\":\"Lucre\"}}]}", NULL },
+	    "\"properties\":{\"title\":\"Lucre\"}}]}", NULL, 0 },
 	{ "pts.geojson", "{\"type\":\"FeatureCollection\",\"features\":"
 	    "[{\"type\":\"Feature\",\"geometry\":{\"type\":\"Circle\"}}]}",
-	    "pts.geojson: feature 1: not a feature with a Point" },
-	{ "pts.geojson", "[1, 2]", "pts.geojson: not a GeoJSON" },
-	{ "pts.geojson", "{\"a\": tru}", "pts.geojson:1:" },
+	    "pts.geojson: feature 1: not a feature with a Point", 0 },
+	{ "pts.geojson", "[1, 2]", "pts.geojson: not a GeoJSON", 0 },
+	{ "pts.geojson", "{\"a\": tru}", "pts.geojson:1:", 0 },
 	{ "ls.xml", "<root><item><name>a</name><label>A</label></item>"
-	    "</root>", NULL },
+	    "</root>", NULL, 0 },
 	{ "ls.xml", "<root><item><name>a</name></root>",
-	    "ls.xml:1: mismatched tag" },
+	    "ls.xml:1: mismatched tag", 0 },
 	{ "ls.xml", "<!DOCTYPE r [<!ENTITY a \"aaaa\">]><root><item>"
 	    "<name>&a;</name></item></root>", "ls.xml:1: a DOCTYPE is not "
-	    "allowed" },
-	{ "other.png", "\x89PNG", NULL },	/* not read: ignored */
+	    "allowed", 0 },
+	{ "other.png", "\x89PNG", NULL, 0 },	/* not read: ignored */
 };
 
 static void
