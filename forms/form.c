@@ -367,7 +367,8 @@ static int
 read_header(struct builder *b, const struct wb_sheet *sh, struct cols *cs)
 {
 	const struct wb_row	*r;
-	size_t			 i;
+	size_t			 seen[COL_NKEYS][FORM_MAX_LANGS + 1];
+	size_t			 i, k;
 
 	for (i = 0; i < COL_NKEYS; i++)
 		cs->first[i] = -1;
@@ -379,15 +380,31 @@ read_header(struct builder *b, const struct wb_sheet *sh, struct cols *cs)
 	if ((cs->v = aalloc(b, (r->ncells + 1) * sizeof(*cs->v))) == NULL)
 		return ERR_NOMEM;
 	cs->n = r->ncells;
+	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < r->ncells; i++) {
-		cs->v[i].key = COL_NONE;
-		cs->v[i].lang = -1;
-		cs->v[i].header = NULL;
+		struct col	*c = &cs->v[i];
+
+		c->key = COL_NONE;
+		c->lang = -1;
+		c->header = NULL;
 		if (r->cells[i] == NULL)
 			continue;
-		header(b, r->cells[i], &cs->v[i]);
-		if (cs->v[i].key != COL_NONE && cs->first[cs->v[i].key] < 0)
-			cs->first[cs->v[i].key] = (int)i;
+		header(b, r->cells[i], c);
+		if (c->key != COL_NONE && cs->first[c->key] < 0)
+			cs->first[c->key] = (int)i;
+		/* pyxform refuses a column named twice: one of the two
+		 * would be read, the other silently dropped */
+		if (c->key == COL_NONE || c->key == COL_MEDIA)
+			continue;
+		/* the same words: two aliases of one column pyxform takes
+		 * ("constraint-msg" and "bind:jr:constraintMsg") */
+		k = seen[c->key][c->lang + 1];
+		if (k > 0 && strcasecmp(cs->v[k - 1].header, c->header) == 0)
+			problem(b, DIAG_ERROR, sh->name, r->line,
+			    _("column '%s' is there twice: keep one"),
+			    c->header);
+		if (k == 0)
+			seen[c->key][c->lang + 1] = i + 1;
 	}
 	return 0;
 }
@@ -748,6 +765,8 @@ parse_type(const char *raw, struct parsed_type *t)
 			    0 },
 			{ "select all that apply ", FK_SELECT_MULTIPLE, 0 },
 			{ "rank ", FK_UNSUPPORTED, 0 },
+			/* OpenStreetMap tags (the osm sheet): a map */
+			{ "osm ", FK_UNSUPPORTED, 0 },
 		};
 		char	rawfold[512];
 		size_t	n;
