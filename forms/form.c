@@ -57,8 +57,10 @@ static const struct {
 	enum col_key	 key;
 } aliases[] = {
 	{ "type", COL_TYPE },
+	{ "command", COL_TYPE },
 	{ "name", COL_NAME },
 	{ "value", COL_NAME },
+	{ "tag", COL_NAME },
 	{ "label", COL_LABEL },
 	{ "caption", COL_LABEL },
 	{ "hint", COL_HINT },
@@ -76,6 +78,7 @@ static const struct {
 	{ "bind::constraint", COL_CONSTRAINT },
 	{ "validate", COL_CONSTRAINT },
 	{ "constraint_message", COL_CONSTRAINT_MSG },
+	{ "constraining_message", COL_CONSTRAINT_MSG },
 	{ "constraint message", COL_CONSTRAINT_MSG },
 	{ "constraint-msg", COL_CONSTRAINT_MSG },
 	{ "constraintmsg", COL_CONSTRAINT_MSG },
@@ -1624,10 +1627,14 @@ read_settings(struct builder *b, const char *file, char **default_lang)
 			if (h->cells[i] == NULL || val == NULL)
 				continue;
 			fold(h->cells[i], low, sizeof(low));
-			if (!strcmp(low, "form_id") || !strcmp(low, "id_string"))
+			/* pyxform's aliases.settings_header too */
+			if (!strcmp(low, "form_id") ||
+			    !strcmp(low, "id_string") ||
+			    !strcmp(low, "set_form_id"))
 				b->f->id = val;
 			else if (!strcmp(low, "form_title") ||
-			    !strcmp(low, "title"))
+			    !strcmp(low, "title") ||
+			    !strcmp(low, "set_form_title"))
 				b->f->title = val;
 			else if (!strcmp(low, "version"))
 				b->f->version = val;
