@@ -290,7 +290,7 @@ static const struct {
 } attach_cases[] = {
 	{ "places.csv", "name,label,district\n1,Lucre,lucre\n", NULL, 0 },
 	{ "places.csv", "\xef\xbb\xbfname,label\n1,Lucre\n", NULL, 0 },
-	{ "places.csv", "name,label\n1,Lu\xffcre\n",
+	{ "places.csv", "name,label\n1,Lu\xff" "cre\n",
 	    "places.csv:2: field 2 is not UTF-8", 0 },
 	{ "places.csv", NUL_CSV, "places.csv:2: field 2 is not UTF-8",
 	    sizeof(NUL_CSV) - 1 },
