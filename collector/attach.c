@@ -132,6 +132,7 @@ cmd_attach_dir(struct form *f, const char *dir, struct diags *d,
 		*out = NULL;
 		*nout = 0;
 	}
+	f->media_given = 1;
 	if (f->nmedia == 0)
 		return 0;
 	if ((v = calloc(f->nmedia, sizeof(*v))) == NULL)
@@ -194,6 +195,7 @@ cmd_attach_stored(struct form *f, const struct store_form *sf,
 	size_t	i;
 	int	rc;
 
+	f->media_given = 1;
 	for (i = 0; i < sf->nmedia; i++)
 		if ((rc = form_attach(f, sf->media[i].name,
 		    sf->media[i].content, sf->media[i].len, e)) != 0) {

@@ -90,7 +90,8 @@ char	*cmd_media_dir(const char *form_file);
  * file (or dir) is a warning in d, a bad one an error in d naming it,
  * both at the survey row that needs the file. With out, the bytes read
  * are kept for the store (free with cmd_media_free). Returns an error
- * only when out of memory.
+ * only when out of memory. Both this and cmd_attach_stored set
+ * f->media_given: the collector answers from the files it has.
  */
 int	cmd_attach_dir(struct form *f, const char *dir, struct diags *d,
 	    struct store_media **out, size_t *nout, struct err *e);

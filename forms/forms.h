@@ -252,6 +252,11 @@ struct form {
 	size_t			 nlists;
 	size_t			 nunsupported;	/* FK_UNSUPPORTED fields */
 	size_t			 nmedia;	/* LIST_FILE lists */
+	/* Set by the program that gives the form its attachments (the
+	 * collector): a question over a file it lacks is then an error.
+	 * Unset (the hub, which keeps none), such answers are taken as
+	 * written. */
+	int			 media_given;
 	struct form_deps	*deps;		/* what each field's
 						 * expressions read, for the
 						 * sessions (session.c) */

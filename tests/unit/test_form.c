@@ -410,6 +410,50 @@ test_attach(void **state)
 	assert_true(media_name_ok("centros poblados.csv"));
 }
 
+/* A select over a file that is not there: an error where the program
+ * gave the form its files (the collector), the name as written where it
+ * keeps none (the hub re-checking a submission). */
+static void
+test_attach_absent(void **state)
+{
+	struct session_opts	 o;
+	struct session		*s;
+	struct form		*f;
+	struct diags		 d;
+	struct err		 e;
+	struct buf		 b;
+	const char		*json = "{\"p\": \"0302080003\"}";
+	char			*got, *data;
+	int			 given;
+
+	(void)state;
+	for (given = 0; given <= 1; given++) {
+		got = load(HEAD ",select_one_from_file places.csv,p,P,,,\n", &f);
+		free(got);
+		assert_non_null(f);
+		f->media_given = given;
+		memset(&o, 0, sizeof(o));
+		err_init(&e);
+		assert_int_equal(session_new(f, &o, &s, &e), 0);
+		diags_init(&d);
+		buf_init(&b, 1 << 16);
+		assert_int_equal(session_fill_json(s, json, strlen(json), &d,
+		    &e), (size_t)given);
+		diags_format(&d, "a.json", &b);
+		data = session_data_json(s);
+		if (given)
+			assert_non_null(strstr(b.p, "'places.csv', which was "
+			    "not installed with the form"));
+		else
+			assert_non_null(strstr(data, "\"p\":\"0302080003\""));
+		free(data);
+		buf_release(&b);
+		diags_release(&d);
+		session_free(s);
+		form_free(f);
+	}
+}
+
 /* external_choices: its lists are apart from choices, for
  * select_one_external only. */
 static void
@@ -547,6 +591,7 @@ main(void)
 		cmocka_unit_test(test_habits),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_attach),
+		cmocka_unit_test(test_attach_absent),
 		cmocka_unit_test(test_external_choices),
 		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_stray_name),
