@@ -615,8 +615,7 @@ open_db(const char *given, const char *file, const struct db_schema *sc,
 		goto out;
 	}
 	if (db->read_only) {
-		if ((rc = integrity(db, e)) != 0 ||
-		    (rc = db_version(db, &v, e)) != 0)
+		if ((rc = db_version(db, &v, e)) != 0)
 			goto out;
 		if (v > sc->nmigrations)
 			rc = err_set(e, ERR_IO, _("%s: made by a newer %s "
@@ -630,7 +629,7 @@ open_db(const char *given, const char *file, const struct db_schema *sc,
 	}
 	if ((rc = configure(db, e)) != 0)
 		goto out;
-	if (!create && (rc = integrity(db, e)) != 0)
+	if (mode == OPEN_WRITE && (rc = integrity(db, e)) != 0)
 		goto out;
 	if ((rc = db_migrate_to(db, sc, sc->nmigrations, e)) != 0)
 		goto out;

@@ -350,8 +350,9 @@ struct eval_env {
 
 /*
  * Evaluate x. As text: what ODK would store (numbers without a trailing
- * ".0", NaN and Infinity as "", booleans "true"/"false", a node-set as its
- * first node's value); the caller frees *out. As a boolean: XPath's
+ * ".0", NaN as "" and infinities as "Infinity" and "-Infinity" as
+ * JavaRosa stores them, booleans "true"/"false", a node-set as its first
+ * node's value); the caller frees *out. As a boolean: XPath's
  * boolean(). Type errors in the spec's sense (a function given a value it
  * cannot take) are ERR_INPUT with a message naming the function.
  */
