@@ -21,7 +21,7 @@ FUZZ_SECONDS ?= 30
 VERSION	:= 0.1.0
 
 # Each program links what it uses (pkg-config names); tests take them all.
-FORMS_PKGS	:= libzip expat libsodium jansson
+FORMS_PKGS	:= libzip expat libsodium jansson nettle
 COLLECTOR_PKGS	:= $(FORMS_PKGS) sqlite3 zlib libcurl libedit
 HUB_PKGS	:= $(FORMS_PKGS) sqlite3 zlib libcurl libmicrohttpd xlsxwriter
 PKGS	:= $(sort $(COLLECTOR_PKGS) $(HUB_PKGS) xlsxwriter)
@@ -49,8 +49,10 @@ LIBS	= $(PKG_LIBS) -lm -lpthread
 DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 \
 	   libcurl4-openssl-dev zlib1g-dev libzip-dev libexpat1-dev \
 	   libsodium-dev libjansson-dev libedit-dev libmicrohttpd-dev \
-	   libxlsxwriter-dev libcmocka-dev gettext tmux unzip bc jq clang \
+	   nettle-dev libxlsxwriter-dev libcmocka-dev gettext tmux unzip bc \
+	   jq clang \
 	   curl xz-utils openssl python3 python3-openpyxl \
+	   chromium chromium-driver python3-selenium \
 	   libclang-rt-14-dev
 
 COMMON_SRC	:= $(sort $(wildcard common/*.c))
@@ -242,7 +244,12 @@ coverage: deps
 bench: deps all $(BENCH_BIN) $(BUILD)/tests/faultproxy
 	@BUILD=$(BUILD) BIN=$(BIN) tests/bench/run.sh
 
-run: deps all
+# The survey is what `make run` shows: the build is quiet, its output
+# (in $(BUILD)/run-build.log) shown only when it fails.
+run: deps
+	@mkdir -p $(BUILD); \
+	if ! $(MAKE) -s --no-print-directory all >$(BUILD)/run-build.log 2>&1; \
+	then cat $(BUILD)/run-build.log; exit 1; fi
 	@COLLECTOR_HOME=$${COLLECTOR_HOME:-$(CURDIR)/demo} tests/demo.sh $(BIN)
 
 install: all

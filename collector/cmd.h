@@ -67,7 +67,9 @@ int	cmd_usage_error(const char *fmt, ...) PRINTFLIKE(1, 2);
 int	cmd_token_valid(const char *s);
 int	cmd_token_read(char *tok, size_t size);
 int	cmd_token_get(int from_stdin, char *tok, size_t size);
-int	cmd_open_store(struct cmd_ctx *c, struct store **out);
+/* The store of --home (read: for a command that only reads, which works
+ * where nothing may be written too); says what is wrong. */
+int	cmd_open_store(struct cmd_ctx *c, int read, struct store **out);
 /* --help / --version handling for a command: 1 when handled. */
 int	cmd_std_opts(int argc, char **argv, const char *usage);
 /* Whether the command line asks for --help or --version (before "--"):

@@ -45,7 +45,7 @@ forms_add(struct cmd_ctx *c, int argc, char **argv)
 	err_init(&e);
 	if ((rc = file_read(argv[1], FORM_MAX_BYTES, &data, &len, &e)) != 0)
 		return cmd_error(rc, &e);
-	if ((rc = cmd_open_store(c, &st)) != 0)
+	if ((rc = cmd_open_store(c, 0, &st)) != 0)
 		goto out;
 	if ((rc = cmd_install_form(st, argv[1], data, len, &how, &f,
 	    &e)) != 0) {
@@ -117,7 +117,7 @@ forms_list(struct cmd_ctx *c, int argc, char **argv)
 	else if (argc != 1)
 		return cmd_usage_error(_("usage: collector forms list "
 		    "[--json]"));
-	if ((rc = cmd_open_store(c, &st)) != 0)
+	if ((rc = cmd_open_store(c, 1, &st)) != 0)
 		return rc;
 	err_init(&e);
 	if (json)
@@ -226,6 +226,7 @@ forms_eval(int argc, char **argv)
 	o.instance_id = "uuid:00000000-0000-4000-8000-000000000000";
 	o.device_id = "eval";
 	o.lang = f->default_lang;
+	o.partial = 1;
 	if ((rc = session_new(f, &o, &s, &e)) != 0)
 		goto fail;
 	if (answers != NULL) {
@@ -250,7 +251,7 @@ forms_eval(int argc, char **argv)
 		}
 	}
 	if ((rc = expr_parse(&a, pos_args[1], &x, &pos, &e)) != 0) {
-		err_prefix(&e, _("expression at byte %zu"), pos);
+		err_prefix(&e, _("expression at character %zu"), pos);
 		goto fail;
 	}
 	if ((rc = expr_bind(x, f, f->root, &e)) != 0)

@@ -156,7 +156,7 @@ cmd_usage_error(const char *fmt, ...)
 }
 
 int
-cmd_open_store(struct cmd_ctx *c, struct store **out)
+cmd_open_store(struct cmd_ctx *c, int read, struct store **out)
 {
 	struct err	 e;
 	char		*home;
@@ -172,7 +172,8 @@ cmd_open_store(struct cmd_ctx *c, struct store **out)
 		fprintf(stderr, _("collector: no store in '%s': run "
 		    "'collector init --device ID'\n"), home);
 		rc = ERR_IO;
-	} else if ((rc = store_open(home, out, &e)) != 0)
+	} else if ((rc = (read ? store_open_read : store_open)(home, out,
+	    &e)) != 0)
 		rc = cmd_error(rc, &e);
 	free(home);
 	return rc;

@@ -213,6 +213,63 @@ plain_number(const char *s, size_t n)
 	return neg ? -d : d;
 }
 
+/*
+ * A date as JavaRosa's DateUtils.parseDate reads it: three numbers
+ * between '-', not necessarily zero-padded ("2015-9-2"), then, for a
+ * date-time, 'T' and the time. Written into out as the padded form that
+ * date_parse() and datetime_parse() read; -1 when s is not one (those
+ * two say whether the padded text is a real date).
+ */
+static int
+pad_date(const char *s, size_t n, char *out, size_t outsz)
+{
+	int	 part[3], k, w;
+	size_t	 i = 0;
+
+	for (k = 0; k < 3; k++) {
+		if (k > 0 && (i >= n || s[i++] != '-'))
+			return -1;
+		for (part[k] = 0, w = 0; i < n && s[i] >= '0' && s[i] <= '9';
+		    i++, w++) {
+			if (w >= 4)		/* year 9999, "0009" at most */
+				return -1;
+			part[k] = part[k] * 10 + (s[i] - '0');
+		}
+		if (w == 0)
+			return -1;
+	}
+	if (i < n && s[i] != 'T')
+		return -1;
+	w = snprintf(out, outsz, "%04d-%02d-%02d%.*s", part[0], part[1],
+	    part[2], (int)(n - i), s + i);
+	return w < 0 || (size_t)w >= outsz ? -1 : 0;
+}
+
+/* date_parse() and datetime_parse() of text that may lack zero padding. */
+static int
+date_text(const char *s, int64_t *days)
+{
+	char	buf[64];
+
+	if (date_parse(s, days) == 0)
+		return 0;
+	if (pad_date(s, strlen(s), buf, sizeof(buf)) != 0)
+		return ERR_INPUT;
+	return date_parse(buf, days);
+}
+
+static int
+datetime_text(const char *s, double *epoch)
+{
+	char	buf[64];
+
+	if (datetime_parse(s, epoch) == 0)
+		return 0;
+	if (pad_date(s, strlen(s), buf, sizeof(buf)) != 0)
+		return ERR_INPUT;
+	return datetime_parse(buf, epoch);
+}
+
 double
 expr_text_number(const char *s)
 {
@@ -231,12 +288,13 @@ expr_text_number(const char *s)
 		n--;
 	if (n == 0)
 		return NAN;
-	if (n >= 10 && n < sizeof(small) && s[4] == '-' && s[7] == '-') {
+	if (n >= 5 && n < sizeof(small) && memchr(s + 1, '-', n - 1) !=
+	    NULL) {
 		memcpy(small, s, n);
 		small[n] = '\0';
-		if (date_parse(small, &days) == 0)
+		if (date_text(small, &days) == 0)
 			return (double)days;
-		if (datetime_parse(small, &d) == 0)
+		if (datetime_text(small, &d) == 0)
 			return d / 86400.0;
 	}
 	d = plain_number(s, n);
@@ -270,8 +328,12 @@ expr_number_text(double v, char *out, size_t n)
 	if (n == 0)
 		return;
 	out[0] = '\0';
-	if (isnan(v) || isinf(v))
+	if (isnan(v))
 		return;
+	if (isinf(v)) {
+		snprintf(out, n, "%s", v < 0 ? "-Infinity" : "Infinity");
+		return;
+	}
 	if (fabs(v) < 1e-12) {
 		snprintf(out, n, "0");
 		return;
@@ -366,8 +428,14 @@ typed(const struct field *f, const char *s, struct val *out)
 	switch (k) {
 	case FK_INTEGER:
 	case FK_DECIMAL:
+		/* What expr_number_text() stored for 1 div 0 reads back as
+		 * it was (JavaRosa's DecimalData(Infinity)); the text
+		 * 'Infinity' elsewhere is NaN, as number() says. */
 		out->t = V_NUM;
-		out->n = expr_text_number(s);
+		if (strcmp(s, "Infinity") == 0 || strcmp(s, "-Infinity") == 0)
+			out->n = s[0] == '-' ? -INFINITY : INFINITY;
+		else
+			out->n = expr_text_number(s);
 		break;
 	case FK_DATE:
 		if (date_parse(s, &days) == 0) {
@@ -778,12 +846,12 @@ date_from_val(struct ectx *c, const struct val *v, int keep_time,
 			return 0;
 		}
 		out->s = NULL;
-		if (date_parse(u.s, &days) == 0) {
+		if (date_text(u.s, &days) == 0) {
 			out->t = V_DATE;
 			out->n = (double)days;
 			return 0;
 		}
-		if (datetime_parse(u.s, &d) == 0) {
+		if (datetime_text(u.s, &d) == 0) {
 			out->t = V_DATETIME;
 			out->n = d;
 			if (!keep_time) {
@@ -1007,9 +1075,10 @@ ev_path(struct ectx *c, const struct expr *x, const struct xctx *cx,
 			/* TRANSLATORS: %s: string, boolean, number or date */
 			return err_set(c->e, ERR_INPUT, _("a %s is not a "
 			    "node-set and cannot have a path or predicate "
-			    "(at %zu)"), cur.t == V_STR ? "string" :
+			    "(at character %zu)"), cur.t == V_STR ? "string" :
 			    cur.t == V_BOOL ? "boolean" : cur.t == V_NUM ?
-			    "number" : "date", x->base->pos);
+			    "number" : "date",
+			    expr_charpos(x->src, x->base->pos));
 		if (filter(c, &cur, x->bpreds, x->nbpreds) != 0)
 			return -1;
 		break;
@@ -1151,7 +1220,8 @@ ev_union(struct ectx *c, struct val *acc, const struct val *b,
 
 	if (acc->t != V_NODES || b->t != V_NODES)
 		return err_set(c->e, ERR_INPUT, _("'|' needs node-sets on "
-		    "both sides (at %zu)"), x->pos);
+		    "both sides (at character %zu)"),
+		    expr_charpos(x->src, x->pos));
 	val_empty(&r);		/* a copy: acc's array may be shared */
 	for (i = 0; i < acc->nn; i++)
 		if (nodes_add(c, &r, val_node(acc, i)) != 0)

@@ -16,6 +16,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <nettle/base64.h>
+#include <nettle/md5.h>
+#include <nettle/nettle-meta.h>
+#include <nettle/sha1.h>
+#include <nettle/sha2.h>
 #include <sodium.h>
 
 #include "forms.h"
@@ -269,31 +274,6 @@ round_places(double v, long places)
 	snprintf(buf, sizeof(buf), "%s%llue%d", v < 0 ? "-" : "", k,
 	    e - nkeep + 1);
 	return strtod(buf, NULL);
-}
-
-static double
-math1(enum fnid id, double a)
-{
-	switch (id) {
-	case F_ABS: return fabs(a);
-	case F_LOG: return log(a);
-	case F_LOG10: return log10(a);
-	case F_EXP: return exp(a);
-	case F_EXP10: return pow(10.0, a);
-	case F_SQRT: return sqrt(a);
-	case F_SIN: return sin(a);
-	case F_COS: return cos(a);
-	case F_TAN: return tan(a);
-	case F_ASIN: return asin(a);
-	case F_ACOS: return acos(a);
-	case F_ATAN: return atan(a);
-	case F_FLOOR: return floor(a);
-	case F_CEILING: return ceil(a);
-	case F_INT:
-		/* int(): truncation; NaN and infinities pass */
-		return isnan(a) || isinf(a) ? a : trunc(a);
-	default: return NAN;
-	}
 }
 
 /* min(), max(): over every value of every argument; empty values (NaN)
@@ -1036,36 +1016,67 @@ position_of(const struct xnode *n)
 /* ------------------------------------------------------------------ */
 /* Misc                                                                */
 
+/*
+ * digest(text, algorithm, encoding): JavaRosa's names (its DigestAlgorithm
+ * upper-cases the name and drops every '-': "sha256" is SHA-256) and
+ * encodings ("hex" lowercase, "base64" padded, the default).
+ */
+static const struct {
+	const char		*name;		/* without '-' */
+	const struct nettle_hash *h;
+} digests[] = {
+	{ "MD5", &nettle_md5 },
+	{ "SHA1", &nettle_sha1 },
+	{ "SHA256", &nettle_sha256 },
+	{ "SHA384", &nettle_sha384 },
+	{ "SHA512", &nettle_sha512 },
+};
+
 static int
 digest(struct ectx *c, const char *src, const char *alg, const char *enc,
     struct val *out)
 {
-	unsigned char	h[crypto_hash_sha512_BYTES];
-	size_t		hl;
-	char		txt[2 * crypto_hash_sha512_BYTES + 8];
+	union {
+		struct md5_ctx		md5;
+		struct sha1_ctx		sha1;
+		struct sha256_ctx	sha256;
+		struct sha512_ctx	sha512;
+	}			 ctx;
+	const struct nettle_hash *h = NULL;
+	uint8_t			 md[SHA512_DIGEST_SIZE];
+	char			 name[16], txt[BASE64_ENCODE_RAW_LENGTH(
+				    SHA512_DIGEST_SIZE) + 1];
+	size_t			 i, n = 0, len = strlen(src);
 
-	if (ev_work(c, strlen(src) / 64) != 0)
+	if (ev_work(c, len / 64) != 0)
 		return -1;
-	if (sodium_init() < 0)
-		return err_set(c->e, ERR_IO, _("digest(): no random source"));
-	if (strcasecmp(alg, "SHA-256") == 0) {
-		crypto_hash_sha256(h, (const unsigned char *)src, strlen(src));
-		hl = crypto_hash_sha256_BYTES;
-	} else if (strcasecmp(alg, "SHA-512") == 0) {
-		crypto_hash_sha512(h, (const unsigned char *)src, strlen(src));
-		hl = crypto_hash_sha512_BYTES;
-	} else
+	for (i = 0; alg[i] != '\0' && n < sizeof(name) - 1; i++)
+		if (alg[i] != '-')
+			name[n++] = (char)toupper((unsigned char)alg[i]);
+	name[n] = '\0';
+	for (i = 0; h == NULL && i < sizeof(digests) / sizeof(digests[0]);
+	    i++)
+		if (strcmp(name, digests[i].name) == 0)
+			h = digests[i].h;
+	if (h == NULL)
 		return err_set(c->e, ERR_INPUT, _("digest(): algorithm '%.20s' "
-		    "is not supported (SHA-256 and SHA-512 are)"), alg);
-	if (enc == NULL || strcasecmp(enc, "base64") == 0)
-		sodium_bin2base64(txt, sizeof(txt), h, hl,
-		    sodium_base64_VARIANT_ORIGINAL);
-	else if (strcasecmp(enc, "hex") == 0)
-		sodium_bin2hex(txt, sizeof(txt), h, hl);
-	else
+		    "is not one of MD5, SHA-1, SHA-256, SHA-384, SHA-512"),
+		    alg);
+	h->init(&ctx);
+	h->update(&ctx, len, (const uint8_t *)src);
+	h->digest(&ctx, h->digest_size, md);
+	if (enc == NULL || strcasecmp(enc, "base64") == 0) {
+		base64_encode_raw(txt, h->digest_size, md);
+		n = BASE64_ENCODE_RAW_LENGTH(h->digest_size);
+	} else if (strcasecmp(enc, "hex") == 0) {
+		for (i = 0, n = 0; i < h->digest_size; i++) {
+			txt[n++] = "0123456789abcdef"[md[i] >> 4];
+			txt[n++] = "0123456789abcdef"[md[i] & 0xf];
+		}
+	} else
 		return err_set(c->e, ERR_INPUT, _("digest(): encoding '%.20s' "
 		    "is not supported (base64 and hex are)"), enc);
-	return out_str(c, out, txt, strlen(txt));
+	return out_str(c, out, txt, n);
 }
 
 static int
@@ -1155,353 +1166,847 @@ weighted(struct ectx *c, const struct expr *x, const struct xctx *cx,
 }
 
 /* ------------------------------------------------------------------ */
-/* The call                                                            */
+/* The functions, one handler each                                     */
+
+/*
+ * Each handler evaluates its own arguments (if() and coalesce() only some
+ * of them); the parser has checked their number against the table.
+ */
+
+static int
+fn_if(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val	v;
+
+	if (arg(c, x, cx, 0, &v) != 0)
+		return -1;
+	return arg(c, x, cx, val_to_bool(c, &v) ? 1 : 2, out);
+}
+
+/* The first that is neither "" nor NaN. */
+static int
+fn_coalesce(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val	v, u;
+
+	if (arg(c, x, cx, 0, &v) != 0)
+		return -1;
+	val_unpack(c, &v, &u);
+	if (!((u.t == V_STR && u.s[0] == '\0') ||
+	    (u.t == V_NUM && isnan(u.n)))) {
+		*out = u;
+		return 0;
+	}
+	return arg(c, x, cx, 1, out);
+}
+
+static int
+fn_concat(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	return concat(c, x, cx, 0, NULL, out);
+}
+
+static int
+fn_join(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	const char	*sep;
+
+	if (arg_str(c, x, cx, 0, &sep) != 0)
+		return -1;
+	return concat(c, x, cx, 1, sep, out);
+}
+
+/*
+ * selected(list, value): JavaRosa's test, " list " contains " value "
+ * with value trimmed. So selected('', '') is true (an empty answer holds
+ * the empty choice), selected('a b', '') is false, and a value with a
+ * space inside matches consecutive choices.
+ */
+static int
+fn_selected(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	const char	*s, *t, *p;
+	size_t		 sl, tl;
+	int		 hit = 0;
+
+	if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) != 0)
+		return -1;
+	while (*t != '\0' && (unsigned char)*t <= ' ')	/* Java's trim() */
+		t++;
+	tl = strlen(t);
+	while (tl > 0 && (unsigned char)t[tl - 1] <= ' ')
+		tl--;
+	sl = strlen(s);
+	if (tl == 0)	/* "  " in " s " */
+		hit = sl == 0 || s[0] == ' ' || s[sl - 1] == ' ' ||
+		    strstr(s, "  ") != NULL;
+	if (tl > 0 && (t = scratch_str(c, t, tl)) == NULL)
+		return -1;
+	for (p = s; !hit && tl > 0 && (p = strstr(p, t)) != NULL; p++)
+		hit = (p == s || p[-1] == ' ') &&
+		    (p[tl] == '\0' || p[tl] == ' ');
+	val_bool(out, hit);
+	return 0;
+}
+
+static int
+fn_count_selected(struct ectx *c, const struct expr *x,
+    const struct xctx *cx, struct val *out)
+{
+	const char	*s, *tok;
+	size_t		 i, n;
+
+	if (arg_str(c, x, cx, 0, &s) != 0)
+		return -1;
+	for (i = 0; token(s, i, &tok, &n); i++)
+		;
+	val_num(out, (double)i);
+	return 0;
+}
+
+static int
+fn_selected_at(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	const char	*s, *tok;
+	double		 a;
+	size_t		 n;
+
+	if (arg_str(c, x, cx, 0, &s) != 0 || arg_num(c, x, cx, 1, &a) != 0)
+		return -1;
+	if (java_int(a) < 0 || !token(s, (size_t)java_int(a), &tok, &n)) {
+		val_str(out, "");
+		return 0;
+	}
+	return out_str(c, out, tok, n);
+}
+
+/* string(), string-length(), normalize-space(), number(): the argument,
+ * or the context node when there is none. */
+static int
+arg_or_context(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *v)
+{
+	if (x->nargs == 1)
+		return arg(c, x, cx, 0, v);
+	if (cx->node != NULL)
+		val_nodes1(v, cx->node);
+	else
+		val_str(v, "");
+	return 0;
+}
+
+static int
+fn_string(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val	v;
+
+	if (arg_or_context(c, x, cx, &v) != 0)
+		return -1;
+	val_str(out, val_to_str(c, &v));
+	return 0;
+}
+
+static int
+fn_string_length(struct ectx *c, const struct expr *x,
+    const struct xctx *cx, struct val *out)
+{
+	struct val	v;
+
+	if (arg_or_context(c, x, cx, &v) != 0)
+		return -1;
+	val_num(out, (double)u8len(val_to_str(c, &v)));
+	return 0;
+}
+
+static int
+fn_normalize_space(struct ectx *c, const struct expr *x,
+    const struct xctx *cx, struct val *out)
+{
+	struct val	v;
+
+	if (arg_or_context(c, x, cx, &v) != 0)
+		return -1;
+	return normalize(c, val_to_str(c, &v), out);
+}
+
+static int
+fn_number(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val	v;
+
+	if (arg_or_context(c, x, cx, &v) != 0)
+		return -1;
+	val_num(out, val_to_num(c, &v));
+	return 0;
+}
+
+static int
+fn_substr(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	const char	*s;
+	double		 a, b = 0;
+
+	if (arg_str(c, x, cx, 0, &s) != 0 || arg_num(c, x, cx, 1, &a) != 0)
+		return -1;
+	if (x->nargs == 3 && arg_num(c, x, cx, 2, &b) != 0)
+		return -1;
+	return substr(c, s, a, b, x->nargs == 3, out);
+}
+
+static int
+fn_substring_before(struct ectx *c, const struct expr *x,
+    const struct xctx *cx, struct val *out)
+{
+	const char	*s, *t, *hit;
+
+	if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) != 0)
+		return -1;
+	if ((hit = strstr(s, t)) == NULL) {
+		val_str(out, "");
+		return 0;
+	}
+	return out_str(c, out, s, (size_t)(hit - s));
+}
+
+static int
+fn_substring_after(struct ectx *c, const struct expr *x,
+    const struct xctx *cx, struct val *out)
+{
+	const char	*s, *t, *hit;
+
+	if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) != 0)
+		return -1;
+	hit = strstr(s, t);
+	val_str(out, hit != NULL ? hit + strlen(t) : "");
+	return 0;
+}
+
+static int
+fn_contains(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	const char	*s, *t;
+
+	if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) != 0)
+		return -1;
+	val_bool(out, strstr(s, t) != NULL);
+	return 0;
+}
+
+static int
+fn_starts_with(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	const char	*s, *t;
+
+	if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) != 0)
+		return -1;
+	val_bool(out, strncmp(s, t, strlen(t)) == 0);
+	return 0;
+}
+
+static int
+fn_ends_with(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	const char	*s, *t;
+	size_t		 sl, tl;
+
+	if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) != 0)
+		return -1;
+	sl = strlen(s);
+	tl = strlen(t);
+	val_bool(out, sl >= tl && memcmp(s + sl - tl, t, tl) == 0);
+	return 0;
+}
+
+static int
+fn_translate(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	const char	*s, *from, *to;
+
+	if (arg_str(c, x, cx, 0, &s) != 0 ||
+	    arg_str(c, x, cx, 1, &from) != 0 || arg_str(c, x, cx, 2, &to) != 0)
+		return -1;
+	return translate(c, s, from, to, out);
+}
+
+static int
+fn_regex(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	const char	*s, *re;
+
+	if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &re) != 0)
+		return -1;
+	return regex(c, s, re, x->rx, out);
+}
+
+static int
+fn_round(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	double	a, b = 0;
+
+	if (arg_num(c, x, cx, 0, &a) != 0)
+		return -1;
+	if (x->nargs == 2 && arg_num(c, x, cx, 1, &b) != 0)
+		return -1;
+	val_num(out, round_places(a, java_int(b)));
+	return 0;
+}
+
+static int
+fn_pow(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	double	a, b;
+
+	if (arg_num(c, x, cx, 0, &a) != 0 || arg_num(c, x, cx, 1, &b) != 0)
+		return -1;
+	val_num(out, pow(a, b));
+	return 0;
+}
+
+static int
+fn_atan2(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	double	a, b;
+
+	if (arg_num(c, x, cx, 0, &a) != 0 || arg_num(c, x, cx, 1, &b) != 0)
+		return -1;
+	val_num(out, atan2(a, b));
+	return 0;
+}
+
+/* The one-number functions: the row's math function of the argument. */
+static int
+fn_math(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	double	a;
+
+	if (arg_num(c, x, cx, 0, &a) != 0)
+		return -1;
+	val_num(out, x->fn->math(a));
+	return 0;
+}
+
+static double
+exp10_of(double a)
+{
+	return pow(10.0, a);
+}
+
+/* int(): truncation; NaN and infinities pass. */
+static double
+int_of(double a)
+{
+	return isnan(a) || isinf(a) ? a : trunc(a);
+}
+
+static int
+fn_pi(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	(void)c, (void)x, (void)cx;
+	val_num(out, M_PI);
+	return 0;
+}
+
+static int
+fn_min(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	return minmax(c, x, cx, 0, out);
+}
+
+static int
+fn_max(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	return minmax(c, x, cx, 1, out);
+}
+
+/* The argument of sum(), count(), count-non-empty(): a node-set. */
+static int
+arg_nodes(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *v)
+{
+	if (arg(c, x, cx, 0, v) != 0)
+		return -1;
+	if (v->t != V_NODES)
+		return err_set(c->e, ERR_INPUT, _("%s(): the argument must be "
+		    "a node-set, such as ${name}"), x->fn->name);
+	return 0;
+}
+
+static int
+fn_sum(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val	v, u;
+	double		sum = 0, d;
+	size_t		i;
+
+	if (arg_nodes(c, x, cx, &v) != 0)
+		return -1;
+	for (i = 0; i < v.nn; i++) {
+		node_value(c, val_node(&v, i), &u);
+		if (!isnan(d = val_to_num(c, &u)))
+			sum += d;		/* empty counts as 0 */
+	}
+	val_num(out, sum);
+	return 0;
+}
+
+static int
+fn_count(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val	v;
+
+	if (arg_nodes(c, x, cx, &v) != 0)
+		return -1;
+	val_num(out, (double)v.nn);
+	return 0;
+}
+
+static int
+fn_count_non_empty(struct ectx *c, const struct expr *x,
+    const struct xctx *cx, struct val *out)
+{
+	struct val	v, u;
+	size_t		i, n = 0;
+
+	if (arg_nodes(c, x, cx, &v) != 0)
+		return -1;
+	for (i = 0; i < v.nn; i++) {
+		node_value(c, val_node(&v, i), &u);
+		n += val_to_str(c, &u)[0] != '\0';
+	}
+	val_num(out, (double)n);
+	return 0;
+}
+
+static int
+fn_position(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val	v;
+
+	if (x->nargs == 0) {
+		val_num(out, cx->in_pred ? (double)cx->pos :
+		    position_of(cx->node));
+		return 0;
+	}
+	if (arg(c, x, cx, 0, &v) != 0)
+		return -1;
+	if (v.t != V_NODES)
+		return err_set(c->e, ERR_INPUT, _("position(): the argument "
+		    "must be a node, such as '..'"));
+	val_num(out, v.nn > 0 ? position_of(val_node(&v, 0)) : 0);
+	return 0;
+}
+
+static int
+fn_last(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	(void)c, (void)x;
+	val_num(out, (double)cx->size);
+	return 0;
+}
+
+/* The evaluation's clock; the epoch when it has none. */
+static double
+eval_clock(const struct ectx *c)
+{
+	double	a = c->env->now;
+
+	return fabs(a) < 1e12 ? a : 0;
+}
+
+static int
+fn_today(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	double	a = eval_clock(c);
+
+	(void)x, (void)cx;
+	out->s = NULL;
+	out->t = V_DATE;
+	out->n = floor((a + local_offset_min(a) * 60.0) / 86400.0);
+	return 0;
+}
+
+static int
+fn_now(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	(void)x, (void)cx;
+	out->s = NULL;
+	out->t = V_DATETIME;
+	out->n = eval_clock(c);
+	return 0;
+}
+
+static int
+fn_date(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val	v;
+
+	if (arg(c, x, cx, 0, &v) != 0)
+		return -1;
+	return date_from_val(c, &v, x->fn->id == F_DATE_TIME, x->fn->name,
+	    out) != 0 ? -1 : 0;
+}
+
+static int
+fn_decimal_dt(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val	v;
+
+	if (arg(c, x, cx, 0, &v) != 0)
+		return -1;
+	return decimal_dt(c, &v, x->fn->id == F_DECIMAL_DATE_TIME,
+	    x->fn->name, out) != 0 ? -1 : 0;
+}
+
+static int
+fn_format_date(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val	 v, u;
+	const char	*fmt;
+
+	if (arg(c, x, cx, 0, &v) != 0 || arg_str(c, x, cx, 1, &fmt) != 0)
+		return -1;
+	/* A number is days: format-date(today() + 30, ...) is the date 30
+	 * days on. (JavaRosa reads it as UTC midnight and shows the day
+	 * before west of Greenwich; we do not.) */
+	val_unpack(c, &v, &u);
+	if (date_from_val(c, &v, x->fn->id == F_FORMAT_DATE_TIME ||
+	    u.t != V_NUM, x->fn->name, &u) != 0)
+		return -1;
+	return format_date(c, &u, fmt, out);
+}
+
+static int
+fn_once(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	if (c->env->current != NULL && c->env->current[0] != '\0') {
+		val_str(out, c->env->current);
+		return 0;
+	}
+	return arg(c, x, cx, 0, out);
+}
+
+static int
+fn_uuid(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	char	id[UUID_STR_LEN + 1];
+	double	n;
+
+	if (x->nargs == 1) {
+		if (arg_num(c, x, cx, 0, &n) != 0)
+			return -1;
+		return uuid_n(c, n, out);
+	}
+	uuid_v4(id);
+	return out_str(c, out, id, strlen(id));
+}
+
+static int
+fn_boolean(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val	v;
+
+	if (arg(c, x, cx, 0, &v) != 0)
+		return -1;
+	val_bool(out, val_to_bool(c, &v));
+	return 0;
+}
+
+static int
+fn_not(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val	v;
+
+	if (arg(c, x, cx, 0, &v) != 0)
+		return -1;
+	val_bool(out, !val_to_bool(c, &v));
+	return 0;
+}
+
+static int
+fn_boolean_from_string(struct ectx *c, const struct expr *x,
+    const struct xctx *cx, struct val *out)
+{
+	const char	*s;
+
+	if (arg_str(c, x, cx, 0, &s) != 0)
+		return -1;
+	val_bool(out, strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0);
+	return 0;
+}
+
+static int
+fn_true(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	(void)c, (void)x, (void)cx;
+	val_bool(out, 1);
+	return 0;
+}
+
+static int
+fn_false(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	(void)c, (void)x, (void)cx;
+	val_bool(out, 0);
+	return 0;
+}
+
+static int
+fn_digest(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	const char	*s, *alg, *enc = NULL;
+
+	if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &alg) != 0)
+		return -1;
+	if (x->nargs == 3 && arg_str(c, x, cx, 2, &enc) != 0)
+		return -1;
+	return digest(c, s, alg, enc, out);
+}
+
+static int
+fn_random(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	(void)x, (void)cx;
+	if (sodium_init() < 0)
+		return err_set(c->e, ERR_IO, _("random(): no random source"));
+	val_num(out, ((double)(randombytes_random() >> 5) * 67108864.0 +
+	    (double)(randombytes_random() >> 6)) / 9007199254740992.0);
+	return 0;
+}
+
+static int
+fn_instance(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct xnode	k;
+
+	(void)cx;
+	memset(&k, 0, sizeof(k));
+	k.kind = N_IDOC;
+	k.list = x->list;
+	if (k.list == NULL && c->env->form != NULL)
+		k.list = form_list(c->env->form, x->args[0]->str);
+	val_nodes1(out, &k);
+	if (k.list == NULL)
+		out->nn = 0;
+	return 0;
+}
+
+static int
+fn_current(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct xnode	k;
+
+	(void)x, (void)cx;
+	memset(&k, 0, sizeof(k));
+	k.kind = N_INODE;
+	k.in = ctx_inode(c);
+	val_nodes1(out, &k);
+	if (k.in == NULL)
+		out->nn = 0;
+	return 0;
+}
+
+static int
+fn_version(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	const struct form	*f = c->env->form;
+
+	(void)x, (void)cx;
+	val_str(out, f != NULL && f->version != NULL ? f->version : "");
+	return 0;
+}
+
+/* Its arguments are evaluated (their errors are the form's) and the
+ * result is "": the CSV media files it queries are not carried. */
+static int
+fn_pulldata(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	struct val	v;
+	size_t		i;
+
+	for (i = 0; i < x->nargs; i++)
+		if (arg(c, x, cx, i, &v) != 0)
+			return -1;
+	val_str(out, "");
+	return 0;
+}
+
+static int
+fn_checklist(struct ectx *c, const struct expr *x, const struct xctx *cx,
+    struct val *out)
+{
+	return checklist(c, x, cx, out);
+}
+
+static int
+fn_weighted_checklist(struct ectx *c, const struct expr *x,
+    const struct xctx *cx, struct val *out)
+{
+	return weighted(c, x, cx, out);
+}
+
+/* ------------------------------------------------------------------ */
+/* The function table                                                  */
+
+/*
+ * The arities are JavaRosa's (XPathFuncExpr.eval), so that a form is
+ * refused here exactly where ODK Collect would fail on it: string() and
+ * number() need their argument (XPath 1.0 would take the context node),
+ * concat(), min() and max() may have none ("", NaN, NaN).
+ */
+
+#define FN(name, id, min, max, call)	{ name, id, min, max, call, NULL, NULL }
+#define FN_MATH(name, id, f)		{ name, id, 1, 1, fn_math, f, NULL }
+#define FN_REFUSED(name, why)	{ name, F_UNSUPPORTED, 0, -1, NULL, NULL, why }
+
+static const struct fninfo fntab[] = {
+	FN("if", F_IF, 3, 3, fn_if),
+	FN("coalesce", F_COALESCE, 2, 2, fn_coalesce),
+	FN("concat", F_CONCAT, 0, -1, fn_concat),
+	FN("selected", F_SELECTED, 2, 2, fn_selected),
+	FN("is-selected", F_SELECTED, 2, 2, fn_selected),
+	FN("count-selected", F_COUNT_SELECTED, 1, 1, fn_count_selected),
+	FN("selected-at", F_SELECTED_AT, 2, 2, fn_selected_at),
+	FN("jr:choice-name", F_CHOICE_NAME, 2, 2, choice_name),
+	FN("string", F_STRING, 1, 1, fn_string),
+	FN("string-length", F_STRING_LENGTH, 0, 1, fn_string_length),
+	FN("substr", F_SUBSTR, 2, 3, fn_substr),
+	FN("substring-before", F_SUBSTRING_BEFORE, 2, 2,
+	    fn_substring_before),
+	FN("substring-after", F_SUBSTRING_AFTER, 2, 2, fn_substring_after),
+	FN("contains", F_CONTAINS, 2, 2, fn_contains),
+	FN("starts-with", F_STARTS_WITH, 2, 2, fn_starts_with),
+	FN("ends-with", F_ENDS_WITH, 2, 2, fn_ends_with),
+	FN("translate", F_TRANSLATE, 3, 3, fn_translate),
+	FN("normalize-space", F_NORMALIZE_SPACE, 0, 1, fn_normalize_space),
+	FN("regex", F_REGEX, 2, 2, fn_regex),
+	FN("number", F_NUMBER, 1, 1, fn_number),
+	FN_MATH("int", F_INT, int_of),
+	FN("round", F_ROUND, 1, 2, fn_round),
+	FN("pow", F_POW, 2, 2, fn_pow),
+	FN_MATH("abs", F_ABS, fabs),
+	FN("min", F_MIN, 0, -1, fn_min),
+	FN("max", F_MAX, 0, -1, fn_max),
+	FN("sum", F_SUM, 1, 1, fn_sum),
+	FN("count", F_COUNT, 1, 1, fn_count),
+	FN("count-non-empty", F_COUNT_NON_EMPTY, 1, 1, fn_count_non_empty),
+	FN("position", F_POSITION, 0, 1, fn_position),
+	FN("last", F_LAST, 0, 0, fn_last),
+	FN("indexed-repeat", F_INDEXED_REPEAT, 3, 11, indexed_repeat),
+	FN("today", F_TODAY, 0, 0, fn_today),
+	FN("now", F_NOW, 0, 0, fn_now),
+	FN("date", F_DATE, 1, 1, fn_date),
+	FN("date-time", F_DATE_TIME, 1, 1, fn_date),
+	FN("decimal-date-time", F_DECIMAL_DATE_TIME, 1, 1, fn_decimal_dt),
+	FN("decimal-time", F_DECIMAL_TIME, 1, 1, fn_decimal_dt),
+	FN("format-date", F_FORMAT_DATE, 2, 2, fn_format_date),
+	FN("format-date-time", F_FORMAT_DATE_TIME, 2, 2, fn_format_date),
+	FN("once", F_ONCE, 1, 1, fn_once),
+	FN("uuid", F_UUID, 0, 1, fn_uuid),
+	FN("boolean", F_BOOLEAN, 1, 1, fn_boolean),
+	FN("boolean-from-string", F_BOOLEAN_FROM_STRING, 1, 1,
+	    fn_boolean_from_string),
+	FN("not", F_NOT, 1, 1, fn_not),
+	FN("true", F_TRUE, 0, 0, fn_true),
+	FN("false", F_FALSE, 0, 0, fn_false),
+	FN("join", F_JOIN, 1, -1, fn_join),
+	FN("checklist", F_CHECKLIST, 2, -1, fn_checklist),
+	FN("weighted-checklist", F_WEIGHTED_CHECKLIST, 2, -1,
+	    fn_weighted_checklist),
+	FN_MATH("log", F_LOG, log),
+	FN_MATH("log10", F_LOG10, log10),
+	FN_MATH("exp", F_EXP, exp),
+	FN_MATH("exp10", F_EXP10, exp10_of),
+	FN_MATH("sqrt", F_SQRT, sqrt),
+	FN_MATH("sin", F_SIN, sin),
+	FN_MATH("cos", F_COS, cos),
+	FN_MATH("tan", F_TAN, tan),
+	FN_MATH("asin", F_ASIN, asin),
+	FN_MATH("acos", F_ACOS, acos),
+	FN_MATH("atan", F_ATAN, atan),
+	FN("atan2", F_ATAN2, 2, 2, fn_atan2),
+	FN("pi", F_PI, 0, 0, fn_pi),
+	FN_MATH("floor", F_FLOOR, floor),
+	FN_MATH("ceiling", F_CEILING, ceil),
+	FN("digest", F_DIGEST, 2, 3, fn_digest),
+	FN("random", F_RANDOM, 0, 0, fn_random),
+	FN("instance", F_INSTANCE, 1, 1, fn_instance),
+	FN("current", F_CURRENT, 0, 0, fn_current),
+	FN("version", F_VERSION, 0, 0, fn_version),
+	FN("pulldata", F_PULLDATA, 4, 4, fn_pulldata),
+	/* Known to ODK, refused here with the reason. */
+	FN_REFUSED("distance",
+	    N_("geographic calculations are not available")),
+	FN_REFUSED("area", N_("geographic calculations are not available")),
+	FN_REFUSED("enclosed-area",
+	    N_("geographic calculations are not available")),
+	FN_REFUSED("jr:itext",
+	    N_("write the text in the label columns instead")),
+	FN_REFUSED("randomize", N_("choice order is never randomized")),
+	FN_REFUSED("base64-decode", N_("not implemented")),
+	FN_REFUSED("property", N_("not implemented")),
+	FN_REFUSED("geofence",
+	    N_("geographic calculations are not available")),
+};
+
+const struct fninfo *
+expr_fn_lookup(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(fntab) / sizeof(fntab[0]); i++)
+		if (strcmp(fntab[i].name, name) == 0)
+			return &fntab[i];
+	return NULL;
+}
 
 int
 ev_call(struct ectx *c, const struct expr *x, const struct xctx *cx,
     struct val *out)
 {
-	struct val		 v, u;
-	const char		*s, *t, *tok;
-	double			 a, b;
-	size_t			 i, n;
-	struct xnode		 k;
-	char			 id[UUID_STR_LEN + 1];
-
-	switch (x->fn->id) {
-	case F_IF:
-		if (arg(c, x, cx, 0, &v) != 0)
-			return -1;
-		return arg(c, x, cx, val_to_bool(c, &v) ? 1 : 2, out);
-	case F_COALESCE:
-		/* the first that is neither "" nor NaN */
-		if (arg(c, x, cx, 0, &v) != 0)
-			return -1;
-		val_unpack(c, &v, &u);
-		if (!((u.t == V_STR && u.s[0] == '\0') ||
-		    (u.t == V_NUM && isnan(u.n)))) {
-			*out = u;
-			return 0;
-		}
-		return arg(c, x, cx, 1, out);
-	case F_CONCAT:
-		return concat(c, x, cx, 0, NULL, out);
-	case F_JOIN:
-		if (arg_str(c, x, cx, 0, &s) != 0)
-			return -1;
-		return concat(c, x, cx, 1, s, out);
-	case F_SELECTED:
-		if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) !=
-		    0)
-			return -1;
-		while (jspace((unsigned char)*t))
-			t++;
-		n = strlen(t);
-		while (n > 0 && jspace((unsigned char)t[n - 1]))
-			n--;
-		val_bool(out, 0);
-		for (i = 0; n > 0; i++) {
-			size_t	tl;
-
-			if (!token(s, i, &tok, &tl))
-				break;
-			if (tl == n && memcmp(tok, t, n) == 0) {
-				val_bool(out, 1);
-				break;
-			}
-		}
-		return 0;
-	case F_COUNT_SELECTED:
-		if (arg_str(c, x, cx, 0, &s) != 0)
-			return -1;
-		for (i = 0; token(s, i, &tok, &n); i++)
-			;
-		val_num(out, (double)i);
-		return 0;
-	case F_SELECTED_AT:
-		if (arg_str(c, x, cx, 0, &s) != 0 || arg_num(c, x, cx, 1, &a) !=
-		    0)
-			return -1;
-		if (java_int(a) < 0 || !token(s, (size_t)java_int(a), &tok,
-		    &n)) {
-			val_str(out, "");
-			return 0;
-		}
-		return out_str(c, out, tok, n);
-	case F_CHOICE_NAME:
-		return choice_name(c, x, cx, out);
-	case F_STRING:
-	case F_STRING_LENGTH:
-	case F_NORMALIZE_SPACE:
-	case F_NUMBER:
-		if (x->nargs == 1) {
-			if (arg(c, x, cx, 0, &v) != 0)
-				return -1;
-		} else if (cx->node != NULL)
-			val_nodes1(&v, cx->node);
-		else
-			val_str(&v, "");
-		if (x->fn->id == F_NUMBER) {
-			val_num(out, val_to_num(c, &v));
-			return 0;
-		}
-		s = val_to_str(c, &v);
-		if (x->fn->id == F_STRING_LENGTH)
-			val_num(out, (double)u8len(s));
-		else if (x->fn->id == F_NORMALIZE_SPACE)
-			return normalize(c, s, out);
-		else
-			val_str(out, s);
-		return 0;
-	case F_SUBSTR:
-		if (arg_str(c, x, cx, 0, &s) != 0 || arg_num(c, x, cx, 1, &a) !=
-		    0)
-			return -1;
-		b = 0;
-		if (x->nargs == 3 && arg_num(c, x, cx, 2, &b) != 0)
-			return -1;
-		return substr(c, s, a, b, x->nargs == 3, out);
-	case F_SUBSTRING_BEFORE:
-	case F_SUBSTRING_AFTER:
-	case F_CONTAINS:
-	case F_STARTS_WITH:
-	case F_ENDS_WITH:
-		if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) !=
-		    0)
-			return -1;
-		tok = strstr(s, t);
-		n = strlen(t);
-		switch (x->fn->id) {
-		case F_SUBSTRING_BEFORE:
-			if (tok == NULL)
-				val_str(out, "");
-			else
-				return out_str(c, out, s, (size_t)(tok - s));
-			return 0;
-		case F_SUBSTRING_AFTER:
-			val_str(out, tok != NULL ? tok + n : "");
-			return 0;
-		case F_CONTAINS:
-			val_bool(out, tok != NULL);
-			return 0;
-		case F_STARTS_WITH:
-			val_bool(out, strncmp(s, t, n) == 0);
-			return 0;
-		default:
-			i = strlen(s);
-			val_bool(out, i >= n && memcmp(s + i - n, t, n) == 0);
-			return 0;
-		}
-	case F_TRANSLATE:
-		if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) !=
-		    0 || arg_str(c, x, cx, 2, &tok) != 0)
-			return -1;
-		return translate(c, s, t, tok, out);
-	case F_REGEX:
-		if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) !=
-		    0)
-			return -1;
-		return regex(c, s, t, x->rx, out);
-	case F_ROUND:
-		if (arg_num(c, x, cx, 0, &a) != 0)
-			return -1;
-		b = 0;
-		if (x->nargs == 2 && arg_num(c, x, cx, 1, &b) != 0)
-			return -1;
-		val_num(out, round_places(a, java_int(b)));
-		return 0;
-	case F_POW:
-	case F_ATAN2:
-		if (arg_num(c, x, cx, 0, &a) != 0 || arg_num(c, x, cx, 1, &b) !=
-		    0)
-			return -1;
-		val_num(out, x->fn->id == F_POW ? pow(a, b) : atan2(a, b));
-		return 0;
-	case F_INT: case F_ABS: case F_LOG: case F_LOG10: case F_EXP:
-	case F_EXP10: case F_SQRT: case F_SIN: case F_COS: case F_TAN:
-	case F_ASIN: case F_ACOS: case F_ATAN: case F_FLOOR: case F_CEILING:
-		if (arg_num(c, x, cx, 0, &a) != 0)
-			return -1;
-		val_num(out, math1(x->fn->id, a));
-		return 0;
-	case F_PI:
-		val_num(out, M_PI);
-		return 0;
-	case F_MIN:
-	case F_MAX:
-		return minmax(c, x, cx, x->fn->id == F_MAX, out);
-	case F_SUM:
-	case F_COUNT:
-	case F_COUNT_NON_EMPTY:
-		if (arg(c, x, cx, 0, &v) != 0)
-			return -1;
-		if (v.t != V_NODES)
-			return err_set(c->e, ERR_INPUT, _("%s(): the argument "
-			    "must be a node-set, such as ${name}"),
-			    x->fn->name);
-		if (x->fn->id == F_COUNT) {
-			val_num(out, (double)v.nn);
-			return 0;
-		}
-		a = 0;
-		for (i = 0; i < v.nn; i++) {
-			node_value(c, val_node(&v, i), &u);
-			if (x->fn->id == F_COUNT_NON_EMPTY)
-				a += val_to_str(c, &u)[0] != '\0';
-			else if (!isnan(b = val_to_num(c, &u)))
-				a += b;		/* empty counts as 0 */
-		}
-		val_num(out, a);
-		return 0;
-	case F_POSITION:
-		if (x->nargs == 1) {
-			if (arg(c, x, cx, 0, &v) != 0)
-				return -1;
-			if (v.t != V_NODES)
-				return err_set(c->e, ERR_INPUT, _("position(): "
-				    "the argument must be a node, such as "
-				    "'..'"));
-			val_num(out, v.nn > 0 ? position_of(val_node(&v, 0)) :
-			    0);
-			return 0;
-		}
-		val_num(out, cx->in_pred ? (double)cx->pos :
-		    position_of(cx->node));
-		return 0;
-	case F_LAST:
-		val_num(out, (double)cx->size);
-		return 0;
-	case F_INDEXED_REPEAT:
-		return indexed_repeat(c, x, cx, out);
-	case F_TODAY:
-	case F_NOW:
-		a = c->env->now;
-		if (!(fabs(a) < 1e12))	/* no clock: the epoch */
-			a = 0;
-		out->s = NULL;
-		out->t = x->fn->id == F_NOW ? V_DATETIME : V_DATE;
-		out->n = x->fn->id == F_NOW ? a :
-		    floor((a + local_offset_min(a) * 60.0) / 86400.0);
-		return 0;
-	case F_DATE:
-	case F_DATE_TIME:
-		if (arg(c, x, cx, 0, &v) != 0)
-			return -1;
-		return date_from_val(c, &v, x->fn->id == F_DATE_TIME,
-		    x->fn->name, out) != 0 ? -1 : 0;
-	case F_DECIMAL_DATE_TIME:
-	case F_DECIMAL_TIME:
-		if (arg(c, x, cx, 0, &v) != 0)
-			return -1;
-		return decimal_dt(c, &v, x->fn->id == F_DECIMAL_DATE_TIME,
-		    x->fn->name, out) != 0 ? -1 : 0;
-	case F_FORMAT_DATE:
-	case F_FORMAT_DATE_TIME:
-		if (arg(c, x, cx, 0, &v) != 0 || arg_str(c, x, cx, 1, &s) != 0)
-			return -1;
-		/* A number is days: format-date(today() + 30, ...) is the
-		 * date 30 days on. (JavaRosa reads it as UTC midnight and
-		 * shows the day before west of Greenwich; we do not.) */
-		val_unpack(c, &v, &u);
-		if (date_from_val(c, &v, x->fn->id == F_FORMAT_DATE_TIME ||
-		    u.t != V_NUM, x->fn->name, &u) != 0)
-			return -1;
-		return format_date(c, &u, s, out);
-	case F_ONCE:
-		if (c->env->current != NULL && c->env->current[0] != '\0') {
-			val_str(out, c->env->current);
-			return 0;
-		}
-		return arg(c, x, cx, 0, out);
-	case F_UUID:
-		if (x->nargs == 1) {
-			if (arg_num(c, x, cx, 0, &a) != 0)
-				return -1;
-			return uuid_n(c, a, out);
-		}
-		uuid_v4(id);
-		return out_str(c, out, id, strlen(id));
-	case F_BOOLEAN:
-		if (arg(c, x, cx, 0, &v) != 0)
-			return -1;
-		val_bool(out, val_to_bool(c, &v));
-		return 0;
-	case F_NOT:
-		if (arg(c, x, cx, 0, &v) != 0)
-			return -1;
-		val_bool(out, !val_to_bool(c, &v));
-		return 0;
-	case F_BOOLEAN_FROM_STRING:
-		if (arg_str(c, x, cx, 0, &s) != 0)
-			return -1;
-		val_bool(out, strcasecmp(s, "true") == 0 || strcmp(s, "1") ==
-		    0);
-		return 0;
-	case F_TRUE:
-	case F_FALSE:
-		val_bool(out, x->fn->id == F_TRUE);
-		return 0;
-	case F_CHECKLIST:
-		return checklist(c, x, cx, out);
-	case F_WEIGHTED_CHECKLIST:
-		return weighted(c, x, cx, out);
-	case F_DIGEST:
-		if (arg_str(c, x, cx, 0, &s) != 0 || arg_str(c, x, cx, 1, &t) !=
-		    0)
-			return -1;
-		tok = NULL;
-		if (x->nargs == 3 && arg_str(c, x, cx, 2, &tok) != 0)
-			return -1;
-		return digest(c, s, t, tok, out);
-	case F_RANDOM:
-		if (sodium_init() < 0)
-			return err_set(c->e, ERR_IO, _("random(): no random "
-			    "source"));
-		val_num(out, ((double)(randombytes_random() >> 5) *
-		    67108864.0 + (double)(randombytes_random() >> 6)) /
-		    9007199254740992.0);
-		return 0;
-	case F_INSTANCE:
-		memset(&k, 0, sizeof(k));
-		k.kind = N_IDOC;
-		k.list = x->list;
-		if (k.list == NULL && c->env->form != NULL)
-			k.list = form_list(c->env->form, x->args[0]->str);
-		if (k.list == NULL) {
-			v.t = V_NODES;
-			v.nn = 0;
-			v.cap = 0;
-			v.v = NULL;
-			v.s = NULL;
-			*out = v;
-			return 0;
-		}
-		val_nodes1(out, &k);
-		return 0;
-	case F_CURRENT:
-		memset(&k, 0, sizeof(k));
-		k.kind = N_INODE;
-		k.in = ctx_inode(c);
-		if (k.in == NULL) {
-			val_nodes1(out, &k);
-			out->nn = 0;
-			return 0;
-		}
-		val_nodes1(out, &k);
-		return 0;
-	case F_VERSION:
-		val_str(out, c->env->form != NULL &&
-		    c->env->form->version != NULL ? c->env->form->version : "");
-		return 0;
-	case F_PULLDATA:
-		for (i = 0; i < x->nargs; i++)
-			if (arg(c, x, cx, i, &v) != 0)
-				return -1;
-		val_str(out, "");
-		return 0;
-	case F_UNSUPPORTED:
-		break;
-	}
-	return err_set(c->e, ERR_INPUT, _("function '%s' is not supported"),
-	    x->fn->name);
+	if (x->fn->call == NULL)	/* the parser refuses these */
+		return err_set(c->e, ERR_INPUT, _("function '%s' is not "
+		    "supported"), x->fn->name);
+	return x->fn->call(c, x, cx, out);
 }

@@ -2,10 +2,11 @@
  * expr_int.h: what the three parts of the expression engine share, and
  * nothing outside forms/expr_*.c may use.
  *
- *   expr_parse.c  lexer, recursive-descent parser, function table, bind
+ *   expr_parse.c  lexer, recursive-descent parser, bind
  *   expr_eval.c   values, conversions, node-sets, paths, operators, the
  *                 public evaluation calls
- *   expr_func.c   the function library
+ *   expr_func.c   the function library and its table: a row per name,
+ *                 with its arity and its handler
  *
  * A parsed expression is a tree in the form's arena. Binary operators of
  * one precedence level are a chain (X_CHAIN: first operand, then op and
@@ -101,6 +102,11 @@ struct expr {
 	void			*rx;
 };
 
+/* Where byte offset pos of src is, as every message shows a position:
+ * the 1-based character (not byte), as an editor counts it
+ * (expr_parse.c). */
+size_t	expr_charpos(const char *src, size_t pos);
+
 /* The field a "${name}" or "/data/x" text names (jr:choice-name's second
  * argument, given as text), or NULL (expr_parse.c). */
 const struct field *expr_field_from_text(const struct form *f,
@@ -124,12 +130,27 @@ enum fnid {
 	F_UNSUPPORTED
 };
 
+struct ectx;
+struct xctx;
+struct val;
+
+/*
+ * A row of the function table (SQLite's FuncDef): the name a form writes,
+ * the id the parser and binder check special cases by, the arity, and the
+ * handler that evaluates the call (its own arguments included). Rows
+ * that share a handler tell it apart by id or, for the one-number
+ * functions, by math. A row without a handler is a function ODK knows
+ * and this engine refuses, for the reason why.
+ */
 struct fninfo {
 	const char	*name;
 	enum fnid	 id;
 	int		 min;		/* arguments */
 	int		 max;		/* -1: no limit */
-	const char	*why;		/* F_UNSUPPORTED: the reason */
+	int		(*call)(struct ectx *, const struct expr *,
+			    const struct xctx *, struct val *);
+	double		(*math)(double);
+	const char	*why;		/* no handler: the reason */
 };
 
 const struct fninfo *expr_fn_lookup(const char *name);

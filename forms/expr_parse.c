@@ -22,111 +22,6 @@
 #include "expr_int.h"
 
 /* ------------------------------------------------------------------ */
-/* The function table                                                  */
-
-static const struct fninfo fntab[] = {
-	{ "if", F_IF, 3, 3, NULL },
-	{ "coalesce", F_COALESCE, 2, 2, NULL },
-	{ "concat", F_CONCAT, 1, -1, NULL },
-	{ "selected", F_SELECTED, 2, 2, NULL },
-	{ "is-selected", F_SELECTED, 2, 2, NULL },
-	{ "count-selected", F_COUNT_SELECTED, 1, 1, NULL },
-	{ "selected-at", F_SELECTED_AT, 2, 2, NULL },
-	{ "jr:choice-name", F_CHOICE_NAME, 2, 2, NULL },
-	{ "string", F_STRING, 0, 1, NULL },
-	{ "string-length", F_STRING_LENGTH, 0, 1, NULL },
-	{ "substr", F_SUBSTR, 2, 3, NULL },
-	{ "substring-before", F_SUBSTRING_BEFORE, 2, 2, NULL },
-	{ "substring-after", F_SUBSTRING_AFTER, 2, 2, NULL },
-	{ "contains", F_CONTAINS, 2, 2, NULL },
-	{ "starts-with", F_STARTS_WITH, 2, 2, NULL },
-	{ "ends-with", F_ENDS_WITH, 2, 2, NULL },
-	{ "translate", F_TRANSLATE, 3, 3, NULL },
-	{ "normalize-space", F_NORMALIZE_SPACE, 0, 1, NULL },
-	{ "regex", F_REGEX, 2, 2, NULL },
-	{ "number", F_NUMBER, 0, 1, NULL },
-	{ "int", F_INT, 1, 1, NULL },
-	{ "round", F_ROUND, 1, 2, NULL },
-	{ "pow", F_POW, 2, 2, NULL },
-	{ "abs", F_ABS, 1, 1, NULL },
-	{ "min", F_MIN, 1, -1, NULL },
-	{ "max", F_MAX, 1, -1, NULL },
-	{ "sum", F_SUM, 1, 1, NULL },
-	{ "count", F_COUNT, 1, 1, NULL },
-	{ "count-non-empty", F_COUNT_NON_EMPTY, 1, 1, NULL },
-	{ "position", F_POSITION, 0, 1, NULL },
-	{ "last", F_LAST, 0, 0, NULL },
-	{ "indexed-repeat", F_INDEXED_REPEAT, 3, 11, NULL },
-	{ "today", F_TODAY, 0, 0, NULL },
-	{ "now", F_NOW, 0, 0, NULL },
-	{ "date", F_DATE, 1, 1, NULL },
-	{ "date-time", F_DATE_TIME, 1, 1, NULL },
-	{ "decimal-date-time", F_DECIMAL_DATE_TIME, 1, 1, NULL },
-	{ "decimal-time", F_DECIMAL_TIME, 1, 1, NULL },
-	{ "format-date", F_FORMAT_DATE, 2, 2, NULL },
-	{ "format-date-time", F_FORMAT_DATE_TIME, 2, 2, NULL },
-	{ "once", F_ONCE, 1, 1, NULL },
-	{ "uuid", F_UUID, 0, 1, NULL },
-	{ "boolean", F_BOOLEAN, 1, 1, NULL },
-	{ "boolean-from-string", F_BOOLEAN_FROM_STRING, 1, 1, NULL },
-	{ "not", F_NOT, 1, 1, NULL },
-	{ "true", F_TRUE, 0, 0, NULL },
-	{ "false", F_FALSE, 0, 0, NULL },
-	{ "join", F_JOIN, 1, -1, NULL },
-	{ "checklist", F_CHECKLIST, 2, -1, NULL },
-	{ "weighted-checklist", F_WEIGHTED_CHECKLIST, 2, -1, NULL },
-	{ "log", F_LOG, 1, 1, NULL },
-	{ "log10", F_LOG10, 1, 1, NULL },
-	{ "exp", F_EXP, 1, 1, NULL },
-	{ "exp10", F_EXP10, 1, 1, NULL },
-	{ "sqrt", F_SQRT, 1, 1, NULL },
-	{ "sin", F_SIN, 1, 1, NULL },
-	{ "cos", F_COS, 1, 1, NULL },
-	{ "tan", F_TAN, 1, 1, NULL },
-	{ "asin", F_ASIN, 1, 1, NULL },
-	{ "acos", F_ACOS, 1, 1, NULL },
-	{ "atan", F_ATAN, 1, 1, NULL },
-	{ "atan2", F_ATAN2, 2, 2, NULL },
-	{ "pi", F_PI, 0, 0, NULL },
-	{ "floor", F_FLOOR, 1, 1, NULL },
-	{ "ceiling", F_CEILING, 1, 1, NULL },
-	{ "digest", F_DIGEST, 2, 3, NULL },
-	{ "random", F_RANDOM, 0, 0, NULL },
-	{ "instance", F_INSTANCE, 1, 1, NULL },
-	{ "current", F_CURRENT, 0, 0, NULL },
-	{ "version", F_VERSION, 0, 0, NULL },
-	/* Known to ODK, refused here with the reason. */
-	/* Loads (pyxform's own forms use it) but reads as "": the CSV media
-	 * files it queries are not carried with the form. */
-	{ "pulldata", F_PULLDATA, 4, 4, NULL },
-	{ "distance", F_UNSUPPORTED, 0, -1,
-	    N_("geographic calculations are not available") },
-	{ "area", F_UNSUPPORTED, 0, -1,
-	    N_("geographic calculations are not available") },
-	{ "enclosed-area", F_UNSUPPORTED, 0, -1,
-	    N_("geographic calculations are not available") },
-	{ "jr:itext", F_UNSUPPORTED, 0, -1,
-	    N_("write the text in the label columns instead") },
-	{ "randomize", F_UNSUPPORTED, 0, -1,
-	    N_("choice order is never randomized") },
-	{ "base64-decode", F_UNSUPPORTED, 0, -1, N_("not implemented") },
-	{ "property", F_UNSUPPORTED, 0, -1, N_("not implemented") },
-	{ "geofence", F_UNSUPPORTED, 0, -1,
-	    N_("geographic calculations are not available") },
-};
-
-const struct fninfo *
-expr_fn_lookup(const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof(fntab) / sizeof(fntab[0]); i++)
-		if (strcmp(fntab[i].name, name) == 0)
-			return &fntab[i];
-	return NULL;
-}
-
-/* ------------------------------------------------------------------ */
 /* The lexer                                                           */
 
 enum tok {
@@ -158,6 +53,7 @@ struct parser {
 static int	 fail(struct parser *p, size_t pos, const char *fmt, ...)
 		    PRINTFLIKE(3, 4);
 
+
 static int
 fail(struct parser *p, size_t pos, const char *fmt, ...)
 {
@@ -171,6 +67,17 @@ fail(struct parser *p, size_t pos, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -1;
+}
+
+size_t
+expr_charpos(const char *src, size_t pos)
+{
+	size_t	i, n = 1;
+
+	for (i = 0; i < pos && src[i] != '\0'; i++)
+		if (((unsigned char)src[i] & 0xc0) != 0x80)
+			n++;
+	return n;
 }
 
 static int
@@ -494,7 +401,8 @@ expect(struct parser *p, enum tok t, const char *what, size_t open)
 	if (p->t != t) {
 		if (p->t == T_EOF)
 			return fail(p, p->tpos, _("missing %s (opened at "
-			    "%zu)"), what, open);
+			    "character %zu)"), what,
+			    expr_charpos(p->src, open));
 		return fail(p, p->tpos, _("expected %s, found %s"), what,
 		    tok_text(p));
 	}
@@ -1006,25 +914,22 @@ expr_parse(struct arena *a, const char *src, struct expr **out,
 
 	*out = NULL;
 	if (errpos != NULL)
-		*errpos = 0;
+		*errpos = 1;
 	memset(&p, 0, sizeof(p));
 	p.a = a;
 	p.e = e;
 	len = strnlen(src, (size_t)EXPR_MAX_LEN + 1);
 	if (len > EXPR_MAX_LEN) {
 		if (errpos != NULL)
-			*errpos = EXPR_MAX_LEN;
+			*errpos = expr_charpos(src, EXPR_MAX_LEN);
 		return err_set(e, ERR_INPUT, _("expression longer than %u "
 		    "bytes"), EXPR_MAX_LEN);
 	}
 	if ((p.src = arena_strndup(a, src, len)) == NULL)
 		return err_set(e, ERR_NOMEM, _("out of memory"));
 	p.len = len;
-	if (skip_space(&p, 0) == len) {
-		if (errpos != NULL)
-			*errpos = 0;
+	if (skip_space(&p, 0) == len)
 		return err_set(e, ERR_INPUT, _("empty expression"));
-	}
 	if (lex(&p) < 0 || (x = parse_expr(&p)) == NULL)
 		goto fail;
 	if (p.t != T_EOF) {
@@ -1041,7 +946,7 @@ expr_parse(struct arena *a, const char *src, struct expr **out,
 	return 0;
 fail:
 	if (errpos != NULL)
-		*errpos = p.errpos;
+		*errpos = expr_charpos(p.src, p.errpos);
 	return e != NULL && e->code != 0 ? e->code : ERR_INPUT;
 }
 

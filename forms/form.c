@@ -1428,7 +1428,7 @@ parse_bind(struct builder *b, const char *src, const struct field *f,
 		else
 			diags_add(b->d, DIAG_ERROR, sheet, row, column,
 			    _("%s (at character %zu of '%s')"), e.msg,
-			    pos + 1, src);
+			    pos, src);
 		return NULL;
 	}
 	err_init(&e);

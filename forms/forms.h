@@ -300,7 +300,8 @@ size_t	inode_position(const struct inode *n);
  * Parse an XPath expression of XLSForm (with ${name} references) into a
  * tree allocated in a. Curly quotes are read as straight ones. Unknown
  * functions are a parse error. On error: ERR_INPUT, e->msg says what,
- * *errpos (if not NULL) is the byte offset where it was found.
+ * *errpos (if not NULL) is where it was found, as the 1-based character
+ * (not byte) an editor shows: the one convention of every message.
  */
 int	expr_parse(struct arena *a, const char *src, struct expr **out,
 	    size_t *errpos, struct err *e);
@@ -358,8 +359,9 @@ struct eval_env {
 
 /*
  * Evaluate x. As text: what ODK would store (numbers without a trailing
- * ".0", NaN and Infinity as "", booleans "true"/"false", a node-set as its
- * first node's value); the caller frees *out. As a boolean: XPath's
+ * ".0", NaN as "" and infinities as "Infinity" and "-Infinity" as
+ * JavaRosa stores them, booleans "true"/"false", a node-set as its first
+ * node's value); the caller frees *out. As a boolean: XPath's
  * boolean(). Type errors in the spec's sense (a function given a value it
  * cannot take) are ERR_INPUT with a message naming the function.
  */
@@ -388,6 +390,11 @@ struct session_opts {
 	const char	*deprecated_id;	/* an edit: the revision replaced */
 	size_t		 lang;		/* index in form->langs */
 	double		 start;		/* 0: clock_now() */
+	int		 partial;	/* answers may be missing, as in a
+					 * draft (forms eval): a required
+					 * question without an answer is no
+					 * problem; the answers given are
+					 * checked all the same */
 };
 
 /* Where the walk is. */

@@ -118,6 +118,7 @@ struct session {
 	int			  quiet;	/* no defaults on becoming
 						 * relevant (after restore) */
 	int			  nomem;
+	int			  partial;	/* session_opts.partial */
 };
 
 enum mode {
@@ -906,6 +907,7 @@ session_new(const struct form *f, const struct session_opts *o,
 	s->form = f;
 	s->lang = o != NULL && o->lang < f->nlangs ? o->lang : f->default_lang;
 	s->start = o != NULL && o->start != 0 ? o->start : clock_now();
+	s->partial = o != NULL && o->partial;
 	s->now = clock_now();
 	if (o != NULL && o->instance_id != NULL)
 		s->instance_id = strdup(o->instance_id);
@@ -2348,7 +2350,7 @@ validate(struct session *s, struct inode *n, struct diags *d,
 	}
 	if (snode_of(n)->problem || f->kind == FK_NOTE || f->kind == FK_META)
 		return 0;
-	if (n->value == NULL && session_required(s, n))
+	if (n->value == NULL && !s->partial && session_required(s, n))
 		msg = form_msg(s, &f->required_msg, _("this question is "
 		    "required"));
 	else if (n->value != NULL && f->constraint != NULL &&

@@ -1,5 +1,8 @@
 /*
- * serve.c: the HTTP API v1 (docs/sync.md) on libmicrohttpd.
+ * serve.c: the HTTP API v1 (docs/sync.md) on libmicrohttpd, and every
+ * other path to the coordinators' dashboard (dashboard.c). The API looks
+ * only at Bearer tokens, the dashboard only at its cookies: a device's
+ * token opens no page, a coordinator's session no API call.
  *
  * Threads. libmicrohttpd runs SERVE_THREADS workers, each polling its own
  * connections: a slow client costs a socket, never a thread. Handlers on
@@ -63,7 +66,8 @@ enum route {
 	R_PING,
 	R_BATCHES,
 	R_FORMS,
-	R_FORM_FILE
+	R_FORM_FILE,
+	R_DASH			/* not under /api/: dashboard.c's */
 };
 
 struct server;
@@ -87,6 +91,7 @@ struct request {
 struct server {
 	const struct serve_opts	*o;
 	struct MHD_Daemon	*d;
+	struct dash		*dash;
 	/* reads on the workers: tokens, forms */
 	struct hub_store	*rd;
 	pthread_mutex_t		 rd_lock;
@@ -800,6 +805,8 @@ static enum route
 route_of(const char *url, const char **rest)
 {
 	*rest = NULL;
+	if (strcmp(url, API) != 0 && strncmp(url, API "/", sizeof(API)) != 0)
+		return R_DASH;
 	if (strcmp(url, API "/ping") == 0)
 		return R_PING;
 	if (strcmp(url, API "/batches") == 0)
@@ -867,6 +874,28 @@ upload_start(struct request *rq)
 	return MHD_YES;
 }
 
+static void
+dash_log(void *arg, const char *line)
+{
+	slog(arg, "%s", line);
+}
+
+/* A dashboard request: its small body (a form) read, then answered. */
+static enum MHD_Result
+dash_request(struct request *rq, const char *url, const char *method,
+    const char *upload, size_t *upload_size)
+{
+	if (*upload_size > 0) {
+		/* Past DASH_BODY_MAX it is no form of ours: cut. */
+		if (buf_add(&rq->body, upload, *upload_size) != 0)
+			return MHD_NO;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return dash_answer(rq->s->dash, rq->conn, url, method, rq->body.p,
+	    rq->body.len, dash_log, rq->s) ? MHD_YES : MHD_NO;
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -884,6 +913,8 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		rq->conn = conn;
 		*con_cls = rq;
 		rq->route = route_of(url, &rest);
+		if (rq->route == R_DASH)
+			buf_init(&rq->body, DASH_BODY_MAX);
 		if (rq->route == R_BATCHES &&
 		    strcmp(method, MHD_HTTP_METHOD_POST) == 0)
 			return upload_start(rq);
@@ -893,6 +924,8 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		return send_json(conn, rq->status, rq->answer != NULL ?
 		    rq->answer : "{\"error\":\"out of memory\"}", NULL,
 		    rq->status == MHD_HTTP_SERVICE_UNAVAILABLE);
+	if (rq->route == R_DASH)
+		return dash_request(rq, url, method, upload, upload_size);
 	if (!rq->uploading) {
 		/* A body where none is expected: not worth reading. */
 		if (*upload_size > 0)
@@ -1022,7 +1055,8 @@ serve_run(const struct serve_opts *o, struct err *e)
 	pthread_cond_init(&s.q_cond, NULL);
 	pthread_mutex_init(&s.log_lock, NULL);
 	if ((rc = hub_store_open(o->home, &s.rd, e)) != 0 ||
-	    (rc = hub_store_open(o->home, &s.wr, e)) != 0)
+	    (rc = hub_store_open(o->home, &s.wr, e)) != 0 ||
+	    (rc = dash_new(o->home, o->tls_cert != NULL, &s.dash, e)) != 0)
 		goto out;
 	merge_init(&s.m, s.wr);
 	s.m.max_count = SERVE_MAX_COUNT;
@@ -1092,6 +1126,7 @@ out:
 	merge_release(&s.m);
 	hub_store_close(s.wr);
 	hub_store_close(s.rd);
+	dash_free(s.dash);
 	pthread_mutex_destroy(&s.rd_lock);
 	pthread_mutex_destroy(&s.q_lock);
 	pthread_cond_destroy(&s.q_cond);

@@ -42,8 +42,9 @@
  * expected text, which is everything after "=> " to the end of the line.
  * "error: TEXT" expects a parse, bind or evaluation error whose message
  * contains TEXT; parse errors are shown as "error: MESSAGE (at N)" with
- * the byte offset, so "(at 4)" can be expected too. Directives apply to
- * the lines after them until changed; @form and @answers reset @here.
+ * N the 1-based character (not byte) an editor shows, so "(at 5)" can be
+ * expected too. Directives apply to the lines after them until changed;
+ * @form and @answers reset @here.
  * A directive's value ends at " #" (a comment), except @answers, whose
  * JSON ends where the JSON value ends.
  *
