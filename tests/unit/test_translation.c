@@ -69,6 +69,8 @@ static const struct {
 	    W(3, QU, "lacks the unit 'g/dL' that '" ES "' has") },
 	{ HEAD ",integer,a,Edad,Wata,Tiene ${a} años,Watayuq,,\n",
 	    W(3, HQU, "lacks '${a}' that '" HES "' has") },
+	/* "${" without a name and '}' is no reference */
+	{ HEAD ",integer,a,Edad,Wata,Tiene ${a años,Watayuq,,\n", "" },
 	/* a unit said as a word counts: metro = m; "ma" is no unit */
 	{ HEAD ",integer,a,Altitud (m),Altitud (metrokama),,,\n", "" },
 	{ HEAD ",integer,a,A m,A manam,,,\n",
