@@ -44,7 +44,7 @@
 /* Numbers, units and references kept per text (a real label has fewer
  * than 10): what bounds the comparison of two texts. */
 #define TR_MAX_TOKENS	64
-#define TR_MAX_MARKED	32	/* cells one marker cell can name */
+#define TR_MAX_MARKED	32	/* names one marker cell can hold */
 #define TR_NAME_WORDS	5	/* identical texts shorter pass */
 
 enum tok_kind { TOK_NUMBER, TOK_UNIT, TOK_REF };
@@ -425,7 +425,7 @@ static void
 read_marker(struct sheet_check *sc, const struct wb_row *r)
 {
 	const char	*s, *p, *q;
-	size_t		 n;
+	size_t		 n, named = 0;
 
 	sc->nmarked = 0;
 	if (sc->marker < 0 || (s = cell(r, (size_t)sc->marker)) == NULL)
@@ -439,7 +439,7 @@ read_marker(struct sheet_check *sc, const struct wb_row *r)
 			n--;
 		if (n == 0)
 			continue;
-		if (sc->nmarked == TR_MAX_MARKED) {
+		if (named++ == TR_MAX_MARKED) {
 			diags_add(sc->d, DIAG_WARNING, sc->sh->name, r->line,
 			    TR_MARKER, _("more than %d cells named: the "
 			    "rest are checked"), TR_MAX_MARKED);
