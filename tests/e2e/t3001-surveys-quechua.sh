@@ -22,8 +22,8 @@ for f in anemia water_sanitation household_improvements; do
 	    >/dev/null 2>&1
 done
 
-# expect NAME TEXT: the last fill's screen shows TEXT (long hints wrap
-# between words: a line break and its indent read as one space)
+# expect NAME TEXT: the last fill's screen shows TEXT (a long hint wraps
+# at word boundaries: line ends and indents count as one blank)
 expect() {
 	if tr '\n' ' ' <"$tmp/screen" | tr -s ' ' | grep -qF -- "$2"; then
 		t_ok "$1"
