@@ -192,10 +192,12 @@ cmd_fill(struct cmd_ctx *c, int argc, char **argv)
 		return cmd_usage_error(_("--draft goes with --answers"));
 	err_init(&e);
 	if ((rc = fill_load_form(&fl, st, argv[optind], &e)) != 0 ||
+	    (rc = cmd_attach_stored(fl.form, &fl.sf, &e)) != 0 ||
 	    (rc = fill_start(&fl, lang, NULL, &e)) != 0) {
 		rc = cmd_error(rc, &e);
 		goto out;
 	}
+	i18n_use(lang != NULL ? fl.form->langs[fl.lang].code : NULL);
 	if (answers != NULL)
 		rc = fill_answers(&fl, answers, draft);
 	else

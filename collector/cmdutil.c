@@ -213,7 +213,8 @@ languages_json(const struct form *f)
 
 int
 cmd_install_form(struct store *st, const char *file, const void *data,
-    size_t len, enum store_put *how, struct form **parsed, struct err *e)
+    size_t len, const char *media_dir, enum store_put *how,
+    struct form **parsed, struct err *e)
 {
 	struct store_form	 sf;
 	struct diags		 d;
@@ -224,9 +225,16 @@ cmd_install_form(struct store *st, const char *file, const void *data,
 
 	if (parsed != NULL)
 		*parsed = NULL;
+	memset(&sf, 0, sizeof(sf));
 	diags_init(&d);
 	buf_init(&b, 1u << 20);
 	rc = form_load(file, data, len, &f, &d, e);
+	if (rc == 0 && media_dir != NULL &&
+	    (rc = cmd_attach_dir(f, media_dir, &d, &sf.media, &sf.nmedia,
+	    e)) != 0)
+		goto out;
+	if (rc == 0 && d.nerrors > 0)
+		rc = ERR_INPUT;
 	diags_format(&d, file, &b);
 	if (b.len > 0)
 		fputs(b.p, stderr);
@@ -241,7 +249,6 @@ cmd_install_form(struct store *st, const char *file, const void *data,
 		rc = err_set(e, ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
-	memset(&sf, 0, sizeof(sf));
 	sf.form_id = f->id;
 	sf.version = f->version != NULL ? f->version : (char *)"";
 	sf.title = f->title != NULL ? f->title : f->id;
@@ -262,6 +269,7 @@ cmd_install_form(struct store *st, const char *file, const void *data,
 		f = NULL;
 	}
 out:
+	cmd_media_free(sf.media, sf.nmedia);
 	free(name);
 	form_free(f);
 	diags_release(&d);

@@ -1691,6 +1691,12 @@ norm_select(struct session *s, const struct inode *node, const char *t,
 
 	multi = node->field->kind == FK_SELECT_MULTIPLE;
 	buf_init(&b, ANSWER_MAX_LEN);
+	if (node->field->list != NULL && node->field->list->origin ==
+	    LIST_FILE && !node->field->list->attached &&
+	    !s->form->media_given)
+		/* the hub: no attachments to check the names against */
+		return (*out = strndup(t, n)) == NULL ?
+		    err_set(e, ERR_NOMEM, "out of memory") : 0;
 	if ((rc = session_choices(s, node, &v, &nv, e)) != 0)
 		return rc;
 	if (!multi && (k = find_choice(v, nv, t, n, mode)) >= 0)
@@ -2138,6 +2144,12 @@ session_choices(struct session *s, const struct inode *node,
 
 	*out = NULL;
 	*n = 0;
+	if (l != NULL && l->origin == LIST_FILE && !l->attached &&
+	    s->form->media_given)
+		return err_set(e, ERR_INPUT, _("the list of '%s' is in the "
+		    "file '%s', which was not installed with the form: "
+		    "install the form with its attachments"),
+		    node->field->name, l->file);
 	if (l == NULL || l->n == 0)
 		return 0;
 	if ((v = realloc(s->choices, l->n * sizeof(*v))) == NULL)

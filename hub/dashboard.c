@@ -228,10 +228,7 @@ dash_form_field(const char *body, size_t len, const char *name, char *out,
 /* ------------------------------------------------------------------ */
 /* Answers                                                             */
 
-static void
-say(struct page *pg, const char *fmt, ...) PRINTFLIKE(2, 3);
-
-static void
+PRINTFLIKE(2, 3) static void
 say(struct page *pg, const char *fmt, ...)
 {
 	va_list	ap;
@@ -513,7 +510,7 @@ login(struct page *pg, const char *body, size_t len)
 	char		 user[DASH_USER_MAX + 2], pw[DASH_PASSWORD_MAX + 1];
 	char		 pre[DASH_TOKEN_CHARS], token[DASH_TOKEN_CHARS];
 	char		 ukey[DASH_USER_MAX + 8], akey[80], ip[64], msg[200];
-	const char	*keys[2], *c;
+	const char	*keys[2], *c, *shown;
 	struct MHD_Response *r;
 	int64_t		 now = (int64_t)clock_now(), wait = 0;
 	int		 found = 0, good, rc, ok;
@@ -531,6 +528,9 @@ login(struct page *pg, const char *body, size_t len)
 	if (!dash_form_field(body, len, "password", pw, sizeof(pw)))
 		pw[0] = '\0';
 	snprintf(ukey, sizeof(ukey), "user:%s", user);
+	/* What goes in the log: a name as accounts have, or nothing (a
+	 * line break typed in would forge a log line). */
+	shown = dash_user_valid(user) ? user : "?";
 	snprintf(akey, sizeof(akey), "addr:%s", client_addr(pg->conn, ip,
 	    sizeof(ip)));
 	err_init(&e);
@@ -539,7 +539,7 @@ login(struct page *pg, const char *body, size_t len)
 		goto fail;
 	if (wait > 0) {
 		say(pg, "login of '%s' from %s refused: too many wrong "
-		    "passwords", user, ip);
+		    "passwords", shown, ip);
 		snprintf(msg, sizeof(msg), _("Too many wrong passwords: try "
 		    "again in %lld minutes."), (long long)(wait + 59) / 60);
 		ok = login_page(pg, MHD_HTTP_TOO_MANY_REQUESTS, msg, user,
@@ -558,7 +558,7 @@ login(struct page *pg, const char *body, size_t len)
 		    now - DASH_FAIL_WINDOW, &e)) != 0)
 			goto fail;
 		say(pg, "login of '%s' from %s refused: wrong user or "
-		    "password", user, ip);
+		    "password", shown, ip);
 		ok = login_page(pg, MHD_HTTP_UNAUTHORIZED, _("Wrong user or "
 		    "password."), user, 0);
 		goto out;

@@ -5,7 +5,8 @@
  *   merge     batches into the store, keyed by instance_id: stored,
  *             duplicate, conflict or rejected, the data re-validated by
  *             the form engine; one transaction per batch (merge.c)
- *   serve     the HTTP API v1 on libmicrohttpd (serve.c)
+ *   serve     the HTTP API v1 on libmicrohttpd (serve.c), and every
+ *             other path to the coordinators' dashboard (dashboard.c)
  *   report    the indicators by district (report.h)
  *   cmd_*     one file per subcommand, as git's builtin/; only these and
  *             main.c print and choose exit codes

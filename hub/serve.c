@@ -12,14 +12,19 @@
  * answer. That thread owns the only connection that writes to the store;
  * writes serialize in SQLite anyway, and one writer needs no lock. The
  * workers read (tokens, forms) through a second connection behind a
- * mutex; in WAL mode reading never waits for the merge.
+ * mutex; in WAL mode reading never waits for the merge. The dashboard's
+ * pages open a connection of their own per request and are made on the
+ * worker: a report or an export (seconds to tens of seconds over a
+ * million surveys) holds that worker's other connections meanwhile; the
+ * devices retry, and an office has few coordinators.
  *
  * Bad input. What arrives is bounded before it is read: headers by
  * libmicrohttpd's per-connection memory, a body by its Content-Length
  * (413 before a byte of it is read) and while it arrives (a chunked body
  * past the ceiling is cut), all bodies together by SERVE_BODY_BUDGET (503),
  * the inflated batch by BATCH_HTTP_MAX_INFLATED and each line by
- * BATCH_LINE_MAX (the batch reader streams). Connections are bounded in
+ * BATCH_LINE_MAX (the batch reader streams), a dashboard's form by
+ * DASH_BODY_MAX. Connections are bounded in
  * number, per address, and in idle time. Nothing a client sends ends the
  * server.
  *

@@ -369,4 +369,25 @@ t_has "$T_TMP/serve.log" "login of 'maria' from 127.0.0.1 refused: too many wron
 	"the refusals in the server's log"
 t_lacks "$T_TMP/serve.log" "$PW" "never a password in the log"
 
+# --- over HTTPS, the cookies are Secure ----------------------------------
+h_sql "DELETE FROM login_failures"
+if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -keyout "$T_TMP/key.pem" -out "$T_TMP/cert.pem" >/dev/null 2>&1 &&
+    h_serve --tls-cert "$T_TMP/cert.pem" --tls-key "$T_TMP/key.pem"; then
+	get /login "$T_TMP/js" -k
+	t_check "HTTPS: the pre-login cookie is Secure" \
+		grep -qiE '^Set-Cookie: hub_login=.*; SameSite=Strict; Secure' \
+		"$T_TMP/hdr"
+	csrf=$(csrf_of)
+	get /login "$T_TMP/js" -k --data-urlencode "csrf=$csrf" \
+	    --data-urlencode "user=maria" --data-urlencode "password=$PW"
+	t_is "$ST" 303 "HTTPS: maria logs in"
+	t_check "HTTPS: the session cookie is Secure" \
+		grep -qiE '^Set-Cookie: hub_session=.*; SameSite=Strict; Secure' \
+		"$T_TMP/hdr"
+	h_stop
+else
+	t_fail "an HTTPS hub serves"
+fi
+
 t_done
