@@ -549,7 +549,8 @@ int	session_answer(struct session *s, struct inode *node, const char *text,
 	    struct err *e);
 /*
  * Persistence. A store keeps every leaf that has a value (answers, meta,
- * calculations: once() must survive) as path -> value, and every repeat
+ * calculations: once() must survive; non-relevant ones too, kept hidden
+ * until session_drop_hidden) as path -> value, and every repeat
  * instance as its path -> "" ("child[2]"), so that an instance nothing is
  * answered in yet survives too.
  *
