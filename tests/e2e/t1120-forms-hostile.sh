@@ -84,4 +84,27 @@ bounded 5 512 forms eval "$T_TMP/rx.csv" "regex(\${t}, '(a|aa)+b')" \
 t_is "$T_RC $(cat "$T_OUT")" "0 true" \
 	"regex(., '(a|aa)+b') on the same: true, in ${T_MS} ms"
 
+# sum() and count() over nested repeats: filling from --answers
+# recomputed after every answer and every instance, each time a sum over
+# all of them (2,000 instances 5.6 s, 12,000 204 s). 200 households of
+# 60 people each, through the engine (forms eval fills a draft first).
+cat >"$T_TMP/rep.csv" <<'CSV'
+survey,,,,
+,type,name,label,calculation
+,begin repeat,hh,Household,
+,begin repeat,person,Person,
+,integer,age,Age,
+,end repeat,,,
+,calculate,hh_total,,sum(${age})
+,end repeat,,,
+,calculate,total,,sum(${age})
+CSV
+python3 -c 'import json; print(json.dumps({"hh": [{"person": [{"age": k % 90}
+    for k in range(60)]} for _ in range(200)]}))' >"$T_TMP/rep.json"
+bounded 20 1024 forms eval "$T_TMP/rep.csv" \
+	'concat(${total}, " ", count(${person}), " ", /rep/hh[200]/hh_total)' \
+	--answers "$T_TMP/rep.json"
+t_is "$T_RC $(cat "$T_OUT")" "0 354000 12000 1770" \
+	"12,000 nested repeat instances: sum() and count() in ${T_MS} ms"
+
 t_done
