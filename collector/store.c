@@ -17,9 +17,12 @@
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -212,12 +215,162 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER submissions_frozen_delete BEFORE DELETE ON submissions"
 	"  WHEN OLD.state <> 'draft'"
 	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;",
+
+	/*
+	 * 4: a form's attachments (ODK's form media: the CSV, XML and
+	 * GeoJSON lists it reads), kept with the version of the form they
+	 * came with, so that a form and its lists are installed, replaced
+	 * and read together.
+	 */
+	"CREATE TABLE form_media ("
+	"  form INTEGER NOT NULL REFERENCES forms(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  content BLOB NOT NULL,"
+	"  PRIMARY KEY (form, name)"
+	");",
 };
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
+/* PRAGMA application_id: "CLCT". */
+#define STORE_APPLICATION_ID	0x434c4354u
+
 static const struct db_schema schema = {
-	"collector", migrations, NMIGRATIONS
+	.program = "collector",
+	.migrations = migrations,
+	.nmigrations = NMIGRATIONS,
+	.application_id = STORE_APPLICATION_ID,
+	.every_table = "submissions",
 };
+
+struct store_lock {
+	int	 fd;
+	char	*path;
+};
+
+#define LOCK_TEXT_MAX	96	/* "PID SINCE" */
+
+/* Who holds the lock at fd, as "process PID, since DATE HH:MM". */
+static void
+lock_holder(int fd, char *who, size_t size)
+{
+	char	b[LOCK_TEXT_MAX];
+	ssize_t	n;
+	long	pid;
+	char	since[40], *end;
+
+	n = pread(fd, b, sizeof(b) - 1, 0);
+	b[n > 0 ? n : 0] = '\0';
+	errno = 0;
+	pid = strtol(b, &end, 10);
+	if (errno != 0 || end == b || pid <= 0 || *end != ' ') {
+		snprintf(who, size, _("another process"));
+		return;
+	}
+	/* 2026-11-25T10:04:05.123-05:00: the date and the minute */
+	snprintf(since, sizeof(since), "%.16s", end + 1);
+	if (strlen(since) == 16 && since[10] == 'T')
+		since[10] = ' ';
+	snprintf(who, size, _("process %ld, since %s"), pid, since);
+}
+
+int
+store_lock_sub(struct store *st, const char *instance_id,
+    struct store_lock **out, struct err *e)
+{
+	struct store_lock	*l;
+	struct stat		 a, b;
+	const char		*id = instance_id;
+	char			 name[STORE_PATH_MAX], who[128];
+	char			 text[LOCK_TEXT_MAX], since[40];
+	size_t			 i, n;
+	int			 tries, rc = 0;
+
+	*out = NULL;
+	if (strncmp(id, "uuid:", 5) == 0)
+		id += 5;
+	/* The name from the id, with nothing a file name cannot hold on a
+	 * FAT memory card (':') nor a '/'. */
+	n = (size_t)snprintf(name, sizeof(name), "%s/edit-", st->db->dir);
+	for (i = 0; id[i] != '\0' && n + 6 < sizeof(name); i++)
+		name[n++] = isalnum((unsigned char)id[i]) || id[i] == '-' ?
+		    id[i] : '_';
+	if (n + 6 >= sizeof(name))
+		return err_set(e, ERR_IO, _("'%s': path too long"),
+		    st->db->dir);
+	memcpy(name + n, ".lock", 6);
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->path = strdup(name)) == NULL) {
+		free(l);
+		return err_set(e, ERR_NOMEM, _("out of memory"));
+	}
+	/* The file may be unlinked by its holder between our open and our
+	 * flock: then the lock is on a name nobody else will open; try
+	 * again on the file now at the name. */
+	for (tries = 0; tries < 10; tries++) {
+		l->fd = open(name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+		if (l->fd < 0) {
+			rc = err_set(e, ERR_IO, _("cannot create '%s': %s"),
+			    name, strerror(errno));
+			goto out;
+		}
+		if (flock(l->fd, LOCK_EX | LOCK_NB) != 0) {
+			if (errno == EWOULDBLOCK) {
+				lock_holder(l->fd, who, sizeof(who));
+				rc = err_set(e, ERR_IO, _("survey %s is being "
+				    "edited by %s: finish there first (or "
+				    "close that program)"), instance_id, who);
+			} else
+				rc = err_set(e, ERR_IO, _("cannot lock '%s': "
+				    "%s"), name, strerror(errno));
+			goto out;
+		}
+		if (fstat(l->fd, &a) == 0 && stat(name, &b) == 0 &&
+		    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			break;
+		close(l->fd);
+		l->fd = -1;
+	}
+	if (l->fd < 0) {
+		rc = err_set(e, ERR_IO, _("cannot lock '%s'"), name);
+		goto out;
+	}
+	datetime_format_local(clock_now(), since);
+	n = (size_t)snprintf(text, sizeof(text), "%ld %s\n", (long)getpid(),
+	    since);
+	if (ftruncate(l->fd, 0) != 0 || pwrite(l->fd, text, n, 0) !=
+	    (ssize_t)n) {
+		rc = err_set(e, ERR_IO, _("cannot write '%s': %s"), name,
+		    strerror(errno));
+		unlink(name);
+		goto out;
+	}
+	*out = l;
+	l = NULL;
+out:
+	if (l != NULL) {
+		if (l->fd >= 0)
+			close(l->fd);
+		free(l->path);
+		free(l);
+	}
+	return rc;
+}
+
+void
+store_unlock(struct store_lock *l)
+{
+	if (l == NULL)
+		return;
+	/* Unlink while holding it: whoever opened the name meanwhile
+	 * finds, once it has the lock, that the name is no longer its
+	 * file, and tries again. */
+	unlink(l->path);
+	close(l->fd);
+	free(l->path);
+	free(l);
+}
 
 int
 store_schema_version(void)
@@ -297,23 +450,36 @@ out:
 	return rc;
 }
 
-int
-store_open(const char *home, struct store **out, struct err *e)
+static int
+open_store(const char *home, int read, struct store **out, struct err *e)
 {
 	struct store	*st;
 	struct db	*db;
 	int		 rc;
 
 	*out = NULL;
-	if ((rc = db_open(home, STORE_FILE, &schema, &db, e)) != 0 ||
-	    (rc = wrap(db, &st, e)) != 0)
+	if ((rc = (read ? db_open_read : db_open)(home, STORE_FILE, &schema,
+	    &db, e)) != 0 || (rc = wrap(db, &st, e)) != 0)
 		return rc;
-	if ((rc = adopt_token_file(st, home, e)) != 0) {
+	/* Read-only: the token file stays where it is until a writer. */
+	if (!db->read_only && (rc = adopt_token_file(st, home, e)) != 0) {
 		store_close(st);
 		return rc;
 	}
 	*out = st;
 	return 0;
+}
+
+int
+store_open(const char *home, struct store **out, struct err *e)
+{
+	return open_store(home, 0, out, e);
+}
+
+int
+store_open_read(const char *home, struct store **out, struct err *e)
+{
+	return open_store(home, 1, out, e);
 }
 
 int
@@ -426,6 +592,8 @@ store_set_setting(struct store *st, const char *key, const char *value,
 void
 store_form_release(struct store_form *f)
 {
+	size_t	i;
+
 	free(f->form_id);
 	free(f->version);
 	free(f->title);
@@ -434,6 +602,12 @@ store_form_release(struct store_form *f)
 	free(f->sha256);
 	free(f->installed_at);
 	free(f->content);
+	for (i = 0; i < f->nmedia; i++) {
+		free(f->media[i].name);
+		free(f->media[i].sha256);
+		free(f->media[i].content);
+	}
+	free(f->media);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -494,6 +668,60 @@ read_form(sqlite3_stmt *stmt, struct store_form *f, int content)
 	return 0;
 }
 
+/* The attachments of form row f->id, by name; their bytes too when
+ * content. */
+static int
+read_media(struct store *st, struct store_form *f, int content,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	const void	*p;
+	size_t		 cap = 0, n;
+	int		 rc, r;
+
+	if ((rc = db_prepare(st->db, "SELECT name, sha256, content FROM "
+	    "form_media WHERE form = ? ORDER BY name", &stmt, e)) != 0)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, f->id);
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_media	*m;
+
+		if (f->nmedia == cap) {
+			void	*v;
+
+			cap = cap ? cap * 2 : 4;
+			if ((v = realloc(f->media, cap *
+			    sizeof(*f->media))) == NULL) {
+				rc = err_set(e, ERR_NOMEM, _("out of memory"));
+				break;
+			}
+			f->media = v;
+		}
+		m = &f->media[f->nmedia++];
+		memset(m, 0, sizeof(*m));
+		m->name = db_col_dup(stmt, 0);
+		m->sha256 = db_col_dup(stmt, 1);
+		if (content) {
+			p = sqlite3_column_blob(stmt, 2);
+			n = (size_t)sqlite3_column_bytes(stmt, 2);
+			if ((m->content = malloc(n + 1)) != NULL) {
+				if (n > 0)
+					memcpy(m->content, p, n);
+				m->len = n;
+			}
+		}
+		if (m->name == NULL || m->sha256 == NULL ||
+		    (content && m->content == NULL)) {
+			rc = err_set(e, ERR_NOMEM, _("out of memory"));
+			break;
+		}
+	}
+	if (rc == 0 && r != SQLITE_DONE)
+		rc = db_error(st->db, e, "form_media");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 static int
 get_form(struct store *st, const char *sql, const char *key, int64_t row,
     struct store_form *out, struct err *e)
@@ -518,6 +746,8 @@ get_form(struct store *st, const char *sql, const char *key, int64_t row,
 	else
 		rc = db_error(st->db, e, "forms");
 	sqlite3_finalize(stmt);
+	if (rc == 0)
+		rc = read_media(st, out, 1, e);
 	if (rc != 0)
 		store_form_release(out);
 	return rc;
@@ -548,6 +778,69 @@ sha256_hex(const void *p, size_t n, char out[65])
 	sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
+/* The attachments of form row `row` with their bytes' digests. */
+static int
+put_media(struct store *st, int64_t row, const struct store_form *f,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	char		 sha[65];
+	size_t		 i;
+	int		 rc;
+
+	if (f->nmedia == 0)
+		return 0;
+	if ((rc = db_prepare(st->db, "INSERT INTO form_media (form, name, "
+	    "sha256, content) VALUES (?, ?, ?, ?)", &stmt, e)) != 0)
+		return rc;
+	for (i = 0; i < f->nmedia && rc == 0; i++) {
+		sha256_hex(f->media[i].content, f->media[i].len, sha);
+		sqlite3_reset(stmt);
+		sqlite3_bind_int64(stmt, 1, row);
+		sqlite3_bind_text(stmt, 2, f->media[i].name, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, sha, -1, SQLITE_STATIC);
+		sqlite3_bind_blob64(stmt, 4, f->media[i].content,
+		    f->media[i].len, SQLITE_STATIC);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			rc = db_error(st->db, e, "form_media");
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/*
+ * Whether form row `row` has the attachments of f, by name and digest:
+ * 0 the same, -1 other ones, or an error code.
+ */
+static int
+same_media(struct store *st, int64_t row, const struct store_form *f,
+    struct err *e)
+{
+	struct store_form	 cur;
+	char			 sha[65];
+	size_t			 i, j;
+	int			 rc, same;
+
+	memset(&cur, 0, sizeof(cur));
+	cur.id = row;
+	if ((rc = read_media(st, &cur, 0, e)) != 0) {
+		store_form_release(&cur);
+		return rc;
+	}
+	same = cur.nmedia == f->nmedia;
+	for (i = 0; i < f->nmedia && same; i++) {
+		sha256_hex(f->media[i].content, f->media[i].len, sha);
+		for (j = 0; j < cur.nmedia; j++)
+			if (strcmp(cur.media[j].name, f->media[i].name) == 0)
+				break;
+		same = j < cur.nmedia && strcmp(cur.media[j].sha256,
+		    sha) == 0;
+	}
+	store_form_release(&cur);
+	return same ? 0 : -1;
+}
+
 int
 store_put_form(struct store *st, const struct store_form *f,
     enum store_put *how, struct err *e)
@@ -566,7 +859,7 @@ store_put_form(struct store *st, const struct store_form *f,
 	own = sqlite3_get_autocommit(st->db->sql);
 	if (own && (rc = store_begin(st, e)) != 0)
 		return rc;
-	if ((rc = db_prepare(st->db, "SELECT sha256, current FROM forms "
+	if ((rc = db_prepare(st->db, "SELECT sha256, current, id FROM forms "
 	    "WHERE form_id = ?1 AND version = ?2", &stmt, e)) != 0)
 		goto out;
 	sqlite3_bind_text(stmt, 1, f->form_id, -1, SQLITE_STATIC);
@@ -575,7 +868,20 @@ store_put_form(struct store *st, const struct store_form *f,
 	if (have == SQLITE_ROW) {
 		if (strcmp((const char *)sqlite3_column_text(stmt, 0),
 		    sha) == 0) {
-			*how = STORE_PUT_SAME;
+			int64_t	row = sqlite3_column_int64(stmt, 2);
+
+			sqlite3_finalize(stmt);
+			stmt = NULL;
+			if ((rc = same_media(st, row, f, e)) < 0) {
+				rc = err_set(e, ERR_INPUT, _("form '%s' "
+				    "version '%s' is already installed with "
+				    "other attachments: give the new one a "
+				    "higher version"), f->form_id,
+				    f->version);
+				goto out;
+			}
+			if (rc == 0)
+				*how = STORE_PUT_SAME;
 			goto out;
 		}
 		rc = err_set(e, ERR_INPUT, _("form '%s' version '%s' is "
@@ -633,6 +939,9 @@ store_put_form(struct store *st, const struct store_form *f,
 	sqlite3_bind_text(stmt, 8, now, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		rc = db_error(st->db, e, "forms");
+	else
+		rc = put_media(st, sqlite3_last_insert_rowid(st->db->sql), f,
+		    e);
 out:
 	sqlite3_finalize(stmt);
 	if (!own)
@@ -680,6 +989,10 @@ store_each_form(struct store *st, store_form_fn *fn, void *arg,
 		if (read_form(stmt, &f, 0) != 0) {
 			store_form_release(&f);
 			rc = err_set(e, ERR_NOMEM, _("out of memory"));
+			break;
+		}
+		if ((rc = read_media(st, &f, 0, e)) != 0) {
+			store_form_release(&f);
 			break;
 		}
 		r = fn(&f, arg);

@@ -1860,19 +1860,37 @@ fn_version(struct ectx *c, const struct expr *x, const struct xctx *cx,
 	return 0;
 }
 
-/* Its arguments are evaluated (their errors are the form's) and the
- * result is "": the CSV media files it queries are not carried. */
+/*
+ * pulldata('name', 'col', 'keycol', value): column col of the first row of
+ * the attachment name.csv whose keycol is value, "" when none (ODK
+ * Collect's reading, instance('name')/root/item[keycol = value]/col).
+ * The rows are hashed by column when attached: one lookup.
+ */
 static int
 fn_pulldata(struct ectx *c, const struct expr *x, const struct xctx *cx,
     struct val *out)
 {
-	struct val	v;
-	size_t		i;
+	const struct choice_list	*l = NULL;
+	const struct choice		*row;
+	const char			*name, *col, *key, *value, *v;
 
-	for (i = 0; i < x->nargs; i++)
-		if (arg(c, x, cx, i, &v) != 0)
-			return -1;
-	val_str(out, "");
+	if (arg_str(c, x, cx, 0, &name) != 0 ||
+	    arg_str(c, x, cx, 1, &col) != 0 ||
+	    arg_str(c, x, cx, 2, &key) != 0 ||
+	    arg_str(c, x, cx, 3, &value) != 0)
+		return -1;
+	if (c->env->form != NULL)
+		l = form_list(c->env->form, name);
+	if (l == NULL || l->origin != LIST_FILE)
+		return err_set(c->e, ERR_INPUT, _("pulldata(): the form "
+		    "attaches no file '%s.csv'"), name);
+	if (!l->attached)
+		return err_set(c->e, ERR_INPUT, _("pulldata(): '%s' was not "
+		    "installed with the form: install the form with its "
+		    "attachments"), l->file);
+	row = media_lookup(l, key, value);
+	v = row != NULL ? choice_col(row, col) : NULL;
+	val_str(out, v != NULL ? v : "");
 	return 0;
 }
 
