@@ -16,7 +16,7 @@
 
 struct cmd_ctx {
 	const char	*home;		/* --home, or NULL */
-	const char	*prog;		/* "collector" */
+	const char	*prog;		/* argv[0], as typed */
 	struct store	*st;		/* open when the command's row in
 					 * main.c needs it; main closes it */
 };
@@ -77,10 +77,34 @@ int	cmd_std_opts(int argc, char **argv, const char *usage);
 int	cmd_help_asked(int argc, char **argv);
 /* The terminal survey and its closing message (cmd_fill.c), shared with
  * `collector edit`. */
-int	fill_interactive(struct fill *fl, int review_first);
-/* Install a form's bytes after checking them; diagnostics go to stderr. */
+int	fill_interactive(struct cmd_ctx *c, struct fill *fl,
+	    int review_first);
+/* The program as the person typed it (argv[0]), with --home DIR when one
+ * was given, for the commands a message tells them to type. Caller
+ * frees; NULL when out of memory. */
+char	*cmd_invocation(const struct cmd_ctx *c);
+/* Install a form's bytes after checking them, with the attachments it
+ * reads from media_dir (NULL: none); diagnostics go to stderr. */
 int	cmd_install_form(struct store *st, const char *file,
-	    const void *data, size_t len, enum store_put *how,
-	    struct form **parsed, struct err *e);
+	    const void *data, size_t len, const char *media_dir,
+	    enum store_put *how, struct form **parsed, struct err *e);
+
+/* Attachments (attach.c). ODK Collect's media folder of a form file:
+ * "dir/name-media" for "dir/name.xlsx". Caller frees; NULL: no memory. */
+char	*cmd_media_dir(const char *form_file);
+/*
+ * Read from dir each file f reads (form_media) and attach it. An absent
+ * file (or dir) is a warning in d, a bad one an error in d naming it,
+ * both at the survey row that needs the file. With out, the bytes read
+ * are kept for the store (free with cmd_media_free). Returns an error
+ * only when out of memory. Both this and cmd_attach_stored set
+ * f->media_given: the collector answers from the files it has.
+ */
+int	cmd_attach_dir(struct form *f, const char *dir, struct diags *d,
+	    struct store_media **out, size_t *nout, struct err *e);
+void	cmd_media_free(struct store_media *m, size_t n);
+/* Attach the files stored with the form's version sf. */
+int	cmd_attach_stored(struct form *f, const struct store_form *sf,
+	    struct err *e);
 
 #endif

@@ -139,6 +139,7 @@ cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 	 * a second edit of either is refused now, not at finalize. */
 	if ((rc = store_lock_sub(st, sub.instance_id, &held, &e)) != 0 ||
 	    (rc = fill_load_form_row(&fl, st, sub.form, &e)) != 0 ||
+	    (rc = cmd_attach_stored(fl.form, &fl.sf, &e)) != 0 ||
 	    (rc = fill_resume(&fl, &sub, revision, &e)) != 0 ||
 	    (revision && (rc = store_lock_sub(st, fl.sub.instance_id,
 	    &held_rev, &e)) != 0))
@@ -146,7 +147,7 @@ cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 	cmd_warn_skipped(&fl);
 	/* A revision draft is a whole survey being corrected: it opens at
 	 * the review, as it did when it was started. */
-	rc = fill_interactive(&fl, revision || sub.deprecated_id != NULL);
+	rc = fill_interactive(c, &fl, revision || sub.deprecated_id != NULL);
 	goto out;
 fail:
 	rc = cmd_error(rc, &e);

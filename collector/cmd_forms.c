@@ -14,19 +14,26 @@
 static const char *
 usage_text(void)
 {
-	return _("usage: collector forms add FILE\n"
+	return _("usage: collector forms add FILE [--media DIR]\n"
 	    "       collector forms list [--json]\n"
-	    "       collector forms check FILE...\n"
-	    "       collector forms eval FILE EXPR [--answers JSON-FILE]\n"
+	    "       collector forms check [--media DIR] FILE...\n"
+	    "       collector forms eval FILE EXPR [--answers JSON-FILE] "
+	    "[--media DIR]\n"
 	    "\n"
 	    "add    checks an XLSForm (.xlsx, or pyxform's single-file .csv)\n"
-	    "       and installs it; a newer version of an installed form\n"
-	    "       replaces it for new surveys (drafts keep theirs)\n"
-	    "list   the installed forms: id, title, version, languages\n"
+	    "       and installs it with its attachments; a newer version of\n"
+	    "       an installed form replaces it for new surveys (drafts\n"
+	    "       keep theirs)\n"
+	    "list   the installed forms: id, title, version, languages,\n"
+	    "       attachments\n"
 	    "check  prints FILE:SHEET:ROW[:COLUMN]: error|warning: message;\n"
 	    "       exits 0 when there is no error\n"
 	    "eval   prints the value of an expression in the context of the\n"
-	    "       form and the answers given (as ODK would store it)\n");
+	    "       form and the answers given (as ODK would store it)\n"
+	    "\n"
+	    "--media DIR  where the form's attachments are (the CSV, XML and\n"
+	    "             GeoJSON lists it reads); by default the folder\n"
+	    "             FORM-media beside the form file, as ODK Collect\n");
 }
 
 static int
@@ -36,18 +43,35 @@ forms_add(struct cmd_ctx *c, int argc, char **argv)
 	struct err	 e;
 	enum store_put	 how;
 	struct form	*f = NULL;
-	char		*data = NULL;
+	const char	*file;
+	char		*data = NULL, *media = NULL;
 	size_t		 len;
 	int		 rc;
 
-	if (argc != 2)
-		return cmd_usage_error(_("usage: collector forms add FILE"));
+	if (argc == 4 && strcmp(argv[1], "--media") == 0) {
+		file = argv[3];
+		media = strdup(argv[2]);
+	} else if (argc == 4 && strcmp(argv[2], "--media") == 0) {
+		file = argv[1];
+		media = strdup(argv[3]);
+	} else if (argc == 2) {
+		file = argv[1];
+		media = cmd_media_dir(file);
+	} else
+		return cmd_usage_error(_("usage: collector forms add FILE "
+		    "[--media DIR]"));
 	err_init(&e);
-	if ((rc = file_read(argv[1], FORM_MAX_BYTES, &data, &len, &e)) != 0)
+	if (media == NULL) {
+		err_set(&e, ERR_NOMEM, _("out of memory"));
+		return cmd_error(ERR_NOMEM, &e);
+	}
+	if ((rc = file_read(file, FORM_MAX_BYTES, &data, &len, &e)) != 0) {
+		free(media);
 		return cmd_error(rc, &e);
+	}
 	if ((rc = cmd_open_store(c, 0, &st)) != 0)
 		goto out;
-	if ((rc = cmd_install_form(st, argv[1], data, len, &how, &f,
+	if ((rc = cmd_install_form(st, file, data, len, media, &how, &f,
 	    &e)) != 0) {
 		rc = cmd_error(rc, &e);
 		goto out;
@@ -68,6 +92,7 @@ forms_add(struct cmd_ctx *c, int argc, char **argv)
 out:
 	form_free(f);
 	free(data);
+	free(media);
 	store_close(st);
 	return rc;
 }
@@ -75,11 +100,16 @@ out:
 static int
 print_form(const struct store_form *f, void *arg)
 {
-	json_t	*a = arg, *o, *langs;
+	json_t	*a = arg, *o, *langs, *media;
 	size_t	 i;
 
 	langs = json_loads(f->languages, 0, NULL);
 	if (a != NULL) {
+		media = json_array();
+		for (i = 0; i < f->nmedia; i++)
+			json_array_append_new(media, json_pack("{s:s, s:s}",
+			    "name", f->media[i].name, "sha256",
+			    f->media[i].sha256));
 		o = json_object();
 		json_object_set_new(o, "form_id", json_string(f->form_id));
 		json_object_set_new(o, "title", json_string(f->title));
@@ -89,6 +119,7 @@ print_form(const struct store_form *f, void *arg)
 		json_object_set_new(o, "sha256", json_string(f->sha256));
 		json_object_set_new(o, "installed_at",
 		    json_string(f->installed_at));
+		json_object_set_new(o, "attachments", media);
 		json_array_append_new(a, o);
 		return 0;
 	}
@@ -98,6 +129,12 @@ print_form(const struct store_form *f, void *arg)
 		for (i = 0; i < json_array_size(langs); i++)
 			printf(" %s", json_string_value(json_array_get(langs,
 			    i)));
+		putchar('\n');
+	}
+	if (f->nmedia > 0) {
+		printf("%-24s %-12s", "", "");
+		for (i = 0; i < f->nmedia; i++)
+			printf(" %s", f->media[i].name);
 		putchar('\n');
 	}
 	json_decref(langs);
@@ -131,6 +168,55 @@ forms_list(struct cmd_ctx *c, int argc, char **argv)
 	return rc;
 }
 
+/* --media DIR anywhere among args (removed from them), or NULL. */
+static const char *
+media_opt(int *argc, char **argv, int *bad)
+{
+	const char	*dir = NULL;
+	int		 i, k = 1;
+
+	*bad = 0;
+	for (i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--media") == 0) {
+			if (i + 1 == *argc || dir != NULL)
+				*bad = 1;
+			else
+				dir = argv[++i];
+		} else if (strncmp(argv[i], "--media=", 8) == 0) {
+			if (dir != NULL)
+				*bad = 1;
+			dir = argv[i] + 8;
+		} else
+			argv[k++] = argv[i];
+	}
+	*argc = k;
+	return dir;
+}
+
+/* Load file's form and its attachments from dir (NULL: beside it). */
+static int
+load_with_media(const char *file, const char *dir, const char *data,
+    size_t len, struct form **f, struct diags *d, struct err *e)
+{
+	char	*def = NULL;
+	int	 rc;
+
+	if ((rc = form_load(file, data, len, f, d, e)) != 0)
+		return rc;
+	if (dir == NULL && (dir = def = cmd_media_dir(file)) == NULL)
+		rc = err_set(e, ERR_NOMEM, _("out of memory"));
+	else
+		rc = cmd_attach_dir(*f, dir, d, NULL, NULL, e);
+	free(def);
+	if (rc == 0 && d->nerrors > 0)
+		rc = ERR_INPUT;
+	if (rc != 0) {
+		form_free(*f);
+		*f = NULL;
+	}
+	return rc;
+}
+
 static int
 forms_check(int argc, char **argv)
 {
@@ -138,13 +224,15 @@ forms_check(int argc, char **argv)
 	struct form	*f;
 	struct err	 e;
 	struct buf	 b;
+	const char	*media;
 	char		*data;
 	size_t		 len;
-	int		 i, rc = 0, r;
+	int		 i, rc = 0, r, bad;
 
-	if (argc < 2)
+	media = media_opt(&argc, argv, &bad);
+	if (argc < 2 || bad)
 		return cmd_usage_error(_("usage: collector forms check "
-		    "FILE..."));
+		    "[--media DIR] FILE..."));
 	for (i = 1; i < argc; i++) {
 		err_init(&e);
 		if ((r = file_read(argv[i], FORM_MAX_BYTES, &data, &len,
@@ -157,7 +245,7 @@ forms_check(int argc, char **argv)
 		diags_init(&d);
 		buf_init(&b, 16u << 20);
 		f = NULL;
-		r = form_load(argv[i], data, len, &f, &d, &e);
+		r = load_with_media(argv[i], media, data, len, &f, &d, &e);
 		diags_format(&d, argv[i], &b);
 		if (b.len > 0)
 			fputs(b.p, stdout);
@@ -188,6 +276,7 @@ forms_eval(int argc, char **argv)
 	struct err		 e;
 	struct buf		 b;
 	const char		*answers = NULL, *file, *pos_args[2];
+	const char		*media = NULL;
 	char			*data = NULL, *ans = NULL, *val = NULL;
 	size_t			 len, alen, n, pos = 0;
 	int			 i, npos = 0, rc;
@@ -198,6 +287,10 @@ forms_eval(int argc, char **argv)
 			answers = argv[++i];
 		else if (strncmp(argv[i], "--answers=", 10) == 0)
 			answers = argv[i] + 10;
+		else if (strcmp(argv[i], "--media") == 0 && i + 1 < argc)
+			media = argv[++i];
+		else if (strncmp(argv[i], "--media=", 8) == 0)
+			media = argv[i] + 8;
 		else if (npos < 2)
 			pos_args[npos++] = argv[i];
 		else
@@ -205,7 +298,7 @@ forms_eval(int argc, char **argv)
 	}
 	if (npos != 2)
 		return cmd_usage_error(_("usage: collector forms eval "
-		    "FILE EXPR [--answers JSON-FILE]"));
+		    "FILE EXPR [--answers JSON-FILE] [--media DIR]"));
 	file = pos_args[0];
 	err_init(&e);
 	diags_init(&d);
@@ -214,7 +307,8 @@ forms_eval(int argc, char **argv)
 	if ((rc = file_read(file, FORM_MAX_BYTES, &data, &len,
 	    &e)) != 0)
 		goto fail;
-	if ((rc = form_load(file, data, len, &f, &d, &e)) != 0) {
+	if ((rc = load_with_media(file, media, data, len, &f, &d,
+	    &e)) != 0) {
 		diags_format(&d, file, &b);
 		if (b.len > 0)
 			fputs(b.p, stderr);

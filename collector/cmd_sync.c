@@ -451,8 +451,8 @@ pull_form(struct sync *s, json_t *f, struct err *e)
 		rc = err_set(e, ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
-	if ((rc = cmd_install_form(s->st, name, body.p, body.len, &how, NULL,
-	    e)) != 0)
+	if ((rc = cmd_install_form(s->st, name, body.p, body.len, NULL, &how,
+	    NULL, e)) != 0)
 		goto out;
 	printf(_("installed '%s' version '%s' from the hub\n"), id, version);
 out:

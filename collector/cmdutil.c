@@ -209,7 +209,8 @@ languages_json(const struct form *f)
 
 int
 cmd_install_form(struct store *st, const char *file, const void *data,
-    size_t len, enum store_put *how, struct form **parsed, struct err *e)
+    size_t len, const char *media_dir, enum store_put *how,
+    struct form **parsed, struct err *e)
 {
 	struct store_form	 sf;
 	struct diags		 d;
@@ -220,9 +221,16 @@ cmd_install_form(struct store *st, const char *file, const void *data,
 
 	if (parsed != NULL)
 		*parsed = NULL;
+	memset(&sf, 0, sizeof(sf));
 	diags_init(&d);
 	buf_init(&b, 1u << 20);
 	rc = form_load(file, data, len, &f, &d, e);
+	if (rc == 0 && media_dir != NULL &&
+	    (rc = cmd_attach_dir(f, media_dir, &d, &sf.media, &sf.nmedia,
+	    e)) != 0)
+		goto out;
+	if (rc == 0 && d.nerrors > 0)
+		rc = ERR_INPUT;
 	diags_format(&d, file, &b);
 	if (b.len > 0)
 		fputs(b.p, stderr);
@@ -237,7 +245,6 @@ cmd_install_form(struct store *st, const char *file, const void *data,
 		rc = err_set(e, ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
-	memset(&sf, 0, sizeof(sf));
 	sf.form_id = f->id;
 	sf.version = f->version != NULL ? f->version : (char *)"";
 	sf.title = f->title != NULL ? f->title : f->id;
@@ -258,9 +265,49 @@ cmd_install_form(struct store *st, const char *file, const void *data,
 		f = NULL;
 	}
 out:
+	cmd_media_free(sf.media, sf.nmedia);
 	free(name);
 	form_free(f);
 	diags_release(&d);
 	buf_release(&b);
 	return rc;
+}
+
+/* word, quoted for a POSIX shell when it holds anything but the
+ * characters a path or option is usually made of. */
+static void
+add_word(struct buf *b, const char *w)
+{
+	const char	*q;
+
+	if (*w != '\0' && strspn(w, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-+:,=@%") == strlen(w)) {
+		buf_addstr(b, w);
+		return;
+	}
+	buf_addc(b, '\'');
+	for (q = w; *q != '\0'; q++) {
+		if (*q == '\'')
+			buf_addstr(b, "'\\''");
+		else
+			buf_addc(b, *q);
+	}
+	buf_addc(b, '\'');
+}
+
+char *
+cmd_invocation(const struct cmd_ctx *c)
+{
+	struct buf	 b;
+	char		*s;
+
+	buf_init(&b, 8192);
+	add_word(&b, c->prog != NULL ? c->prog : "collector");
+	if (c->home != NULL) {
+		buf_addstr(&b, " --home ");
+		add_word(&b, c->home);
+	}
+	s = buf_detach(&b);
+	buf_release(&b);
+	return s;
 }

@@ -5,6 +5,7 @@
  * (the store, opened here and handed over in the context, closed after)
  * and gives its line of `collector --help': a new command is one row.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,8 +93,11 @@ main(int argc, char **argv)
 	int		 n = 0, k, rc;
 
 	i18n_init();
+	/* A file-size limit (ulimit -f) is then a write that fails with
+	 * EFBIG, told and rolled back as a full disk, not a silent death. */
+	signal(SIGXFSZ, SIG_IGN);
 	memset(&c, 0, sizeof(c));
-	c.prog = "collector";
+	c.prog = argv[0] != NULL ? argv[0] : "collector";
 	if ((rest = calloc((size_t)argc + 1, sizeof(*rest))) == NULL) {
 		fprintf(stderr, "collector: out of memory\n");
 		return ERR_IO;

@@ -215,6 +215,20 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER submissions_frozen_delete BEFORE DELETE ON submissions"
 	"  WHEN OLD.state <> 'draft'"
 	"  BEGIN SELECT RAISE(ABORT, 'submission is finalized'); END;",
+
+	/*
+	 * 4: a form's attachments (ODK's form media: the CSV, XML and
+	 * GeoJSON lists it reads), kept with the version of the form they
+	 * came with, so that a form and its lists are installed, replaced
+	 * and read together.
+	 */
+	"CREATE TABLE form_media ("
+	"  form INTEGER NOT NULL REFERENCES forms(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  content BLOB NOT NULL,"
+	"  PRIMARY KEY (form, name)"
+	");",
 };
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -578,6 +592,8 @@ store_set_setting(struct store *st, const char *key, const char *value,
 void
 store_form_release(struct store_form *f)
 {
+	size_t	i;
+
 	free(f->form_id);
 	free(f->version);
 	free(f->title);
@@ -586,6 +602,12 @@ store_form_release(struct store_form *f)
 	free(f->sha256);
 	free(f->installed_at);
 	free(f->content);
+	for (i = 0; i < f->nmedia; i++) {
+		free(f->media[i].name);
+		free(f->media[i].sha256);
+		free(f->media[i].content);
+	}
+	free(f->media);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -646,6 +668,60 @@ read_form(sqlite3_stmt *stmt, struct store_form *f, int content)
 	return 0;
 }
 
+/* The attachments of form row f->id, by name; their bytes too when
+ * content. */
+static int
+read_media(struct store *st, struct store_form *f, int content,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	const void	*p;
+	size_t		 cap = 0, n;
+	int		 rc, r;
+
+	if ((rc = db_prepare(st->db, "SELECT name, sha256, content FROM "
+	    "form_media WHERE form = ? ORDER BY name", &stmt, e)) != 0)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, f->id);
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_media	*m;
+
+		if (f->nmedia == cap) {
+			void	*v;
+
+			cap = cap ? cap * 2 : 4;
+			if ((v = realloc(f->media, cap *
+			    sizeof(*f->media))) == NULL) {
+				rc = err_set(e, ERR_NOMEM, _("out of memory"));
+				break;
+			}
+			f->media = v;
+		}
+		m = &f->media[f->nmedia++];
+		memset(m, 0, sizeof(*m));
+		m->name = db_col_dup(stmt, 0);
+		m->sha256 = db_col_dup(stmt, 1);
+		if (content) {
+			p = sqlite3_column_blob(stmt, 2);
+			n = (size_t)sqlite3_column_bytes(stmt, 2);
+			if ((m->content = malloc(n + 1)) != NULL) {
+				if (n > 0)
+					memcpy(m->content, p, n);
+				m->len = n;
+			}
+		}
+		if (m->name == NULL || m->sha256 == NULL ||
+		    (content && m->content == NULL)) {
+			rc = err_set(e, ERR_NOMEM, _("out of memory"));
+			break;
+		}
+	}
+	if (rc == 0 && r != SQLITE_DONE)
+		rc = db_error(st->db, e, "form_media");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 static int
 get_form(struct store *st, const char *sql, const char *key, int64_t row,
     struct store_form *out, struct err *e)
@@ -670,6 +746,8 @@ get_form(struct store *st, const char *sql, const char *key, int64_t row,
 	else
 		rc = db_error(st->db, e, "forms");
 	sqlite3_finalize(stmt);
+	if (rc == 0)
+		rc = read_media(st, out, 1, e);
 	if (rc != 0)
 		store_form_release(out);
 	return rc;
@@ -700,6 +778,69 @@ sha256_hex(const void *p, size_t n, char out[65])
 	sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
+/* The attachments of form row `row` with their bytes' digests. */
+static int
+put_media(struct store *st, int64_t row, const struct store_form *f,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	char		 sha[65];
+	size_t		 i;
+	int		 rc;
+
+	if (f->nmedia == 0)
+		return 0;
+	if ((rc = db_prepare(st->db, "INSERT INTO form_media (form, name, "
+	    "sha256, content) VALUES (?, ?, ?, ?)", &stmt, e)) != 0)
+		return rc;
+	for (i = 0; i < f->nmedia && rc == 0; i++) {
+		sha256_hex(f->media[i].content, f->media[i].len, sha);
+		sqlite3_reset(stmt);
+		sqlite3_bind_int64(stmt, 1, row);
+		sqlite3_bind_text(stmt, 2, f->media[i].name, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, sha, -1, SQLITE_STATIC);
+		sqlite3_bind_blob64(stmt, 4, f->media[i].content,
+		    f->media[i].len, SQLITE_STATIC);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			rc = db_error(st->db, e, "form_media");
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/*
+ * Whether form row `row` has the attachments of f, by name and digest:
+ * 0 the same, -1 other ones, or an error code.
+ */
+static int
+same_media(struct store *st, int64_t row, const struct store_form *f,
+    struct err *e)
+{
+	struct store_form	 cur;
+	char			 sha[65];
+	size_t			 i, j;
+	int			 rc, same;
+
+	memset(&cur, 0, sizeof(cur));
+	cur.id = row;
+	if ((rc = read_media(st, &cur, 0, e)) != 0) {
+		store_form_release(&cur);
+		return rc;
+	}
+	same = cur.nmedia == f->nmedia;
+	for (i = 0; i < f->nmedia && same; i++) {
+		sha256_hex(f->media[i].content, f->media[i].len, sha);
+		for (j = 0; j < cur.nmedia; j++)
+			if (strcmp(cur.media[j].name, f->media[i].name) == 0)
+				break;
+		same = j < cur.nmedia && strcmp(cur.media[j].sha256,
+		    sha) == 0;
+	}
+	store_form_release(&cur);
+	return same ? 0 : -1;
+}
+
 int
 store_put_form(struct store *st, const struct store_form *f,
     enum store_put *how, struct err *e)
@@ -718,7 +859,7 @@ store_put_form(struct store *st, const struct store_form *f,
 	own = sqlite3_get_autocommit(st->db->sql);
 	if (own && (rc = store_begin(st, e)) != 0)
 		return rc;
-	if ((rc = db_prepare(st->db, "SELECT sha256, current FROM forms "
+	if ((rc = db_prepare(st->db, "SELECT sha256, current, id FROM forms "
 	    "WHERE form_id = ?1 AND version = ?2", &stmt, e)) != 0)
 		goto out;
 	sqlite3_bind_text(stmt, 1, f->form_id, -1, SQLITE_STATIC);
@@ -727,7 +868,20 @@ store_put_form(struct store *st, const struct store_form *f,
 	if (have == SQLITE_ROW) {
 		if (strcmp((const char *)sqlite3_column_text(stmt, 0),
 		    sha) == 0) {
-			*how = STORE_PUT_SAME;
+			int64_t	row = sqlite3_column_int64(stmt, 2);
+
+			sqlite3_finalize(stmt);
+			stmt = NULL;
+			if ((rc = same_media(st, row, f, e)) < 0) {
+				rc = err_set(e, ERR_INPUT, _("form '%s' "
+				    "version '%s' is already installed with "
+				    "other attachments: give the new one a "
+				    "higher version"), f->form_id,
+				    f->version);
+				goto out;
+			}
+			if (rc == 0)
+				*how = STORE_PUT_SAME;
 			goto out;
 		}
 		rc = err_set(e, ERR_INPUT, _("form '%s' version '%s' is "
@@ -785,6 +939,9 @@ store_put_form(struct store *st, const struct store_form *f,
 	sqlite3_bind_text(stmt, 8, now, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		rc = db_error(st->db, e, "forms");
+	else
+		rc = put_media(st, sqlite3_last_insert_rowid(st->db->sql), f,
+		    e);
 out:
 	sqlite3_finalize(stmt);
 	if (!own)
@@ -832,6 +989,10 @@ store_each_form(struct store *st, store_form_fn *fn, void *arg,
 		if (read_form(stmt, &f, 0) != 0) {
 			store_form_release(&f);
 			rc = err_set(e, ERR_NOMEM, _("out of memory"));
+			break;
+		}
+		if ((rc = read_media(st, &f, 0, e)) != 0) {
+			store_form_release(&f);
 			break;
 		}
 		r = fn(&f, arg);

@@ -83,6 +83,14 @@ int	store_get_setting(struct store *st, const char *key, char **out,
 int	store_set_setting(struct store *st, const char *key,
 	    const char *value, struct err *e);
 
+/* An attachment of a form (see form_attach). */
+struct store_media {
+	char	*name;		/* "communities.csv" */
+	char	*sha256;	/* hex, of content */
+	void	*content;	/* NULL in store_each_form's walk */
+	size_t	 len;
+};
+
 struct store_form {
 	int64_t	 id;		/* row id */
 	char	*form_id;
@@ -96,6 +104,10 @@ struct store_form {
 	void	*content;	/* the original bytes; only from
 				 * store_get_form*, not from lists */
 	size_t	 len;
+	/* Its attachments by name (store_put_form: content and len;
+	 * sha256 is computed). */
+	struct store_media *media;
+	size_t	 nmedia;
 };
 
 void	store_form_release(struct store_form *f);
@@ -107,9 +119,10 @@ enum store_put {
 };
 
 /*
- * Install a form's bytes. A version newer than the current one becomes
- * current; the same version with the same bytes changes nothing; the same
- * version with other bytes or an older version is ERR_INPUT.
+ * Install a form's bytes and its attachments. A version newer than the
+ * current one becomes current; the same version with the same bytes and
+ * attachments changes nothing; the same version with other bytes or other
+ * attachments, or an older version, is ERR_INPUT.
  */
 int	store_put_form(struct store *st, const struct store_form *f,
 	    enum store_put *how, struct err *e);

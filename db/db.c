@@ -511,7 +511,6 @@ read_only_uri(const char *path, char *uri, size_t size)
 
 enum open_mode {
 	OPEN_WRITE,
-	OPEN_UNCHECKED,		/* OPEN_WRITE without the quick_check */
 	OPEN_CREATE,
 	OPEN_READ
 };
@@ -575,8 +574,8 @@ open_db(const char *given, const char *file, const struct db_schema *sc,
 		rc = err_set(e, ERR_IO, _("'%s' is a symbolic link: a store "
 		    "is a plain file"), p);
 		goto out;
-	} else if ((mode == OPEN_WRITE || mode == OPEN_UNCHECKED) &&
-	    (access(dir, W_OK) != 0 || access(p, W_OK) != 0)) {
+	} else if (mode == OPEN_WRITE && (access(dir, W_OK) != 0 ||
+	    access(p, W_OK) != 0)) {
 		rc = err_set(e, ERR_IO, _("%s: read-only here (%s): only the "
 		    "commands that read the store work"), p, strerror(errno));
 		goto out;
@@ -614,8 +613,7 @@ open_db(const char *given, const char *file, const struct db_schema *sc,
 		goto out;
 	}
 	if (db->read_only) {
-		if ((rc = integrity(db, e)) != 0 ||
-		    (rc = db_version(db, &v, e)) != 0)
+		if ((rc = db_version(db, &v, e)) != 0)
 			goto out;
 		if (v > sc->nmigrations)
 			rc = err_set(e, ERR_IO, _("%s: made by a newer %s "
@@ -629,8 +627,7 @@ open_db(const char *given, const char *file, const struct db_schema *sc,
 	}
 	if ((rc = configure(db, e)) != 0)
 		goto out;
-	if (!create && mode != OPEN_UNCHECKED &&
-	    (rc = integrity(db, e)) != 0)
+	if (mode == OPEN_WRITE && (rc = integrity(db, e)) != 0)
 		goto out;
 	if ((rc = db_migrate_to(db, sc, sc->nmigrations, e)) != 0)
 		goto out;
@@ -693,13 +690,6 @@ db_open_read(const char *dir, const char *file, const struct db_schema *sc,
     struct db **out, struct err *e)
 {
 	return open_db(dir, file, sc, OPEN_READ, out, e);
-}
-
-int
-db_open_unchecked(const char *dir, const char *file,
-    const struct db_schema *sc, struct db **out, struct err *e)
-{
-	return open_db(dir, file, sc, OPEN_UNCHECKED, out, e);
 }
 
 int

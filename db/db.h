@@ -7,8 +7,11 @@
  *   a person saw accepted survives kill -9 or a flat battery.
  * - A busy timeout, so a second process waits for the write lock instead
  *   of failing.
- * - quick_check at every open that may write (db_open_unchecked aside):
- *   a damaged file is refused with its name.
+
+ * - quick_check at every open that may write: a damaged file is refused
+ *   with its name. An open that only reads skips it (it reads every page:
+ *   seconds on a 1 GB store, most of a report's time); damage is still
+ *   found by what is read.
  * - Each program's own PRAGMA application_id, set when the file is made:
  *   an empty file or another program's database is refused, unchanged,
  *   by every open but the one that creates. A file made before the id
@@ -91,18 +94,9 @@ int	db_open(const char *dir, const char *file, const struct db_schema *sc,
  * read-only, without the write-ahead log's files that SQLite would make,
  * and db->read_only is set: a write then fails (SQLITE_READONLY). A file
  * there whose schema is older than the program's is refused (it cannot be
- * migrated).
+ * migrated). No quick_check (see above).
  */
 int	db_open_read(const char *dir, const char *file,
-	    const struct db_schema *sc, struct db **out, struct err *e);
-/*
- * db_open without the quick_check, for a program that mostly reads a
- * large file: the check reads every page (seconds on a 1 GB store, more
- * than a report takes). Damage is still found by what is read, and the
- * opens that write the data (the program's own start, an import, a
- * merge) keep the check.
- */
-int	db_open_unchecked(const char *dir, const char *file,
 	    const struct db_schema *sc, struct db **out, struct err *e);
 /*
  * Create dir (0700, parents too) and a fresh file (0600) under a temporary

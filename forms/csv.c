@@ -14,6 +14,9 @@
  * sheet. Cells are trimmed, "\|" is a literal bar, separator lines
  * ("|---|---|") are skipped. Rows carry the file line.
  *
+ * The CSV reader (csv_records) is also the one that reads a form's CSV
+ * attachments (media.c), record by record.
+ *
  * Both are text: every cell must be UTF-8, which is also what tells an
  * author that Excel's plain "CSV" (Windows-1252) needs saving as
  * "CSV UTF-8".
@@ -24,40 +27,30 @@
 
 #include "workbook_priv.h"
 
-/* A record being read: its fields, arena strings or NULL when empty. */
-struct record {
-	char	**f;
-	size_t	  n;
-	size_t	  cap;
-	int	  line;		/* where it starts */
-	long	  bad;		/* first field that is not UTF-8, or -1 */
-};
-
 static int
-record_add(struct wb_build *b, struct record *r, const char *s, size_t len,
-    struct err *e)
+record_add(struct csv_record *r, const char *s, size_t len, struct err *e)
 {
 	char	*p = NULL;
 
 	/* The sheet-name column comes first, so one more than a sheet. */
 	if (r->n > WORKBOOK_MAX_COLS)
 		return err_set(e, ERR_INPUT, _("%s:%d: more than %d columns"),
-		    b->file, r->line, WORKBOOK_MAX_COLS);
+		    r->file, r->line, WORKBOOK_MAX_COLS);
 	if (r->n == r->cap) {
 		size_t	 cap = r->cap ? r->cap * 2 : 32;
 		char	**v = realloc(r->f, cap * sizeof(*v));
 
 		if (v == NULL)
 			return err_set(e, ERR_NOMEM, _("%s: out of memory"),
-			    b->file);
+			    r->file);
 		r->f = v;
 		r->cap = cap;
 	}
 	/* Checked with its length: a NUL inside would hide the rest. */
 	if (r->bad < 0 && !utf8_valid(s, len))
 		r->bad = (long)r->n;
-	if (len > 0 && (p = arena_strndup(&b->wb->arena, s, len)) == NULL)
-		return err_set(e, ERR_NOMEM, _("%s: out of memory"), b->file);
+	if (len > 0 && (p = arena_strndup(r->arena, s, len)) == NULL)
+		return err_set(e, ERR_NOMEM, _("%s: out of memory"), r->file);
 	r->f[r->n++] = p;
 	return 0;
 }
@@ -78,11 +71,12 @@ nonblank(const char *s)
  * not blank names a sheet; the others are the row's cells from column A.
  */
 static int
-record_put(struct wb_build *b, const struct record *r, struct err *e)
+record_put(const struct csv_record *r, void *arg, struct err *e)
 {
-	char	where[256], cn[16];
-	size_t	i;
-	int	content = 0, rc;
+	struct wb_build	*b = arg;
+	char		 where[256], cn[16];
+	size_t		 i;
+	int		 content = 0, rc;
 
 	snprintf(where, sizeof(where), "%s:%d", b->file, r->line);
 	if (r->bad == 0)
@@ -115,7 +109,7 @@ record_put(struct wb_build *b, const struct record *r, struct err *e)
 }
 
 static void
-record_clear(struct record *r)
+record_clear(struct csv_record *r)
 {
 	r->n = 0;
 	r->bad = -1;
@@ -130,9 +124,10 @@ enum csv_state {
 };
 
 int
-csv_read(struct wb_build *b, const char *s, size_t len, struct err *e)
+csv_records(const char *file, const char *s, size_t len, struct arena *a,
+    csv_record_fn *fn, void *arg, struct err *e)
 {
-	struct record	 r = { NULL, 0, 0, 1, -1 };
+	struct csv_record r = { NULL, 0, 0, 1, -1, file, a };
 	struct buf	 f;
 	enum csv_state	 st = CSV_START;
 	size_t		 i = 0;
@@ -148,7 +143,7 @@ csv_read(struct wb_build *b, const char *s, size_t len, struct err *e)
 		if (st == CSV_QUOTED) {
 			if (c == -1) {
 				rc = err_set(e, ERR_INPUT, _("%s:%d: "
-				    "unterminated quoted field"), b->file,
+				    "unterminated quoted field"), file,
 				    qline);
 				goto out;
 			}
@@ -172,7 +167,7 @@ csv_read(struct wb_build *b, const char *s, size_t len, struct err *e)
 		if (c == ',' || nl || c == -1) {
 			/* The end of a field; an empty line has none. */
 			if (c == ',' || st != CSV_START || r.n > 0)
-				if ((rc = record_add(b, &r, f.p, f.len,
+				if ((rc = record_add(&r, f.p, f.len,
 				    e)) != 0)
 					goto out;
 			buf_reset(&f);
@@ -189,7 +184,7 @@ csv_read(struct wb_build *b, const char *s, size_t len, struct err *e)
 				goto toolong;
 		}
 		if (eor) {
-			if ((rc = record_put(b, &r, e)) != 0)
+			if ((rc = fn(&r, arg, e)) != 0)
 				goto out;
 			record_clear(&r);
 			if (c == '\r' && i < len && s[i] == '\n')
@@ -200,7 +195,7 @@ csv_read(struct wb_build *b, const char *s, size_t len, struct err *e)
 	goto out;
 toolong:
 	rc = err_set(e, rc, rc == ERR_NOMEM ? _("%s: out of memory") :
-	    _("%s:%d: field longer than %u bytes"), b->file, line,
+	    _("%s:%d: field longer than %u bytes"), file, line,
 	    WB_MAX_CELL_BYTES);
 out:
 	buf_release(&f);
@@ -208,10 +203,15 @@ out:
 	return rc;
 }
 
+int
+csv_read(struct wb_build *b, const char *s, size_t len, struct err *e)
+{
+	return csv_records(b->file, s, len, &b->wb->arena, record_put, b, e);
+}
+
 /* One markdown cell: trimmed, "\|" unescaped; NULL when empty. */
 static int
-md_cell(struct wb_build *b, struct record *r, const char *s, size_t n,
-    struct err *e)
+md_cell(struct csv_record *r, const char *s, size_t n, struct err *e)
 {
 	struct buf	t;
 	size_t		i;
@@ -225,17 +225,17 @@ md_cell(struct wb_build *b, struct record *r, const char *s, size_t n,
 	    s[n - 1] == '\r'))
 		n--;
 	if (memchr(s, '\\', n) == NULL)
-		return record_add(b, r, s, n, e);
+		return record_add(r, s, n, e);
 	buf_init(&t, WB_MAX_CELL_BYTES);
 	for (i = 0; i < n; i++) {
 		if (s[i] == '\\' && i + 1 < n && s[i + 1] == '|')
 			i++;
 		if ((rc = buf_addc(&t, s[i])) != 0) {
 			buf_release(&t);
-			return err_set(e, rc, _("%s: out of memory"), b->file);
+			return err_set(e, rc, _("%s: out of memory"), r->file);
 		}
 	}
-	rc = record_add(b, r, t.p, t.len, e);
+	rc = record_add(r, t.p, t.len, e);
 	buf_release(&t);
 	return rc;
 }
@@ -260,7 +260,7 @@ md_separator(const char *s, size_t n)
 int
 md_read(struct wb_build *b, const char *s, size_t len, struct err *e)
 {
-	struct record	 r = { NULL, 0, 0, 0, -1 };
+	struct csv_record r = { NULL, 0, 0, 0, -1, b->file, &b->wb->arena };
 	const char	*p = s, *end = s + len;
 	int		 rc = 0;
 
@@ -285,7 +285,7 @@ md_read(struct wb_build *b, const char *s, size_t len, struct err *e)
 		/* Split between the outer bars, on bars not after '\'. */
 		for (c = ++q; ; q++) {
 			if (q == last || (*q == '|' && q[-1] != '\\')) {
-				if ((rc = md_cell(b, &r, c,
+				if ((rc = md_cell(&r, c,
 				    (size_t)(q - c), e)) != 0)
 					goto out;
 				c = q + 1;
@@ -293,7 +293,7 @@ md_read(struct wb_build *b, const char *s, size_t len, struct err *e)
 			if (q == last)
 				break;
 		}
-		if ((rc = record_put(b, &r, e)) != 0)
+		if ((rc = record_put(&r, b, e)) != 0)
 			goto out;
 	}
 out:

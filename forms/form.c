@@ -57,8 +57,10 @@ static const struct {
 	enum col_key	 key;
 } aliases[] = {
 	{ "type", COL_TYPE },
+	{ "command", COL_TYPE },
 	{ "name", COL_NAME },
 	{ "value", COL_NAME },
+	{ "tag", COL_NAME },
 	{ "label", COL_LABEL },
 	{ "caption", COL_LABEL },
 	{ "hint", COL_HINT },
@@ -76,6 +78,7 @@ static const struct {
 	{ "bind::constraint", COL_CONSTRAINT },
 	{ "validate", COL_CONSTRAINT },
 	{ "constraint_message", COL_CONSTRAINT_MSG },
+	{ "constraining_message", COL_CONSTRAINT_MSG },
 	{ "constraint message", COL_CONSTRAINT_MSG },
 	{ "constraint-msg", COL_CONSTRAINT_MSG },
 	{ "constraintmsg", COL_CONSTRAINT_MSG },
@@ -153,6 +156,7 @@ struct builder {
 	int			 allow_dups;	/* allow_choice_duplicates */
 	int			 too_deep;	/* nesting past FORM_MAX_DEPTH */
 	int			 nomem;
+	size_t			 expr_nodes;	/* FORM_MAX_EXPR_NODES */
 	/* expression sources per field (by field->index), parsed in pass 3
 	 * once every field exists */
 	struct pending		*pend;
@@ -163,6 +167,8 @@ struct builder {
 	size_t			 nfields, capfields;
 	struct choice_list	*lists;
 	size_t			 nlists, caplists;
+	struct name_index	 list_idx;	/* lists, by name */
+	struct name_index	 sib_idx;	/* fields, by parent and name */
 };
 
 static void
@@ -367,7 +373,8 @@ static int
 read_header(struct builder *b, const struct wb_sheet *sh, struct cols *cs)
 {
 	const struct wb_row	*r;
-	size_t			 i;
+	size_t			 seen[COL_NKEYS][FORM_MAX_LANGS + 1];
+	size_t			 i, k;
 
 	for (i = 0; i < COL_NKEYS; i++)
 		cs->first[i] = -1;
@@ -379,15 +386,31 @@ read_header(struct builder *b, const struct wb_sheet *sh, struct cols *cs)
 	if ((cs->v = aalloc(b, (r->ncells + 1) * sizeof(*cs->v))) == NULL)
 		return ERR_NOMEM;
 	cs->n = r->ncells;
+	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < r->ncells; i++) {
-		cs->v[i].key = COL_NONE;
-		cs->v[i].lang = -1;
-		cs->v[i].header = NULL;
+		struct col	*c = &cs->v[i];
+
+		c->key = COL_NONE;
+		c->lang = -1;
+		c->header = NULL;
 		if (r->cells[i] == NULL)
 			continue;
-		header(b, r->cells[i], &cs->v[i]);
-		if (cs->v[i].key != COL_NONE && cs->first[cs->v[i].key] < 0)
-			cs->first[cs->v[i].key] = (int)i;
+		header(b, r->cells[i], c);
+		if (c->key != COL_NONE && cs->first[c->key] < 0)
+			cs->first[c->key] = (int)i;
+		/* pyxform refuses a column named twice: one of the two
+		 * would be read, the other silently dropped */
+		if (c->key == COL_NONE || c->key == COL_MEDIA)
+			continue;
+		/* the same words: two aliases of one column pyxform takes
+		 * ("constraint-msg" and "bind:jr:constraintMsg") */
+		k = seen[c->key][c->lang + 1];
+		if (k > 0 && strcasecmp(cs->v[k - 1].header, c->header) == 0)
+			problem(b, DIAG_ERROR, sh->name, r->line,
+			    _("column '%s' is there twice: keep one"),
+			    c->header);
+		if (k == 0)
+			seen[c->key][c->lang + 1] = i + 1;
 	}
 	return 0;
 }
@@ -520,51 +543,125 @@ struct parsed_type {
 	enum row_kind	 row;
 	enum field_kind	 kind;
 	const char	*meta;		/* FK_META */
-	char		 list[256];	/* selects and loops */
+	char		 list[256];	/* selects and loops; attachments */
 	int		 or_other;
-	int		 external;	/* select_one_from_file, _external */
+	int		 external;	/* 1: select_one_external; 2: from a
+					 * file; 3: csv-external, 4:
+					 * xml-external (the row declares an
+					 * attachment, no field) */
+	int		 by_hand;	/* a capture type typed by hand */
 };
 
+/*
+ * Every question type of pyxform's question_type_dictionary.py, with its
+ * old spellings ("q int", "add date prompt", "get start time"; "uri:"
+ * prefixes are removed before the lookup). Compared without case (pyxform
+ * compares with it: we are more lenient, never stricter).
+ */
 static const struct {
 	const char	*name;
 	enum field_kind	 kind;
-} simple_types[] = {
-	{ "text", FK_TEXT },
-	{ "string", FK_TEXT },
-	{ "integer", FK_INTEGER },
-	{ "int", FK_INTEGER },
-	{ "decimal", FK_DECIMAL },
-	{ "range", FK_DECIMAL },
-	{ "date", FK_DATE },
-	{ "time", FK_TIME },
-	{ "datetime", FK_DATETIME },
-	{ "geopoint", FK_GEOPOINT },
-	{ "location", FK_GEOPOINT },
-	{ "note", FK_NOTE },
-	{ "calculate", FK_CALCULATE },
-	{ "acknowledge", FK_ACKNOWLEDGE },
-	{ "trigger", FK_ACKNOWLEDGE },
-	{ "hidden", FK_HIDDEN },
-	/* Captured by a phone's hardware or a widget a terminal has not. */
-	{ "image", FK_UNSUPPORTED },
-	{ "photo", FK_UNSUPPORTED },
-	{ "audio", FK_UNSUPPORTED },
-	{ "video", FK_UNSUPPORTED },
-	{ "file", FK_UNSUPPORTED },
-	{ "barcode", FK_UNSUPPORTED },
-	{ "geotrace", FK_UNSUPPORTED },
-	{ "geoshape", FK_UNSUPPORTED },
-	{ "background-audio", FK_UNSUPPORTED },
-	{ "background-geopoint", FK_UNSUPPORTED },
-	{ "start-geopoint", FK_UNSUPPORTED },
-	{ "xml-external", FK_UNSUPPORTED },
-	{ "csv-external", FK_UNSUPPORTED },
-};
-
-/* Metadata the program fills; "uri:" spellings are pyxform's too. */
-static const char *const meta_types[] = {
-	"start", "end", "today", "deviceid", "subscriberid", "simserial",
-	"phonenumber", "username", "email", "audit", "instanceid",
+	const char	*meta;		/* FK_META: what the program fills */
+	int		 by_hand;	/* FK_TEXT standing for a capture */
+} types[] = {
+	{ "text", FK_TEXT, NULL, 0 },
+	{ "string", FK_TEXT, NULL, 0 },
+	{ "q string", FK_TEXT, NULL, 0 },
+	{ "add text prompt", FK_TEXT, NULL, 0 },
+	{ "phone number", FK_TEXT, NULL, 0 },
+	{ "integer", FK_INTEGER, NULL, 0 },
+	{ "int", FK_INTEGER, NULL, 0 },
+	{ "q int", FK_INTEGER, NULL, 0 },
+	{ "add integer prompt", FK_INTEGER, NULL, 0 },
+	{ "percentage", FK_INTEGER, NULL, 0 },
+	{ "number of days in last month", FK_INTEGER, NULL, 0 },
+	{ "number of days in last six months", FK_INTEGER, NULL, 0 },
+	{ "number of days in last year", FK_INTEGER, NULL, 0 },
+	{ "decimal", FK_DECIMAL, NULL, 0 },
+	{ "q decimal", FK_DECIMAL, NULL, 0 },
+	{ "add decimal prompt", FK_DECIMAL, NULL, 0 },
+	/* an integer unless its parameters have a decimal (build_question) */
+	{ "range", FK_INTEGER, NULL, 0 },
+	{ "date", FK_DATE, NULL, 0 },
+	{ "q date", FK_DATE, NULL, 0 },
+	{ "add date prompt", FK_DATE, NULL, 0 },
+	{ "time", FK_TIME, NULL, 0 },
+	{ "datetime", FK_DATETIME, NULL, 0 },
+	{ "date time", FK_DATETIME, NULL, 0 },
+	{ "q datetime", FK_DATETIME, NULL, 0 },
+	{ "q date time", FK_DATETIME, NULL, 0 },
+	{ "add datetime prompt", FK_DATETIME, NULL, 0 },
+	{ "add date time prompt", FK_DATETIME, NULL, 0 },
+	{ "geopoint", FK_GEOPOINT, NULL, 0 },
+	{ "location", FK_GEOPOINT, NULL, 0 },
+	{ "gps", FK_GEOPOINT, NULL, 0 },
+	{ "q geopoint", FK_GEOPOINT, NULL, 0 },
+	{ "q location", FK_GEOPOINT, NULL, 0 },
+	{ "add location prompt", FK_GEOPOINT, NULL, 0 },
+	{ "note", FK_NOTE, NULL, 0 },
+	{ "q note", FK_NOTE, NULL, 0 },
+	{ "add note prompt", FK_NOTE, NULL, 0 },
+	{ "calculate", FK_CALCULATE, NULL, 0 },
+	{ "q calculate", FK_CALCULATE, NULL, 0 },
+	{ "add calculate prompt", FK_CALCULATE, NULL, 0 },
+	{ "acknowledge", FK_ACKNOWLEDGE, NULL, 0 },
+	{ "q acknowledge", FK_ACKNOWLEDGE, NULL, 0 },
+	{ "add acknowledge prompt", FK_ACKNOWLEDGE, NULL, 0 },
+	{ "trigger", FK_ACKNOWLEDGE, NULL, 0 },
+	{ "hidden", FK_HIDDEN, NULL, 0 },
+	{ "start", FK_META, "start", 0 },
+	{ "start time", FK_META, "start", 0 },
+	{ "get start time", FK_META, "start", 0 },
+	{ "end", FK_META, "end", 0 },
+	{ "end time", FK_META, "end", 0 },
+	{ "get end time", FK_META, "end", 0 },
+	{ "today", FK_META, "today", 0 },
+	{ "get today", FK_META, "today", 0 },
+	{ "deviceid", FK_META, "deviceid", 0 },
+	{ "device id", FK_META, "deviceid", 0 },
+	{ "get device id", FK_META, "deviceid", 0 },
+	{ "imei", FK_META, "deviceid", 0 },
+	{ "subscriberid", FK_META, "subscriberid", 0 },
+	{ "subscriber id", FK_META, "subscriberid", 0 },
+	{ "get subscriber id", FK_META, "subscriberid", 0 },
+	{ "simserial", FK_META, "simserial", 0 },
+	{ "sim id", FK_META, "simserial", 0 },
+	{ "get sim id", FK_META, "simserial", 0 },
+	{ "phonenumber", FK_META, "phonenumber", 0 },
+	{ "get phone number", FK_META, "phonenumber", 0 },
+	{ "username", FK_META, "username", 0 },
+	{ "email", FK_META, "email", 0 },
+	{ "audit", FK_META, "audit", 0 },
+	{ "instanceid", FK_META, "instanceid", 0 },
+	/* A barcode is printed under its bars: typed by hand, as ODK
+	 * Collect's barcode widget allows on a device without a camera. */
+	{ "barcode", FK_TEXT, NULL, 1 },
+	{ "q barcode", FK_TEXT, NULL, 1 },
+	{ "add barcode prompt", FK_TEXT, NULL, 1 },
+	/* Captured by a phone's camera, microphone, GPS or map: left empty,
+	 * as ODK leaves them on a device without the sensor. */
+	{ "image", FK_UNSUPPORTED, NULL, 0 },
+	{ "photo", FK_UNSUPPORTED, NULL, 0 },
+	{ "q image", FK_UNSUPPORTED, NULL, 0 },
+	{ "q picture", FK_UNSUPPORTED, NULL, 0 },
+	{ "add image prompt", FK_UNSUPPORTED, NULL, 0 },
+	{ "add photo prompt", FK_UNSUPPORTED, NULL, 0 },
+	{ "audio", FK_UNSUPPORTED, NULL, 0 },
+	{ "q audio", FK_UNSUPPORTED, NULL, 0 },
+	{ "add audio prompt", FK_UNSUPPORTED, NULL, 0 },
+	{ "video", FK_UNSUPPORTED, NULL, 0 },
+	{ "q video", FK_UNSUPPORTED, NULL, 0 },
+	{ "add video prompt", FK_UNSUPPORTED, NULL, 0 },
+	{ "file", FK_UNSUPPORTED, NULL, 0 },
+	{ "add file prompt", FK_UNSUPPORTED, NULL, 0 },
+	{ "osm", FK_UNSUPPORTED, NULL, 0 },
+	{ "geotrace", FK_UNSUPPORTED, NULL, 0 },
+	{ "q geotrace", FK_UNSUPPORTED, NULL, 0 },
+	{ "geoshape", FK_UNSUPPORTED, NULL, 0 },
+	{ "q geoshape", FK_UNSUPPORTED, NULL, 0 },
+	{ "background-audio", FK_UNSUPPORTED, NULL, 0 },
+	{ "background-geopoint", FK_UNSUPPORTED, NULL, 0 },
+	{ "start-geopoint", FK_UNSUPPORTED, NULL, 0 },
 };
 
 static int
@@ -622,15 +719,18 @@ parse_type(const char *raw, struct parsed_type *t)
 		}
 		return 0;
 	}
-	for (i = 0; i < sizeof(simple_types) / sizeof(simple_types[0]); i++)
-		if (strcmp(low, simple_types[i].name) == 0) {
-			t->kind = simple_types[i].kind;
-			return 0;
-		}
-	for (i = 0; i < sizeof(meta_types) / sizeof(meta_types[0]); i++)
-		if (strcmp(low, meta_types[i]) == 0) {
-			t->kind = FK_META;
-			t->meta = meta_types[i];
+	/* An attachment the form's expressions read as instance('name'),
+	 * its file name.csv or name.xml; the row's name is the instance's. */
+	if (strcmp(low, "csv-external") == 0 ||
+	    strcmp(low, "xml-external") == 0) {
+		t->external = low[0] == 'c' ? 3 : 4;
+		return 0;
+	}
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(low, types[i].name) == 0) {
+			t->kind = types[i].kind;
+			t->meta = types[i].meta;
+			t->by_hand = types[i].by_hand;
 			return 0;
 		}
 	/* Selects: "select_one L", "select one L", "select one from L",
@@ -643,20 +743,36 @@ parse_type(const char *raw, struct parsed_type *t)
 			enum field_kind	 kind;
 			int		 external;
 		} sel[] = {
+			/* pyxform's aliases.select; longest first where one
+			 * is the start of another */
 			{ "select_one_from_file ", FK_SELECT_ONE, 2 },
+			{ "select one from file ", FK_SELECT_ONE, 2 },
 			{ "select_multiple_from_file ", FK_SELECT_MULTIPLE,
 			    2 },
+			{ "select multiple from file ", FK_SELECT_MULTIPLE,
+			    2 },
 			{ "select_one_external ", FK_SELECT_ONE, 1 },
+			{ "select one external ", FK_SELECT_ONE, 1 },
 			{ "select_one ", FK_SELECT_ONE, 0 },
+			{ "select1 ", FK_SELECT_ONE, 0 },
+			{ "q select1 ", FK_SELECT_ONE, 0 },
 			{ "select one from ", FK_SELECT_ONE, 0 },
+			{ "select one using ", FK_SELECT_ONE, 0 },
+			{ "add select one prompt using ", FK_SELECT_ONE, 0 },
 			{ "select one ", FK_SELECT_ONE, 0 },
 			{ "select_multiple ", FK_SELECT_MULTIPLE, 0 },
+			{ "q select ", FK_SELECT_MULTIPLE, 0 },
 			{ "select multiple from ", FK_SELECT_MULTIPLE, 0 },
+			{ "select multiple using ", FK_SELECT_MULTIPLE, 0 },
+			{ "add select multiple prompt using ",
+			    FK_SELECT_MULTIPLE, 0 },
 			{ "select multiple ", FK_SELECT_MULTIPLE, 0 },
 			{ "select all that apply from ", FK_SELECT_MULTIPLE,
 			    0 },
 			{ "select all that apply ", FK_SELECT_MULTIPLE, 0 },
 			{ "rank ", FK_UNSUPPORTED, 0 },
+			/* OpenStreetMap tags (the osm sheet): a map */
+			{ "osm ", FK_UNSUPPORTED, 0 },
 		};
 		char	rawfold[512];
 		size_t	n;
@@ -713,21 +829,226 @@ parse_type(const char *raw, struct parsed_type *t)
 }
 
 /* ------------------------------------------------------------------ */
-/* Choices                                                             */
+/* Name indexes (struct name_index)                                    */
 
-static struct choice_list *
-find_list(struct builder *b, const char *name)
+/* The name, and the scope it must be unique in, at position pos of the
+ * array an index is over. */
+typedef const char *idx_key_fn(const void *arr, size_t pos,
+    const void **scope);
+
+static size_t
+name_hash(const void *scope, const char *s)
 {
-	size_t	i;
+	uint64_t	h = 14695981039346656037ULL;	/* FNV-1a */
 
-	for (i = 0; i < b->nlists; i++)
-		if (strcmp(b->lists[i].name, name) == 0)
-			return &b->lists[i];
-	return NULL;
+	h ^= (uint64_t)(uintptr_t)scope * 0x9e3779b97f4a7c15ULL;
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h ^ h >> 32);
+}
+
+/* The position of name in scope, or -1. */
+static long
+idx_find(const struct name_index *x, const void *arr, idx_key_fn *key,
+    const void *scope, const char *name)
+{
+	const void	*sc;
+	size_t		 i, m;
+
+	if (x->cap == 0)
+		return -1;
+	m = x->cap - 1;
+	for (i = name_hash(scope, name) & m; x->slot[i] != 0; i = (i + 1) & m)
+		if (strcmp(key(arr, x->slot[i] - 1, &sc), name) == 0 &&
+		    sc == scope)
+			return (long)x->slot[i] - 1;
+	return -1;
 }
 
 static void
-read_choices(struct builder *b, const struct wb_sheet *sh, struct cols *cs)
+idx_put(struct name_index *x, const void *arr, idx_key_fn *key, size_t pos)
+{
+	const void	*sc;
+	const char	*name = key(arr, pos, &sc);
+	size_t		 i, m = x->cap - 1;
+
+	for (i = name_hash(sc, name) & m; x->slot[i] != 0; i = (i + 1) & m)
+		;
+	x->slot[i] = (uint32_t)pos + 1;
+}
+
+/*
+ * Index position pos. The slots live in a when it is not NULL (a form's
+ * index: the old slots stay there, at most as much again), else on the
+ * heap (the builder's own; idx_release frees them).
+ */
+static int
+idx_add(struct name_index *x, struct arena *a, const void *arr,
+    idx_key_fn *key, size_t pos)
+{
+	struct name_index	 old = *x;
+	const void		*scope;
+	const char		*name = key(arr, pos, &scope);
+	size_t			 i;
+
+	if (pos >= UINT32_MAX)
+		return ERR_INPUT;
+	/* a name already there keeps its first position */
+	if (idx_find(x, arr, key, scope, name) >= 0) {
+		x->n++;
+		return 0;
+	}
+	if (2 * (x->n + 1) > x->cap) {
+		x->cap = old.cap != 0 ? old.cap * 2 : 16;
+		x->slot = a != NULL ? arena_alloc(a, x->cap * sizeof(*x->slot)) :
+		    calloc(x->cap, sizeof(*x->slot));
+		if (x->slot == NULL) {
+			*x = old;
+			return ERR_NOMEM;
+		}
+		for (i = 0; i < old.cap; i++)
+			if (old.slot[i] != 0)
+				idx_put(x, arr, key, old.slot[i] - 1);
+		if (a == NULL)
+			free(old.slot);
+	}
+	idx_put(x, arr, key, pos);
+	x->n++;
+	return 0;
+}
+
+static void
+idx_release(struct name_index *x)
+{
+	free(x->slot);
+	memset(x, 0, sizeof(*x));
+}
+
+static const char *
+choice_key(const void *arr, size_t pos, const void **scope)
+{
+	*scope = NULL;
+	return ((const struct choice_list *)arr)->v[pos].name;
+}
+
+/* Lists are unique by name within their origin (choices, external_choices,
+ * attachments): the scope is the origin's slot here. */
+static const char list_scope[3];
+
+static const char *
+list_key(const void *arr, size_t pos, const void **scope)
+{
+	const struct choice_list	*l = (const struct choice_list *)arr + pos;
+
+	*scope = &list_scope[l->origin];
+	return l->name;
+}
+
+/* Fields are unique by name among their siblings. */
+static const char *
+field_key(const void *arr, size_t pos, const void **scope)
+{
+	const struct field	*f = ((struct field *const *)arr)[pos];
+
+	*scope = f->parent;
+	return f->name;
+}
+
+/* ------------------------------------------------------------------ */
+/* Choices                                                             */
+
+static struct choice_list *
+find_list(struct builder *b, const char *name, enum list_origin origin)
+{
+	long	i = idx_find(&b->list_idx, b->lists, list_key,
+		    &list_scope[origin], name);
+
+	return i >= 0 ? &b->lists[i] : NULL;
+}
+
+/* Append the list's newest choice to its index. */
+static void
+index_choice(struct builder *b, struct choice_list *l)
+{
+	if (idx_add(&l->idx, &b->f->arena, l, choice_key, l->n - 1) != 0)
+		nomem(b);
+}
+
+static struct choice_list *
+add_list(struct builder *b, char *name, enum list_origin origin, int row)
+{
+	struct choice_list	*l;
+
+	if (b->nlists == b->caplists) {
+		size_t	 cap = b->caplists ? b->caplists * 2 : 16;
+		void	*p = realloc(b->lists, cap * sizeof(*b->lists));
+
+		if (p == NULL) {
+			nomem(b);
+			return NULL;
+		}
+		b->lists = p;
+		b->caplists = cap;
+	}
+	l = &b->lists[b->nlists++];
+	memset(l, 0, sizeof(*l));
+	l->name = name;
+	l->origin = origin;
+	l->row = row;
+	if (idx_add(&b->list_idx, NULL, b->lists, list_key,
+	    b->nlists - 1) != 0) {
+		nomem(b);
+		return NULL;
+	}
+	return l;
+}
+
+/*
+ * The list that reads attachment file with these columns for names and
+ * labels (NULL: ODK's defaults), made when new. Its name is the file's
+ * stem, the id instance('stem') reads.
+ */
+static struct choice_list *
+file_list(struct builder *b, const char *file, const char *value,
+    const char *label, int row)
+{
+	struct choice_list	*l;
+	const char		*dot = strrchr(file, '.');
+	int			 geo = dot != NULL &&
+				    strcasecmp(dot, ".geojson") == 0;
+	size_t			 i;
+
+	if (value == NULL)
+		value = geo ? "id" : "name";
+	if (label == NULL)
+		label = geo ? "title" : "label";
+	for (i = 0; i < b->nlists; i++) {
+		l = &b->lists[i];
+		if (l->origin == LIST_FILE && strcmp(l->file, file) == 0 &&
+		    strcmp(l->value_col, value) == 0 &&
+		    strcmp(l->label_col, label) == 0)
+			return l;
+	}
+	if ((l = add_list(b, arena_printf(&b->f->arena, "%.*s",
+	    (int)(dot != NULL ? dot - file : (long)strlen(file)), file),
+	    LIST_FILE, row)) == NULL)
+		return NULL;
+	l->file = adup(b, file);
+	l->value_col = adup(b, value);
+	l->label_col = adup(b, label);
+	if (l->name == NULL || l->file == NULL || l->value_col == NULL ||
+	    l->label_col == NULL) {
+		nomem(b);
+		return NULL;
+	}
+	return l;
+}
+
+static void
+read_choices(struct builder *b, const struct wb_sheet *sh, struct cols *cs,
+    enum list_origin origin)
 {
 	size_t	i, j, nextra = 0;
 	int	*extra;
@@ -777,25 +1098,9 @@ read_choices(struct builder *b, const struct wb_sheet *sh, struct cols *cs)
 			    _("choice in list '%s' has no name"), lname);
 			continue;
 		}
-		if ((l = find_list(b, lname)) == NULL) {
-			if (b->nlists == b->caplists) {
-				size_t	 cap = b->caplists ? b->caplists * 2 :
-				    16;
-				void	*p = realloc(b->lists,
-				    cap * sizeof(*b->lists));
-
-				if (p == NULL) {
-					nomem(b);
-					return;
-				}
-				b->lists = p;
-				b->caplists = cap;
-			}
-			l = &b->lists[b->nlists++];
-			memset(l, 0, sizeof(*l));
-			l->name = lname;
-			l->row = r->line;
-		}
+		if ((l = find_list(b, lname, origin)) == NULL &&
+		    (l = add_list(b, lname, origin, r->line)) == NULL)
+			return;
 		if (!b->allow_dups && form_choice(l, name) != NULL) {
 			/* pyxform refuses these unless the settings allow
 			 * duplicates; a select could not tell them apart */
@@ -822,6 +1127,7 @@ read_choices(struct builder *b, const struct wb_sheet *sh, struct cols *cs)
 		memset(c, 0, sizeof(*c));
 		c->name = name;
 		c->row = r->line;
+		index_choice(b, l);
 		read_text(b, cs, r, COL_LABEL, &c->label, NULL);
 		if (nextra > 0) {
 			c->colnames = aalloc(b, nextra * sizeof(char *));
@@ -901,6 +1207,9 @@ static const enum col_key xcol[X_N] = {
 struct pending {
 	char	*src[X_N];
 	int	 loopcopy;	/* made by a loop: its name repeats */
+	size_t	 list;		/* selects: 1 + the list's index in
+				 * b->lists, which may move while it grows;
+				 * field->list is set at the end */
 };
 
 static struct pending *
@@ -1008,16 +1317,18 @@ static void
 check_sibling(struct builder *b, struct field *parent, struct field *f,
     const struct wb_row *r)
 {
-	size_t	i;
+	long	i = idx_find(&b->sib_idx, b->fields, field_key, parent,
+		    f->name);
 
-	for (i = 0; i + 1 < parent->nkids; i++)
-		if (strcmp(parent->kids[i]->name, f->name) == 0) {
-			col_problem(b, b->survey->name, r->line,
-			    col_header(&b->scols, COL_NAME),
-			    _("duplicate name '%s' (also on row %d)"),
-			    f->name, parent->kids[i]->row);
-			return;
-		}
+	if (i >= 0) {
+		col_problem(b, b->survey->name, r->line,
+		    col_header(&b->scols, COL_NAME),
+		    _("duplicate name '%s' (also on row %d)"), f->name,
+		    b->fields[i]->row);
+		return;
+	}
+	if (idx_add(&b->sib_idx, NULL, b->fields, field_key, f->index) != 0)
+		nomem(b);
 }
 
 /*
@@ -1031,12 +1342,15 @@ static void
 add_other(struct builder *b, struct field *parent, struct field *sel,
     const struct wb_row *r)
 {
-	struct choice_list	*l = (struct choice_list *)sel->list;
+	struct choice_list	*l;
 	struct field		*o;
 	struct pending		*p;
 	char			*name;
 	size_t			 i;
 
+	if ((p = pending_of(b, sel)) == NULL || p->list == 0)
+		return;		/* no list: said already */
+	l = &b->lists[p->list - 1];
 	if (form_choice(l, "other") == NULL) {
 		struct choice	*v = aalloc(b, (l->n + 1) * sizeof(*v));
 
@@ -1056,6 +1370,7 @@ add_other(struct builder *b, struct field *parent, struct field *sel,
 		 * appends to the list after this */
 		l->v = v;
 		l->n++;
+		index_choice(b, l);
 	}
 	if ((name = arena_printf(&b->f->arena, "%s_other", sel->name)) ==
 	    NULL) {
@@ -1110,8 +1425,9 @@ build_loop(struct builder *b, struct field *parent, size_t *i,
 	const struct wb_sheet		*sh = b->survey;
 	const struct cols		*cs = &b->scols;
 	const struct choice_list	*l;
+	const struct choice		*cv;
 	struct field			*f, *g;
-	size_t				 k, start = *i;
+	size_t				 k, cn, start = *i;
 	int				 quiet = b->quiet;
 
 	if (too_deep(b, parent, r))
@@ -1125,7 +1441,7 @@ build_loop(struct builder *b, struct field *parent, size_t *i,
 		return -1;
 	check_sibling(b, parent, f, r);
 	read_field_row(b, f, r, t, loop);
-	if ((l = find_list(b, t->list)) == NULL)
+	if ((l = find_list(b, t->list, LIST_CHOICES)) == NULL)
 		col_problem(b, sh->name, r->line, col_header(cs, COL_TYPE),
 		    _("unknown choice list '%s'"), t->list);
 	if (l == NULL || l->n == 0) {
@@ -1137,17 +1453,91 @@ build_loop(struct builder *b, struct field *parent, size_t *i,
 		build_block(b, &scratch, i, ROW_END_LOOP, r->line, NULL);
 		return 0;
 	}
-	for (k = 0; k < l->n; k++) {
+	/* b->lists may move as the rows add attachments; l->v does not */
+	cv = l->v;
+	cn = l->n;
+	for (k = 0; k < cn; k++) {
 		*i = start;
-		if ((g = new_field(b, f, FK_GROUP, l->v[k].name, r->line)) ==
+		if ((g = new_field(b, f, FK_GROUP, cv[k].name, r->line)) ==
 		    NULL)
 			return -1;
-		g->label = l->v[k].label;
-		build_block(b, g, i, ROW_END_LOOP, r->line, &l->v[k]);
+		g->label = cv[k].label;
+		build_block(b, g, i, ROW_END_LOOP, r->line, &cv[k]);
 		b->quiet = 1;
 	}
 	b->quiet = quiet;
 	return 0;
+}
+
+/* The value of key in a parameters cell ("value=id label=nombre",
+ * pyxform's separators: blanks, ',' or ';'), in the arena; NULL if
+ * absent. */
+static char *
+param(struct builder *b, const char *params, const char *key)
+{
+	const char	*p = params, *end;
+	size_t		 k = strlen(key);
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ',' || *p == ';' || *p == '\t')
+			p++;
+		end = p + strcspn(p, " ,;\t");
+		if ((size_t)(end - p) > k + 1 && strncasecmp(p, key, k) == 0 &&
+		    p[k] == '=')
+			return arena_strndup(&b->f->arena, p + k + 1,
+			    (size_t)(end - p) - k - 1);
+		p = end;
+	}
+	return NULL;
+}
+
+/* Whether file can be an attachment read as a list; a problem if not. */
+static int
+list_file_ok(struct builder *b, const struct wb_row *r, const char *file)
+{
+	const struct cols	*cs = &b->scols;
+	const char		*dot = strrchr(file, '.');
+
+	if (!media_name_ok(file)) {
+		col_problem(b, b->survey->name, r->line,
+		    col_header(cs, COL_TYPE), _("attachment '%s': a file "
+		    "name in the form's media folder, without '/' or a "
+		    "leading '.'"), file);
+		return 0;
+	}
+	if (dot == NULL || (strcasecmp(dot, ".csv") != 0 &&
+	    strcasecmp(dot, ".xml") != 0 && strcasecmp(dot, ".geojson") !=
+	    0)) {
+		col_problem(b, b->survey->name, r->line,
+		    col_header(cs, COL_TYPE), _("attachment '%s': a list "
+		    "file ends in .csv, .xml or .geojson"), file);
+		return 0;
+	}
+	return 1;
+}
+
+/* A csv-external or xml-external row: no field, an attachment the
+ * expressions read as instance('name'). */
+static void
+declare_external(struct builder *b, const struct wb_row *r,
+    const char *name, int xml)
+{
+	char	*file;
+
+	if (name == NULL || !valid_name(name)) {
+		col_problem(b, b->survey->name, r->line,
+		    col_header(&b->scols, COL_NAME), _("'%s' needs a valid "
+		    "name: the file is name.%s"), xml ? "xml-external" :
+		    "csv-external", xml ? "xml" : "csv");
+		return;
+	}
+	if ((file = arena_printf(&b->f->arena, "%s.%s", name, xml ? "xml" :
+	    "csv")) == NULL) {
+		nomem(b);
+		return;
+	}
+	if (list_file_ok(b, r, file))
+		file_list(b, file, NULL, NULL, r->line);
 }
 
 /* A question, a calculation or metadata: one field from one row. */
@@ -1160,6 +1550,10 @@ build_question(struct builder *b, struct field *parent,
 	const struct cols	*cs = &b->scols;
 	struct field		*f;
 
+	if (t->external >= 3) {
+		declare_external(b, r, name, t->external == 4);
+		return 0;
+	}
 	if (name == NULL && t->kind == FK_NOTE) {
 		/* pyxform names unnamed notes after their row */
 		name = arena_printf(&b->f->arena, "generated_note_name_%d",
@@ -1185,18 +1579,42 @@ build_question(struct builder *b, struct field *parent,
 	check_sibling(b, parent, f, r);
 	read_field_row(b, f, r, t, loop);
 	if (t->kind == FK_SELECT_ONE || t->kind == FK_SELECT_MULTIPLE) {
+		const struct choice_list	*l = NULL;
+		struct pending			*p;
+
 		if (t->external == 2) {
-			/* the list is in a file next to the form on a phone;
-			 * a terminal has no such file */
-			f->kind = FK_UNSUPPORTED;
-		} else if ((f->list = find_list(b, t->list)) == NULL) {
+			/* ODK's media folder: read by form_attach */
+			if (list_file_ok(b, r, t->list))
+				l = file_list(b, t->list,
+				    param(b, f->parameters, "value"),
+				    param(b, f->parameters, "label"),
+				    r->line);
+		} else if ((l = find_list(b, t->list, t->external ?
+		    LIST_EXTERNAL : LIST_CHOICES)) == NULL) {
 			col_problem(b, sh->name, r->line,
-			    col_header(cs, COL_TYPE),
-			    _("unknown choice list '%s'"), t->list);
+			    col_header(cs, COL_TYPE), t->external ?
+			    _("unknown list '%s' of the external_choices "
+			    "sheet") : _("unknown choice list '%s'"),
+			    t->list);
 		}
+		if (l != NULL && (p = pending_of(b, f)) != NULL)
+			p->list = (size_t)(l - b->lists) + 1;
 	}
-	if (f->or_other && f->list != NULL)
+	/* range: ODK's int, or decimal when a parameter has a fraction */
+	if (f->kind == FK_INTEGER && f->parameters != NULL &&
+	    strchr(f->parameters, '.') != NULL && f->type != NULL &&
+	    strncasecmp(f->type, "range", 5) == 0)
+		f->kind = FK_DECIMAL;
+	if (t->by_hand)
+		problem(b, DIAG_WARNING, sh->name, r->line, _("type '%s' of "
+		    "'%s' has no scanner here: the code is typed by hand"),
+		    type, name);
+	if (f->or_other && t->external != 2)
 		add_other(b, parent, f, r);
+	else if (f->or_other)
+		col_problem(b, sh->name, r->line, col_header(cs, COL_TYPE),
+		    _("'or_other' is for lists of the choices sheet, not "
+		    "'%s'"), t->list);
 	if (f->kind == FK_UNSUPPORTED) {
 		b->f->nunsupported++;
 		problem(b, DIAG_WARNING, sh->name, r->line, _("type '%s' of "
@@ -1354,10 +1772,14 @@ read_settings(struct builder *b, const char *file, char **default_lang)
 			if (h->cells[i] == NULL || val == NULL)
 				continue;
 			fold(h->cells[i], low, sizeof(low));
-			if (!strcmp(low, "form_id") || !strcmp(low, "id_string"))
+			/* pyxform's aliases.settings_header too */
+			if (!strcmp(low, "form_id") ||
+			    !strcmp(low, "id_string") ||
+			    !strcmp(low, "set_form_id"))
 				b->f->id = val;
 			else if (!strcmp(low, "form_title") ||
-			    !strcmp(low, "title"))
+			    !strcmp(low, "title") ||
+			    !strcmp(low, "set_form_title"))
 				b->f->title = val;
 			else if (!strcmp(low, "version"))
 				b->f->version = val;
@@ -1422,6 +1844,11 @@ parse_bind(struct builder *b, const char *src, const struct field *f,
 	size_t		 pos = 0;
 
 	err_init(&e);
+	/* Past the budget, nothing more is parsed (and one error said): a
+	 * 16 KB .xlsx whose 1,000 cells share one 64 KB string must not
+	 * become gigabytes of trees. */
+	if (b->expr_nodes > FORM_MAX_EXPR_NODES)
+		return NULL;
 	if (expr_parse(&b->f->arena, src, &x, &pos, &e) != 0) {
 		if (e.code == ERR_NOMEM)
 			nomem(b);
@@ -1429,6 +1856,12 @@ parse_bind(struct builder *b, const char *src, const struct field *f,
 			diags_add(b->d, DIAG_ERROR, sheet, row, column,
 			    _("%s (at character %zu of '%s')"), e.msg,
 			    pos, src);
+		return NULL;
+	}
+	if ((b->expr_nodes += expr_size(x)) > FORM_MAX_EXPR_NODES) {
+		diags_add(b->d, DIAG_ERROR, sheet, row, column, _("the form's "
+		    "expressions have more than %u terms in all; stopped "
+		    "here"), FORM_MAX_EXPR_NODES);
 		return NULL;
 	}
 	err_init(&e);
@@ -1440,15 +1873,50 @@ parse_bind(struct builder *b, const char *src, const struct field *f,
 			    e.msg);
 		return NULL;
 	}
-	/* ODK Collect reads pulldata()'s CSV from the form's media folder;
-	 * a form here is one file, so the value is always empty: the form
-	 * loads (pyxform accepts it) but the author must know. */
-	if (expr_calls(x, "pulldata"))
-		diags_add(b->d, DIAG_WARNING, sheet, row, column,
-		    _("pulldata() reads a CSV file sent with the form to a "
-		    "phone; this program has none, so its value is always "
-		    "empty"));
 	return x;
+}
+
+/*
+ * pulldata('name', ...) reads the attachment name.csv: declared here, as
+ * pyxform does, from the text (a regular expression there), before the
+ * expressions are parsed, since binding needs every list.
+ */
+static void
+declare_pulldata(struct builder *b)
+{
+	const char	*p, *q, *end;
+	char		*file;
+	size_t		 i;
+	int		 x;
+
+	for (i = 0; i < b->nfields && i < b->pendcap && !b->nomem; i++)
+		for (x = 0; x < X_N; x++) {
+			for (p = b->pend[i].src[x]; p != NULL &&
+			    (p = strstr(p, "pulldata")) != NULL; p = q) {
+				q = p + 8;
+				while (*q == ' ' || *q == '\t')
+					q++;
+				if (*q++ != '(')
+					continue;
+				while (*q == ' ' || *q == '\t')
+					q++;
+				if (*q != '\'' && *q != '"')
+					continue;
+				if ((end = strchr(q + 1, *q)) == NULL)
+					break;
+				file = arena_printf(&b->f->arena, "%.*s.csv",
+				    (int)(end - q - 1), q + 1);
+				if (file == NULL) {
+					nomem(b);
+					return;
+				}
+				q = end;
+				if (!media_name_ok(file))
+					continue;	/* said at binding */
+				file_list(b, file, NULL, NULL,
+				    b->fields[i]->row);
+			}
+		}
 }
 
 static void
@@ -1734,11 +2202,11 @@ form_build(const struct workbook *wb, const char *file, struct form **out,
 	finish_langs(&b, default_lang);
 
 	/* pass 2: choices, then the survey's rows */
-	read_choices(&b, b.choices, &b.ccols);
+	read_choices(&b, b.choices, &b.ccols, LIST_CHOICES);
 	if (b.external != NULL) {
 		struct cols	ecols;
 
-		read_choices(&b, b.external, &ecols);
+		read_choices(&b, b.external, &ecols, LIST_EXTERNAL);
 	}
 	if (read_header(&b, b.survey, &b.scols) != 0)
 		goto out;
@@ -1756,6 +2224,7 @@ form_build(const struct workbook *wb, const char *file, struct form **out,
 	if (f->root == NULL)
 		goto out;
 	build_block(&b, f->root, &row, ROW_FIELD, 0, NULL);
+	declare_pulldata(&b);
 	if (b.nomem)
 		goto out;
 
@@ -1774,18 +2243,32 @@ form_build(const struct workbook *wb, const char *file, struct form **out,
 	qsort(f->byname, b.nfields - 1, sizeof(*f->byname), byname_cmp);
 	if (b.nlists)
 		memcpy(f->lists, b.lists, b.nlists * sizeof(*f->lists));
-	/* fields point at lists in b.lists: repoint into the arena copy */
-	for (i = 0; i < f->nfields; i++)
-		if (f->fields[i]->list != NULL)
-			f->fields[i]->list = &f->lists[f->fields[i]->list -
-			    b.lists];
+	f->list_idx = b.list_idx;	/* positions: the same in the copy */
+	if (b.list_idx.cap > 0) {
+		f->list_idx.slot = aalloc(&b, b.list_idx.cap *
+		    sizeof(*f->list_idx.slot));
+		if (f->list_idx.slot == NULL)
+			goto out;
+		memcpy(f->list_idx.slot, b.list_idx.slot, b.list_idx.cap *
+		    sizeof(*f->list_idx.slot));
+	}
+	/* selects name their list by index: point into the arena copy */
+	for (i = 0; i < f->nfields && i < b.pendcap; i++)
+		if (b.pend[i].list > 0)
+			f->fields[i]->list = &f->lists[b.pend[i].list - 1];
+	while (form_media(f, f->nmedia) != NULL)
+		f->nmedia++;
 
 	/* pass 3: expressions, now that every field exists */
 	build_exprs(&b);
 	check_ambiguous(&b);
+	translation_check(f, b.survey, d);
+	translation_check(f, b.choices, d);
 out:
 	free(b.fields);
 	free(b.lists);
+	idx_release(&b.list_idx);
+	idx_release(&b.sib_idx);
 	free(b.pend);
 	if (b.nomem) {
 		form_free(f);
@@ -1860,22 +2343,35 @@ form_field(const struct form *f, const char *name)
 const struct choice_list *
 form_list(const struct form *f, const char *name)
 {
-	size_t	i;
+	long	i = idx_find(&f->list_idx, f->lists, list_key,
+		    &list_scope[LIST_CHOICES], name);
+	size_t	k;
 
-	for (i = 0; i < f->nlists; i++)
-		if (strcmp(f->lists[i].name, name) == 0)
-			return &f->lists[i];
+	if (i < 0)
+		i = idx_find(&f->list_idx, f->lists, list_key,
+		    &list_scope[LIST_FILE], name);
+	if (i >= 0)
+		return &f->lists[i];
+	for (k = f->list_idx.n; k < f->nlists; k++)
+		if (f->lists[k].origin != LIST_EXTERNAL &&
+		    strcmp(f->lists[k].name, name) == 0)
+			return &f->lists[k];
 	return NULL;
 }
 
 const struct choice *
 form_choice(const struct choice_list *l, const char *name)
 {
-	size_t	i;
+	long	i = idx_find(&l->idx, l, choice_key, NULL, name);
+	size_t	k;
 
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].name, name) == 0)
-			return &l->v[i];
+	if (l->index != NULL)
+		return media_lookup(l, l->value_col, name);
+	if (i >= 0)
+		return &l->v[i];
+	for (k = l->idx.n; k < l->n; k++)
+		if (strcmp(l->v[k].name, name) == 0)
+			return &l->v[k];
 	return NULL;
 }
 

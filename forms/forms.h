@@ -30,6 +30,13 @@
 #define WORKBOOK_MAX_ROWS	1048576		/* Excel's own limit */
 #define EXPR_MAX_LEN		(64u << 10)	/* one expression's source */
 #define EXPR_MAX_DEPTH		200		/* nesting of an expression */
+#define FORM_MAX_EXPR_NODES	(1u << 20)	/* parsed terms of all of a
+						 * form's expressions, since
+						 * 1,000 cells may share one
+						 * 64 KB string: 250 MB at
+						 * most; the bench's 100,000
+						 * questions use 580,000, real
+						 * forms a few hundred */
 #define FORM_MAX_DEPTH		100		/* groups and repeats nested;
 						 * every walk recurses along it
 						 * (real forms stay under 10) */
@@ -196,11 +203,48 @@ struct choice {
 	char		**colvals;	/* NULL when empty */
 };
 
+/*
+ * Names to positions in an array, hashed (open addressing, linear
+ * probing), so that loading a list of 100,000 places, or 100,000
+ * questions, stays linear: a slot holds a position + 1, 0 is empty; cap
+ * is a power of two, at least twice n. Built by form.c.
+ */
+struct name_index {
+	uint32_t	*slot;
+	size_t		 cap;
+	size_t		 n;		/* positions indexed */
+};
+
+enum list_origin {
+	LIST_CHOICES,		/* the choices sheet */
+	LIST_EXTERNAL,		/* the external_choices sheet: only for
+				 * select_one_external, never clashes */
+	LIST_FILE		/* an attachment's rows (see form_attach) */
+};
+
+struct media_index;
+
 struct choice_list {
-	char		*name;
+	char		*name;		/* LIST_FILE: the instance id, the
+					 * file's stem ("communities") */
 	struct choice	*v;
 	size_t		 n;
-	int		 row;		/* first row in the choices sheet */
+	int		 row;		/* first row in the choices sheet;
+					 * LIST_FILE: the first survey row
+					 * that needs the file */
+	struct name_index idx;		/* v by name, for form_choice();
+					 * a choice past idx.n is found
+					 * by a scan */
+	enum list_origin origin;
+	/* LIST_FILE: the attachment's name ("communities.csv"), the
+	 * columns that give each row's name and label (the question's
+	 * parameters value= and label=, else ODK's defaults), whether
+	 * form_attach has read it, and its rows indexed by every column. */
+	char		*file;
+	char		*value_col;
+	char		*label_col;
+	int		 attached;
+	struct media_index *index;
 };
 
 struct form_lang {
@@ -228,7 +272,14 @@ struct form {
 						 * form_field() */
 	struct choice_list	*lists;
 	size_t			 nlists;
+	struct name_index	 list_idx;	/* lists by name */
 	size_t			 nunsupported;	/* FK_UNSUPPORTED fields */
+	size_t			 nmedia;	/* LIST_FILE lists */
+	/* Set by the program that gives the form its attachments (the
+	 * collector): a question over a file it lacks is then an error.
+	 * Unset (the hub, which keeps none), such answers are taken as
+	 * written. */
+	int			 media_given;
 	struct form_deps	*deps;		/* what each field's
 						 * expressions read, for the
 						 * sessions (session.c) */
@@ -252,6 +303,8 @@ const struct field *form_field(const struct form *f, const char *name);
 /* Whether the person sees the field: every question, note and
  * acknowledge; not groups, repeats, calculations, hidden or metadata. */
 int	field_shown(const struct field *f);
+/* The list instance('name') reads: of the choices sheet or an
+ * attachment's (by its stem); never one of external_choices. */
 const struct choice_list *form_list(const struct form *f, const char *name);
 const struct choice *form_choice(const struct choice_list *l,
 	    const char *name);
@@ -260,6 +313,57 @@ int	form_lang(const struct form *f, const char *code_or_name);
 /* t in lang, else in the default language, else any; NULL if none. */
 const char *form_text(const struct form *f, const struct text *t,
 	    size_t lang);
+/*
+ * Warnings (into d) for one sheet's translations of f: a language's text
+ * of a row that is empty, lacks a number, unit or ${reference}, has fewer
+ * sentences than the default language's, or is the same untranslated
+ * text. The column "translation_ok" silences the cells it names
+ * (translation.c, docs/forms.md). form_build calls it.
+ */
+void	translation_check(const struct form *f, const struct wb_sheet *sh,
+	    struct diags *d);
+
+/* ------------------------------------------------------------------ */
+/* Attachments: the files ODK sends beside a form (its "media")        */
+
+/*
+ * A form names the files it reads: select_one_from_file F and
+ * select_multiple_from_file F, the csv-external and xml-external rows
+ * (F = name.csv, name.xml), pulldata('name', ...) (name.csv). Each is a
+ * LIST_FILE list of the form, empty until form_attach reads the file:
+ * CSV (a header row; every column kept), XML (the document element's
+ * children are the rows, their children the columns) or GeoJSON (a
+ * FeatureCollection; each feature a row of its properties, its "id" and
+ * its geometry as ODK's "lat lon alt accuracy"). A row's name and label
+ * come from the columns the question's parameters name (value=, label=),
+ * else "name" and "label" ("id" and "title" for GeoJSON); label::Lang
+ * columns give the label in that language.
+ */
+#define MEDIA_MAX_BYTES		(32u << 20)	/* one attachment */
+#define MEDIA_MAX_DEPTH		32		/* XML or JSON nesting */
+#define MEDIA_MAX_ROWS		1000000		/* rows of one attachment */
+
+/* Whether name can be an attachment's file name: no directory, no
+ * "..", no leading dot, no control character. */
+int	media_name_ok(const char *name);
+/* The i-th file the form needs (0 <= i < f->nmedia), with a list that
+ * reads it. */
+const struct choice_list *form_media(const struct form *f, size_t i);
+/*
+ * Read an attachment's bytes into every list of f that names the file;
+ * a file the form does not read is ignored (0). Bad content (not UTF-8,
+ * a NUL byte, broken CSV, JSON or XML, nested past MEDIA_MAX_DEPTH, over
+ * MEDIA_MAX_BYTES) is ERR_INPUT naming the file and the place; the lists
+ * stay empty.
+ */
+int	form_attach(struct form *f, const char *name, const void *data,
+	    size_t len, struct err *e);
+/* The first row of l whose column col holds value, or NULL: a hash
+ * lookup for attachments (pulldata(), instance()[col = v]). */
+const struct choice *media_lookup(const struct choice_list *l,
+	    const char *col, const char *value);
+/* A row's value in column col ("name", "label" or another), or NULL. */
+const char *choice_col(const struct choice *c, const char *col);
 
 /* ------------------------------------------------------------------ */
 /* The instance: the tree of values being filled                       */
@@ -324,6 +428,8 @@ int	expr_reads_paths(const struct expr *x);
 int	expr_calls(const struct expr *x, const char *name);
 /* The source text x was parsed from. */
 const char *expr_source(const struct expr *x);
+/* The nodes of x's tree: what FORM_MAX_EXPR_NODES counts. */
+size_t	expr_size(const struct expr *x);
 /*
  * Do once what every evaluation of x would do again: compile the literal
  * patterns of regex() (its compiling and its automaton cost more than the
@@ -433,7 +539,9 @@ int	session_prev(struct session *s, struct step *st);
  * choice numbers or names for selects, geopoint "lat lon [alt acc]"), the
  * constraint (its message in the session's language), then required. On
  * success the normalised value is stored, calculations and relevance are
- * recomputed, and what became non-relevant is cleared. On failure the value
+ * recomputed; what became non-relevant keeps its value, hidden (read as
+ * empty, left out of the JSON and XML) until it is relevant again, as in
+ * ODK Collect. On failure the value
  * is unchanged and e->msg is for the person (ERR_INPUT). An empty text
  * clears the answer (refused when required).
  */
@@ -475,6 +583,16 @@ int	session_remove_repeat(struct session *s, struct inode *inst,
  * array is the session's, valid until the next call. */
 int	session_choices(struct session *s, const struct inode *node,
 	    const struct choice ***out, size_t *n, struct err *e);
+/*
+ * A form's text (label, hint, message) with each ${name} replaced by the
+ * answer to that question as read from at (its repeat entry first), as
+ * ODK shows an <output>: "el código del distrito (${district}-…)". A name
+ * that is no question stays as written. Caller frees; NULL: out of
+ * memory. The messages of session_answer and session_validate have it
+ * done.
+ */
+char	*session_text(struct session *s, const struct inode *at,
+	    const char *text);
 /* Whether node must be answered now (evaluates required). */
 int	session_required(struct session *s, const struct inode *node);
 
@@ -512,6 +630,10 @@ struct inode *session_find(struct session *s, const char *path);
 
 /* Stamp the "end" metadata and anything computed at finalization. */
 void	session_finalize(struct session *s, double when);
+/* Clear the values kept for non-relevant nodes (session_answer): what a
+ * finalized submission leaves out of its store too. The store hears of
+ * them through session_take_changes. */
+void	session_drop_hidden(struct session *s);
 
 /* The data object of CONTRACT.md (groups objects, repeats arrays, numbers
  * as JSON numbers, non-relevant absent, unanswered null), as JSON text.

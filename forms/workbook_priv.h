@@ -63,6 +63,27 @@ void	wb_colname(long col, char *out, size_t n);
 int	xlsx_read(struct wb_build *b, const void *data, size_t len,
 	    struct err *e);
 int	csv_read(struct wb_build *b, const char *s, size_t len, struct err *e);
+
+/*
+ * RFC 4180 records as Python's csv module reads them in its default,
+ * forgiving mode: the one CSV reader, for pyxform's CSV layout and for a
+ * form's CSV attachments (media.c). fn gets each record in turn, its
+ * fields allocated in a; a non-zero return stops the reading.
+ */
+struct csv_record {
+	char		**f;		/* fields; NULL when empty */
+	size_t		  n;
+	size_t		  cap;
+	int		  line;		/* where it starts, 1-based */
+	long		  bad;		/* first field that is not UTF-8
+					 * (a NUL byte included), or -1 */
+	const char	 *file;		/* for messages */
+	struct arena	 *arena;
+};
+typedef int csv_record_fn(const struct csv_record *r, void *arg,
+	    struct err *e);
+int	csv_records(const char *file, const char *s, size_t len,
+	    struct arena *a, csv_record_fn *fn, void *arg, struct err *e);
 int	md_read(struct wb_build *b, const char *s, size_t len, struct err *e);
 
 #endif

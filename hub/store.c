@@ -298,7 +298,7 @@ hub_store_open_read(const char *home, struct hub_store **out, struct err *e)
 	int		 rc;
 
 	*out = NULL;
-	if ((rc = db_open_unchecked(home, HUB_STORE_FILE, &schema, &db,
+	if ((rc = db_open_read(home, HUB_STORE_FILE, &schema, &db,
 	    e)) != 0)
 		return rc;
 	return wrap(db, out, e);

@@ -43,10 +43,11 @@ int	 hub_store_exists(const char *home);
 int	 hub_store_open(const char *home, struct hub_store **out,
 	    struct err *e);
 /*
- * The same without the quick_check of every page (db_open_unchecked):
- * for what reads a large store (report, export, status, the dashboard's
- * pages), where the check would cost more than the work. Whatever writes
- * the submissions (init, import, serve's start) opens with the check.
+ * The same for what reads a large store (report, export, status, the
+ * dashboard's pages): db_open_read, without the quick_check of every page,
+ * where the check would cost more than the work, and read-only where
+ * nothing may be written. Whatever writes the submissions (init, import,
+ * serve's start) opens with the check.
  */
 int	 hub_store_open_read(const char *home, struct hub_store **out,
 	    struct err *e);

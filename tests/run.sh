@@ -37,8 +37,8 @@ count() {	# name log rc: add the log's counts to the totals
 		s=$(echo "$line" | awk '$6 == "skipped" {print $5 + 0}')
 		s=${s:-0}
 	else
-		# "ok 3 # SKIP why" and "ok 3 - # SKIP why" (TAP directives)
-		s=$(grep -cE '^ok [0-9]+( -)? *# *SKIP' "$log")
+		# "ok 3 # SKIP why", "ok 3 - what # SKIP why" (TAP directives)
+		s=$(grep -cE '^ok [0-9]+[^#]*# *SKIP' "$log")
 		p=$(($(grep -cE '^ok ' "$log") - s))
 		f=$(grep -cE '^not ok ' "$log")
 	fi

@@ -58,3 +58,8 @@ if [ -x tests/bench/report.sh ]; then
 	echo
 	bash tests/bench/report.sh
 fi
+
+if [ -x tests/bench/attach.sh ]; then
+	echo
+	BIN=$BIN bash tests/bench/attach.sh
+fi

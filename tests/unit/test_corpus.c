@@ -140,7 +140,9 @@ compatible(const struct field *f, const char *type)
 	case FK_HIDDEN:
 	case FK_ACKNOWLEDGE:
 		return !strcmp(type, "string") || !strcmp(type, "odk:rank") ||
-		    (f->kind == FK_ACKNOWLEDGE && !strcmp(type, "string"));
+		    (f->kind == FK_ACKNOWLEDGE && !strcmp(type, "string")) ||
+		    /* a barcode typed by hand */
+		    (f->kind == FK_TEXT && !strcmp(type, "barcode"));
 	case FK_INTEGER:
 		return !strcmp(type, "int");
 	case FK_DECIMAL:

@@ -273,21 +273,248 @@ test_habits(void **state)
 	form_free(f);
 }
 
-/* What loads but cannot work here is a warning that says so. */
+/* Attachments: what a form names, what form_attach reads or refuses. */
+#define MEDIA_FORM HEAD ",select_one_from_file places.csv,p,P,,,\n" \
+	",calculate,c,,,,\"pulldata('fruits', 'colour', 'name', 'mango')\"\n" \
+	",csv-external,hh,,,,\n" \
+	",select_one_from_file pts.geojson,g,G,,,\n" \
+	",select_multiple_from_file ls.xml,x,X,,,\n"
+
+#define NUL_CSV "name,label\n1,Lu\0cre\n"
+
+static const struct {
+	const char	*file;
+	const char	*data;
+	const char	*want;		/* NULL: accepted */
+	size_t		 len;		/* 0: strlen(data) */
+} attach_cases[] = {
+	{ "places.csv", "name,label,district\n1,Lucre,lucre\n", NULL, 0 },
+	{ "places.csv", "\xef\xbb\xbfname,label\n1,Lucre\n", NULL, 0 },
+	{ "places.csv", "name,label\n1,Lu\xff" "cre\n",
+	    "places.csv:2: field 2 is not UTF-8", 0 },
+	{ "places.csv", NUL_CSV, "places.csv:2: field 2 is not UTF-8",
+	    sizeof(NUL_CSV) - 1 },
+	{ "places.csv", "name,label\n1,\"Lucre\n",
+	    "places.csv:2: unterminated quoted field", 0 },
+	{ "places.csv", "id,label\n1,Lucre\n",
+	    "places.csv: no column 'name'", 0 },
+	{ "pts.geojson", "{\"type\":\"FeatureCollection\",\"features\":"
+	    "[{\"type\":\"Feature\",\"id\":7,\"geometry\":{\"type\":"
+	    "\"Point\",\"coordinates\":[-73.2,-14.3,2900]},"
+	    "\"properties\":{\"title\":\"Lucre\"}}]}", NULL, 0 },
+	{ "pts.geojson", "{\"type\":\"FeatureCollection\",\"features\":"
+	    "[{\"type\":\"Feature\",\"geometry\":{\"type\":\"Circle\"}}]}",
+	    "pts.geojson: feature 1: not a feature with a Point", 0 },
+	{ "pts.geojson", "[1, 2]", "pts.geojson: not a GeoJSON", 0 },
+	{ "pts.geojson", "{\"a\": tru}", "pts.geojson:1:", 0 },
+	{ "ls.xml", "<root><item><name>a</name><label>A</label></item>"
+	    "</root>", NULL, 0 },
+	{ "ls.xml", "<root><item><name>a</name></root>",
+	    "ls.xml:1: mismatched tag", 0 },
+	{ "ls.xml", "<!DOCTYPE r [<!ENTITY a \"aaaa\">]><root><item>"
+	    "<name>&a;</name></item></root>", "ls.xml:1: a DOCTYPE is not "
+	    "allowed", 0 },
+	{ "other.png", "\x89PNG", NULL, 0 },	/* not read: ignored */
+};
+
 static void
-test_pulldata(void **state)
+test_attach(void **state)
+{
+	struct form			*f;
+	const struct choice_list	*l;
+	const struct choice		*c;
+	struct err			 e;
+	char				*got, deep[4096];
+	size_t				 i, n;
+	int				 rc;
+
+	(void)state;
+	got = load(MEDIA_FORM, &f);
+	assert_non_null(f);
+	assert_null(strstr(got, "pulldata"));	/* no longer a warning */
+	free(got);
+	assert_int_equal(f->nmedia, 5);
+	assert_string_equal(form_media(f, 0)->file, "places.csv");
+	assert_string_equal(form_media(f, 1)->file, "hh.csv");
+	assert_string_equal(form_media(f, 2)->file, "pts.geojson");
+	assert_string_equal(form_media(f, 3)->file, "ls.xml");
+	assert_string_equal(form_media(f, 4)->file, "fruits.csv");
+	assert_null(form_media(f, 5));
+	for (i = 0; i < sizeof(attach_cases) / sizeof(attach_cases[0]); i++) {
+		err_init(&e);
+		n = attach_cases[i].len ? attach_cases[i].len :
+		    strlen(attach_cases[i].data);
+		rc = form_attach(f, attach_cases[i].file, attach_cases[i].data,
+		    n, &e);
+		if (attach_cases[i].want == NULL) {
+			if (rc != 0)
+				fail_msg("case %zu: %s", i, e.msg);
+		} else if (rc != ERR_INPUT ||
+		    strstr(e.msg, attach_cases[i].want) == NULL)
+			fail_msg("case %zu: got '%s', want '%s'", i, e.msg,
+			    attach_cases[i].want);
+	}
+	/* nested too deep: refused before jansson recurses */
+	n = sizeof(deep) - 1;
+	memset(deep, '[', n);
+	deep[n] = '\0';
+	err_init(&e);
+	assert_int_equal(form_attach(f, "pts.geojson", deep, n, &e),
+	    ERR_INPUT);
+	assert_non_null(strstr(e.msg, "nested more than"));
+	/* refused: the list is empty again */
+	assert_int_equal(form_media(f, 2)->n, 0);
+	assert_int_equal(form_media(f, 2)->attached, 0);
+	form_free(f);
+
+	/* a row per choice, every column kept, looked up by hash */
+	got = load(MEDIA_FORM, &f);
+	free(got);
+	err_init(&e);
+	assert_int_equal(form_attach(f, "fruits.csv", "name,colour\n"
+	    "apple,red\nmango,yellow\n,green\nmango,orange\n", 55, &e), 0);
+	l = form_media(f, 4);
+	assert_true(l->attached);
+	assert_int_equal(l->n, 3);	/* the row without a name is out */
+	c = media_lookup(l, "name", "mango");
+	assert_non_null(c);
+	assert_string_equal(choice_col(c, "colour"), "yellow");	/* first */
+	assert_null(media_lookup(l, "name", "pear"));
+	assert_null(media_lookup(l, "nope", "mango"));
+	assert_ptr_equal(form_choice(l, "apple"), &l->v[0]);
+	assert_int_equal(form_attach(f, "pts.geojson", attach_cases[6].data,
+	    strlen(attach_cases[6].data), &e), 0);
+	l = form_media(f, 2);
+	assert_string_equal(l->v[0].name, "7");
+	assert_string_equal(form_text(f, &l->v[0].label, 0), "Lucre");
+	assert_string_equal(choice_col(&l->v[0], "geometry"),
+	    "-14.3 -73.2 2900 0");
+	err_init(&e);
+	assert_int_equal(form_attach(f, "places.csv", "name",
+	    5 + MEDIA_MAX_BYTES, &e), ERR_INPUT);
+	assert_non_null(strstr(e.msg, "attachment 'places.csv': larger"));
+	form_free(f);
+
+	/* names that could leave the media folder are refused at load */
+	got = load(HEAD ",select_one_from_file ../x.csv,p,P,,,\n", &f);
+	assert_null(f);
+	assert_non_null(strstr(got, "attachment '../x.csv'"));
+	free(got);
+	got = load(HEAD ",select_one_from_file x.txt,p,P,,,\n", &f);
+	assert_null(f);
+	assert_non_null(strstr(got, "ends in .csv, .xml or .geojson"));
+	free(got);
+	assert_false(media_name_ok(".hidden.csv"));
+	assert_false(media_name_ok("a/b.csv"));
+	assert_false(media_name_ok("a\\b.csv"));
+	assert_true(media_name_ok("centros poblados.csv"));
+}
+
+/* A select over a file that is not there: an error where the program
+ * gave the form its files (the collector), the name as written where it
+ * keeps none (the hub re-checking a submission). */
+static void
+test_attach_absent(void **state)
+{
+	struct session_opts	 o;
+	struct session		*s;
+	struct form		*f;
+	struct diags		 d;
+	struct err		 e;
+	struct buf		 b;
+	const char		*json = "{\"p\": \"0302080003\"}";
+	char			*got, *data;
+	int			 given;
+
+	(void)state;
+	for (given = 0; given <= 1; given++) {
+		got = load(HEAD ",select_one_from_file places.csv,p,P,,,\n", &f);
+		free(got);
+		assert_non_null(f);
+		f->media_given = given;
+		memset(&o, 0, sizeof(o));
+		err_init(&e);
+		assert_int_equal(session_new(f, &o, &s, &e), 0);
+		diags_init(&d);
+		buf_init(&b, 1 << 16);
+		assert_int_equal(session_fill_json(s, json, strlen(json), &d,
+		    &e), (size_t)given);
+		diags_format(&d, "a.json", &b);
+		data = session_data_json(s);
+		if (given)
+			assert_non_null(strstr(b.p, "'places.csv', which was "
+			    "not installed with the form"));
+		else
+			assert_non_null(strstr(data, "\"p\":\"0302080003\""));
+		free(data);
+		buf_release(&b);
+		diags_release(&d);
+		session_free(s);
+		form_free(f);
+	}
+}
+
+/* external_choices: its lists are apart from choices, for
+ * select_one_external only. */
+static void
+test_external_choices(void **state)
 {
 	struct form	*f;
 	char		*got;
 
 	(void)state;
-	got = load(HEAD ",calculate,c,,,,\"pulldata('fruits', 'name', "
-	    "'name', 'mango')\"\n", &f);
+	got = load(HEAD ",select_one l,a,A,,,\n,select_one_external l,b,B,,,\n"
+	    "choices,,,\n,list_name,name,label\n,l,x,X\n"
+	    "external_choices,,,\n,list_name,name,label\n,l,x,X\n,l,y,Y\n",
+	    &f);
 	assert_non_null(f);
-	assert_non_null(strstr(got, "t.csv:survey:3:calculation: warning: "
-	    "pulldata()"));
+	assert_int_equal(form_field(f, "a")->list->n, 1);
+	assert_int_equal(form_field(f, "b")->list->n, 2);
+	assert_int_equal(form_list(f, "l")->n, 1);
 	form_free(f);
 	free(got);
+	got = load(HEAD ",select_one_external m,b,B,,,\n"
+	    "choices,,,\n,list_name,name,label\n,m,x,X\n", &f);
+	assert_null(f);
+	assert_non_null(strstr(got, "unknown list 'm' of the "
+	    "external_choices sheet"));
+	free(got);
+}
+
+/* Every type of pyxform's question_type_dictionary loads. */
+static void
+test_types(void **state)
+{
+	static const struct {
+		const char	*type;
+		enum field_kind	 kind;
+	} cases[] = {
+		{ "q int", FK_INTEGER }, { "add date time prompt",
+		    FK_DATETIME }, { "get start time", FK_META },
+		{ "imei", FK_META }, { "uri:username", FK_META },
+		{ "phone number", FK_TEXT }, { "gps", FK_GEOPOINT },
+		{ "q picture", FK_UNSUPPORTED }, { "barcode", FK_TEXT },
+		{ "select one using l", FK_SELECT_ONE },
+		{ "add select multiple prompt using l", FK_SELECT_MULTIPLE },
+		{ "select1 l", FK_SELECT_ONE }, { "percentage", FK_INTEGER },
+		{ "range", FK_INTEGER }, { "add note prompt", FK_NOTE },
+	};
+	struct form	*f;
+	char		 csv[512], *got;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(csv, sizeof(csv), HEAD ",%s,a,A,,,\n"
+		    "choices,,,\n,list_name,name,label\n,l,x,X\n",
+		    cases[i].type);
+		got = load(csv, &f);
+		if (f == NULL)
+			fail_msg("'%s': %s", cases[i].type, got);
+		assert_int_equal(form_field(f, "a")->kind, cases[i].kind);
+		form_free(f);
+		free(got);
+	}
 }
 
 /* A forgotten ${}: ODK reads "age > 3" as empty, silently. */
@@ -363,7 +590,10 @@ main(void)
 		cmocka_unit_test(test_loop),
 		cmocka_unit_test(test_habits),
 		cmocka_unit_test(test_depth),
-		cmocka_unit_test(test_pulldata),
+		cmocka_unit_test(test_attach),
+		cmocka_unit_test(test_attach_absent),
+		cmocka_unit_test(test_external_choices),
+		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_stray_name),
 	};
 

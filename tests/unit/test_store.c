@@ -796,7 +796,7 @@ test_failed_save_kept(void **state)
 	err_init(&e);
 	buf_init(&b, 4096);
 	assert_int_equal(cmd_install_form(fx->st, "tf.csv", form,
-	    strlen(form), &how, NULL, &e), 0);
+	    strlen(form), NULL, &how, NULL, &e), 0);
 	assert_int_equal(store_set_setting(fx->st, "device_id", "d", &e), 0);
 	assert_int_equal(fill_load_form(&fl, fx->st, "tf", &e), 0);
 	assert_int_equal(fill_start(&fl, NULL, NULL, &e), 0);
@@ -871,7 +871,7 @@ test_no_uuid(void **state)
 
 	err_init(&e);
 	assert_int_equal(cmd_install_form(fx->st, "tf.csv", form,
-	    strlen(form), &how, NULL, &e), 0);
+	    strlen(form), NULL, &how, NULL, &e), 0);
 	assert_int_equal(store_set_setting(fx->st, "device_id", "d", &e), 0);
 	assert_int_equal(fill_load_form(&fl, fx->st, "tf", &e), 0);
 	uuid_fails = 1;
