@@ -52,6 +52,7 @@ DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 \
 	   nettle-dev libxlsxwriter-dev libcmocka-dev gettext tmux unzip bc \
 	   jq clang \
 	   curl xz-utils openssl python3 python3-openpyxl \
+	   chromium chromium-driver python3-selenium \
 	   libclang-rt-14-dev
 
 COMMON_SRC	:= $(sort $(wildcard common/*.c))
@@ -243,7 +244,12 @@ coverage: deps
 bench: deps all $(BENCH_BIN) $(BUILD)/tests/faultproxy
 	@BUILD=$(BUILD) BIN=$(BIN) tests/bench/run.sh
 
-run: deps all
+# The survey is what `make run` shows: the build is quiet, its output
+# (in $(BUILD)/run-build.log) shown only when it fails.
+run: deps
+	@mkdir -p $(BUILD); \
+	if ! $(MAKE) -s --no-print-directory all >$(BUILD)/run-build.log 2>&1; \
+	then cat $(BUILD)/run-build.log; exit 1; fi
 	@COLLECTOR_HOME=$${COLLECTOR_HOME:-$(CURDIR)/demo} tests/demo.sh $(BIN)
 
 install: all

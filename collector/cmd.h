@@ -16,7 +16,7 @@
 
 struct cmd_ctx {
 	const char	*home;		/* --home, or NULL */
-	const char	*prog;		/* "collector" */
+	const char	*prog;		/* argv[0], as typed */
 	struct store	*st;		/* open when the command's row in
 					 * main.c needs it; main closes it */
 };
@@ -67,7 +67,9 @@ int	cmd_usage_error(const char *fmt, ...) PRINTFLIKE(1, 2);
 int	cmd_token_valid(const char *s);
 int	cmd_token_read(char *tok, size_t size);
 int	cmd_token_get(int from_stdin, char *tok, size_t size);
-int	cmd_open_store(struct cmd_ctx *c, struct store **out);
+/* The store of --home (read: for a command that only reads, which works
+ * where nothing may be written too); says what is wrong. */
+int	cmd_open_store(struct cmd_ctx *c, int read, struct store **out);
 /* --help / --version handling for a command: 1 when handled. */
 int	cmd_std_opts(int argc, char **argv, const char *usage);
 /* Whether the command line asks for --help or --version (before "--"):
@@ -75,7 +77,12 @@ int	cmd_std_opts(int argc, char **argv, const char *usage);
 int	cmd_help_asked(int argc, char **argv);
 /* The terminal survey and its closing message (cmd_fill.c), shared with
  * `collector edit`. */
-int	fill_interactive(struct fill *fl, int review_first);
+int	fill_interactive(struct cmd_ctx *c, struct fill *fl,
+	    int review_first);
+/* The program as the person typed it (argv[0]), with --home DIR when one
+ * was given, for the commands a message tells them to type. Caller
+ * frees; NULL when out of memory. */
+char	*cmd_invocation(const struct cmd_ctx *c);
 /* Install a form's bytes after checking them, with the attachments it
  * reads from media_dir (NULL: none); diagnostics go to stderr. */
 int	cmd_install_form(struct store *st, const char *file,

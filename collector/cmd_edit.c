@@ -7,7 +7,9 @@
  * the same survey is resumed rather than started twice; a survey already
  * replaced is corrected from its newest revision (one line of revisions,
  * never two replacing the same one); and a revision finalized with
- * nothing changed is dropped rather than stored as a copy.
+ * nothing changed is dropped rather than stored as a copy. One session
+ * at a time per survey: a second is refused at its start, naming the
+ * first (store_lock_sub).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +114,7 @@ cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 {
 	struct store		*st = c->st;
 	struct store_sub	 sub;
+	struct store_lock	*held = NULL, *held_rev = NULL;
 	struct fill		 fl;
 	struct err		 e;
 	int			 rc, revision, draft;
@@ -132,18 +135,25 @@ cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 		if (draft)
 			revision = 0;
 	}
-	if ((rc = fill_load_form_row(&fl, st, sub.form, &e)) != 0 ||
+	/* The survey held for this session, and the revision it starts:
+	 * a second edit of either is refused now, not at finalize. */
+	if ((rc = store_lock_sub(st, sub.instance_id, &held, &e)) != 0 ||
+	    (rc = fill_load_form_row(&fl, st, sub.form, &e)) != 0 ||
 	    (rc = cmd_attach_stored(fl.form, &fl.sf, &e)) != 0 ||
-	    (rc = fill_resume(&fl, &sub, revision, &e)) != 0)
+	    (rc = fill_resume(&fl, &sub, revision, &e)) != 0 ||
+	    (revision && (rc = store_lock_sub(st, fl.sub.instance_id,
+	    &held_rev, &e)) != 0))
 		goto fail;
 	cmd_warn_skipped(&fl);
 	/* A revision draft is a whole survey being corrected: it opens at
 	 * the review, as it did when it was started. */
-	rc = fill_interactive(&fl, revision || sub.deprecated_id != NULL);
+	rc = fill_interactive(c, &fl, revision || sub.deprecated_id != NULL);
 	goto out;
 fail:
 	rc = cmd_error(rc, &e);
 out:
+	store_unlock(held_rev);
+	store_unlock(held);
 	store_sub_release(&sub);
 	fill_release(&fl);
 	return rc;

@@ -114,35 +114,38 @@ out:
 }
 
 int
-fill_interactive(struct fill *fl, int review_first)
+fill_interactive(struct cmd_ctx *c, struct fill *fl, int review_first)
 {
-	enum prompt_result	res;
-	struct err		e;
-	int			rc;
+	enum prompt_result	 res;
+	struct err		 e;
+	struct buf		 b;
+	char			*prog;
+	int			 rc;
 
 	err_init(&e);
-	if ((rc = prompt_run(fl, stdin, stdout, review_first, &res, &e)) != 0)
-		return cmd_error(rc, &e);
-	if (res == PROMPT_UNCHANGED) {
-		/* A revision draft left from before goes too: it is what
-		 * it replaces. */
-		if (fl->saved && (rc = store_delete_draft(fl->st, fl->sub.id,
-		    &e)) != 0)
-			return cmd_error(rc, &e);
-		printf(_("Nothing changed: %s stays as it was\n"),
-		    fl->sub.deprecated_id);
-	} else if (res == PROMPT_NOTHING && fl->sub.deprecated_id != NULL)
-		printf(_("Nothing changed: %s stays as it was\n"),
-		    fl->sub.deprecated_id);
-	else if (res == PROMPT_NOTHING)
-		printf(_("Nothing to save: no answer was given\n"));
-	else if (res == PROMPT_FINALIZED)
-		printf(_("Finalized: %s\n"), fl->sub.instance_id);
-	else
-		printf(_("Draft saved: %s\n"
-		    "To go on: collector edit %.13s\n"), fl->sub.instance_id,
-		    fl->sub.instance_id + 5);
-	return 0;
+	if ((prog = cmd_invocation(c)) == NULL)
+		return cmd_error(err_set(&e, ERR_NOMEM, _("out of memory")),
+		    &e);
+	if ((rc = prompt_run(fl, stdin, stdout, review_first, prog, &res,
+	    &e)) != 0) {
+		rc = cmd_error(rc, &e);
+		goto out;
+	}
+	/* A revision draft left from before goes too: it is what it
+	 * replaces. */
+	if (res == PROMPT_UNCHANGED && fl->saved && (rc = store_delete_draft(
+	    fl->st, fl->sub.id, &e)) != 0) {
+		rc = cmd_error(rc, &e);
+		goto out;
+	}
+	buf_init(&b, 4096);
+	prompt_closing(fl, prog, res, &b);
+	if (b.p != NULL)
+		fputs(b.p, stdout);
+	buf_release(&b);
+out:
+	free(prog);
+	return rc;
 }
 
 int
@@ -194,10 +197,11 @@ cmd_fill(struct cmd_ctx *c, int argc, char **argv)
 		rc = cmd_error(rc, &e);
 		goto out;
 	}
+	i18n_use(lang != NULL ? fl.form->langs[fl.lang].code : NULL);
 	if (answers != NULL)
 		rc = fill_answers(&fl, answers, draft);
 	else
-		rc = fill_interactive(&fl, 0);
+		rc = fill_interactive(c, &fl, 0);
 out:
 	fill_release(&fl);
 	return rc;

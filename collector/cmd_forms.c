@@ -69,7 +69,7 @@ forms_add(struct cmd_ctx *c, int argc, char **argv)
 		free(media);
 		return cmd_error(rc, &e);
 	}
-	if ((rc = cmd_open_store(c, &st)) != 0)
+	if ((rc = cmd_open_store(c, 0, &st)) != 0)
 		goto out;
 	if ((rc = cmd_install_form(st, file, data, len, media, &how, &f,
 	    &e)) != 0) {
@@ -154,7 +154,7 @@ forms_list(struct cmd_ctx *c, int argc, char **argv)
 	else if (argc != 1)
 		return cmd_usage_error(_("usage: collector forms list "
 		    "[--json]"));
-	if ((rc = cmd_open_store(c, &st)) != 0)
+	if ((rc = cmd_open_store(c, 1, &st)) != 0)
 		return rc;
 	err_init(&e);
 	if (json)

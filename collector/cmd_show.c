@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "prompt.h"
 #include "wire.h"
 
 static const char *
@@ -21,13 +22,6 @@ usage_text(void)
 	    "the first characters of it. --json prints the submission as the\n"
 	    "hub receives it, with its \"state\" (draft, finalized, sent or\n"
 	    "rejected); --xml the ODK instance.\n");
-}
-
-static void
-print_value(const char *path, const char *value, void *arg)
-{
-	(void)arg;
-	printf("  %s = %s\n", path, value);
 }
 
 int
@@ -103,7 +97,10 @@ cmd_show(struct cmd_ctx *c, int argc, char **argv)
 	printf(_("  started: %s\n"), sub.started_at);
 	if (sub.finalized_at != NULL)
 		printf(_("  finalized: %s\n"), sub.finalized_at);
-	session_each_value(fl.s, print_value, NULL);
+	if ((rc = prompt_print_answers(&fl, stdout)) != 0) {
+		rc = err_set(&e, rc, _("out of memory"));
+		goto fail;
+	}
 	goto out;
 fail:
 	rc = cmd_error(rc, &e);

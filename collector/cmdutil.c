@@ -156,7 +156,7 @@ cmd_usage_error(const char *fmt, ...)
 }
 
 int
-cmd_open_store(struct cmd_ctx *c, struct store **out)
+cmd_open_store(struct cmd_ctx *c, int read, struct store **out)
 {
 	struct err	 e;
 	char		*home;
@@ -172,7 +172,8 @@ cmd_open_store(struct cmd_ctx *c, struct store **out)
 		fprintf(stderr, _("collector: no store in '%s': run "
 		    "'collector init --device ID'\n"), home);
 		rc = ERR_IO;
-	} else if ((rc = store_open(home, out, &e)) != 0)
+	} else if ((rc = (read ? store_open_read : store_open)(home, out,
+	    &e)) != 0)
 		rc = cmd_error(rc, &e);
 	free(home);
 	return rc;
@@ -270,4 +271,43 @@ out:
 	diags_release(&d);
 	buf_release(&b);
 	return rc;
+}
+
+/* word, quoted for a POSIX shell when it holds anything but the
+ * characters a path or option is usually made of. */
+static void
+add_word(struct buf *b, const char *w)
+{
+	const char	*q;
+
+	if (*w != '\0' && strspn(w, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-+:,=@%") == strlen(w)) {
+		buf_addstr(b, w);
+		return;
+	}
+	buf_addc(b, '\'');
+	for (q = w; *q != '\0'; q++) {
+		if (*q == '\'')
+			buf_addstr(b, "'\\''");
+		else
+			buf_addc(b, *q);
+	}
+	buf_addc(b, '\'');
+}
+
+char *
+cmd_invocation(const struct cmd_ctx *c)
+{
+	struct buf	 b;
+	char		*s;
+
+	buf_init(&b, 8192);
+	add_word(&b, c->prog != NULL ? c->prog : "collector");
+	if (c->home != NULL) {
+		buf_addstr(&b, " --home ");
+		add_word(&b, c->home);
+	}
+	s = buf_detach(&b);
+	buf_release(&b);
+	return s;
 }

@@ -380,6 +380,9 @@ fill_finalize(struct fill *fl, struct diags *d, struct err *e)
 	if (session_validate(fl->s, d) > 0)
 		return err_set(e, ERR_INPUT, _("the survey has answers to "
 		    "complete or correct"));
+	/* Answers kept for questions that no longer apply go with the
+	 * draft: the finalized survey is what its JSON says. */
+	session_drop_hidden(fl->s);
 	datetime_format_local(now, at);
 	data = session_data_json(fl->s);
 	xml = session_instance_xml(fl->s);

@@ -5,6 +5,7 @@
  * (the store, opened here and handed over in the context, closed after)
  * and gives its line of `collector --help': a new command is one row.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,9 @@
 
 /* What a command needs done before it runs. */
 #define NEEDS_STORE	0x1	/* the store, opened into c->st */
+#define READS_ONLY	0x2	/* with NEEDS_STORE: it only reads, so a
+				 * store where nothing may be written
+				 * will do (a read-only mount) */
 
 struct command {
 	const char	*name;
@@ -29,19 +33,19 @@ static const struct command commands[] = {
 	    N_("add, list and check forms; try an expression") },
 	{ "fill",	cmd_fill,	NEEDS_STORE,
 	    N_("fill a survey, at the terminal or from a JSON file") },
-	{ "list",	cmd_list,	NEEDS_STORE,
+	{ "list",	cmd_list,	NEEDS_STORE | READS_ONLY,
 	    N_("the surveys in the store") },
-	{ "show",	cmd_show,	NEEDS_STORE,
+	{ "show",	cmd_show,	NEEDS_STORE | READS_ONLY,
 	    N_("one survey with its computed values") },
 	{ "edit",	cmd_edit,	NEEDS_STORE,
 	    N_("go on with a draft, or correct a finalized survey") },
 	{ "discard",	cmd_discard,	NEEDS_STORE,
 	    N_("delete a draft") },
-	{ "export",	cmd_export,	NEEDS_STORE,
+	{ "export",	cmd_export,	NEEDS_STORE | READS_ONLY,
 	    N_("write the surveys not yet sent to a file (USB stick)") },
 	{ "sync",	cmd_sync,	NEEDS_STORE,
 	    N_("send the surveys to the hub, get its new forms") },
-	{ "status",	cmd_status,	NEEDS_STORE,
+	{ "status",	cmd_status,	NEEDS_STORE | READS_ONLY,
 	    N_("counts by state, the hub, the last sync") },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -71,7 +75,8 @@ run(struct cmd_ctx *c, const struct command *cmd, int argc, char **argv)
 	int	rc;
 
 	if ((cmd->needs & NEEDS_STORE) && !cmd_help_asked(argc, argv) &&
-	    (rc = cmd_open_store(c, &c->st)) != 0)
+	    (rc = cmd_open_store(c, (cmd->needs & READS_ONLY) != 0,
+	    &c->st)) != 0)
 		return rc;
 	rc = cmd->fn(c, argc, argv);
 	store_close(c->st);
@@ -88,8 +93,11 @@ main(int argc, char **argv)
 	int		 n = 0, k, rc;
 
 	i18n_init();
+	/* A file-size limit (ulimit -f) is then a write that fails with
+	 * EFBIG, told and rolled back as a full disk, not a silent death. */
+	signal(SIGXFSZ, SIG_IGN);
 	memset(&c, 0, sizeof(c));
-	c.prog = "collector";
+	c.prog = argv[0] != NULL ? argv[0] : "collector";
 	if ((rest = calloc((size_t)argc + 1, sizeof(*rest))) == NULL) {
 		fprintf(stderr, "collector: out of memory\n");
 		return ERR_IO;

@@ -19,10 +19,13 @@
  * checked for UTF-8 and length here; everything else about an answer is
  * the session's to judge, the same as for --answers.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <editline/readline.h>
@@ -30,6 +33,10 @@
 #include "prompt.h"
 
 #define LINE_MAX_BYTES	(ANSWER_MAX_LEN + 1)
+/* Text is wrapped to the terminal's width, else to this. */
+#define WRAP_COLUMNS	80
+/* The closing words a signal prints: an id and a command line. */
+#define BYE_MAX		4096
 
 enum pstate { P_ASK, P_REVIEW, P_FIX, P_DONE, P_QUIT };
 
@@ -47,7 +54,25 @@ struct prompt {
 	size_t			 creview;
 	int			 toolong;
 	int			 unchanged;	/* a revision, as it was */
+	int			 listing;	/* the answers without
+						 * numbers (show) */
+	const char		*prog;		/* for the closing words */
 };
+
+/*
+ * Ending on a signal. Every accepted answer is already on disk, so a
+ * signal handler only has to restore the terminal, print the closing
+ * words (made ready after each save: a handler may not format) and die of
+ * the signal. Saves run with the signals blocked: a signal that arrives
+ * during one is taken when it is committed.
+ */
+static const int	 end_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define NEND_SIGNALS	 (sizeof(end_signals) / sizeof(end_signals[0]))
+static char		 bye[BYE_MAX];
+static volatile size_t	 byelen;
+static int		 bye_fd = -1;
+static int		 tty_fd = -1;
+static struct termios	 tty_mode;
 
 /* ------------------------------------------------------------------ */
 /* Reading a line                                                      */
@@ -161,13 +186,17 @@ struct count {
 	size_t			 pos;
 };
 
+/*
+ * Every question of the survey, relevant or not: a total that stays the
+ * same while the answers change what applies (only an entry of a repeat
+ * added or removed changes it), and a position that skips what does not
+ * apply, never going back.
+ */
 static void
 count_walk(const struct inode *n, struct count *c)
 {
 	size_t	i;
 
-	if (!n->relevant)
-		return;
 	if (field_shown(n->field)) {
 		c->n++;
 		if (n == c->want)
@@ -214,6 +243,31 @@ show_position(struct prompt *p, const struct inode *n, int removable)
 	fputc('\n', p->out);
 }
 
+static void
+reads_decimal(const struct field *f, void *arg)
+{
+	if (f->kind == FK_DECIMAL)
+		*(int *)arg = 1;
+}
+
+/* A number whose field is a decimal, or a calculation from one: "9" is
+ * read "9.0", as it was measured. */
+static int
+decimal_shown(const struct inode *n)
+{
+	const char	*v = n->value;
+	int		 dec = n->field->kind == FK_DECIMAL;
+
+	if (!dec && n->field->kind == FK_CALCULATE &&
+	    n->field->calculation != NULL)
+		expr_refs(n->field->calculation, reads_decimal, &dec);
+	if (!dec || v == NULL)
+		return 0;
+	if (*v == '-')
+		v++;
+	return *v != '\0' && strspn(v, "0123456789") == strlen(v);
+}
+
 /* A stored value as a person reads it: choice labels for selects. */
 static void
 show_value(struct prompt *p, const struct inode *n)
@@ -229,7 +283,7 @@ show_value(struct prompt *p, const struct inode *n)
 		return;
 	}
 	if (n->field->list == NULL) {
-		fputs(v, p->out);
+		fprintf(p->out, "%s%s", v, decimal_shown(n) ? ".0" : "");
 		return;
 	}
 	while (*v != '\0') {
@@ -254,12 +308,15 @@ show_question(struct prompt *p, struct inode *n)
 {
 	const struct field	 *fd = n->field;
 	const struct choice	**v;
-	const char		 *l;
+	const char		 *cl;
+	char			 *l;
 	struct err		  e;
 	size_t			  nv, i;
 
 	show_position(p, n, instance_of(n) != NULL);
-	fputs(label_of(p, fd), p->out);
+	if ((l = session_text(p->s, n, label_of(p, fd))) != NULL)
+		fputs(l, p->out);
+	free(l);
 	if (fd->kind != FK_NOTE && session_required(p->s, n))
 		fputs(" *", p->out);
 	if (text(p, &fd->hint) != NULL)
@@ -269,9 +326,9 @@ show_question(struct prompt *p, struct inode *n)
 	if ((fd->kind == FK_SELECT_ONE || fd->kind == FK_SELECT_MULTIPLE) &&
 	    session_choices(p->s, n, &v, &nv, &e) == 0) {
 		for (i = 0; i < nv; i++) {
-			l = text(p, &v[i]->label);
+			cl = text(p, &v[i]->label);
 			fprintf(p->out, "  %2zu) %s\n", i + 1,
-			    l != NULL ? l : v[i]->name);
+			    cl != NULL ? cl : v[i]->name);
 		}
 		if (fd->kind == FK_SELECT_MULTIPLE)
 			fprintf(p->out, "  %s\n", _("(several: numbers "
@@ -309,13 +366,66 @@ show_question(struct prompt *p, struct inode *n)
 	}
 }
 
-static void
-show_hint(struct prompt *p, const struct field *fd)
+/* Characters of UTF-8 text in s[0..n). */
+static size_t
+chars(const char *s, size_t n)
 {
-	const char	*h = text(p, &fd->hint);
+	size_t	i, c = 0;
 
-	if (h != NULL)
-		fprintf(p->out, "  %s\n", h);
+	for (i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* t indented by two spaces, its lines broken between words before the
+ * terminal's edge (a word longer than a line stands alone). */
+static void
+put_wrapped(struct prompt *p, const char *t)
+{
+	struct winsize	ws;
+	size_t		width = WRAP_COLUMNS, col = 0, w, k;
+
+	if (p->tty && ioctl(fileno(p->out), TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col > 20)
+		width = ws.ws_col;
+	width -= 3;	/* the indent, and the last column left free */
+	fputs("  ", p->out);
+	while (*t != '\0') {
+		if (*t == '\n') {
+			fputs("\n  ", p->out);
+			col = 0;
+			t++;
+			continue;
+		}
+		k = strcspn(t, " \n");
+		w = chars(t, k);
+		if (col > 0 && col + 1 + w > width) {
+			fputs("\n  ", p->out);
+			col = 0;
+		} else if (col > 0) {
+			fputc(' ', p->out);
+			col++;
+		}
+		fwrite(t, 1, k, p->out);
+		col += w;
+		t += k;
+		while (*t == ' ')
+			t++;
+	}
+	fputc('\n', p->out);
+}
+
+static void
+show_hint(struct prompt *p, struct inode *n)
+{
+	const char	*h = text(p, &n->field->hint);
+	char		*t;
+
+	if (h != NULL && (t = session_text(p->s, n, h)) != NULL) {
+		put_wrapped(p, t);
+		free(t);
+	} else if (h != NULL)
+		put_wrapped(p, h);
 	else
 		fprintf(p->out, "  %s\n", _("(this question has no help "
 		    "text)"));
@@ -329,18 +439,132 @@ show_keys(struct prompt *p)
 }
 
 /* ------------------------------------------------------------------ */
+/* Closing words and signals                                           */
+
+void
+prompt_closing(const struct fill *fl, const char *prog,
+    enum prompt_result res, struct buf *b)
+{
+	switch (res) {
+	case PROMPT_UNCHANGED:
+		buf_addf(b, _("Nothing changed: %s stays as it was\n"),
+		    fl->sub.deprecated_id);
+		break;
+	case PROMPT_NOTHING:
+		if (fl->sub.deprecated_id != NULL)
+			buf_addf(b, _("Nothing changed: %s stays as it "
+			    "was\n"), fl->sub.deprecated_id);
+		else
+			buf_addstr(b, _("Nothing to save: no answer was "
+			    "given\n"));
+		break;
+	case PROMPT_FINALIZED:
+		buf_addf(b, _("Finalized: %s\n"), fl->sub.instance_id);
+		break;
+	case PROMPT_SAVED:
+		buf_addf(b, _("Draft saved: %s\nTo go on: %s edit %.13s\n"),
+		    fl->sub.instance_id, prog, fl->sub.instance_id + 5);
+		break;
+	}
+}
+
+/* What a signal would print now: as '!' would end. */
+static void
+ready_bye(struct prompt *p)
+{
+	struct buf	b;
+	size_t		n;
+
+	buf_init(&b, BYE_MAX - 2);
+	prompt_closing(p->fl, p->prog, p->fl->saved || p->fl->rewrite ?
+	    PROMPT_SAVED : PROMPT_NOTHING, &b);
+	n = b.p != NULL ? b.len : 0;
+	byelen = 0;
+	bye[0] = '\n';	/* off the line being typed */
+	if (n > 0)
+		memcpy(bye + 1, b.p, n);
+	byelen = n + 1;
+	buf_release(&b);
+}
+
+static void
+on_end_signal(int sig)
+{
+	struct sigaction	sa;
+	ssize_t			w;
+	size_t			off = 0;
+
+	if (tty_fd >= 0)
+		tcsetattr(tty_fd, TCSANOW, &tty_mode);
+	while (off < byelen && (w = write(bye_fd, bye + off, byelen - off)) >
+	    0)
+		off += (size_t)w;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+	raise(sig);	/* ours only: not kill(0, sig) */
+}
+
+static void
+signals_block(int block)
+{
+	sigset_t	set;
+	size_t		i;
+
+	sigemptyset(&set);
+	for (i = 0; i < NEND_SIGNALS; i++)
+		sigaddset(&set, end_signals[i]);
+	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+static void
+signals_catch(struct prompt *p, struct sigaction *old)
+{
+	struct sigaction	sa;
+	size_t			i;
+
+	bye_fd = fileno(p->out);
+	tty_fd = p->tty && tcgetattr(fileno(p->in), &tty_mode) == 0 ?
+	    fileno(p->in) : -1;
+	ready_bye(p);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_end_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < NEND_SIGNALS; i++)
+		sigaddset(&sa.sa_mask, end_signals[i]);
+	for (i = 0; i < NEND_SIGNALS; i++)
+		sigaction(end_signals[i], &sa, &old[i]);
+}
+
+static void
+signals_restore(const struct sigaction *old)
+{
+	size_t	i;
+
+	for (i = 0; i < NEND_SIGNALS; i++)
+		sigaction(end_signals[i], &old[i], NULL);
+	tty_fd = bye_fd = -1;
+}
+
+/* ------------------------------------------------------------------ */
 /* Steps                                                               */
 
 static int
 save(struct prompt *p, const struct inode *at, struct err *e)
 {
 	char	*path = NULL;
+	int	 rc;
 
 	if (at != NULL && (path = inode_path(at)) != NULL) {
 		free(p->fl->position);
 		p->fl->position = path;
 	}
-	return fill_save(p->fl, e);
+	signals_block(1);
+	rc = fill_save(p->fl, e);
+	ready_bye(p);
+	signals_block(0);
+	return rc;
 }
 
 /*
@@ -529,7 +753,7 @@ ask(struct prompt *p, enum pstate *next, struct err *e)
 		}
 		if (strcmp(l, "?") == 0) {
 			if (p->st.kind == STEP_QUESTION)
-				show_hint(p, n->field);
+				show_hint(p, n);
 			else
 				show_keys(p);
 			free(raw);
@@ -609,10 +833,17 @@ review_walk(struct prompt *p, struct inode *n)
 			fputc('\n', p->out);
 		}
 	}
+	/* A note that depends on the answers (a result) is said again:
+	 * it may be new since an answer changed. */
+	if (fd->kind == FK_NOTE && fd->relevant != NULL)
+		fprintf(p->out, "%s» %s\n", p->listing ? "  " : "      ",
+		    label_of(p, fd));
 	/* Answers, and computed values the form gives a label to show. */
 	if (fd->kind != FK_NOTE && (field_shown(fd) ||
 	    (fd->kind == FK_CALCULATE && text(p, &fd->label) != NULL))) {
-		if (fd->kind == FK_CALCULATE)
+		if (p->listing)
+			fprintf(p->out, "  %s: ", label_of(p, fd));
+		else if (fd->kind == FK_CALCULATE)
 			fprintf(p->out, "      %s: ", label_of(p, fd));
 		else {
 			if ((rc = review_add(p, n)) != 0)
@@ -629,12 +860,34 @@ review_walk(struct prompt *p, struct inode *n)
 	return 0;
 }
 
+/* A problem found at finalizing: the question's number in the review
+ * and its label, not its path. */
+static void
+refusal(struct prompt *p, const struct diag *d)
+{
+	const struct inode	*n;
+	size_t			 k;
+
+	n = d->column != NULL ? session_find(p->s, d->column) : NULL;
+	for (k = 0; n != NULL && k < p->nreview; k++)
+		if (p->review[k] == n)
+			break;
+	if (n != NULL && k < p->nreview)
+		fprintf(p->out, "  ✗ %zu. %s: %s\n", k + 1,
+		    label_of(p, n->field), d->msg);
+	else if (n != NULL)
+		fprintf(p->out, "  ✗ %s: %s\n", label_of(p, n->field),
+		    d->msg);
+	else
+		fprintf(p->out, "  ✗ %s\n", d->msg);
+}
+
 static int
 review(struct prompt *p, enum pstate *next, struct err *e)
 {
 	struct diags	 d;
 	size_t		 i, k;
-	char		*raw, *l, *end;
+	char		*raw, *l, *end, help[1024];
 	int		 rc = 0, same;
 
 	p->nreview = 0;
@@ -662,26 +915,34 @@ review(struct prompt *p, enum pstate *next, struct err *e)
 			goto out;
 		}
 		diags_init(&d);
+		signals_block(1);
 		rc = fill_finalize(p->fl, &d, e);
+		ready_bye(p);
+		signals_block(0);
 		if (rc == ERR_INPUT && d.n > 0) {
 			/* Not finalized: say what is missing, stay here. */
 			err_init(e);
 			rc = 0;
 			fprintf(p->out, "%s\n", _("Cannot finalize yet:"));
 			for (i = 0; i < d.n; i++)
-				fprintf(p->out, "  ✗ %s%s%s\n",
-				    d.v[i].column != NULL ? d.v[i].column : "",
-				    d.v[i].column != NULL ? ": " : "",
-				    d.v[i].msg);
+				refusal(p, &d.v[i]);
 		} else if (rc == 0)
 			*next = P_DONE;
 		diags_release(&d);
+	} else if (strcmp(l, "?") == 0) {
+		snprintf(help, sizeof(help), _("The number of an answer (1 to "
+		    "%zu) changes it; Enter finalizes the survey (it is then "
+		    "sent at the next sync); < goes back to the last "
+		    "question; ! saves the draft and quits."), p->nreview);
+		put_wrapped(p, help);
 	} else {
 		k = (size_t)strtoul(l, &end, 10);
-		if (*end != '\0' || k == 0 || k > p->nreview)
-			fprintf(p->out, "  ✗ %s\n", _("no answer with that "
-			    "number"));
-		else {
+		if (*end != '\0' || k == 0 || k > p->nreview) {
+			fprintf(p->out, "  ✗ ");
+			fprintf(p->out, _("no answer numbered '%s': the numbers "
+			    "go from 1 to %zu"), l, p->nreview);
+			fputc('\n', p->out);
+		} else {
 			p->fix = p->review[k - 1];
 			*next = P_FIX;
 		}
@@ -713,7 +974,7 @@ fix(struct prompt *p, enum pstate *next, struct err *e)
 			break;
 		}
 		if (strcmp(l, "?") == 0) {
-			show_hint(p, p->fix->field);
+			show_hint(p, p->fix);
 			free(raw);
 			continue;
 		}
@@ -768,12 +1029,30 @@ seek(struct prompt *p)
 }
 
 int
-prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
-    enum prompt_result *res, struct err *e)
+prompt_print_answers(struct fill *fl, FILE *out)
 {
 	struct prompt	p;
-	enum pstate	st;
-	int		rc = 0;
+	int		rc;
+
+	memset(&p, 0, sizeof(p));
+	p.fl = fl;
+	p.s = fl->s;
+	p.f = fl->form;
+	p.out = out;
+	p.listing = 1;
+	rc = review_walk(&p, session_root(p.s));
+	free(p.review);
+	return rc;
+}
+
+int
+prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
+    const char *prog, enum prompt_result *res, struct err *e)
+{
+	struct sigaction	old[NEND_SIGNALS];
+	struct prompt		p;
+	enum pstate		st;
+	int			rc = 0;
 
 	*res = PROMPT_SAVED;
 	memset(&p, 0, sizeof(p));
@@ -783,10 +1062,15 @@ prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
 	p.in = in;
 	p.out = out;
 	p.tty = isatty(fileno(in)) && isatty(fileno(out));
+	p.prog = prog;
 	if (p.tty) {
 		rl_instream = in;
 		rl_outstream = out;
+		/* libedit's handlers end with kill(0, sig): the whole
+		 * process group, the promoter's shell with it. Ours. */
+		rl_catch_signals = 0;
 	}
+	signals_catch(&p, old);
 	fprintf(out, "%s\n", p.f->title != NULL ? p.f->title : p.f->id);
 	show_keys(&p);
 	if (review_first || fl->saved)
@@ -826,6 +1110,7 @@ prompt_run(struct fill *fl, FILE *in, FILE *out, int review_first,
 	else
 		*res = PROMPT_FINALIZED;
 out:
+	signals_restore(old);
 	free(p.review);
 	fflush(out);
 	return rc;

@@ -17,9 +17,12 @@
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -229,9 +232,145 @@ static const char *const migrations[] = {
 };
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
+/* PRAGMA application_id: "CLCT". */
+#define STORE_APPLICATION_ID	0x434c4354u
+
 static const struct db_schema schema = {
-	"collector", migrations, NMIGRATIONS
+	.program = "collector",
+	.migrations = migrations,
+	.nmigrations = NMIGRATIONS,
+	.application_id = STORE_APPLICATION_ID,
+	.every_table = "submissions",
 };
+
+struct store_lock {
+	int	 fd;
+	char	*path;
+};
+
+#define LOCK_TEXT_MAX	96	/* "PID SINCE" */
+
+/* Who holds the lock at fd, as "process PID, since DATE HH:MM". */
+static void
+lock_holder(int fd, char *who, size_t size)
+{
+	char	b[LOCK_TEXT_MAX];
+	ssize_t	n;
+	long	pid;
+	char	since[40], *end;
+
+	n = pread(fd, b, sizeof(b) - 1, 0);
+	b[n > 0 ? n : 0] = '\0';
+	errno = 0;
+	pid = strtol(b, &end, 10);
+	if (errno != 0 || end == b || pid <= 0 || *end != ' ') {
+		snprintf(who, size, _("another process"));
+		return;
+	}
+	/* 2026-11-25T10:04:05.123-05:00: the date and the minute */
+	snprintf(since, sizeof(since), "%.16s", end + 1);
+	if (strlen(since) == 16 && since[10] == 'T')
+		since[10] = ' ';
+	snprintf(who, size, _("process %ld, since %s"), pid, since);
+}
+
+int
+store_lock_sub(struct store *st, const char *instance_id,
+    struct store_lock **out, struct err *e)
+{
+	struct store_lock	*l;
+	struct stat		 a, b;
+	const char		*id = instance_id;
+	char			 name[STORE_PATH_MAX], who[128];
+	char			 text[LOCK_TEXT_MAX], since[40];
+	size_t			 i, n;
+	int			 tries, rc = 0;
+
+	*out = NULL;
+	if (strncmp(id, "uuid:", 5) == 0)
+		id += 5;
+	/* The name from the id, with nothing a file name cannot hold on a
+	 * FAT memory card (':') nor a '/'. */
+	n = (size_t)snprintf(name, sizeof(name), "%s/edit-", st->db->dir);
+	for (i = 0; id[i] != '\0' && n + 6 < sizeof(name); i++)
+		name[n++] = isalnum((unsigned char)id[i]) || id[i] == '-' ?
+		    id[i] : '_';
+	if (n + 6 >= sizeof(name))
+		return err_set(e, ERR_IO, _("'%s': path too long"),
+		    st->db->dir);
+	memcpy(name + n, ".lock", 6);
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->path = strdup(name)) == NULL) {
+		free(l);
+		return err_set(e, ERR_NOMEM, _("out of memory"));
+	}
+	/* The file may be unlinked by its holder between our open and our
+	 * flock: then the lock is on a name nobody else will open; try
+	 * again on the file now at the name. */
+	for (tries = 0; tries < 10; tries++) {
+		l->fd = open(name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+		if (l->fd < 0) {
+			rc = err_set(e, ERR_IO, _("cannot create '%s': %s"),
+			    name, strerror(errno));
+			goto out;
+		}
+		if (flock(l->fd, LOCK_EX | LOCK_NB) != 0) {
+			if (errno == EWOULDBLOCK) {
+				lock_holder(l->fd, who, sizeof(who));
+				rc = err_set(e, ERR_IO, _("survey %s is being "
+				    "edited by %s: finish there first (or "
+				    "close that program)"), instance_id, who);
+			} else
+				rc = err_set(e, ERR_IO, _("cannot lock '%s': "
+				    "%s"), name, strerror(errno));
+			goto out;
+		}
+		if (fstat(l->fd, &a) == 0 && stat(name, &b) == 0 &&
+		    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			break;
+		close(l->fd);
+		l->fd = -1;
+	}
+	if (l->fd < 0) {
+		rc = err_set(e, ERR_IO, _("cannot lock '%s'"), name);
+		goto out;
+	}
+	datetime_format_local(clock_now(), since);
+	n = (size_t)snprintf(text, sizeof(text), "%ld %s\n", (long)getpid(),
+	    since);
+	if (ftruncate(l->fd, 0) != 0 || pwrite(l->fd, text, n, 0) !=
+	    (ssize_t)n) {
+		rc = err_set(e, ERR_IO, _("cannot write '%s': %s"), name,
+		    strerror(errno));
+		unlink(name);
+		goto out;
+	}
+	*out = l;
+	l = NULL;
+out:
+	if (l != NULL) {
+		if (l->fd >= 0)
+			close(l->fd);
+		free(l->path);
+		free(l);
+	}
+	return rc;
+}
+
+void
+store_unlock(struct store_lock *l)
+{
+	if (l == NULL)
+		return;
+	/* Unlink while holding it: whoever opened the name meanwhile
+	 * finds, once it has the lock, that the name is no longer its
+	 * file, and tries again. */
+	unlink(l->path);
+	close(l->fd);
+	free(l->path);
+	free(l);
+}
 
 int
 store_schema_version(void)
@@ -311,23 +450,36 @@ out:
 	return rc;
 }
 
-int
-store_open(const char *home, struct store **out, struct err *e)
+static int
+open_store(const char *home, int read, struct store **out, struct err *e)
 {
 	struct store	*st;
 	struct db	*db;
 	int		 rc;
 
 	*out = NULL;
-	if ((rc = db_open(home, STORE_FILE, &schema, &db, e)) != 0 ||
-	    (rc = wrap(db, &st, e)) != 0)
+	if ((rc = (read ? db_open_read : db_open)(home, STORE_FILE, &schema,
+	    &db, e)) != 0 || (rc = wrap(db, &st, e)) != 0)
 		return rc;
-	if ((rc = adopt_token_file(st, home, e)) != 0) {
+	/* Read-only: the token file stays where it is until a writer. */
+	if (!db->read_only && (rc = adopt_token_file(st, home, e)) != 0) {
 		store_close(st);
 		return rc;
 	}
 	*out = st;
 	return 0;
+}
+
+int
+store_open(const char *home, struct store **out, struct err *e)
+{
+	return open_store(home, 0, out, e);
+}
+
+int
+store_open_read(const char *home, struct store **out, struct err *e)
+{
+	return open_store(home, 1, out, e);
 }
 
 int

@@ -47,6 +47,11 @@ int	store_exists(const char *home);
  * store_close().
  */
 int	store_open(const char *home, struct store **out, struct err *e);
+/* store_open for the commands that only read (list, show, status,
+ * export): it also opens a store where nothing may be written (a
+ * read-only directory or mount), read-only (db_open_read). */
+int	store_open_read(const char *home, struct store **out,
+	    struct err *e);
 /*
  * A fresh store under a temporary name in home (made 0700), refused when
  * home has one (db_create). Fill it, then make it the store with
@@ -173,6 +178,21 @@ struct store_sub {
 };
 
 void	store_sub_release(struct store_sub *s);
+
+/*
+ * An edit's hold on one survey, so that two `edit` sessions never work on
+ * the same draft (the second would learn it only at finalize, its answers
+ * typed for nothing). A file beside the store, edit-ID.lock, flock(2)ed
+ * for the life of the hold and holding "PID SINCE". The kernel drops the
+ * lock with the process, so a hold left by a crash or kill -9 is stale
+ * and taken over: it never blocks. ERR_IO when another process holds it,
+ * naming it ("process PID, since ..."). Released by store_unlock (NULL:
+ * nothing).
+ */
+struct store_lock;
+int	store_lock_sub(struct store *st, const char *instance_id,
+	    struct store_lock **out, struct err *e);
+void	store_unlock(struct store_lock *l);
 
 /* Insert a draft (s->id is set). */
 int	store_create_sub(struct store *st, struct store_sub *s,

@@ -145,6 +145,10 @@ int	file_write_atomic(const char *path, const void *p, size_t n, int mode,
 /* setlocale and the gettext catalog, for both programs: Spanish when no
  * language is named (i18n.c). */
 void	i18n_init(void);
+/* The program's words in the language of code ("quy", "es", "en") from now
+ * on, when a catalog for it exists (English: always); Spanish for what
+ * the catalog lacks. 1 when the language was switched, 0 otherwise. */
+int	i18n_use(const char *code);
 
 #include "banned.h"
 

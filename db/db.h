@@ -7,7 +7,18 @@
  *   a person saw accepted survives kill -9 or a flat battery.
  * - A busy timeout, so a second process waits for the write lock instead
  *   of failing.
- * - quick_check at every open: a damaged file is refused with its name.
+
+ * - quick_check at every open that may write: a damaged file is refused
+ *   with its name. An open that only reads skips it (it reads every page:
+ *   seconds on a 1 GB store, most of a report's time); damage is still
+ *   found by what is read.
+ * - Each program's own PRAGMA application_id, set when the file is made:
+ *   an empty file or another program's database is refused, unchanged,
+ *   by every open but the one that creates. A file made before the id
+ *   existed is told by its schema version and a table every version has,
+ *   and gets the id when opened.
+ * - The directory resolved once (symbolic links): a home reached through
+ *   a link works; the store file itself is never a link.
  * - The schema versioned with PRAGMA user_version and an ordered list of
  *   migrations, each run with the version bump in one transaction; a file
  *   from a newer program is refused.
@@ -33,12 +44,15 @@ struct sqlite3_stmt;
 /*
  * A schema: migrations[i] takes a file from version i to i + 1. Never
  * edit one that has shipped: add the next. program names the program in
- * "made by a newer PROGRAM".
+ * "made by a newer PROGRAM" and "not a PROGRAM store".
  */
 struct db_schema {
 	const char		*program;
 	const char *const	*migrations;
 	int			 nmigrations;
+	uint32_t		 application_id; /* never changes */
+	const char		*every_table;	/* in every version: tells a
+						 * file made before the id */
 };
 
 struct db {
@@ -48,6 +62,11 @@ struct db {
 					 * a new file */
 	char		*final;		/* a new file not yet published:
 					 * dir/file; else NULL */
+	int		 read_only;	/* db_open_read where nothing may be
+					 * written */
+	int		 made;		/* db_create made directories: those
+					 * of dir past its first kept bytes */
+	size_t		 kept;
 };
 
 /*
@@ -62,16 +81,29 @@ char	*db_home(const char *dir, const char *env, const char *name);
 int	db_exists(const char *dir, const char *file);
 /*
  * Open dir/file and bring its schema up to date. A missing file is ERR_IO
- * "no store in 'DIR'"; a file that is not a database, fails its check or
- * comes from a newer program is ERR_IO naming it. Leftovers of a killed
- * db_create are removed. Caller closes with db_close().
+ * "no store in 'DIR'"; a file that is not the program's (application id),
+ * fails its check or comes from a newer program is ERR_IO naming it, and
+ * is left as it was. Leftovers of a killed db_create are removed. Caller
+ * closes with db_close().
  */
 int	db_open(const char *dir, const char *file, const struct db_schema *sc,
 	    struct db **out, struct err *e);
 /*
+ * db_open for commands that only read. Where nothing may be written (a
+ * read-only directory or mount, a read-only file) the file is opened
+ * read-only, without the write-ahead log's files that SQLite would make,
+ * and db->read_only is set: a write then fails (SQLITE_READONLY). A file
+ * there whose schema is older than the program's is refused (it cannot be
+ * migrated). No quick_check (see above).
+ */
+int	db_open_read(const char *dir, const char *file,
+	    const struct db_schema *sc, struct db **out, struct err *e);
+/*
  * Create dir (0700, parents too) and a fresh file (0600) under a temporary
- * name in it, with the whole schema; refuses when dir/file exists. Fill
- * it, then db_publish(); db_close() without publishing removes it.
+ * name in it, with the whole schema and the application id; refuses when
+ * dir/file exists. Fill it, then db_publish(); db_close() without
+ * publishing removes it. When it fails, the directories it made are
+ * removed too.
  */
 int	db_create(const char *dir, const char *file,
 	    const struct db_schema *sc, struct db **out, struct err *e);

@@ -419,6 +419,14 @@ substr(struct ectx *c, const char *s, double dstart, double dend, int has_end,
 /* regex(): Java's Pattern.matches, the whole text, done with POSIX ERE   */
 
 /*
+ * The whole text: the translated pattern is wrapped in "^(...)$" and
+ * compiled with REG_NOSUB, so that glibc answers from its automaton
+ * alone, linear in the text. Asking for the match's bounds instead made
+ * it backtrack through the groups: regex(., '(a+)+$') on an answer of
+ * 30,000 characters took 14 s.
+ */
+
+/*
  * Java's syntax, as forms write it, into POSIX ERE: \d \w \s and their
  * negations become bracket expressions, escaped punctuation stays escaped,
  * back-references are refused (they make matching exponential), and
@@ -495,7 +503,7 @@ regex_translate(const char *re, struct buf *out)
 	buf_reset(out);
 	if (len > REGEX_MAX_LEN)
 		return _("pattern longer than 1024 bytes");
-	if (buf_addstr(out, "") != 0)
+	if (buf_addstr(out, "^(") != 0)
 		return _("out of memory");
 	for (i = 0; i < len; i++) {
 		ch = re[i];
@@ -623,6 +631,8 @@ regex_translate(const char *re, struct buf *out)
 			if ((msg = rx_open(&k)) != NULL)
 				return msg;
 		} else if (!br && ch == ')') {
+			if (k.sp == 0)	/* would close our "^(" */
+				return _("unbalanced ')'");
 			rx_close(&k);
 		} else if (!br && ch != '|' && ch != '^' && ch != '$' &&
 		    ch != '?' && ch != '+' && ch != '*') {
@@ -634,6 +644,8 @@ regex_translate(const char *re, struct buf *out)
 	}
 	if (br)
 		return _("unterminated '['");
+	if (buf_addstr(out, ")$") != 0)
+		return _("out of memory");
 	return NULL;
 }
 
@@ -645,7 +657,7 @@ expr_regex_check(const char *re, struct buf *tmp)
 
 	if ((msg = regex_translate(re, tmp)) != NULL)
 		return msg;
-	if (regcomp(&rx, tmp->p, REG_EXTENDED) != 0)
+	if (regcomp(&rx, tmp->p, REG_EXTENDED | REG_NOSUB) != 0)
 		return _("invalid regular expression");
 	regfree(&rx);
 	return NULL;
@@ -663,7 +675,7 @@ regex_compile(const char *re)
 		return NULL;
 	buf_init(&tmp, 1u << 16);
 	if (regex_translate(re, &tmp) != NULL ||
-	    regcomp(rx, tmp.p, REG_EXTENDED) != 0) {
+	    regcomp(rx, tmp.p, REG_EXTENDED | REG_NOSUB) != 0) {
 		buf_release(&tmp);
 		free(rx);
 		return NULL;
@@ -680,8 +692,6 @@ regex(struct ectx *c, const char *s, const char *re, const regex_t *pre,
 	struct buf	 tmp;
 	const char	*msg;
 	regex_t		 rx;
-	regmatch_t	 m[1];
-	int		 rc;
 	size_t		 n = strlen(s);
 
 	if (n > ANSWER_MAX_LEN)
@@ -690,9 +700,7 @@ regex(struct ectx *c, const char *s, const char *re, const regex_t *pre,
 	if (ev_work(c, n / 4 + strlen(re) * 16) != 0)
 		return -1;
 	if (pre != NULL) {
-		rc = regexec(pre, s, 1, m, 0);
-		val_bool(out, rc == 0 && m[0].rm_so == 0 &&
-		    (size_t)m[0].rm_eo == n);
+		val_bool(out, regexec(pre, s, 0, NULL, 0) == 0);
 		return 0;
 	}
 	buf_init(&tmp, 1u << 16);
@@ -700,17 +708,13 @@ regex(struct ectx *c, const char *s, const char *re, const regex_t *pre,
 		buf_release(&tmp);
 		return err_set(c->e, ERR_INPUT, "regex(): %s", msg);
 	}
-	if (regcomp(&rx, tmp.p, REG_EXTENDED) != 0) {
+	if (regcomp(&rx, tmp.p, REG_EXTENDED | REG_NOSUB) != 0) {
 		buf_release(&tmp);
 		return err_set(c->e, ERR_INPUT, _("regex(): invalid regular "
 		    "expression '%.60s'"), re);
 	}
 	buf_release(&tmp);
-	/* POSIX matching is leftmost-longest: the text matches as a whole
-	 * exactly when the longest match at 0 spans it. */
-	rc = regexec(&rx, s, 1, m, 0);
-	val_bool(out, rc == 0 && m[0].rm_so == 0 &&
-	    (size_t)m[0].rm_eo == n);
+	val_bool(out, regexec(&rx, s, 0, NULL, 0) == 0);
 	regfree(&rx);
 	return 0;
 }

@@ -956,6 +956,26 @@ expr_source(const struct expr *x)
 	return x != NULL ? x->src : "";
 }
 
+size_t
+expr_size(const struct expr *x)
+{
+	size_t	n = 1, i, j;
+
+	if (x == NULL)
+		return 0;
+	for (i = 0; i < x->nargs; i++)
+		n += expr_size(x->args[i]);
+	if (x->op != X_PATH)
+		return n;
+	n += expr_size(x->base);
+	for (i = 0; i < x->nbpreds; i++)
+		n += expr_size(x->bpreds[i]);
+	for (i = 0; i < x->nsteps; i++)
+		for (j = 0; j < x->steps[i].npreds; j++)
+			n += expr_size(x->steps[i].preds[j]);
+	return n;
+}
+
 /* ------------------------------------------------------------------ */
 /* Binding                                                             */
 

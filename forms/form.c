@@ -156,6 +156,7 @@ struct builder {
 	int			 allow_dups;	/* allow_choice_duplicates */
 	int			 too_deep;	/* nesting past FORM_MAX_DEPTH */
 	int			 nomem;
+	size_t			 expr_nodes;	/* FORM_MAX_EXPR_NODES */
 	/* expression sources per field (by field->index), parsed in pass 3
 	 * once every field exists */
 	struct pending		*pend;
@@ -166,6 +167,8 @@ struct builder {
 	size_t			 nfields, capfields;
 	struct choice_list	*lists;
 	size_t			 nlists, caplists;
+	struct name_index	 list_idx;	/* lists, by name */
+	struct name_index	 sib_idx;	/* fields, by parent and name */
 };
 
 static void
@@ -826,18 +829,151 @@ parse_type(const char *raw, struct parsed_type *t)
 }
 
 /* ------------------------------------------------------------------ */
+/* Name indexes (struct name_index)                                    */
+
+/* The name, and the scope it must be unique in, at position pos of the
+ * array an index is over. */
+typedef const char *idx_key_fn(const void *arr, size_t pos,
+    const void **scope);
+
+static size_t
+name_hash(const void *scope, const char *s)
+{
+	uint64_t	h = 14695981039346656037ULL;	/* FNV-1a */
+
+	h ^= (uint64_t)(uintptr_t)scope * 0x9e3779b97f4a7c15ULL;
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h ^ h >> 32);
+}
+
+/* The position of name in scope, or -1. */
+static long
+idx_find(const struct name_index *x, const void *arr, idx_key_fn *key,
+    const void *scope, const char *name)
+{
+	const void	*sc;
+	size_t		 i, m;
+
+	if (x->cap == 0)
+		return -1;
+	m = x->cap - 1;
+	for (i = name_hash(scope, name) & m; x->slot[i] != 0; i = (i + 1) & m)
+		if (strcmp(key(arr, x->slot[i] - 1, &sc), name) == 0 &&
+		    sc == scope)
+			return (long)x->slot[i] - 1;
+	return -1;
+}
+
+static void
+idx_put(struct name_index *x, const void *arr, idx_key_fn *key, size_t pos)
+{
+	const void	*sc;
+	const char	*name = key(arr, pos, &sc);
+	size_t		 i, m = x->cap - 1;
+
+	for (i = name_hash(sc, name) & m; x->slot[i] != 0; i = (i + 1) & m)
+		;
+	x->slot[i] = (uint32_t)pos + 1;
+}
+
+/*
+ * Index position pos. The slots live in a when it is not NULL (a form's
+ * index: the old slots stay there, at most as much again), else on the
+ * heap (the builder's own; idx_release frees them).
+ */
+static int
+idx_add(struct name_index *x, struct arena *a, const void *arr,
+    idx_key_fn *key, size_t pos)
+{
+	struct name_index	 old = *x;
+	const void		*scope;
+	const char		*name = key(arr, pos, &scope);
+	size_t			 i;
+
+	if (pos >= UINT32_MAX)
+		return ERR_INPUT;
+	/* a name already there keeps its first position */
+	if (idx_find(x, arr, key, scope, name) >= 0) {
+		x->n++;
+		return 0;
+	}
+	if (2 * (x->n + 1) > x->cap) {
+		x->cap = old.cap != 0 ? old.cap * 2 : 16;
+		x->slot = a != NULL ? arena_alloc(a, x->cap * sizeof(*x->slot)) :
+		    calloc(x->cap, sizeof(*x->slot));
+		if (x->slot == NULL) {
+			*x = old;
+			return ERR_NOMEM;
+		}
+		for (i = 0; i < old.cap; i++)
+			if (old.slot[i] != 0)
+				idx_put(x, arr, key, old.slot[i] - 1);
+		if (a == NULL)
+			free(old.slot);
+	}
+	idx_put(x, arr, key, pos);
+	x->n++;
+	return 0;
+}
+
+static void
+idx_release(struct name_index *x)
+{
+	free(x->slot);
+	memset(x, 0, sizeof(*x));
+}
+
+static const char *
+choice_key(const void *arr, size_t pos, const void **scope)
+{
+	*scope = NULL;
+	return ((const struct choice_list *)arr)->v[pos].name;
+}
+
+/* Lists are unique by name within their origin (choices, external_choices,
+ * attachments): the scope is the origin's slot here. */
+static const char list_scope[3];
+
+static const char *
+list_key(const void *arr, size_t pos, const void **scope)
+{
+	const struct choice_list	*l = (const struct choice_list *)arr + pos;
+
+	*scope = &list_scope[l->origin];
+	return l->name;
+}
+
+/* Fields are unique by name among their siblings. */
+static const char *
+field_key(const void *arr, size_t pos, const void **scope)
+{
+	const struct field	*f = ((struct field *const *)arr)[pos];
+
+	*scope = f->parent;
+	return f->name;
+}
+
+/* ------------------------------------------------------------------ */
 /* Choices                                                             */
 
 static struct choice_list *
 find_list(struct builder *b, const char *name, enum list_origin origin)
 {
-	size_t	i;
+	long	i = idx_find(&b->list_idx, b->lists, list_key,
+		    &list_scope[origin], name);
 
-	for (i = 0; i < b->nlists; i++)
-		if (b->lists[i].origin == origin &&
-		    strcmp(b->lists[i].name, name) == 0)
-			return &b->lists[i];
-	return NULL;
+	return i >= 0 ? &b->lists[i] : NULL;
+}
+
+/* Append the list's newest choice to its index. */
+static void
+index_choice(struct builder *b, struct choice_list *l)
+{
+	if (idx_add(&l->idx, &b->f->arena, l, choice_key, l->n - 1) != 0)
+		nomem(b);
 }
 
 static struct choice_list *
@@ -861,6 +997,11 @@ add_list(struct builder *b, char *name, enum list_origin origin, int row)
 	l->name = name;
 	l->origin = origin;
 	l->row = row;
+	if (idx_add(&b->list_idx, NULL, b->lists, list_key,
+	    b->nlists - 1) != 0) {
+		nomem(b);
+		return NULL;
+	}
 	return l;
 }
 
@@ -986,6 +1127,7 @@ read_choices(struct builder *b, const struct wb_sheet *sh, struct cols *cs,
 		memset(c, 0, sizeof(*c));
 		c->name = name;
 		c->row = r->line;
+		index_choice(b, l);
 		read_text(b, cs, r, COL_LABEL, &c->label, NULL);
 		if (nextra > 0) {
 			c->colnames = aalloc(b, nextra * sizeof(char *));
@@ -1175,16 +1317,18 @@ static void
 check_sibling(struct builder *b, struct field *parent, struct field *f,
     const struct wb_row *r)
 {
-	size_t	i;
+	long	i = idx_find(&b->sib_idx, b->fields, field_key, parent,
+		    f->name);
 
-	for (i = 0; i + 1 < parent->nkids; i++)
-		if (strcmp(parent->kids[i]->name, f->name) == 0) {
-			col_problem(b, b->survey->name, r->line,
-			    col_header(&b->scols, COL_NAME),
-			    _("duplicate name '%s' (also on row %d)"),
-			    f->name, parent->kids[i]->row);
-			return;
-		}
+	if (i >= 0) {
+		col_problem(b, b->survey->name, r->line,
+		    col_header(&b->scols, COL_NAME),
+		    _("duplicate name '%s' (also on row %d)"), f->name,
+		    b->fields[i]->row);
+		return;
+	}
+	if (idx_add(&b->sib_idx, NULL, b->fields, field_key, f->index) != 0)
+		nomem(b);
 }
 
 /*
@@ -1226,6 +1370,7 @@ add_other(struct builder *b, struct field *parent, struct field *sel,
 		 * appends to the list after this */
 		l->v = v;
 		l->n++;
+		index_choice(b, l);
 	}
 	if ((name = arena_printf(&b->f->arena, "%s_other", sel->name)) ==
 	    NULL) {
@@ -1699,6 +1844,11 @@ parse_bind(struct builder *b, const char *src, const struct field *f,
 	size_t		 pos = 0;
 
 	err_init(&e);
+	/* Past the budget, nothing more is parsed (and one error said): a
+	 * 16 KB .xlsx whose 1,000 cells share one 64 KB string must not
+	 * become gigabytes of trees. */
+	if (b->expr_nodes > FORM_MAX_EXPR_NODES)
+		return NULL;
 	if (expr_parse(&b->f->arena, src, &x, &pos, &e) != 0) {
 		if (e.code == ERR_NOMEM)
 			nomem(b);
@@ -1706,6 +1856,12 @@ parse_bind(struct builder *b, const char *src, const struct field *f,
 			diags_add(b->d, DIAG_ERROR, sheet, row, column,
 			    _("%s (at character %zu of '%s')"), e.msg,
 			    pos, src);
+		return NULL;
+	}
+	if ((b->expr_nodes += expr_size(x)) > FORM_MAX_EXPR_NODES) {
+		diags_add(b->d, DIAG_ERROR, sheet, row, column, _("the form's "
+		    "expressions have more than %u terms in all; stopped "
+		    "here"), FORM_MAX_EXPR_NODES);
 		return NULL;
 	}
 	err_init(&e);
@@ -2087,6 +2243,15 @@ form_build(const struct workbook *wb, const char *file, struct form **out,
 	qsort(f->byname, b.nfields - 1, sizeof(*f->byname), byname_cmp);
 	if (b.nlists)
 		memcpy(f->lists, b.lists, b.nlists * sizeof(*f->lists));
+	f->list_idx = b.list_idx;	/* positions: the same in the copy */
+	if (b.list_idx.cap > 0) {
+		f->list_idx.slot = aalloc(&b, b.list_idx.cap *
+		    sizeof(*f->list_idx.slot));
+		if (f->list_idx.slot == NULL)
+			goto out;
+		memcpy(f->list_idx.slot, b.list_idx.slot, b.list_idx.cap *
+		    sizeof(*f->list_idx.slot));
+	}
 	/* selects name their list by index: point into the arena copy */
 	for (i = 0; i < f->nfields && i < b.pendcap; i++)
 		if (b.pend[i].list > 0)
@@ -2097,9 +2262,13 @@ form_build(const struct workbook *wb, const char *file, struct form **out,
 	/* pass 3: expressions, now that every field exists */
 	build_exprs(&b);
 	check_ambiguous(&b);
+	translation_check(f, b.survey, d);
+	translation_check(f, b.choices, d);
 out:
 	free(b.fields);
 	free(b.lists);
+	idx_release(&b.list_idx);
+	idx_release(&b.sib_idx);
 	free(b.pend);
 	if (b.nomem) {
 		form_free(f);
@@ -2174,25 +2343,35 @@ form_field(const struct form *f, const char *name)
 const struct choice_list *
 form_list(const struct form *f, const char *name)
 {
-	size_t	i;
+	long	i = idx_find(&f->list_idx, f->lists, list_key,
+		    &list_scope[LIST_CHOICES], name);
+	size_t	k;
 
-	for (i = 0; i < f->nlists; i++)
-		if (f->lists[i].origin != LIST_EXTERNAL &&
-		    strcmp(f->lists[i].name, name) == 0)
-			return &f->lists[i];
+	if (i < 0)
+		i = idx_find(&f->list_idx, f->lists, list_key,
+		    &list_scope[LIST_FILE], name);
+	if (i >= 0)
+		return &f->lists[i];
+	for (k = f->list_idx.n; k < f->nlists; k++)
+		if (f->lists[k].origin != LIST_EXTERNAL &&
+		    strcmp(f->lists[k].name, name) == 0)
+			return &f->lists[k];
 	return NULL;
 }
 
 const struct choice *
 form_choice(const struct choice_list *l, const char *name)
 {
-	size_t	i;
+	long	i = idx_find(&l->idx, l, choice_key, NULL, name);
+	size_t	k;
 
 	if (l->index != NULL)
 		return media_lookup(l, l->value_col, name);
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].name, name) == 0)
-			return &l->v[i];
+	if (i >= 0)
+		return &l->v[i];
+	for (k = l->idx.n; k < l->n; k++)
+		if (strcmp(l->v[k].name, name) == 0)
+			return &l->v[k];
 	return NULL;
 }
 

@@ -30,6 +30,13 @@
 #define WORKBOOK_MAX_ROWS	1048576		/* Excel's own limit */
 #define EXPR_MAX_LEN		(64u << 10)	/* one expression's source */
 #define EXPR_MAX_DEPTH		200		/* nesting of an expression */
+#define FORM_MAX_EXPR_NODES	(1u << 20)	/* parsed terms of all of a
+						 * form's expressions, since
+						 * 1,000 cells may share one
+						 * 64 KB string: 250 MB at
+						 * most; the bench's 100,000
+						 * questions use 580,000, real
+						 * forms a few hundred */
 #define FORM_MAX_DEPTH		100		/* groups and repeats nested;
 						 * every walk recurses along it
 						 * (real forms stay under 10) */
@@ -196,6 +203,18 @@ struct choice {
 	char		**colvals;	/* NULL when empty */
 };
 
+/*
+ * Names to positions in an array, hashed (open addressing, linear
+ * probing), so that loading a list of 100,000 places, or 100,000
+ * questions, stays linear: a slot holds a position + 1, 0 is empty; cap
+ * is a power of two, at least twice n. Built by form.c.
+ */
+struct name_index {
+	uint32_t	*slot;
+	size_t		 cap;
+	size_t		 n;		/* positions indexed */
+};
+
 enum list_origin {
 	LIST_CHOICES,		/* the choices sheet */
 	LIST_EXTERNAL,		/* the external_choices sheet: only for
@@ -213,6 +232,9 @@ struct choice_list {
 	int		 row;		/* first row in the choices sheet;
 					 * LIST_FILE: the first survey row
 					 * that needs the file */
+	struct name_index idx;		/* v by name, for form_choice();
+					 * a choice past idx.n is found
+					 * by a scan */
 	enum list_origin origin;
 	/* LIST_FILE: the attachment's name ("communities.csv"), the
 	 * columns that give each row's name and label (the question's
@@ -250,6 +272,7 @@ struct form {
 						 * form_field() */
 	struct choice_list	*lists;
 	size_t			 nlists;
+	struct name_index	 list_idx;	/* lists by name */
 	size_t			 nunsupported;	/* FK_UNSUPPORTED fields */
 	size_t			 nmedia;	/* LIST_FILE lists */
 	/* Set by the program that gives the form its attachments (the
@@ -290,6 +313,15 @@ int	form_lang(const struct form *f, const char *code_or_name);
 /* t in lang, else in the default language, else any; NULL if none. */
 const char *form_text(const struct form *f, const struct text *t,
 	    size_t lang);
+/*
+ * Warnings (into d) for one sheet's translations of f: a language's text
+ * of a row that is empty, lacks a number, unit or ${reference}, has fewer
+ * sentences than the default language's, or is the same untranslated
+ * text. The column "translation_ok" silences the cells it names
+ * (translation.c, docs/forms.md). form_build calls it.
+ */
+void	translation_check(const struct form *f, const struct wb_sheet *sh,
+	    struct diags *d);
 
 /* ------------------------------------------------------------------ */
 /* Attachments: the files ODK sends beside a form (its "media")        */
@@ -396,6 +428,8 @@ int	expr_reads_paths(const struct expr *x);
 int	expr_calls(const struct expr *x, const char *name);
 /* The source text x was parsed from. */
 const char *expr_source(const struct expr *x);
+/* The nodes of x's tree: what FORM_MAX_EXPR_NODES counts. */
+size_t	expr_size(const struct expr *x);
 /*
  * Do once what every evaluation of x would do again: compile the literal
  * patterns of regex() (its compiling and its automaton cost more than the
@@ -505,7 +539,9 @@ int	session_prev(struct session *s, struct step *st);
  * choice numbers or names for selects, geopoint "lat lon [alt acc]"), the
  * constraint (its message in the session's language), then required. On
  * success the normalised value is stored, calculations and relevance are
- * recomputed, and what became non-relevant is cleared. On failure the value
+ * recomputed; what became non-relevant keeps its value, hidden (read as
+ * empty, left out of the JSON and XML) until it is relevant again, as in
+ * ODK Collect. On failure the value
  * is unchanged and e->msg is for the person (ERR_INPUT). An empty text
  * clears the answer (refused when required).
  */
@@ -547,6 +583,16 @@ int	session_remove_repeat(struct session *s, struct inode *inst,
  * array is the session's, valid until the next call. */
 int	session_choices(struct session *s, const struct inode *node,
 	    const struct choice ***out, size_t *n, struct err *e);
+/*
+ * A form's text (label, hint, message) with each ${name} replaced by the
+ * answer to that question as read from at (its repeat entry first), as
+ * ODK shows an <output>: "el código del distrito (${district}-…)". A name
+ * that is no question stays as written. Caller frees; NULL: out of
+ * memory. The messages of session_answer and session_validate have it
+ * done.
+ */
+char	*session_text(struct session *s, const struct inode *at,
+	    const char *text);
 /* Whether node must be answered now (evaluates required). */
 int	session_required(struct session *s, const struct inode *node);
 
@@ -584,6 +630,10 @@ struct inode *session_find(struct session *s, const char *path);
 
 /* Stamp the "end" metadata and anything computed at finalization. */
 void	session_finalize(struct session *s, double when);
+/* Clear the values kept for non-relevant nodes (session_answer): what a
+ * finalized submission leaves out of its store too. The store hears of
+ * them through session_take_changes. */
+void	session_drop_hidden(struct session *s);
 
 /* The data object of CONTRACT.md (groups objects, repeats arrays, numbers
  * as JSON numbers, non-relevant absent, unanswered null), as JSON text.

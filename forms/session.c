@@ -18,8 +18,15 @@
  * (or the same) expression reads, or that adds or removes instances, asks
  * for one more pass; passes stop when nothing such changed, or after
  * RECOMPUTE_MAX_PASSES (a cycle of calculations must not hang the
- * program). The invariant after a recompute: a non-relevant node has no
- * value.
+ * program).
+ *
+ * Non-relevant answers. A node that turns non-relevant keeps its value,
+ * as ODK Collect does while a submission is being filled: expressions read
+ * it as empty (expr_eval reads a non-relevant node as ""), the submission's
+ * JSON and XML leave it out, and it comes back when the node is relevant
+ * again, so that a promoter who fixes one answer at the review loses no
+ * other. A change of relevance counts as a change of what expressions
+ * read (touch()). Only session_drop_hidden, at finalizing, clears them.
  *
  * Change log. Each node carries a "changed" flag set whenever its value
  * changes; session_take_changes reports and clears them. Paths of nodes
@@ -55,6 +62,10 @@
 #define NUMBER_MAX_LEN		40
 /* An answer quoted in a message. */
 #define QUOTE_MAX		40
+/* A form's text with the answers it names (session_text). */
+#define SESSION_TEXT_MAX	(1u << 20)
+/* A two-digit year is 20YY within this many years of today. */
+#define DATE_YY_NEAR		10
 /* One segment of a path ("name[12]"). */
 #define PATH_SEG_MAX		256
 
@@ -267,18 +278,26 @@ quote(const char *s, size_t n, char out[QUOTE_MAX + 4])
 /* ------------------------------------------------------------------ */
 /* Values and the change log                                            */
 
-/* A value changed: the store must hear of it, and the expressions that
- * read the field (or a group holding it) must be evaluated again. */
+/* What expressions read of sn changed (its value, or its relevance):
+ * those that read the field (or a group holding it) must be evaluated
+ * again. */
 static void
-mark(struct session *s, struct snode *sn)
+touch(struct session *s, struct snode *sn)
 {
 	const struct field	*f = sn->n.field;
 
-	sn->changed = 1;
 	if (s->fi[f->index].backref)
 		s->again = 1;
 	for (; f != NULL && !s->dirty[f->index]; f = f->parent)
 		s->dirty[f->index] = 1;
+}
+
+/* A value changed: the store must hear of it, and what reads it. */
+static void
+mark(struct session *s, struct snode *sn)
+{
+	sn->changed = 1;
+	touch(s, sn);
 }
 
 /* Give sn the value v (taken, may be NULL); "" is no value. 1 if it
@@ -564,19 +583,18 @@ triggered(struct session *s, const struct field *f)
 	return 0;
 }
 
-/* Non-relevant: no value anywhere below. */
+/* Non-relevant: n and everything below are hidden, their values kept
+ * (read as empty). */
 static void
-clear_subtree(struct session *s, struct inode *n)
+hide_subtree(struct session *s, struct inode *n)
 {
 	size_t	i;
 
+	if (n->relevant && n->value != NULL)
+		touch(s, snode_of(n));
 	n->relevant = 0;
-	if (!is_container(n->field)) {
-		set_value(s, snode_of(n), NULL);
-		return;
-	}
 	for (i = 0; i < n->nkids; i++)
-		clear_subtree(s, n->kids[i]);
+		hide_subtree(s, n->kids[i]);
 }
 
 /* Make the instances of repeat r in h match its repeat_count. */
@@ -654,11 +672,13 @@ recompute_node(struct session *s, struct snode *sn, int parent_relevant,
 	if (rel && f->relevant != NULL && n->parent != NULL)
 		rel = eval ? eval_bool(s, f->relevant, n, 1) : n->relevant;
 	if (!rel) {
-		clear_subtree(s, n);
+		hide_subtree(s, n);
 		return;
 	}
 	became = !n->relevant;
 	n->relevant = 1;
+	if (became && n->value != NULL)
+		touch(s, sn);	/* a kept answer is read again */
 	if (!is_container(f)) {
 		/* back in the survey: its default or metadata again */
 		if (became && n->value == NULL && !s->quiet) {
@@ -1334,8 +1354,34 @@ trim(const char *s, size_t *n)
 }
 
 /*
- * An integer as JavaRosa's (32 bits): optional sign, digits. out gets it
- * without leading zeros. 0 ok, 1 not a number, 2 out of range.
+ * Whether s[0..n) are digits in groups of three separated by sep after a
+ * first group of one to three ("3,000", "12,500,000"), at least one sep.
+ */
+static int
+thousands(const char *s, size_t n, char sep)
+{
+	size_t	i, run = 0, groups = 0;
+
+	for (i = 0; i < n; i++) {
+		if (isdigit((unsigned char)s[i])) {
+			run++;
+			continue;
+		}
+		if (s[i] != sep || run == 0 || (groups > 0 ? run != 3 :
+		    run > 3))
+			return 0;
+		groups++;
+		run = 0;
+	}
+	return groups > 0 && run == 3;
+}
+
+/*
+ * An integer as JavaRosa's (32 bits): optional sign, digits, commas
+ * between thousands ("3,000"). out gets it without leading zeros or
+ * commas. 0 ok, 1 not a number, 2 out of range, 3 commas not in
+ * thousands ("3,00"), 4 a point before three digits ("3.000": 3 or
+ * 3000?).
  */
 static int
 norm_int(const char *s, size_t n, char *out, size_t outsz)
@@ -1350,7 +1396,14 @@ norm_int(const char *s, size_t n, char *out, size_t outsz)
 	}
 	if (i == n)
 		return 1;
+	if (memchr(s + i, ',', n - i) != NULL && !thousands(s + i, n - i,
+	    ','))
+		return 3;
+	if (thousands(s + i, n - i, '.'))
+		return 4;
 	for (; i < n; i++) {
+		if (s[i] == ',')
+			continue;
 		if (!isdigit((unsigned char)s[i]))
 			return 1;
 		v = v * 10 + (s[i] - '0');
@@ -1367,16 +1420,18 @@ norm_int(const char *s, size_t n, char *out, size_t outsz)
 
 /*
  * A decimal: optional sign, digits, a point (or a comma when comma) and
- * digits; no exponent, no "nan". out: without leading or trailing zeros
- * ("007,50" -> "7.5", "-0" -> "0"). 0 ok, 1 not a number, 2 too many
- * digits.
+ * digits; no exponent, no "nan". Commas between thousands before a point
+ * ("1,500.5"). out: without leading or trailing zeros ("007,50" -> "7.5",
+ * "-0" -> "0"). 0 ok, 1 not a number, 2 too many digits, 4 a lone comma
+ * before three digits ("1,500": 1.5 or 1500?).
  */
 static int
 norm_dec(const char *s, size_t n, int comma, char *out, size_t outsz)
 {
-	char	ip[NUMBER_MAX_LEN + 1], fp[NUMBER_MAX_LEN + 1];
-	size_t	i = 0, ni = 0, nf = 0, k;
-	int	neg = 0, sep = 0;
+	char		 ip[NUMBER_MAX_LEN + 1], fp[NUMBER_MAX_LEN + 1];
+	const char	*pt;
+	size_t		 i = 0, ni = 0, nf = 0, k, grouped = 0;
+	int		 neg = 0, sep = 0;
 
 	if (n > NUMBER_MAX_LEN)
 		return 2;
@@ -1384,7 +1439,14 @@ norm_dec(const char *s, size_t n, int comma, char *out, size_t outsz)
 		neg = s[0] == '-';
 		i++;
 	}
+	pt = memchr(s + i, '.', n - i);
+	if (pt != NULL && thousands(s + i, (size_t)(pt - s) - i, ','))
+		grouped = (size_t)(pt - s);	/* commas before it: skip */
+	else if (comma && pt == NULL && thousands(s + i, n - i, ','))
+		return 4;
 	for (; i < n; i++) {
+		if (i < grouped && s[i] == ',')
+			continue;
 		if (isdigit((unsigned char)s[i])) {
 			if (sep)
 				fp[nf++] = s[i];
@@ -1434,12 +1496,16 @@ read_digits(const char *s, size_t n, int *v)
 
 /*
  * A date as YYYY-MM-DD or DD/MM/YYYY (D/M/YYYY), into out as YYYY-MM-DD.
- * 0 ok, 1 not a date, 2 no such day.
+ * A two-digit year (D/M/YY) is 20YY when that is within
+ * DATE_YY_NEAR years of now, the date a person is typing on, so that the
+ * other century is 90 years or more away; else the person says which
+ * (a birth date: 6/6/60 is 1960 or 2060?). 0 ok, 1 not a date, 2 no such
+ * day, 3 a two-digit year not near now (*yy set).
  */
 static int
-norm_date(const char *s, size_t n, char out[16])
+norm_date(const char *s, size_t n, double now, char out[16], int *yy)
 {
-	int	a, b, c, y, m, d;
+	int	a, b, c, y, m, d, ty, tm, td;
 	size_t	la, lb, lc, i = 0;
 	char	sep;
 
@@ -1466,6 +1532,15 @@ norm_date(const char *s, size_t n, char out[16])
 		d = a;
 		m = b;
 		y = c;
+	} else if (sep == '/' && la <= 2 && lc == 2) {
+		d = a;
+		m = b;
+		*yy = c;
+		date_civil_from_days((int64_t)floor(now / 86400), &ty, &tm,
+		    &td);
+		if (abs(2000 + c - ty) > DATE_YY_NEAR)
+			return 3;
+		y = 2000 + c;
 	} else
 		return 1;
 	if (!date_valid(y, m, d))
@@ -1538,12 +1613,12 @@ norm_time(const char *s, size_t n, double now, char out[40])
 /* A date and time: "YYYY-MM-DD HH:MM[:SS]" (either date form) or ISO
  * 8601 with 'T' and an optional offset. 0 ok, 1 not, 2 no such day. */
 static int
-norm_datetime(const char *s, size_t n, char out[40])
+norm_datetime(const char *s, size_t n, double now, char out[40])
 {
 	char	iso[64], day[16];
 	size_t	k;
 	double	epoch;
-	int	secs, rc;
+	int	secs, rc, yy;
 
 	if (n >= sizeof(iso))
 		return 1;
@@ -1551,8 +1626,8 @@ norm_datetime(const char *s, size_t n, char out[40])
 		;
 	if (k == n)
 		return 1;
-	if ((rc = norm_date(s, k, day)) != 0)
-		return rc;
+	if ((rc = norm_date(s, k, now, day, &yy)) != 0)
+		return rc == 3 ? 1 : rc;
 	if (s[k] == 'T') {
 		snprintf(iso, sizeof(iso), "%s%.*s", day, (int)(n - k), s + k);
 	} else {
@@ -1776,7 +1851,7 @@ normalise(struct session *s, const struct inode *node, const char *text,
 	char			 q[QUOTE_MAX + 4], num[NUMBER_MAX_LEN + 8];
 	char			 day[40];
 	size_t			 len, n;
-	int			 r;
+	int			 r, yy = 0;
 
 	*out = NULL;
 	len = strnlen(text, (size_t)ANSWER_MAX_LEN + 1);
@@ -1805,6 +1880,15 @@ normalise(struct session *s, const struct inode *node, const char *text,
 		if (r == 2)
 			return err_set(e, ERR_INPUT, _("%s is too large a "
 			    "number"), q);
+		if (r == 3)
+			return err_set(e, ERR_INPUT, _("'%s' is not a whole "
+			    "number: a comma only separates thousands, in "
+			    "groups of 3 digits (3,000)"), q);
+		if (r == 4)
+			return err_set(e, ERR_INPUT, _("'%s' is ambiguous: a "
+			    "whole number has no point; write it without the "
+			    "point, or with a comma for thousands (3,000)"),
+			    q);
 		break;
 	case FK_DECIMAL:
 		r = norm_dec(t, n, 1, num, sizeof(num));
@@ -1814,12 +1898,22 @@ normalise(struct session *s, const struct inode *node, const char *text,
 		if (r == 2)
 			return err_set(e, ERR_INPUT, _("%s has too many "
 			    "digits"), q);
+		if (r == 4)
+			return err_set(e, ERR_INPUT, _("'%s' is ambiguous: "
+			    "a comma before 3 digits may be thousands or "
+			    "decimals; write the decimals with a point "
+			    "(1.5), or the number without the comma (1500)"),
+			    q);
 		break;
 	case FK_DATE:
-		r = norm_date(t, n, day);
+		r = norm_date(t, n, s->now, day, &yy);
 		if (r == 1)
 			return err_set(e, ERR_INPUT, _("'%s' is not a date "
 			    "(YYYY-MM-DD or DD/MM/YYYY)"), q);
+		if (r == 3)
+			return err_set(e, ERR_INPUT, _("'%s': write the year "
+			    "with its 4 digits (19%02d or 20%02d?)"), q, yy,
+			    yy);
 		if (r == 2)
 			return err_set(e, ERR_INPUT, _("date %s does not "
 			    "exist"), q);
@@ -1834,7 +1928,7 @@ normalise(struct session *s, const struct inode *node, const char *text,
 		n = strlen(day);
 		goto copy;
 	case FK_DATETIME:
-		r = norm_datetime(t, n, day);
+		r = norm_datetime(t, n, s->now, day);
 		if (r == 1)
 			return err_set(e, ERR_INPUT, _("'%s' is not a date and "
 			    "time (YYYY-MM-DD HH:MM)"), q);
@@ -1893,14 +1987,89 @@ answerable(const struct field *f)
 	}
 }
 
-/* The form's message in the session's language, else ours. */
-static const char *
-form_msg(struct session *s, const struct text *t, const char *dflt)
+/* The value of the question named name as read from at, or NULL. */
+static char *
+ref_value(struct session *s, const struct inode *at, const char *name,
+    size_t n)
+{
+	struct arena	 a;
+	struct expr	*x;
+	struct eval_env	 env;
+	struct err	 e;
+	char		*src, *v = NULL;
+
+	arena_init(&a, 0);
+	err_init(&e);
+	if ((src = arena_printf(&a, "${%.*s}", (int)n, name)) != NULL &&
+	    expr_parse(&a, src, &x, NULL, &e) == 0 &&
+	    expr_bind(x, s->form, at->field, &e) == 0) {
+		env_init(s, &env, at);
+		if (expr_eval_text(x, &env, &v, &e) != 0) {
+			free(v);
+			v = NULL;
+		}
+	}
+	arena_release(&a);
+	return v;
+}
+
+char *
+session_text(struct session *s, const struct inode *at, const char *t)
+{
+	struct buf	 b;
+	const char	*end;
+	char		*v, *res;
+	size_t		 n;
+
+	buf_init(&b, SESSION_TEXT_MAX);
+	while (*t != '\0') {
+		n = strcspn(t, "$");
+		buf_add(&b, t, n);
+		t += n;
+		if (*t == '\0')
+			break;
+		if (t[1] != '{' || (end = strchr(t + 2, '}')) == NULL ||
+		    (size_t)(end - t) > PATH_SEG_MAX) {
+			buf_addc(&b, *t++);
+			continue;
+		}
+		v = ref_value(s, at, t + 2, (size_t)(end - t - 2));
+		if (v == NULL)
+			buf_add(&b, t, (size_t)(end - t) + 1);
+		else
+			buf_addstr(&b, v);
+		free(v);
+		t = end + 1;
+	}
+	if (b.p == NULL)
+		buf_addstr(&b, "");
+	res = buf_detach(&b);
+	buf_release(&b);
+	return res;
+}
+
+/* The form's message in the session's language, else ours, with the
+ * answers it names; caller frees (NULL: out of memory). */
+static char *
+form_msg(struct session *s, const struct inode *at, const struct text *t,
+    const char *dflt)
 {
 	const char	*m = t->v != NULL ? form_text(s->form, t, s->lang) :
 			    NULL;
 
-	return m != NULL && *m != '\0' ? m : dflt;
+	return session_text(s, at, m != NULL && *m != '\0' ? m : dflt);
+}
+
+/* The form's message (form_msg) as a refusal in e: ERR_INPUT. */
+static int
+msg_set(struct session *s, const struct inode *at, const struct text *t,
+    const char *dflt, struct err *e)
+{
+	char	*m = form_msg(s, at, t, dflt);
+	int	 rc = err_set(e, ERR_INPUT, "%s", m != NULL ? m : dflt);
+
+	free(m);
+	return rc;
 }
 
 static int
@@ -1941,13 +2110,13 @@ answer(struct session *s, struct inode *node, const char *text,
 		}
 		if (!ok) {
 			free(v);
-			return err_set(e, ERR_INPUT, "%s", form_msg(s,
-			    &f->constraint_msg, _("the answer is not valid")));
+			return msg_set(s, node, &f->constraint_msg,
+			    _("the answer is not valid"), e);
 		}
 	}
 	if (v == NULL && session_required(s, node))
-		return err_set(e, ERR_INPUT, "%s", form_msg(s,
-		    &f->required_msg, _("this question is required")));
+		return msg_set(s, node, &f->required_msg,
+		    _("this question is required"), e);
 	s->answered = 1;
 	if (set_value_owned(s, snode_of(node), v))
 		recompute(s, 0);
@@ -2317,6 +2486,23 @@ stamp_end(struct session *s, struct inode *n, const char *at)
 		stamp_end(s, n->kids[i], at);
 }
 
+static void
+drop_hidden(struct session *s, struct inode *n)
+{
+	size_t	i;
+
+	if (!n->relevant && !is_container(n->field))
+		set_value(s, snode_of(n), NULL);
+	for (i = 0; i < n->nkids; i++)
+		drop_hidden(s, n->kids[i]);
+}
+
+void
+session_drop_hidden(struct session *s)
+{
+	drop_hidden(s, &s->root->n);
+}
+
 void
 session_finalize(struct session *s, double when)
 {
@@ -2349,8 +2535,7 @@ validate(struct session *s, struct inode *n, struct diags *d,
     enum style style)
 {
 	const struct field	*f = n->field;
-	const char		*msg = NULL;
-	char			*path;
+	char			*path, *msg = NULL;
 	size_t			 i, c = 0;
 
 	if (!n->relevant)
@@ -2363,17 +2548,19 @@ validate(struct session *s, struct inode *n, struct diags *d,
 	if (snode_of(n)->problem || f->kind == FK_NOTE || f->kind == FK_META)
 		return 0;
 	if (n->value == NULL && !s->partial && session_required(s, n))
-		msg = form_msg(s, &f->required_msg, _("this question is "
+		msg = form_msg(s, n, &f->required_msg, _("this question is "
 		    "required"));
 	else if (n->value != NULL && f->constraint != NULL &&
 	    !eval_bool(s, f->constraint, n, 1))
-		msg = form_msg(s, &f->constraint_msg, _("the answer is not "
+		msg = form_msg(s, n, &f->constraint_msg, _("the answer is not "
 		    "valid"));
-	if (msg == NULL)
+	else
 		return 0;
 	path = inode_path(n);
-	problem(d, style, f, path != NULL ? path : f->name, msg);
+	problem(d, style, f, path != NULL ? path : f->name, msg != NULL ?
+	    msg : "out of memory");
 	free(path);
+	free(msg);
 	return 1;
 }
 
@@ -2393,6 +2580,13 @@ struct jfill {
 	struct diags	*d;
 	struct err	*e;		/* out of memory only */
 	size_t		 n;		/* problems */
+	/* A person's answers (session_fill_json): a value given for a
+	 * calculation is compared with what the form computes, once every
+	 * answer is in; "path\0value" each. */
+	int		 strict;
+	char		**calc;
+	size_t		 ncalc;
+	size_t		 capcalc;
 };
 
 /* A problem at the path of h, then name (and [pos] when pos > 0). */
@@ -2447,6 +2641,8 @@ json_text(const json_t *v, char *num, size_t numsz, const char **out)
 }
 
 static int	jfill_obj(struct jfill *, struct inode *, json_t *);
+static size_t	fill_value(struct session *, json_t *, int, struct diags *,
+		    struct err *);
 
 /* Said once: validation passes over what is already reported. */
 static void
@@ -2457,6 +2653,83 @@ set_problems(struct inode *n, int on)
 	snode_of(n)->problem = on;
 	for (i = 0; i < n->nkids; i++)
 		set_problems(n->kids[i], on);
+}
+
+/* Remember that text was given for the calculation n. */
+static int
+calc_given(struct jfill *fl, const struct inode *n, const char *text)
+{
+	char	*path, *pv, **v;
+	size_t	 lp, lt, cap;
+
+	if ((path = inode_path(n)) == NULL)
+		return err_set(fl->e, ERR_NOMEM, "out of memory");
+	lp = strlen(path);
+	lt = strlen(text);
+	if (fl->ncalc == fl->capcalc) {
+		cap = fl->capcalc ? fl->capcalc * 2 : 8;
+		if ((v = realloc(fl->calc, cap * sizeof(*v))) == NULL) {
+			free(path);
+			return err_set(fl->e, ERR_NOMEM, "out of memory");
+		}
+		fl->calc = v;
+		fl->capcalc = cap;
+	}
+	if ((pv = malloc(lp + lt + 2)) == NULL) {
+		free(path);
+		return err_set(fl->e, ERR_NOMEM, "out of memory");
+	}
+	memcpy(pv, path, lp + 1);
+	memcpy(pv + lp + 1, text, lt + 1);
+	free(path);
+	fl->calc[fl->ncalc++] = pv;
+	return 0;
+}
+
+/*
+ * A value given for a calculation is refused, saying it is computed,
+ * unless it is what the form computes from the other answers (data of a
+ * submission fed back): the form's value is the one kept either way.
+ */
+static void
+calc_check(struct jfill *fl)
+{
+	const struct inode	*n;
+	const char		*given, *have;
+	char			 q[QUOTE_MAX + 4], *slash;
+	double			 a, b;
+	size_t			 i;
+
+	for (i = 0; i < fl->ncalc; i++) {
+		given = fl->calc[i] + strlen(fl->calc[i]) + 1;
+		n = find(fl->s, fl->calc[i], 0, NULL);
+		have = n != NULL && n->relevant && n->value != NULL ?
+		    n->value : "";
+		a = expr_text_number(given);
+		b = expr_text_number(have);
+		if (strcmp(given, have) == 0 || (!isnan(a) && a == b))
+			continue;
+		quote(have, strlen(have), q);
+		slash = strrchr(fl->calc[i], '/');
+		diags_add(fl->d, DIAG_ERROR, NULL, 0, NULL, *have != '\0' ?
+		    _("%s: '%s' is computed by the form (here '%s'), not "
+		    "answered: leave it out") : _("%s: '%s' is computed by the "
+		    "form, not answered: leave it out"), fl->calc[i],
+		    slash != NULL ? slash + 1 : fl->calc[i], q);
+		fl->n++;
+	}
+}
+
+static void
+calc_release(struct jfill *fl)
+{
+	size_t	i;
+
+	for (i = 0; i < fl->ncalc; i++)
+		free(fl->calc[i]);
+	free(fl->calc);
+	fl->calc = NULL;
+	fl->ncalc = fl->capcalc = 0;
 }
 
 static int
@@ -2475,9 +2748,12 @@ jfill_leaf(struct jfill *fl, struct inode *h, struct inode *n, json_t *v)
 		return 0;
 	}
 	/* What the program computes (metadata, calculations) is its own:
-	 * a value for it, as in a submission's data fed back, is ignored.
+	 * a value for it, as in a submission's data fed back, is ignored;
+	 * from a person, a calculation is checked at the end (calc_check).
 	 * So is an answer equal to the value already there (a read-only
 	 * question's default). */
+	if (f->kind == FK_CALCULATE && fl->strict)
+		return calc_given(fl, n, text);
 	if (f->kind == FK_META || f->kind == FK_CALCULATE ||
 	    (n->value != NULL && strcmp(n->value, text) == 0))
 		return 0;
@@ -2618,18 +2894,26 @@ session_fill_json(struct session *s, const char *json, size_t len,
 		return 1;
 	}
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL && json_error_code(&je) ==
+	    json_error_null_character) {
+		/* jansson's words name its flag (JSON_ALLOW_NUL) */
+		err_set(e, ERR_INPUT, _("line %d, column %d: an answer holds "
+		    "the character \\u0000 (NUL), which text cannot hold"),
+		    je.line, je.column);
+		return 1;
+	}
 	if (root == NULL) {
 		err_set(e, ERR_INPUT, _("line %d, column %d: %s"), je.line,
 		    je.column, je.text);
 		return 1;
 	}
-	n = session_fill_value(s, root, d, e);
+	n = fill_value(s, root, 1, d, e);
 	json_decref(root);
 	return n;
 }
 
-size_t
-session_fill_value(struct session *s, json_t *obj, struct diags *d,
+static size_t
+fill_value(struct session *s, json_t *obj, int strict, struct diags *d,
     struct err *e)
 {
 	struct jfill	 fl;
@@ -2643,12 +2927,23 @@ session_fill_value(struct session *s, json_t *obj, struct diags *d,
 	fl.s = s;
 	fl.d = d;
 	fl.e = e;
+	fl.strict = strict;
 	if (jfill_obj(&fl, &s->root->n, obj) != 0) {
 		set_problems(&s->root->n, 0);
+		calc_release(&fl);
 		return fl.n + 1;
 	}
+	calc_check(&fl);
+	calc_release(&fl);
 	s->now = clock_now();
 	fl.n += validate(s, &s->root->n, d, STYLE_PATH);
 	set_problems(&s->root->n, 0);
 	return fl.n;
+}
+
+size_t
+session_fill_value(struct session *s, json_t *obj, struct diags *d,
+    struct err *e)
+{
+	return fill_value(s, obj, 0, d, e);
 }

@@ -25,6 +25,16 @@
 #include "workbook_priv.h"
 
 #define XLSX_CHUNK		65536
+/*
+ * One XML token (a tag with its attributes, a comment, a processing
+ * instruction) at most: expat 2.5, Debian 12's, scans an unfinished token
+ * again from its start on every chunk it is fed, so one 50 MB comment
+ * cost minutes. A token is known to be unfinished when a whole chunk
+ * gave no event at all; after XLSX_MAX_TOKEN / XLSX_CHUNK such chunks in
+ * a row the part is refused, so no byte is scanned more than five times.
+ * Excel's own tokens are a few hundred bytes.
+ */
+#define XLSX_MAX_TOKEN		(256u << 10)
 #define XLSX_MAX_RELS		8192	/* relationships of one part */
 #define XLSX_MAX_XFS		65536	/* Excel allows 64000 styles */
 #define XLSX_MAX_NUMFMTS	1024	/* Excel allows some 250 */
@@ -80,6 +90,7 @@ struct xml_ctx {
 	struct err	*e;
 	int		 rc;
 	void		*state;
+	size_t		 events;	/* expat callbacks so far */
 };
 
 typedef void	start_fn(struct xml_ctx *, const char *, const char **);
@@ -168,6 +179,7 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	struct xml_ctx			*c = ud;
 	const struct xml_handlers	*h = c->state;
 
+	c->events++;
 	if (c->rc == 0 && h->start != NULL)
 		h->start(c, local(name), atts);
 }
@@ -178,6 +190,7 @@ on_end(void *ud, const XML_Char *name)
 	struct xml_ctx			*c = ud;
 	const struct xml_handlers	*h = c->state;
 
+	c->events++;
 	if (c->rc == 0 && h->end != NULL)
 		h->end(c, local(name));
 }
@@ -189,11 +202,33 @@ on_text(void *ud, const XML_Char *s, int len)
 	const struct xml_handlers	*h = c->state;
 	int				 rc;
 
+	c->events++;
 	if (c->rc != 0 || h->collect == NULL || !h->collect(c))
 		return;
 	if ((rc = buf_add(&c->x->text, s, (size_t)len)) != 0)
 		ctx_fail(c, rc, _("text longer than %u bytes"),
 		    WB_MAX_CELL_BYTES);
+}
+
+/* Comments and processing instructions are skipped, but they are events:
+ * the parser got past them (XLSX_MAX_TOKEN). */
+static void XMLCALL
+on_comment(void *ud, const XML_Char *data)
+{
+	struct xml_ctx	*c = ud;
+
+	(void)data;
+	c->events++;
+}
+
+static void XMLCALL
+on_pi(void *ud, const XML_Char *target, const XML_Char *data)
+{
+	struct xml_ctx	*c = ud;
+
+	(void)target;
+	(void)data;
+	c->events++;
 }
 
 /* No DTD, hence no entity can be declared, hence none can expand. */
@@ -251,6 +286,7 @@ read_part(struct xlsx *x, const char *part, int required,
 	zip_int64_t	 idx, n;
 	XML_Parser	 p = NULL;
 	void		*chunk;
+	size_t		 before, stuck = 0;
 	int		 rc = 0;
 
 	if ((idx = locate(x, part)) < 0) {
@@ -287,8 +323,12 @@ read_part(struct xlsx *x, const char *part, int required,
 	XML_SetCharacterDataHandler(p, on_text);
 	XML_SetStartDoctypeDeclHandler(p, on_doctype);
 	XML_SetEntityDeclHandler(p, on_entity);
+	XML_SetCommentHandler(p, on_comment);
+	XML_SetProcessingInstructionHandler(p, on_pi);
+	c.events = 0;
 	buf_reset(&x->text);
 	for (;;) {
+		before = c.events;
 		if ((chunk = XML_GetBuffer(p, XLSX_CHUNK)) == NULL) {
 			rc = err_set(e, ERR_NOMEM, _("%s: out of memory"),
 			    x->file);
@@ -324,6 +364,13 @@ read_part(struct xlsx *x, const char *part, int required,
 		}
 		if (n == 0)
 			break;
+		stuck = c.events == before ? stuck + 1 : 0;
+		if (stuck >= XLSX_MAX_TOKEN / XLSX_CHUNK) {
+			rc = err_set(e, ERR_INPUT, _("%s: %s: one XML tag or "
+			    "comment longer than %u bytes"), x->file, part,
+			    XLSX_MAX_TOKEN);
+			goto out;
+		}
 	}
 out:
 	if (p != NULL)

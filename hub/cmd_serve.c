@@ -131,7 +131,7 @@ hub_cmd_serve(struct hub_ctx *c, int argc, char **argv)
 		goto out;
 	}
 	/* The store is opened here first, for its message when missing. */
-	if ((rc = hub_open_store(c, &st)) != 0)
+	if ((rc = hub_open_store(c, 0, &st)) != 0)
 		goto out;
 	hub_store_close(st);
 	if ((home = hub_store_home(c->home)) == NULL) {

@@ -49,7 +49,7 @@ hub_help_asked(int argc, char **argv)
 }
 
 int
-hub_open_store(struct hub_ctx *c, struct hub_store **out)
+hub_open_store(struct hub_ctx *c, int read, struct hub_store **out)
 {
 	struct err	 e;
 	char		*home;
@@ -65,7 +65,8 @@ hub_open_store(struct hub_ctx *c, struct hub_store **out)
 		fprintf(stderr, _("hub: no store in '%s': run 'hub init'\n"),
 		    home);
 		rc = ERR_IO;
-	} else if ((rc = hub_store_open(home, out, &e)) != 0)
+	} else if ((rc = (read ? hub_store_open_read : hub_store_open)(home,
+	    out, &e)) != 0)
 		rc = hub_error(&e);
 	free(home);
 	return rc;

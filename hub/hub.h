@@ -5,7 +5,8 @@
  *   merge     batches into the store, keyed by instance_id: stored,
  *             duplicate, conflict or rejected, the data re-validated by
  *             the form engine; one transaction per batch (merge.c)
- *   serve     the HTTP API v1 on libmicrohttpd (serve.c)
+ *   serve     the HTTP API v1 on libmicrohttpd (serve.c), and every
+ *             other path to the coordinators' dashboard (dashboard.c)
  *   report    the indicators by district (report.h)
  *   cmd_*     one file per subcommand, as git's builtin/; only these and
  *             main.c print and choose exit codes
@@ -140,6 +141,80 @@ struct serve_opts {
 int	serve_run(const struct serve_opts *o, struct err *e);
 
 /* ------------------------------------------------------------------ */
+/* The coordinators' dashboard (dashboard.c), served beside the API    */
+
+/*
+ * Sessions end after DASH_IDLE_SECS without a request, and
+ * DASH_ABSOLUTE_SECS after the login whatever happens: an office
+ * computer left open is closed within the hour, and a stolen cookie
+ * dies by the end of the day.
+ */
+#define DASH_IDLE_SECS		(60 * 60)
+#define DASH_ABSOLUTE_SECS	(12 * 60 * 60)
+/* Wrong passwords in DASH_FAIL_WINDOW seconds before the next try is
+ * refused (429): per account, and per client address (an office behind
+ * one address has several coordinators). */
+#define DASH_FAIL_WINDOW	(15 * 60)
+#define DASH_FAILS_USER		5
+#define DASH_FAILS_ADDR		20
+/* Names: letters, digits, '.', '_', '-', '@'. Passwords: bytes. */
+#define DASH_USER_MAX		64
+#define DASH_PASSWORD_MIN	8
+#define DASH_PASSWORD_MAX	1024
+/* A form's body (login, logout): a few fields. */
+#define DASH_BODY_MAX		4096
+/* A session token: 32 random bytes in base64url (43 characters). */
+#define DASH_TOKEN_BYTES	32
+#define DASH_TOKEN_CHARS	44	/* with its NUL */
+#define DASH_CSRF_CHARS		65	/* hex of 32 bytes, with its NUL */
+#define DASH_COOKIE		"hub_session"
+#define DASH_PRE_COOKIE		"hub_login"
+
+struct MHD_Connection;
+
+/* Whether name is a valid account name. */
+int	dash_user_valid(const char *name);
+/*
+ * password (len bytes) hashed with argon2id (crypto_pwhash_str) at
+ * libsodium's "interactive" limits: 2 passes over 64 MiB, about a tenth
+ * of a second here. ERR_NOMEM when the memory cannot be had.
+ */
+int	dash_password_hash(const char *password, size_t len,
+	    char out[128], struct err *e);
+/* The value of cookie name in a Cookie header into out (at most n - 1
+ * bytes); 0 when it is not there or longer. */
+int	dash_cookie(const char *header, const char *name, char *out,
+	    size_t n);
+/* The form's CSRF token bound to a session (or pre-login) token:
+ * hex of BLAKE2b keyed by the token, of purpose. */
+void	dash_csrf(const char *token, const char *purpose,
+	    char out[DASH_CSRF_CHARS]);
+/* Whether a session made at created, last seen at seen, is live at now
+ * (neither idle nor absolute limit passed). */
+int	dash_session_live(int64_t created, int64_t seen, int64_t now);
+/* The value of field name in an application/x-www-form-urlencoded body
+ * (or query string), decoded, into out; 0 when missing, too long or not
+ * valid UTF-8. */
+int	dash_form_field(const char *body, size_t len, const char *name,
+	    char *out, size_t n);
+
+struct dash;
+/* The dashboard of the server: home is the store's directory; tls
+ * whether cookies go Secure. Caller frees with dash_free(). */
+int	dash_new(const char *home, int tls, struct dash **out, struct err *e);
+void	dash_free(struct dash *d);
+/*
+ * Answer a request for a path outside the API (url), whole: body holds
+ * what a POST sent (len bytes, at most DASH_BODY_MAX). log(arg, line)
+ * is told what is worth a line of the server's log. Returns MHD's
+ * result.
+ */
+typedef void dash_log_fn(void *arg, const char *line);
+int	dash_answer(struct dash *d, struct MHD_Connection *conn,
+	    const char *url, const char *method, const char *body, size_t len,
+	    dash_log_fn *log, void *arg);
+
+/* ------------------------------------------------------------------ */
 /* Exports (export.c; docs/coordinator.md, "Exports")                  */
 
 enum export_format {
@@ -194,6 +269,7 @@ int	hub_cmd_import(struct hub_ctx *c, int argc, char **argv);
 int	hub_cmd_status(struct hub_ctx *c, int argc, char **argv);
 int	hub_cmd_export(struct hub_ctx *c, int argc, char **argv);
 int	hub_cmd_report(struct hub_ctx *c, int argc, char **argv);
+int	hub_cmd_user(struct hub_ctx *c, int argc, char **argv);
 
 /* Shared by the commands (cmdutil.c). */
 int	hub_error(const struct err *e);		/* prints, returns the code */
@@ -203,7 +279,9 @@ int	hub_std_opts(int argc, char **argv, const char *usage);
 /* Whether a command's arguments ask for its --help (or --version): main
  * then opens no store for it. */
 int	hub_help_asked(int argc, char **argv);
-int	hub_open_store(struct hub_ctx *c, struct hub_store **out);
+/* read: hub_store_open_read (no check of every page), for a command
+ * that only reads the submissions. */
+int	hub_open_store(struct hub_ctx *c, int read, struct hub_store **out);
 /* v as one compact line on stdout. */
 void	hub_print_json(struct json_t *v);
 struct json_t *hub_json_str(const char *s);

@@ -11,6 +11,9 @@
 
 /* What a command needs done before it runs. */
 #define NEEDS_STORE	0x1	/* the store, opened into c->st */
+#define READS_STORE	0x2	/* ... without the check of every page:
+				 * the command only reads the submissions
+				 * (hub_store_open_read) */
 
 struct command {
 	const char	*name;
@@ -30,17 +33,19 @@ static const struct command commands[] = {
 	    N_("the HTTP API the devices sync with") },
 	{ "import",	hub_cmd_import,	NEEDS_STORE,
 	    N_("merge batch files carried by hand") },
-	{ "status",	hub_cmd_status,	NEEDS_STORE,
+	{ "status",	hub_cmd_status,	NEEDS_STORE | READS_STORE,
 	    N_("submissions by form and district, devices, conflicts") },
-	{ "export",	hub_cmd_export,	NEEDS_STORE,
+	{ "export",	hub_cmd_export,	NEEDS_STORE | READS_STORE,
 	    N_("the current submissions of a form: csv, xlsx or json") },
-	{ "report",	hub_cmd_report,	NEEDS_STORE,
+	{ "report",	hub_cmd_report,	NEEDS_STORE | READS_STORE,
 	    N_("indicators by district against the plan, data quality") },
+	{ "user",	hub_cmd_user,	NEEDS_STORE,
+	    N_("the coordinators' accounts of the dashboard") },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
 /* CONTRACT.md's commands that come with a later version. */
-static const char *const coming[] = { "user", "migrate" };
+static const char *const coming[] = { "migrate" };
 
 static void
 usage(FILE *fp)
@@ -55,7 +60,7 @@ usage(FILE *fp)
 		fprintf(fp, "  %-8s %s\n", commands[i].name,
 		    _(commands[i].summary));
 	fputs(_("\n"
-	    "user and migrate: not available yet.\n"
+	    "migrate: not available yet.\n"
 	    "The store is in --home DIR, else $HUB_HOME, else\n"
 	    "$XDG_DATA_HOME/hub, else ~/.local/share/hub.\n"
 	    "'hub COMMAND --help' tells more about each command.\n"), fp);
@@ -68,7 +73,8 @@ run(struct hub_ctx *c, const struct command *cmd, int argc, char **argv)
 	int	rc;
 
 	if ((cmd->needs & NEEDS_STORE) && !hub_help_asked(argc, argv) &&
-	    (rc = hub_open_store(c, &c->st)) != 0)
+	    (rc = hub_open_store(c, (cmd->needs & READS_STORE) != 0,
+	    &c->st)) != 0)
 		return rc;
 	rc = cmd->fn(c, argc, argv);
 	hub_store_close(c->st);

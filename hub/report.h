@@ -222,5 +222,8 @@ int	report_write_text(const struct json_t *r, FILE *fp);
 int	report_write_html(const struct json_t *r, FILE *fp);
 int	report_write_html_body(const struct json_t *r, FILE *fp);
 const char *report_html_css(void);
+/* Text from anywhere, safe as element content and inside quotes (the
+ * dashboard's own parts of its pages use it too). NULL writes nothing. */
+void	report_html_esc(FILE *fp, const char *s);
 
 #endif

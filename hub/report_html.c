@@ -19,6 +19,7 @@
 
 #define at	report_at
 #define num	report_num
+#define esc	report_html_esc
 
 /* The chart: a row per district and the province. */
 #define SVG_W		720
@@ -59,9 +60,8 @@ report_html_css(void)
 	return css;
 }
 
-/* Text from anywhere, safe as element content and inside quotes. */
-static void
-esc(FILE *fp, const char *s)
+void
+report_html_esc(FILE *fp, const char *s)
 {
 	for (; s != NULL && *s != '\0'; s++)
 		switch (*s) {

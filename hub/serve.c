@@ -1,5 +1,8 @@
 /*
- * serve.c: the HTTP API v1 (docs/sync.md) on libmicrohttpd.
+ * serve.c: the HTTP API v1 (docs/sync.md) on libmicrohttpd, and every
+ * other path to the coordinators' dashboard (dashboard.c). The API looks
+ * only at Bearer tokens, the dashboard only at its cookies: a device's
+ * token opens no page, a coordinator's session no API call.
  *
  * Threads. libmicrohttpd runs SERVE_THREADS workers, each polling its own
  * connections: a slow client costs a socket, never a thread. Handlers on
@@ -9,14 +12,19 @@
  * answer. That thread owns the only connection that writes to the store;
  * writes serialize in SQLite anyway, and one writer needs no lock. The
  * workers read (tokens, forms) through a second connection behind a
- * mutex; in WAL mode reading never waits for the merge.
+ * mutex; in WAL mode reading never waits for the merge. The dashboard's
+ * pages open a connection of their own per request and are made on the
+ * worker: a report or an export (seconds to tens of seconds over a
+ * million surveys) holds that worker's other connections meanwhile; the
+ * devices retry, and an office has few coordinators.
  *
  * Bad input. What arrives is bounded before it is read: headers by
  * libmicrohttpd's per-connection memory, a body by its Content-Length
  * (413 before a byte of it is read) and while it arrives (a chunked body
  * past the ceiling is cut), all bodies together by SERVE_BODY_BUDGET (503),
  * the inflated batch by BATCH_HTTP_MAX_INFLATED and each line by
- * BATCH_LINE_MAX (the batch reader streams). Connections are bounded in
+ * BATCH_LINE_MAX (the batch reader streams), a dashboard's form by
+ * DASH_BODY_MAX. Connections are bounded in
  * number, per address, and in idle time. Nothing a client sends ends the
  * server.
  *
@@ -63,7 +71,8 @@ enum route {
 	R_PING,
 	R_BATCHES,
 	R_FORMS,
-	R_FORM_FILE
+	R_FORM_FILE,
+	R_DASH			/* not under /api/: dashboard.c's */
 };
 
 struct server;
@@ -87,6 +96,7 @@ struct request {
 struct server {
 	const struct serve_opts	*o;
 	struct MHD_Daemon	*d;
+	struct dash		*dash;
 	/* reads on the workers: tokens, forms */
 	struct hub_store	*rd;
 	pthread_mutex_t		 rd_lock;
@@ -800,6 +810,8 @@ static enum route
 route_of(const char *url, const char **rest)
 {
 	*rest = NULL;
+	if (strcmp(url, API) != 0 && strncmp(url, API "/", sizeof(API)) != 0)
+		return R_DASH;
 	if (strcmp(url, API "/ping") == 0)
 		return R_PING;
 	if (strcmp(url, API "/batches") == 0)
@@ -867,6 +879,28 @@ upload_start(struct request *rq)
 	return MHD_YES;
 }
 
+static void
+dash_log(void *arg, const char *line)
+{
+	slog(arg, "%s", line);
+}
+
+/* A dashboard request: its small body (a form) read, then answered. */
+static enum MHD_Result
+dash_request(struct request *rq, const char *url, const char *method,
+    const char *upload, size_t *upload_size)
+{
+	if (*upload_size > 0) {
+		/* Past DASH_BODY_MAX it is no form of ours: cut. */
+		if (buf_add(&rq->body, upload, *upload_size) != 0)
+			return MHD_NO;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return dash_answer(rq->s->dash, rq->conn, url, method, rq->body.p,
+	    rq->body.len, dash_log, rq->s) ? MHD_YES : MHD_NO;
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -884,6 +918,8 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		rq->conn = conn;
 		*con_cls = rq;
 		rq->route = route_of(url, &rest);
+		if (rq->route == R_DASH)
+			buf_init(&rq->body, DASH_BODY_MAX);
 		if (rq->route == R_BATCHES &&
 		    strcmp(method, MHD_HTTP_METHOD_POST) == 0)
 			return upload_start(rq);
@@ -893,6 +929,8 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		return send_json(conn, rq->status, rq->answer != NULL ?
 		    rq->answer : "{\"error\":\"out of memory\"}", NULL,
 		    rq->status == MHD_HTTP_SERVICE_UNAVAILABLE);
+	if (rq->route == R_DASH)
+		return dash_request(rq, url, method, upload, upload_size);
 	if (!rq->uploading) {
 		/* A body where none is expected: not worth reading. */
 		if (*upload_size > 0)
@@ -1022,7 +1060,8 @@ serve_run(const struct serve_opts *o, struct err *e)
 	pthread_cond_init(&s.q_cond, NULL);
 	pthread_mutex_init(&s.log_lock, NULL);
 	if ((rc = hub_store_open(o->home, &s.rd, e)) != 0 ||
-	    (rc = hub_store_open(o->home, &s.wr, e)) != 0)
+	    (rc = hub_store_open(o->home, &s.wr, e)) != 0 ||
+	    (rc = dash_new(o->home, o->tls_cert != NULL, &s.dash, e)) != 0)
 		goto out;
 	merge_init(&s.m, s.wr);
 	s.m.max_count = SERVE_MAX_COUNT;
@@ -1092,6 +1131,7 @@ out:
 	merge_release(&s.m);
 	hub_store_close(s.wr);
 	hub_store_close(s.rd);
+	dash_free(s.dash);
 	pthread_mutex_destroy(&s.rd_lock);
 	pthread_mutex_destroy(&s.q_lock);
 	pthread_cond_destroy(&s.q_cond);

@@ -164,10 +164,40 @@ static const char *const migrations[] = {
 	"DROP TABLE report_components;"
 	"ALTER TABLE report_facts ADD COLUMN components TEXT;"
 	"UPDATE report_state SET version = '';",
+	/* 4: the dashboard's coordinators, their sessions (a hash of the
+	 * cookie's token, never the token) and the wrong passwords of the
+	 * last minutes, per account and per address: in the store, so that
+	 * several `hub serve` behind one balancer share them */
+	"CREATE TABLE users ("
+	"  name TEXT PRIMARY KEY,"
+	"  pwhash TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL"
+	");"
+	"CREATE TABLE sessions ("
+	"  token_hash BLOB PRIMARY KEY,"
+	"  user TEXT NOT NULL REFERENCES users(name),"
+	"  created_at INTEGER NOT NULL,"
+	"  seen_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX sessions_user ON sessions(user);"
+	"CREATE TABLE login_failures ("
+	"  key TEXT NOT NULL,"
+	"  at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX login_failures_key ON login_failures(key, at);",
 };
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-static const struct db_schema schema = { "hub", migrations, NMIGRATIONS };
+/* PRAGMA application_id: "CHUB". */
+#define HUB_APPLICATION_ID	0x43485542u
+
+static const struct db_schema schema = {
+	.program = "hub",
+	.migrations = migrations,
+	.nmigrations = NMIGRATIONS,
+	.application_id = HUB_APPLICATION_ID,
+	.every_table = "devices",
+};
 
 /* The statements kept prepared for the life of the connection. */
 enum stmt_id {
@@ -257,6 +287,19 @@ hub_store_open(const char *home, struct hub_store **out, struct err *e)
 
 	*out = NULL;
 	if ((rc = db_open(home, HUB_STORE_FILE, &schema, &db, e)) != 0)
+		return rc;
+	return wrap(db, out, e);
+}
+
+int
+hub_store_open_read(const char *home, struct hub_store **out, struct err *e)
+{
+	struct db	*db;
+	int		 rc;
+
+	*out = NULL;
+	if ((rc = db_open_read(home, HUB_STORE_FILE, &schema, &db,
+	    e)) != 0)
 		return rc;
 	return wrap(db, out, e);
 }
@@ -1526,4 +1569,338 @@ hub_store_export_close(struct hub_cursor *c)
 	/* Nothing was written: a rollback just ends the read. */
 	db_rollback(c->st->db);
 	free(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Coordinators, their sessions, wrong passwords                       */
+
+void
+hub_user_release(struct hub_user *u)
+{
+	free(u->name);
+	free(u->pwhash);
+	free(u->created_at);
+	memset(u, 0, sizeof(*u));
+}
+
+int
+hub_store_get_user(struct hub_store *st, const char *name,
+    struct hub_user *out, int *found, struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	memset(out, 0, sizeof(*out));
+	*found = 0;
+	if ((rc = db_prepare(st->db, "SELECT name, pwhash, created_at,"
+	    " (SELECT count(*) FROM sessions WHERE user = name)"
+	    " FROM users WHERE name = ?1", &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, name);
+	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		out->name = db_col_dup(s, 0);
+		out->pwhash = db_col_dup(s, 1);
+		out->created_at = db_col_dup(s, 2);
+		out->sessions = sqlite3_column_int64(s, 3);
+		if (out->name == NULL || out->pwhash == NULL ||
+		    out->created_at == NULL) {
+			hub_user_release(out);
+			rc = nomem(e);
+		} else
+			*found = 1;
+	} else if (r != SQLITE_DONE)
+		rc = db_error(st->db, e, "user");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+hub_store_add_user(struct hub_store *st, const char *name,
+    const char *pwhash, const char *created_at, struct err *e)
+{
+	struct hub_user	 u;
+	sqlite3_stmt	*s;
+	int		 found, rc;
+
+	if ((rc = hub_store_get_user(st, name, &u, &found, e)) != 0)
+		return rc;
+	hub_user_release(&u);
+	if (found)
+		return err_set(e, ERR_INPUT, _("user '%s' already exists"),
+		    name);
+	if ((rc = db_prepare(st->db, "INSERT INTO users (name, pwhash,"
+	    " created_at) VALUES (?1, ?2, ?3)", &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, name);
+	bind_text(s, 2, pwhash);
+	bind_text(s, 3, created_at);
+	rc = db_step_done(st->db, s, "user", e);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+hub_store_remove_user(struct hub_store *st, const char *name,
+    int64_t *sessions, struct err *e)
+{
+	struct hub_user	 u;
+	sqlite3_stmt	*s = NULL;
+	int		 found, rc;
+
+	*sessions = 0;
+	if ((rc = hub_store_begin(st, e)) != 0)
+		return rc;
+	if ((rc = hub_store_get_user(st, name, &u, &found, e)) != 0)
+		goto out;
+	*sessions = u.sessions;
+	hub_user_release(&u);
+	if (!found) {
+		rc = err_set(e, ERR_INPUT, _("no user '%s'"), name);
+		goto out;
+	}
+	if ((rc = db_prepare(st->db, "DELETE FROM sessions WHERE user = ?1",
+	    &s, e)) != 0)
+		goto out;
+	bind_text(s, 1, name);
+	if ((rc = db_step_done(st->db, s, "sessions", e)) != 0)
+		goto out;
+	sqlite3_finalize(s);
+	if ((rc = db_prepare(st->db, "DELETE FROM users WHERE name = ?1",
+	    &s, e)) != 0)
+		goto out;
+	bind_text(s, 1, name);
+	if ((rc = db_step_done(st->db, s, "user", e)) != 0)
+		goto out;
+	rc = hub_store_commit(st, e);
+out:
+	sqlite3_finalize(s);
+	if (rc != 0)
+		hub_store_rollback(st);
+	return rc;
+}
+
+struct each_user {
+	hub_user_fn	*fn;
+	void		*arg;
+	int		 nomem;
+};
+
+static int
+user_row(sqlite3_stmt *s, void *arg)
+{
+	struct each_user	*c = arg;
+	struct hub_user		 u;
+	int			 rc;
+
+	memset(&u, 0, sizeof(u));
+	u.name = db_col_dup(s, 0);
+	u.created_at = db_col_dup(s, 1);
+	u.sessions = sqlite3_column_int64(s, 2);
+	if (u.name == NULL || u.created_at == NULL) {
+		hub_user_release(&u);
+		c->nomem = 1;
+		return 1;
+	}
+	rc = c->fn(&u, c->arg);
+	hub_user_release(&u);
+	return rc;
+}
+
+int
+hub_store_each_user(struct hub_store *st, int64_t now, int64_t idle,
+    int64_t absolute, hub_user_fn *fn, void *arg, struct err *e)
+{
+	struct each_user	 c = { fn, arg, 0 };
+	sqlite3_stmt		*s;
+	int			 rc;
+
+	if ((rc = db_prepare(st->db, "SELECT name, created_at,"
+	    " (SELECT count(*) FROM sessions WHERE user = name"
+	    "   AND seen_at > ?1 AND created_at > ?2)"
+	    " FROM users ORDER BY name", &s, e)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, now - idle);
+	sqlite3_bind_int64(s, 2, now - absolute);
+	rc = db_each(st->db, s, user_row, &c, "users", e);
+	if (c.nomem)
+		rc = nomem(e);
+	return rc;
+}
+
+int
+hub_store_add_session(struct hub_store *st,
+    const unsigned char hash[HUB_TOKEN_HASH_BYTES], const char *user,
+    int64_t now, int64_t idle, int64_t absolute, struct err *e)
+{
+	sqlite3_stmt	*s = NULL;
+	int		 rc;
+
+	if ((rc = hub_store_begin(st, e)) != 0)
+		return rc;
+	/* The dead ones go when a new one comes: the table stays the
+	 * size of the live ones. */
+	if ((rc = db_prepare(st->db, "DELETE FROM sessions"
+	    " WHERE seen_at <= ?1 OR created_at <= ?2", &s, e)) != 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, now - idle);
+	sqlite3_bind_int64(s, 2, now - absolute);
+	if ((rc = db_step_done(st->db, s, "sessions", e)) != 0)
+		goto out;
+	sqlite3_finalize(s);
+	if ((rc = db_prepare(st->db, "INSERT INTO sessions (token_hash, user,"
+	    " created_at, seen_at) VALUES (?1, ?2, ?3, ?3)", &s, e)) != 0)
+		goto out;
+	sqlite3_bind_blob(s, 1, hash, HUB_TOKEN_HASH_BYTES, SQLITE_STATIC);
+	bind_text(s, 2, user);
+	sqlite3_bind_int64(s, 3, now);
+	if ((rc = db_step_done(st->db, s, "session", e)) != 0)
+		goto out;
+	rc = hub_store_commit(st, e);
+out:
+	sqlite3_finalize(s);
+	if (rc != 0)
+		hub_store_rollback(st);
+	return rc;
+}
+
+int
+hub_store_get_session(struct hub_store *st,
+    const unsigned char hash[HUB_TOKEN_HASH_BYTES], struct hub_session *out,
+    int *found, struct err *e)
+{
+	sqlite3_stmt	*s;
+	const void	*h;
+	int		 r, rc;
+
+	memset(out, 0, sizeof(*out));
+	*found = 0;
+	if ((rc = db_prepare(st->db, "SELECT user, created_at, seen_at,"
+	    " token_hash FROM sessions WHERE token_hash = ?1", &s, e)) != 0)
+		return rc;
+	sqlite3_bind_blob(s, 1, hash, HUB_TOKEN_HASH_BYTES, SQLITE_STATIC);
+	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		h = sqlite3_column_blob(s, 3);
+		/* Found by the index; compared again in constant time. */
+		if (h != NULL && sqlite3_column_bytes(s, 3) ==
+		    HUB_TOKEN_HASH_BYTES && sodium_memcmp(h, hash,
+		    HUB_TOKEN_HASH_BYTES) == 0) {
+			out->user = db_col_dup(s, 0);
+			out->created_at = sqlite3_column_int64(s, 1);
+			out->seen_at = sqlite3_column_int64(s, 2);
+			if (out->user == NULL)
+				rc = nomem(e);
+			else
+				*found = 1;
+		}
+	} else if (r != SQLITE_DONE)
+		rc = db_error(st->db, e, "session");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+hub_store_touch_session(struct hub_store *st,
+    const unsigned char hash[HUB_TOKEN_HASH_BYTES], int64_t now,
+    struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((rc = db_prepare(st->db, "UPDATE sessions SET seen_at = ?2"
+	    " WHERE token_hash = ?1", &s, e)) != 0)
+		return rc;
+	sqlite3_bind_blob(s, 1, hash, HUB_TOKEN_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	rc = db_step_done(st->db, s, "session", e);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+hub_store_remove_session(struct hub_store *st,
+    const unsigned char hash[HUB_TOKEN_HASH_BYTES], struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((rc = db_prepare(st->db, "DELETE FROM sessions"
+	    " WHERE token_hash = ?1", &s, e)) != 0)
+		return rc;
+	sqlite3_bind_blob(s, 1, hash, HUB_TOKEN_HASH_BYTES, SQLITE_STATIC);
+	rc = db_step_done(st->db, s, "session", e);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+hub_store_login_failures(struct hub_store *st, const char *key,
+    int64_t since, int64_t *count, int64_t *oldest, struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	*count = *oldest = 0;
+	if ((rc = db_prepare(st->db, "SELECT count(*), min(at)"
+	    " FROM login_failures WHERE key = ?1 AND at > ?2", &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 2, since);
+	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		*count = sqlite3_column_int64(s, 0);
+		*oldest = sqlite3_column_int64(s, 1);
+	} else
+		rc = db_error(st->db, e, "login failures");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+hub_store_add_login_failure(struct hub_store *st, const char *const *keys,
+    size_t nkeys, int64_t now, int64_t since, struct err *e)
+{
+	sqlite3_stmt	*s = NULL;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = hub_store_begin(st, e)) != 0)
+		return rc;
+	/* What is older than the window counts no more: it goes. */
+	if ((rc = db_prepare(st->db, "DELETE FROM login_failures"
+	    " WHERE at <= ?1", &s, e)) != 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, since);
+	if ((rc = db_step_done(st->db, s, "login failures", e)) != 0)
+		goto out;
+	sqlite3_finalize(s);
+	if ((rc = db_prepare(st->db, "INSERT INTO login_failures (key, at)"
+	    " VALUES (?1, ?2)", &s, e)) != 0)
+		goto out;
+	for (i = 0; i < nkeys; i++) {
+		bind_text(s, 1, keys[i]);
+		sqlite3_bind_int64(s, 2, now);
+		if ((rc = db_step_done(st->db, s, "login failures", e)) != 0)
+			goto out;
+	}
+	rc = hub_store_commit(st, e);
+out:
+	sqlite3_finalize(s);
+	if (rc != 0)
+		hub_store_rollback(st);
+	return rc;
+}
+
+int
+hub_store_clear_login_failures(struct hub_store *st, const char *key,
+    struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((rc = db_prepare(st->db, "DELETE FROM login_failures"
+	    " WHERE key = ?1", &s, e)) != 0)
+		return rc;
+	bind_text(s, 1, key);
+	rc = db_step_done(st->db, s, "login failures", e);
+	sqlite3_finalize(s);
+	return rc;
 }

@@ -43,6 +43,15 @@ int	 hub_store_exists(const char *home);
 int	 hub_store_open(const char *home, struct hub_store **out,
 	    struct err *e);
 /*
+ * The same for what reads a large store (report, export, status, the
+ * dashboard's pages): db_open_read, without the quick_check of every page,
+ * where the check would cost more than the work, and read-only where
+ * nothing may be written. Whatever writes the submissions (init, import,
+ * serve's start) opens with the check.
+ */
+int	 hub_store_open_read(const char *home, struct hub_store **out,
+	    struct err *e);
+/*
  * A new store under a temporary name in home (made 0700); refuses when
  * home has one. Fill it, then hub_store_publish() puts it in place in one
  * step; hub_store_close() without publishing removes it.
@@ -422,5 +431,66 @@ int	 hub_store_export_open(struct hub_store *st, const char *form_id,
 int	 hub_store_export_next(struct hub_cursor *c, struct hub_export_row *row,
 	    int *done, struct err *e);
 void	 hub_store_export_close(struct hub_cursor *c);
+
+/* ------------------------------------------------------------------ */
+/* Coordinators of the dashboard, their sessions, wrong passwords      */
+
+struct hub_user {
+	char	*name;
+	char	*pwhash;	/* crypto_pwhash_str's; not from the lists */
+	char	*created_at;
+	int64_t	 sessions;	/* live ones (lists), all (get) */
+};
+
+void	 hub_user_release(struct hub_user *u);
+int	 hub_store_get_user(struct hub_store *st, const char *name,
+	    struct hub_user *out, int *found, struct err *e);
+/* ERR_INPUT when the name is taken. */
+int	 hub_store_add_user(struct hub_store *st, const char *name,
+	    const char *pwhash, const char *created_at, struct err *e);
+/* The user and every session of theirs, in one transaction; *sessions
+ * how many went. ERR_INPUT "no user" when there is none. */
+int	 hub_store_remove_user(struct hub_store *st, const char *name,
+	    int64_t *sessions, struct err *e);
+typedef int hub_user_fn(const struct hub_user *u, void *arg);
+/* Every user by name, with the sessions still live at now (seen in the
+ * last idle seconds, made in the last absolute ones). */
+int	 hub_store_each_user(struct hub_store *st, int64_t now, int64_t idle,
+	    int64_t absolute, hub_user_fn *fn, void *arg, struct err *e);
+
+/* A session: times in seconds since the epoch. */
+struct hub_session {
+	char	*user;		/* caller frees */
+	int64_t	 created_at;
+	int64_t	 seen_at;
+};
+
+/* A new session of user, keyed by the hash of its token; the sessions
+ * dead at now (idle, absolute: as hub_store_each_user) go. */
+int	 hub_store_add_session(struct hub_store *st,
+	    const unsigned char hash[HUB_TOKEN_HASH_BYTES], const char *user,
+	    int64_t now, int64_t idle, int64_t absolute, struct err *e);
+/* *found 0 when no session has that hash; whether it is still live is
+ * the caller's to judge. */
+int	 hub_store_get_session(struct hub_store *st,
+	    const unsigned char hash[HUB_TOKEN_HASH_BYTES],
+	    struct hub_session *out, int *found, struct err *e);
+int	 hub_store_touch_session(struct hub_store *st,
+	    const unsigned char hash[HUB_TOKEN_HASH_BYTES], int64_t now,
+	    struct err *e);
+int	 hub_store_remove_session(struct hub_store *st,
+	    const unsigned char hash[HUB_TOKEN_HASH_BYTES], struct err *e);
+
+/* Wrong passwords under key ("user:NAME", "addr:IP") after since: how
+ * many, and the time of the oldest (0 when none). */
+int	 hub_store_login_failures(struct hub_store *st, const char *key,
+	    int64_t since, int64_t *count, int64_t *oldest, struct err *e);
+/* One wrong password at now under each key; those at or before since
+ * (out of every window) are deleted. */
+int	 hub_store_add_login_failure(struct hub_store *st,
+	    const char *const *keys, size_t nkeys, int64_t now, int64_t since,
+	    struct err *e);
+int	 hub_store_clear_login_failures(struct hub_store *st, const char *key,
+	    struct err *e);
 
 #endif

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test and prints one closing line, "N passed, N failed".
+# Runs every test and prints one closing line, "N passed, N failed,
+# N skipped". A test skips when what it needs is not there (the project's
+# ../shared corpus, openssl, a read-only mount): cmocka's skip(), TAP's
+# "ok N # SKIP why". A part whose tests all skipped says "skip", not "ok".
 #
 #   unit   build/tests/test_*      cmocka programs, one per module
 #   cases  build/tests/cases       data-driven cases under tests/cases/
@@ -15,22 +18,28 @@ export COLLECTOR="$PWD/$BIN/collector" HUB="$PWD/$BIN/hub"
 export TOP="$PWD" SHARED="${SHARED:-$PWD/../shared}"
 logs=$BUILD/test-logs
 mkdir -p "$logs"
-pass=0 fail=0 failed_parts=()
+pass=0 fail=0 skip=0 failed_parts=()
 
 count() {	# name log rc: add the log's counts to the totals
-	local name=$1 log=$2 rc=$3 p=0 f=0 line
+	local name=$1 log=$2 rc=$3 p=0 f=0 s=0 line
 	# cmocka's summary, else a "N passed, N failed" line, else TAP
 	if grep -qE '^\[==========\] [0-9]+ test\(s\) run' "$log"; then
 		line=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | tail -1)
 		[ -n "$line" ] && p=$(echo "$line" | grep -oE '[0-9]+' | head -1)
 		line=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$log" | tail -1)
 		[ -n "$line" ] && f=$(echo "$line" | grep -oE '[0-9]+' | head -1)
+		line=$(grep -E '^\[  SKIPPED \] [0-9]+ test' "$log" | tail -1)
+		[ -n "$line" ] && s=$(echo "$line" | grep -oE '[0-9]+' | head -1)
 	elif grep -qE '^[0-9]+ passed, [0-9]+ failed' "$log"; then
 		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 		p=$(echo "$line" | awk '{print $1}')
 		f=$(echo "$line" | awk '{print $3}')
+		s=$(echo "$line" | awk '$6 == "skipped" {print $5 + 0}')
+		s=${s:-0}
 	else
-		p=$(grep -cE '^ok ' "$log")
+		# "ok 3 # SKIP why", "ok 3 - what # SKIP why" (TAP directives)
+		s=$(grep -cE '^ok [0-9]+[^#]*# *SKIP' "$log")
+		p=$(($(grep -cE '^ok ' "$log") - s))
 		f=$(grep -cE '^not ok ' "$log")
 	fi
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -38,11 +47,18 @@ count() {	# name log rc: add the log's counts to the totals
 	fi
 	pass=$((pass + p))
 	fail=$((fail + f))
+	skip=$((skip + s))
 	if [ "$f" -ne 0 ]; then
 		failed_parts+=("$name")
 		echo "FAIL $name ($p passed, $f failed); log $log:"
 		grep -E '^not ok|FAILED|ERROR|error|Assertion|Sanitizer|runtime error' \
 			"$log" | head -40
+	elif [ "$p" -eq 0 ] && [ "$s" -gt 0 ]; then
+		echo "skip $name ($s skipped)"
+		grep -E '# *SKIP' "$log" | sed 's/^/     /' | head -5
+	elif [ "$s" -gt 0 ]; then
+		echo "ok   $name ($p passed, $s skipped)"
+		grep -E '# *SKIP' "$log" | sed 's/^/     /' | head -5
 	else
 		echo "ok   $name ($p passed)"
 	fi
@@ -73,5 +89,5 @@ echo
 if [ "${#failed_parts[@]}" -ne 0 ]; then
 	echo "failed: ${failed_parts[*]}"
 fi
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -6,6 +6,7 @@
 #                                   # T_RC, and files $T_OUT and $T_ERR
 #   t_is "$T_RC" 0 "init succeeds"  # TAP: ok N - ... / not ok N - ...
 #   t_has "$T_OUT" "created" "init says so"
+#   t_skip "no chromium here"       # TAP: ok N # SKIP ...
 #   t_pty fill anemia <<'SCRIPT'    # through a pseudo-terminal (ptyrun
 #   expect > ...                    # script on stdin); sets T_RC, $T_OUT
 #   SCRIPT
@@ -76,6 +77,11 @@ t_pty() {
 
 t_ok() {	# description: a passing test
 	echo "ok $((++T_N)) - $1"
+}
+
+t_skip() {	# description: a test that cannot run here (counted as
+		# skipped by tests/run.sh, never as passed)
+	echo "ok $((++T_N)) # SKIP $1"
 }
 
 t_fail() {	# description [details...]: a failing test

@@ -113,7 +113,8 @@ wait
 SCRIPT
 t_is "$T_RC" 0 "'!' saves a draft and quits"
 draft=$(grep -o 'uuid:[0-9a-f-]*' "$T_OUT" | tail -1)
-t_has "$T_OUT" "collector edit ${draft:5:13}" "and says how to go on"
+t_has "$T_OUT" "To go on: $COLLECTOR --home $T_HOME edit ${draft:5:13}" \
+	"and says how to go on, as the program was typed"
 t_is "$(t_sql "SELECT state FROM submissions WHERE instance_id = '$draft'")" draft \
 	"the draft is stored"
 t_is "$(t_sql "SELECT value FROM answers a JOIN submissions s ON s.id = a.submission WHERE instance_id = '$draft' AND path = 'age'")" \

@@ -34,9 +34,9 @@ sed 's/^community=Pampamarca$/community=Yanaca/' "$T_TMP/orig" \
 t_is "$(diff "$T_TMP/want" "$T_TMP/rev" && echo same)" same \
 	"the finalized revision holds every answer in the store"
 t_run show "$REV"
-t_has "$T_OUT" "household_id = 030401-0127" \
+t_has "$T_OUT" "Código del hogar: 030401-0127" \
 	"show of the revision prints the unchanged answers"
-t_has "$T_OUT" "hb_measured = 11.5" "and the computed ones' sources"
+t_has "$T_OUT" "Hemoglobina medida (g/dL): 11.5" "and the computed ones' sources"
 printf '!\n' | t_run edit "$REV"
 t_has "$T_OUT" "3. Código del hogar: 030401-0127" \
 	"edit of the revision starts from every answer"

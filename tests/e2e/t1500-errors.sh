@@ -136,7 +136,7 @@ t_sql "INSERT INTO answers VALUES (1, 'nosuch', 'x', 99),
     (1, 'nosuch2', 'y', 100)"
 t_run show "$(cat "$T_TMP/id")"
 t_is "$T_RC" 0 "a draft with an answer the form lacks still shows"
-t_has "$T_OUT" "head = Ana" "with its other answers"
+t_has "$T_OUT" "Name of the head of household: Ana" "with its other answers"
 t_has "$T_ERR" "warning: no question at 'nosuch' (2 stored answers left out)" \
 	"and a warning names the first one left out and the count"
 t_one_error "on one line"

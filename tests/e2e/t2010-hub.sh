@@ -13,8 +13,8 @@ t_has "$T_OUT" "hub " "--version prints the version"
 h_run device --help
 t_is "$T_RC" 0 "a command's --help exits 0"
 t_has "$T_OUT" "revoke" "device --help tells about revoke"
-h_run user
-t_is "$T_RC" 2 "user is a usage error for now"
+h_run migrate
+t_is "$T_RC" 2 "migrate is a usage error for now"
 t_has "$T_ERR" "not available yet" "and says so"
 h_run frobnicate
 t_is "$T_RC" 2 "an unknown command exits 2"

@@ -25,8 +25,8 @@ t_has "$T_TMP/serve.log" "listening on http://127.0.0.1:" "and says where"
 
 t_is "$(curl -s "$H_URL/api/v1/ping")" '{"hub":"0.1.0"}' \
 	"ping answers without a token"
-t_is "$(curl -s -o /dev/null -w '%{http_code}' "$H_URL/")" 404 \
-	"no dashboard yet: 404"
+t_is "$(curl -s -o /dev/null -w '%{http_code}' "$H_URL/")" 303 \
+	"the dashboard without a session: 303 to the login"
 t_is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$H_URL/api/v1/ping")" \
 	405 "a POST to ping: 405"
 

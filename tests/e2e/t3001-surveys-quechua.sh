@@ -67,14 +67,20 @@ last_data() {
 
 # A woman of 30 at 3,848 m, a haemoglobin typed without its decimal point,
 # then corrected. Choices by number: district 1 (Chalhuanca), sex 1 (Warmi),
-# pregnant 2 (Manam), altitude source 1 (GPS). Enter keeps today's date,
+# pregnant 2 (Manam), ? for the altitude hint, altitude source 1 (GPS).
+# Enter keeps today's date,
 # passes the result note and finalizes at the review.
-fill anemia 1 Chalhuanca 030401-0001 '' 1 1996-06-10 2 3848 1 115 11.5 '' ''
+fill anemia 1 Chalhuanca 030401-0001 '' 1 1996-06-10 2 '?' 3848 1 115 11.5 '' ''
 expect "anemia in Quechua: the pregnancy question" \
-    "¿Wiksayuqchu kachkanki?"
+    "¿Wiksayuqchu kachkan?"
+expect "anemia in Quechua: the altitude label says the last 4 months" \
+    "kay qipa 4 killa tiyasqan wasipa altitud nisqan"
+expect "anemia in Quechua: the altitude hint keeps the district capital" \
+    "amam distritopa capitalninpa altitud nisqanta qillqaychu"
 expect "anemia in Quechua: Hb 115 refused with the decimal point hint" \
     "¿Punto decimalta qunqankichu?"
-expect "anemia in Quechua: the result" "Tupusqa: anemia moderada."
+expect "anemia in Quechua: the result" \
+    "Resultado: anemia moderada (chawpi yawar pisiy)."
 expect "anemia in Quechua: age on the review" "Hayka killa (edad): 360"
 last_data anemia moderate
 last_data hb_adjusted 9
@@ -100,6 +106,8 @@ fill water_sanitation 1 Chalhuanca 030401-0004 '' 4 2 0 25 1 1 '' 7 2 1 1 \
 expect "water in Quechua: the source question" \
     "¿Wasiykichikpaq maymantam aswanta upyana yakuta hurqunkichik?"
 expect "water in Quechua: 0 minutes refused" "Minutokunata qillqay"
+expect "water in Quechua: the treatment question says mark all" \
+    "(Nisqankuta llapanta akllay)"
 last_data water_ladder basic
 last_data sanitation_ladder basic
 

@@ -787,7 +787,9 @@ test_recompute_and_clearing(void **state)
 	/* defaults, then the calculations that read later fields */
 	assert_string_equal(val(s, "late"), "5");
 	assert_string_equal(val(s, "early"), "6");
-	assert_string_equal(val(s, "g/u"), "<null>");	/* not relevant */
+	/* not relevant: its default kept, hidden */
+	assert_string_equal(val(s, "g/u"), "hello");
+	assert_false(node(s, "g/u")->relevant);
 	ch[0] = '\0';
 	session_take_changes(s, collect_changes, ch);
 	assert_non_null(strstr(ch, "late=5;"));
@@ -805,22 +807,42 @@ test_recompute_and_clearing(void **state)
 	ok(s, "t", "text");
 	ch[0] = '\0';
 	session_take_changes(s, collect_changes, ch);
-	assert_string_equal(ch, "a=3;chain=70;twice=6;t=text;g/u=hello;"
+	assert_string_equal(ch, "a=3;chain=70;twice=6;t=text;"
 	    "tc=7;by_path=103;");
 	ok(s, "late", "10");
 	assert_string_equal(val(s, "early"), "11");
 	ch[0] = '\0';
 	session_take_changes(s, collect_changes, ch);
 	assert_string_equal(ch, "early=11;late=10;");
-	/* a no longer applies: t, the group and tc are cleared */
+	/* a no longer applies: t, the group and tc keep their values,
+	 * hidden, read as empty (chain reads tc) and not written again */
 	ok(s, "a", "1");
-	assert_string_equal(val(s, "t"), "<null>");
-	assert_string_equal(val(s, "g/u"), "<null>");
+	assert_string_equal(val(s, "t"), "text");
+	assert_string_equal(val(s, "g/u"), "hello");
+	assert_string_equal(val(s, "tc"), "7");
 	assert_false(node(s, "t")->relevant);
+	assert_false(node(s, "tc")->relevant);
 	ch[0] = '\0';
 	session_take_changes(s, collect_changes, ch);
-	assert_string_equal(ch, "a=1;chain=NULL;twice=2;t=NULL;g/u=NULL;"
-	    "tc=NULL;by_path=101;");
+	assert_string_equal(ch, "a=1;chain=NULL;twice=2;by_path=101;");
+	/* relevant again: the kept answers are back, and read again */
+	ok(s, "a", "4");
+	assert_string_equal(val(s, "t"), "text");
+	assert_true(node(s, "t")->relevant);
+	assert_string_equal(val(s, "tc"), "9");
+	assert_string_equal(val(s, "chain"), "90");
+	ch[0] = '\0';
+	session_take_changes(s, collect_changes, ch);
+	assert_string_equal(ch, "a=4;chain=90;twice=8;tc=9;by_path=104;");
+	/* finalizing drops what does not apply, and the store hears it */
+	ok(s, "a", "1");
+	session_take_changes(s, collect_changes, ch);
+	session_drop_hidden(s);
+	assert_string_equal(val(s, "t"), "<null>");
+	assert_string_equal(val(s, "g/u"), "<null>");
+	ch[0] = '\0';
+	session_take_changes(s, collect_changes, ch);
+	assert_string_equal(ch, "t=NULL;g/u=NULL;tc=NULL;");
 	/* nothing more to take */
 	ch[0] = '\0';
 	session_take_changes(s, collect_changes, ch);

@@ -465,6 +465,9 @@ test_migrate_v1(void **state)
 	err_init(&e);
 	assert_int_equal(store_open(home, &st, &e), 0);
 	assert_int_equal(user_version(st), store_schema_version());
+	/* made before the application id: it gets it ("CLCT") */
+	assert_int_equal(count(st, "SELECT application_id FROM "
+	    "pragma_application_id"), 0x434c4354);
 	assert_int_equal(count(st, "SELECT count(*) FROM sqlite_master "
 	    "WHERE name = 'submissions_state'"), 1);
 	assert_int_equal(store_find_sub(st, "3333", &s, &e), 0);
@@ -689,12 +692,17 @@ test_rejected(void **state)
 	assert_int_equal(d, 1);
 }
 
-/* An empty file (schema 0) gets the whole schema. */
+/*
+ * An empty file is not a store: refused, and left empty (only init makes
+ * a store). A store of schema 1 without the application id is one the
+ * collector made before the id: it opens, and gets the id.
+ */
 static void
 test_migrate_v0(void **state)
 {
 	struct fixture	*fx = *state;
 	struct store	*st;
+	struct stat	 sb;
 	struct err	 e;
 	char		 home[64], path[128];
 	FILE		*fp;
@@ -706,9 +714,12 @@ test_migrate_v0(void **state)
 	assert_non_null(fp = fopen(path, "w"));
 	fclose(fp);
 	err_init(&e);
-	assert_int_equal(store_open(home, &st, &e), 0);
-	assert_int_equal(store_set_setting(st, "device_id", "d", &e), 0);
-	store_close(st);
+	assert_int_equal(store_open(home, &st, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "not a collector store"));
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	snprintf(path, sizeof(path), "%s/collector.db-wal", home);
+	assert_int_not_equal(access(path, F_OK), 0);
 	snprintf(path, sizeof(path), "rm -rf '%s'", home);
 	assert_int_equal(system(path), 0);
 }
@@ -732,7 +743,8 @@ test_open_errors(void **state)
 	assert_int_equal(store_create(path, &st, &e), 0);
 	assert_int_equal(store_set_setting(st, "device_id", "d", &e), 0);
 	store_close(st);
-	assert_int_equal(rmdir(path), 0);
+	/* and the directory made for it goes too */
+	assert_int_not_equal(access(path, F_OK), 0);
 	err_init(&e);
 	assert_int_equal(store_open("/nonexistent/x", &st, &e), ERR_IO);
 	assert_non_null(strstr(e.msg, "no store in '/nonexistent/x'"));

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Bad input: a small form file must never cost minutes or gigabytes. Each
+# hostile file (tests/tools/genhostile.py) goes through the real
+# `collector forms check` under a ceiling of time and memory; a reader
+# that rescans, copies or scans linearly where it should not runs past the
+# ceiling and the test fails. The ceilings are many times what a linear
+# reader takes, so a busy machine does not make them fail.
+. "$(dirname "$0")/lib.sh"
+
+H=$T_TMP/hostile
+GEN=$TOP/tests/tools/genhostile.py
+
+# bounded SECONDS MEGABYTES ARGS...: collector ARGS under both ceilings;
+# sets T_RC (124: out of time) and T_MS, the milliseconds it took.
+bounded() {
+	local secs=$1 mb=$2 t0
+	shift 2
+	t0=$(date +%s%N)
+	(
+		ulimit -v $((mb * 1024))
+		exec timeout "$secs" "$COLLECTOR" --home "$T_HOME" "$@"
+	) >"$T_OUT" 2>"$T_ERR"
+	T_RC=$?
+	T_MS=$((($(date +%s%N) - t0) / 1000000))
+}
+
+t_home
+t_run init --device dev-01
+
+# expat 2.5 rescans an unfinished token on every chunk fed to it: one
+# 50 MB comment (or attribute) in a 50 KB .xlsx took 14 s to 40 s.
+python3 "$GEN" "$H" comment.xlsx attribute.xlsx
+for f in comment attribute; do
+	bounded 10 512 forms check "$H/$f.xlsx"
+	t_is "$T_RC" 1 "xlsx with one 50 MB $f: refused (exit 1), in ${T_MS} ms"
+	t_has "$T_OUT" "$H/$f.xlsx: error: xl/worksheets/sheet1.xml: one XML tag or comment longer than 262144 bytes" \
+		"the message names the file, the part and the limit"
+done
+
+# Every expression within its own length, but 1,000 cells sharing one
+# string of 32,000 terms grew past 4.5 GB, and a 32 MB CSV of 500 such
+# calculates (inside every file limit) to 2.9 GB: the whole form's parsed
+# terms have one budget.
+python3 "$GEN" "$H" shared.xlsx terms.csv
+for f in shared.xlsx terms.csv; do
+	bounded 30 1024 forms check "$H/$f"
+	t_is "$T_RC" 1 "$f: refused (exit 1) within 1 GB, in ${T_MS} ms"
+	t_has "$T_OUT" "calculation: error: the form's expressions have more than 1048576 terms in all; stopped here" \
+		"$f: the message names the row, the column and the budget"
+done
+
+# A district's list of 100,000 places is realistic: loading must be
+# linear. The duplicate-name check among siblings and the duplicate-choice
+# check scanned linearly: 100,000 questions took 40 s to 120 s, 100,000
+# choices 22 s to 54 s. Hashed, each is a second or two.
+python3 "$GEN" "$H" questions-100000.csv choices-100000.csv
+for f in questions-100000 choices-100000; do
+	bounded 20 1024 forms check "$H/$f.csv"
+	t_is "$T_RC" 0 "$f.csv loads in under 20 s (${T_MS} ms)"
+done
+t_home
+t_run init --device dev-01
+bounded 30 1024 forms add "$H/choices-100000.csv"
+t_is "$T_RC" 0 "a form with 100,000 choices installs (${T_MS} ms)"
+echo '{"place": "p99999"}' >"$T_TMP/place.json"
+bounded 20 1024 fill choices-100000 --answers "$T_TMP/place.json"
+t_is "$T_RC" 0 "and the last of them is a valid answer (${T_MS} ms)"
+echo '{"place": "p100000"}' >"$T_TMP/place.json"
+bounded 20 1024 fill choices-100000 --answers "$T_TMP/place.json"
+t_is "$T_RC" 1 "one past the last is not"
+
+# regex(., '(a+)+$') on a long answer: glibc backtracked through the
+# groups when asked where the match ends (14 s to 23 s for 30,000
+# characters); the whole-text match needs no bounds and stays linear.
+printf 'survey,,,\n,type,name,label\n,text,t,T\n' >"$T_TMP/rx.csv"
+python3 -c 'import json; print(json.dumps({"t": "a" * 30000 + "b"}))' \
+	>"$T_TMP/rx.json"
+bounded 5 512 forms eval "$T_TMP/rx.csv" "regex(\${t}, '(a+)+\$')" \
+	--answers "$T_TMP/rx.json"
+t_is "$T_RC $(cat "$T_OUT")" "0 false" \
+	"regex(., '(a+)+\$') on 30,001 characters: false, in ${T_MS} ms"
+bounded 5 512 forms eval "$T_TMP/rx.csv" "regex(\${t}, '(a|aa)+b')" \
+	--answers "$T_TMP/rx.json"
+t_is "$T_RC $(cat "$T_OUT")" "0 true" \
+	"regex(., '(a|aa)+b') on the same: true, in ${T_MS} ms"
+
+t_done
