@@ -24,7 +24,9 @@ done
 
 # expect NAME TEXT: the last fill's screen shows TEXT
 expect() {
-	if grep -qF -- "$2" "$tmp/screen"; then
+	# A hint is wrapped between words: a phrase may span two lines.
+	if grep -qF -- "$2" "$tmp/screen" ||
+	    sed 's/^  //' "$tmp/screen" | tr '\n' ' ' | grep -qF -- "$2"; then
 		t_ok "$1"
 	else
 		t_fail "$1: '$2' not shown"
