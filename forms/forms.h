@@ -41,6 +41,7 @@
 						 * every walk recurses along it
 						 * (real forms stay under 10) */
 #define ANSWER_MAX_LEN		(64u << 10)	/* one answer's text */
+#define FORM_MAX_ID_LEN		255		/* form id, version (bytes) */
 #define ANSWERS_JSON_MAX	(8u << 20)	/* an --answers JSON text */
 #define SUBMISSION_MAX_BYTES	(64u << 20)	/* a submission's JSON or XML */
 
