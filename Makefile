@@ -86,6 +86,7 @@ MO		:= $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/collector.mo,$(PO))
 
 # The bundled surveys: CSV in git (diffable), .xlsx built for the office.
 SURVEYS		:= $(sort $(wildcard forms/surveys/*.csv))
+SURVEY_MEDIA	:= $(sort $(wildcard forms/surveys/*-media/*.csv))
 SURVEYS_XLSX	:= $(patsubst forms/surveys/%.csv,$(BUILD)/surveys/%.xlsx,\
 		   $(SURVEYS))
 
@@ -101,7 +102,7 @@ $(BUILD)/surveys/%.xlsx: forms/surveys/%.csv $(BUILD)/tools/csv2xlsx
 	$(BUILD)/tools/csv2xlsx $< $@
 
 # The same surveys inside the programs, for `collector init` and `hub init`.
-$(BUILD)/gen/surveys.c: forms/surveys/embed.sh $(SURVEYS)
+$(BUILD)/gen/surveys.c: forms/surveys/embed.sh $(SURVEYS) $(SURVEY_MEDIA)
 	@mkdir -p $(dir $@)
 	sh forms/surveys/embed.sh $@ $(SURVEYS)
 $(BUILD)/gen/surveys.o: $(BUILD)/gen/surveys.c forms/forms.h
