@@ -188,7 +188,8 @@ def gen_household(rnd, args):
 def gen(args):
     rnd = random.Random(args.seed)
     if args.version is None:
-        args.version = '1' if args.form == 'household' else '2026112501'
+        args.version = {'household': '1', 'anemia': '2026120701'}.get(
+            args.form, '2026112501')
     if args.form != 'anemia':
         make = {'water_sanitation': gen_water,
                 'household_improvements': gen_improvements,

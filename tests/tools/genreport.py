@@ -56,7 +56,9 @@ NOW = '2026-11-30T12:00:00-05:00'
 OLD_NOW = '2026-10-31T12:00:00-05:00'   # the silent device's import
 PERIOD_FROM = '2026-08-01'
 PERIOD_TO = '2026-09-30'
-VERSION = '2026112501'
+# The bundled surveys' versions (forms/surveys/*.csv settings)
+VERSIONS = {'anemia': '2026120701', 'water_sanitation': '2026112501',
+            'household': '1'}
 SCRIPT = '<script>alert("x")</script>'
 
 DISTRICTS = ['0304%02d' % i for i in range(1, 18)]
@@ -408,7 +410,7 @@ def envelope(rnd, form, device, data, visit, dep=None, iid=None):
         'instance_id': iid or 'uuid:' + str(uuid.UUID(
             int=rnd.getrandbits(128), version=4)),
         'deprecated_id': dep, 'form_id': form,
-        'form_version': '1' if form == 'household' else VERSION,
+        'form_version': VERSIONS[form],
         'device_id': device, 'promoter': DEVICES.get(device, 'Nora Chipana'),
         'started_at': at.isoformat() + '.000-05:00',
         'finalized_at': (at + datetime.timedelta(minutes=7)).isoformat() +
