@@ -97,9 +97,14 @@ $(BUILD)/tools/%: tools/%.c $(LIBFORMS) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/surveys/%.xlsx: forms/surveys/%.csv $(BUILD)/tools/csv2xlsx
+# A survey's attachments go beside its .xlsx, as ODK Collect keeps them.
+$(BUILD)/surveys/%.xlsx: forms/surveys/%.csv $(BUILD)/tools/csv2xlsx \
+    $(SURVEY_MEDIA)
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/csv2xlsx $< $@
+	rm -rf $(BUILD)/surveys/$*-media
+	if [ -d forms/surveys/$*-media ]; then \
+	    cp -R forms/surveys/$*-media $(BUILD)/surveys/; fi
 
 # The same surveys inside the programs, for `collector init` and `hub init`.
 $(BUILD)/gen/surveys.c: forms/surveys/embed.sh $(SURVEYS) $(SURVEY_MEDIA)

@@ -107,10 +107,10 @@ def grade(z, moderate=-2, severe=-3):
     return 'severe' if z < severe else 'moderate' if z < moderate else 'none'
 
 
-def growth(sex, birth, position, length, weight, oedema):
+def growth(sex, birth, position, length, weight, oedema, visit=VISIT):
     """The survey's growth values, or the refusal ('error', question)."""
-    days = (VISIT - birth).days
-    age_m = months(birth, VISIT)
+    days = (visit - birth).days
+    age_m = months(birth, visit)
     if position == 'standing' and age_m < 9:
         return {'error': 'length_position'}
     length = Decimal(str(length))
