@@ -88,6 +88,9 @@ char	*cmd_invocation(const struct cmd_ctx *c);
 int	cmd_install_form(struct store *st, const char *file,
 	    const void *data, size_t len, const char *media_dir,
 	    enum store_put *how, struct form **parsed, struct err *e);
+/* The same for a survey bundled into the program, with its attachments. */
+int	cmd_install_bundled(struct store *st, const struct bundled_form *b,
+	    enum store_put *how, struct err *e);
 
 /* Attachments (attach.c). ODK Collect's media folder of a form file:
  * "dir/name-media" for "dir/name.xlsx". Caller frees; NULL: no memory. */
@@ -102,6 +105,11 @@ char	*cmd_media_dir(const char *form_file);
  */
 int	cmd_attach_dir(struct form *f, const char *dir, struct diags *d,
 	    struct store_media **out, size_t *nout, struct err *e);
+/* The same with the attachments bundled with b (the warning for a
+ * missing one names no folder). */
+int	cmd_attach_bundled(struct form *f, const struct bundled_form *b,
+	    struct diags *d, struct store_media **out, size_t *nout,
+	    struct err *e);
 void	cmd_media_free(struct store_media *m, size_t n);
 /* Attach the files stored with the form's version sf. */
 int	cmd_attach_stored(struct form *f, const struct store_form *sf,
