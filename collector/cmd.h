@@ -80,8 +80,8 @@ int	cmd_help_asked(int argc, char **argv);
 int	fill_interactive(struct cmd_ctx *c, struct fill *fl,
 	    int review_first);
 /* The program as the person typed it (argv[0]), with --home DIR when one
- * was given, for the commands a message tells them to type. Caller
- * frees; NULL when out of memory. */
+ * was given or $COLLECTOR_HOME names the store, for the commands a
+ * message tells them to type. Caller frees; NULL when out of memory. */
 char	*cmd_invocation(const struct cmd_ctx *c);
 /* Install a form's bytes after checking them, with the attachments it
  * reads from media_dir (NULL: none); diagnostics go to stderr. */

@@ -322,13 +322,19 @@ char *
 cmd_invocation(const struct cmd_ctx *c)
 {
 	struct buf	 b;
+	const char	*home;
 	char		*s;
 
 	buf_init(&b, 8192);
 	add_word(&b, c->prog != NULL ? c->prog : "collector");
-	if (c->home != NULL) {
+	/* $COLLECTOR_HOME too: the person's own shell may not have it (make
+	 * run sets it for the demo alone). */
+	if ((home = c->home) == NULL && (home = getenv("COLLECTOR_HOME")) !=
+	    NULL && *home == '\0')
+		home = NULL;
+	if (home != NULL) {
 		buf_addstr(&b, " --home ");
-		add_word(&b, c->home);
+		add_word(&b, home);
 	}
 	s = buf_detach(&b);
 	buf_release(&b);
