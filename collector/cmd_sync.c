@@ -598,7 +598,8 @@ cmd_sync(struct cmd_ctx *c, int argc, char **argv)
 	struct sync	 s;
 	struct err	 e, ce;
 	const char	*hub_opt = NULL, *ca = NULL;
-	char		*hub = NULL, *token = NULL, *ca_abs = NULL, *inv, now[40];
+	char		*hub = NULL, *token = NULL, *ca_abs = NULL, now[40];
+	char		*inv;
 	char		 new_token[STORE_TOKEN_MAX + 2];
 	int64_t		 counts[SUB_NSTATES];
 	int		 ch, rc, crc, watch = 0, attempt = 0, acked;
