@@ -12,8 +12,17 @@
 #   h_post TOKEN FILE [CURL...]   # upload a batch: body in $T_OUT, the
 #                                 # status in H_STATUS
 #   h_sql 'SELECT ...'            # SQL on the hub's store
+#   h_sqlite && t_is ...          # only on the SQLite store
+#
+# HUB_TEST_DB=pg runs the same scripts on PostgreSQL (tests/run.sh's
+# e2e-pg pass): each fresh home (t_home, h_init) comes with a fresh
+# database of a private server (pg-lib.sh) in HUB_DB, exported, which
+# every hub command then uses in place of the store in $T_HOME; h_sql
+# asks that database. Without a server the whole script is one
+# "ok 1 # SKIP why". h_sqlite tells which store a script runs on.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/pg-lib.sh"
 HUB=${HUB:-$TOP/bin/hub}
 unset HUB_HOME HUB_DB
 H_BATCH="$TOP/tests/e2e/hub-batch.py"
@@ -28,8 +37,31 @@ h_cleanup() {
 	for p in $H_PIDS; do
 		kill -9 "$p" 2>/dev/null
 	done
+	pg_stop
 	t_cleanup
 }
+
+if [ "${HUB_TEST_DB:-sqlite}" = pg ] && ! pg_start; then
+	echo "ok 1 # SKIP PostgreSQL: $PG_WHY"
+	echo "1..1"
+	exit 0
+fi
+
+# Whether the store is SQLite (a file in $T_HOME): what only the file
+# has is checked only then.
+h_sqlite() {
+	[ "${HUB_TEST_DB:-sqlite}" != pg ]
+}
+
+if ! h_sqlite; then
+	# A fresh home is a fresh database too.
+	eval "t_home_dir() $(declare -f t_home | sed 1d)"
+	t_home() {
+		t_home_dir
+		HUB_DB=$(pg_db) || return 1
+		export HUB_DB
+	}
+fi
 
 h_run() {
 	"$HUB" --home "$T_HOME" "$@" >"$T_OUT" 2>"$T_ERR"
@@ -65,7 +97,11 @@ h_one_error() {	# description
 }
 
 h_sql() {
-	sqlite3 -batch -noheader "$T_HOME/hub.db" "$@"
+	if h_sqlite; then
+		sqlite3 -batch -noheader "$T_HOME/hub.db" "$@"
+	else
+		pg_sql "$HUB_DB" "$@"
+	fi
 }
 
 # hub serve on 127.0.0.1, a port the kernel picks; waits for its
