@@ -516,7 +516,8 @@ store_pg_open(const char *url, int read, struct hub_store **out,
 	if ((rc = version_of(st, &v, e)) != 0)
 		goto fail;
 	if (v < 0) {
-		rc = err_set(e, ERR_IO, _("no store in '%s'"), st->name);
+		rc = err_set(e, ERR_IO, _("no store in '%s': run 'hub init'"),
+		    st->name);
 		goto fail;
 	}
 	if (v > NMIGRATIONS) {
@@ -561,8 +562,8 @@ store_pg_create(const char *url, struct hub_store **out, struct err *e)
 	    (rc = version_of(st, &v, e)) != 0)
 		goto fail;
 	if (v >= 0) {
-		rc = err_set(e, ERR_IO, _("'%s' already has a hub store"),
-		    st->name);
+		rc = err_set(e, ERR_IO, _("a hub store already exists in "
+		    "'%s'"), st->name);
 		goto fail;
 	}
 	if ((rc = migrate(st, v, e)) != 0)

@@ -7,7 +7,7 @@
 #   unit   build/tests/test_*      cmocka programs, one per module
 #   cases  build/tests/cases       data-driven cases under tests/cases/
 #   e2e    tests/e2e/t*.sh         the real binaries; TAP lines "ok N - ..."
-#   e2e-pg the hub's scripts (those sourcing hub-lib.sh) again, on
+#   e2e-pg the hub's scripts (t2*.sh sourcing hub-lib.sh) again, on
 #          PostgreSQL (HUB_TEST_DB=pg), one private server for the pass;
 #          skipped, never passed, when no server can start here
 #
@@ -91,7 +91,7 @@ done
 # The hub's scripts on PostgreSQL: the server is started once for them
 # all and stopped at the end, whatever happened.
 pg_parts=()
-for t in tests/e2e/t*.sh; do
+for t in tests/e2e/t2*.sh; do
 	grep -q 'hub-lib\.sh' "$t" || continue
 	case "e2e-pg/$(basename "$t" .sh)" in *${TESTS:-}*) pg_parts+=("$t") ;; esac
 done

@@ -96,12 +96,24 @@ h_one_error() {	# description
 	fi
 }
 
+# On PostgreSQL, "PRAGMA integrity_check" asks what the SQLite check
+# would show of a store damaged by a kill: every submission readable and
+# none twice.
 h_sql() {
 	if h_sqlite; then
 		sqlite3 -batch -noheader "$T_HOME/hub.db" "$@"
+	elif [ "$*" = "PRAGMA integrity_check" ]; then
+		pg_sql "$HUB_DB" "SELECT CASE WHEN count(*) =
+		    count(DISTINCT instance_id) AND sum(length(line)) >= 0
+		    THEN 'ok' ELSE 'twice' END FROM submissions"
 	else
 		pg_sql "$HUB_DB" "$@"
 	fi
+}
+
+# The database's name as the hub's messages give it.
+pg_name() {
+	echo "${HUB_DB#postgresql://hub@/}" | sed 's/?host=/ on /'
 }
 
 # hub serve on 127.0.0.1, a port the kernel picks; waits for its

@@ -79,7 +79,7 @@ h_stop
 
 h_run migrate --to "$url"
 t_is "$T_RC" 3 "migrate into a database that has a hub is refused"
-t_has "$T_ERR" "already has a hub store" "and says so"
+t_has "$T_ERR" "a hub store already exists in" "and says so"
 h_one_error "in one line"
 t_is "$(pg_sql "$url" 'SELECT count(*) FROM submissions')" 9 \
 	"and changes nothing there"
