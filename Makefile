@@ -10,6 +10,10 @@
 #   make fuzz    the libFuzzer targets, FUZZ_SECONDS each
 #   make run     a promoter filling the anaemia survey in a fresh store
 
+# No "Entering directory" lines from a make started by another (the
+# tests run `make run` from inside `make test`: its output is the survey).
+MAKEFLAGS += --no-print-directory
+
 PREFIX	?= /usr/local
 DESTDIR	?=
 BUILD	?= build

@@ -1,6 +1,7 @@
 /*
  * cmd_discard.c: `collector discard ID`: delete a draft. Only a draft: a
- * finalized survey is kept (the store refuses too).
+ * finalized survey is kept (the store refuses too). Not one that an `edit`
+ * session has open (store_lock_sub): its answers would go from under it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,7 @@ cmd_discard(struct cmd_ctx *c, int argc, char **argv)
 {
 	struct store		*st = c->st;
 	struct store_sub	 sub;
+	struct store_lock	*held = NULL;
 	struct err		 e;
 	int			 rc;
 
@@ -38,13 +40,15 @@ cmd_discard(struct cmd_ctx *c, int argc, char **argv)
 		    cmd_state_label(sub.state));
 		goto fail;
 	}
-	if ((rc = store_delete_draft(st, sub.id, &e)) != 0)
+	if ((rc = store_lock_sub(st, sub.instance_id, &held, &e)) != 0 ||
+	    (rc = store_delete_draft(st, sub.id, &e)) != 0)
 		goto fail;
 	printf(_("Discarded: %s\n"), sub.instance_id);
 	goto out;
 fail:
 	rc = cmd_error(rc, &e);
 out:
+	store_unlock(held);
 	store_sub_release(&sub);
 	return rc;
 }

@@ -302,7 +302,7 @@ forms_eval(int argc, char **argv)
 	file = pos_args[0];
 	err_init(&e);
 	diags_init(&d);
-	arena_init(&a, EXPR_MAX_LEN * 64);
+	arena_init(&a, 0);	/* EXPR_MAX_LEN bounds it, as in a form */
 	buf_init(&b, 1u << 20);
 	if ((rc = file_read(file, FORM_MAX_BYTES, &data, &len,
 	    &e)) != 0)

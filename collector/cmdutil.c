@@ -159,7 +159,7 @@ int
 cmd_open_store(struct cmd_ctx *c, int read, struct store **out)
 {
 	struct err	 e;
-	char		*home;
+	char		*home, *prog;
 	int		 rc;
 
 	*out = NULL;
@@ -169,8 +169,12 @@ cmd_open_store(struct cmd_ctx *c, int read, struct store **out)
 		return ERR_IO;
 	}
 	if (!store_exists(home)) {
-		fprintf(stderr, _("collector: no store in '%s': run "
-		    "'collector init --device ID'\n"), home);
+		/* The command as typed, --home included: without it a
+		 * promoter would make a second store, empty. */
+		prog = cmd_invocation(c);
+		fprintf(stderr, _("collector: no store in '%s': run '%s init "
+		    "--device ID'\n"), home, prog != NULL ? prog : "collector");
+		free(prog);
 		rc = ERR_IO;
 	} else if ((rc = (read ? store_open_read : store_open)(home, out,
 	    &e)) != 0)

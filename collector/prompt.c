@@ -9,7 +9,8 @@
  *   FIX     one question asked from the review, then REVIEW again
  *
  * Keys on every line: '<' back, '?' hint, '!' save the draft and quit;
- * end of input (Ctrl-D, a closed terminal) is '!'. Enter on an answered
+ * end of input (Ctrl-D, a closed terminal) is '!', and so are Ctrl-C,
+ * SIGTERM and SIGHUP, but for the line being typed (on_end_signal). Enter on an answered
  * question keeps the answer. A leading backslash makes a line an answer
  * ("\!" answers "!"). Quitting before anything was answered saves
  * nothing: an empty draft would only be one more to discard.

@@ -82,7 +82,7 @@ set_language(const char *list)
 {
 	const char	*dir = bindtextdomain("collector", NULL);
 	char		 v[256];
-	size_t		 n = strcspn(list, ":_");	/* "quy_PE" has quy's */
+	size_t		 n = strcspn(list, ":_");	/* quy_PE: quy */
 
 	if (has_catalog(dir, list, n) && strncmp(list, "es", n) != 0 &&
 	    strncmp(list, "es:", 3) != 0 && strstr(list, ":es") == NULL)

@@ -342,7 +342,8 @@ recognise(struct db *db, const struct db_schema *sc, int *old,
 	    &id, e)) != 0) {
 		if (sqlite3_errcode(db->sql) != SQLITE_NOTADB)
 			return rc;
-		err_init(e);
+		if (e != NULL)
+			err_init(e);	/* this error says it better */
 		return err_set(e, ERR_IO, _("%s: not a %s store (not a "
 		    "SQLite file): left as it is"), db->path, sc->program);
 	}
@@ -605,7 +606,8 @@ open_db(const char *given, const char *file, const struct db_schema *sc,
 		if (db->read_only && sqlite3_errcode(db->sql) ==
 		    SQLITE_CANTOPEN) {
 			/* mode=ro: a log without its index (-shm) */
-			err_init(e);
+			if (e != NULL)
+				err_init(e);	/* this error says it better */
 			rc = err_set(e, ERR_IO, _("%s: its log (-wal) holds "
 			    "changes that cannot be read where nothing may be "
 			    "written: open it once where it can be"), p);

@@ -1048,8 +1048,8 @@ digest(struct ectx *c, const char *src, const char *alg, const char *enc,
 	}			 ctx;
 	const struct nettle_hash *h = NULL;
 	uint8_t			 md[SHA512_DIGEST_SIZE];
-	char			 name[16], txt[BASE64_ENCODE_RAW_LENGTH(
-				    SHA512_DIGEST_SIZE) + 1];
+	/* hex is the longer of the two: 128 characters for SHA-512 */
+	char			 name[16], txt[2 * SHA512_DIGEST_SIZE + 1];
 	size_t			 i, n = 0, len = strlen(src);
 
 	if (ev_work(c, len / 64) != 0)

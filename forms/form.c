@@ -1754,17 +1754,61 @@ stem(struct builder *b, const char *file)
 	    dot != NULL ? (size_t)(dot - base) : strlen(base));
 }
 
+/*
+ * What a form id or version may be: anything pyxform accepts ("Spec
+ * test" too) but what breaks a line of 'forms list', a file name or an
+ * address (ODK Central puts the id in its URLs): NULL, or what is wrong.
+ */
+static const char *
+bad_setting(const char *s)
+{
+	const unsigned char	*p;
+
+	if (*s == '\0')
+		return _("it is empty");
+	if (strlen(s) > FORM_MAX_ID_LEN)
+		return _("it is longer than 255 bytes");
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return _("it has a line break or another control "
+			    "character");
+		if (*p == '/' || *p == '\\')
+			return _("it has a '/' or a '\\'");
+	}
+	return NULL;
+}
+
+/* s as a message may show it: 40 bytes at most, a control character as
+ * '?', so that the message stays on one line. */
+static const char *
+shown(const char *s, char out[48])
+{
+	size_t	i;
+
+	for (i = 0; s[i] != '\0' && i < 40; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
+		    s[i];
+	while (i > 0 && s[i] != '\0' && ((unsigned char)s[i] & 0xc0) == 0x80)
+		i--;	/* not in the middle of a character */
+	memcpy(out + i, s[i] != '\0' ? "..." : "", s[i] != '\0' ? 4 : 1);
+	return out;
+}
+
 static void
 read_settings(struct builder *b, const char *file, char **default_lang)
 {
 	const struct wb_sheet	*sh = b->settings;
+	const char		*why, *id_col = NULL, *version_col = NULL;
+	char			 tmp[48];
 	size_t			 i;
+	int			 line = 0;
 
 	*default_lang = NULL;
 	b->f->version = "";
 	if (sh != NULL && sh->nrows >= 2) {
 		const struct wb_row	*h = &sh->rows[0], *v = &sh->rows[1];
 
+		line = v->line;
 		for (i = 0; i < h->ncells; i++) {
 			char	 low[64];
 			char	*val = cell(b, v, (int)i);
@@ -1775,14 +1819,17 @@ read_settings(struct builder *b, const char *file, char **default_lang)
 			/* pyxform's aliases.settings_header too */
 			if (!strcmp(low, "form_id") ||
 			    !strcmp(low, "id_string") ||
-			    !strcmp(low, "set_form_id"))
+			    !strcmp(low, "set_form_id")) {
 				b->f->id = val;
-			else if (!strcmp(low, "form_title") ||
+				id_col = h->cells[i];
+			} else if (!strcmp(low, "form_title") ||
 			    !strcmp(low, "title") ||
 			    !strcmp(low, "set_form_title"))
 				b->f->title = val;
-			else if (!strcmp(low, "version"))
+			else if (!strcmp(low, "version")) {
 				b->f->version = val;
+				version_col = h->cells[i];
+			}
 			else if (!strcmp(low, "default_language"))
 				*default_lang = val;
 			else if (!strcmp(low, "instance_name"))
@@ -1793,6 +1840,19 @@ read_settings(struct builder *b, const char *file, char **default_lang)
 	}
 	if (b->f->id == NULL)
 		b->f->id = stem(b, file);
+	if (b->f->id != NULL && (why = bad_setting(b->f->id)) != NULL) {
+		if (id_col != NULL)
+			col_problem(b, "settings", line, id_col, _("form id "
+			    "'%s': %s"), shown(b->f->id, tmp), why);
+		else
+			problem(b, DIAG_ERROR, NULL, 0, _("form id '%s' (the "
+			    "file's name, as no settings sheet gives "
+			    "form_id): %s"), shown(b->f->id, tmp), why);
+	}
+	if (version_col != NULL && (why = bad_setting(b->f->version)) !=
+	    NULL)
+		col_problem(b, "settings", line, version_col, _("version "
+		    "'%s': %s"), shown(b->f->version, tmp), why);
 	if (b->f->title == NULL)
 		b->f->title = b->f->id;
 }

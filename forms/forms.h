@@ -41,6 +41,7 @@
 						 * every walk recurses along it
 						 * (real forms stay under 10) */
 #define ANSWER_MAX_LEN		(64u << 10)	/* one answer's text */
+#define FORM_MAX_ID_LEN		255		/* form id, version (bytes) */
 #define ANSWERS_JSON_MAX	(8u << 20)	/* an --answers JSON text */
 #define SUBMISSION_MAX_BYTES	(64u << 20)	/* a submission's JSON or XML */
 
@@ -549,7 +550,8 @@ int	session_answer(struct session *s, struct inode *node, const char *text,
 	    struct err *e);
 /*
  * Persistence. A store keeps every leaf that has a value (answers, meta,
- * calculations: once() must survive) as path -> value, and every repeat
+ * calculations: once() must survive; non-relevant ones too, kept hidden
+ * until session_drop_hidden) as path -> value, and every repeat
  * instance as its path -> "" ("child[2]"), so that an instance nothing is
  * answered in yet survives too.
  *

@@ -494,7 +494,7 @@ struct media_index {
 	size_t		  ncols;
 	char		**cols;		/* shared with the rows' colnames */
 	size_t		  mask;		/* slots per column - 1 */
-	uint32_t	 *slots;	/* ncols * (mask + 1); row + 1, 0 free */
+	uint32_t	 *slots;	/* ncols * (mask + 1): row + 1, or 0 */
 	unsigned char	  key[crypto_shorthash_KEYBYTES];
 };
 

@@ -41,10 +41,11 @@
 #include "forms.h"
 
 #define TR_MARKER	"translation_ok"
-#define TR_MAX_TOKENS	64	/* numbers, units, references kept per text;
-				 * a real label has fewer than 10 */
-#define TR_MAX_MARKED	32	/* cells one marker cell can name */
-#define TR_NAME_WORDS	5	/* identical texts shorter than this pass */
+/* Numbers, units and references kept per text (a real label has fewer
+ * than 10): what bounds the comparison of two texts. */
+#define TR_MAX_TOKENS	64
+#define TR_MAX_MARKED	32	/* names one marker cell can hold */
+#define TR_NAME_WORDS	5	/* identical texts shorter pass */
 
 enum tok_kind { TOK_NUMBER, TOK_UNIT, TOK_REF };
 
@@ -85,7 +86,7 @@ struct trcol {
 	size_t		 col;
 	size_t		 lang;	/* index in form->langs */
 	const char	*header;
-	char		 base[128];	/* folded: "label", "media::image" */
+	char		 base[128];	/* folded: "label", "media::x" */
 	int		 media;
 	size_t		 group;	/* columns of one base share it */
 };
@@ -154,7 +155,8 @@ unit_at(const char *s, size_t *len)
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		n = strlen(units[i].sym);
 		if (strncasecmp(s, units[i].sym, n) == 0 &&
-		    (units[i].sym[0] == '%' || !is_letter((unsigned char)s[n]))) {
+		    (units[i].sym[0] == '%' ||
+		    !is_letter((unsigned char)s[n]))) {
 			*len = n;
 			return (int)i;
 		}
@@ -181,11 +183,17 @@ tokens(const char *s, struct toks *t)
 
 	t->n = 0;
 	while (*p != '\0') {
-		if (p[0] == '$' && p[1] == '{' &&
-		    (q = strchr(p + 2, '}')) != NULL) {
-			add_tok(t, TOK_REF, p, (size_t)(q + 1 - p));
-			p = q + 1;
-			continue;
+		if (p[0] == '$' && p[1] == '{') {
+			/* a name, then '}': no '$' inside, so no text is
+			 * scanned twice */
+			for (q = p + 2; *q != '\0' && (is_word((unsigned
+			    char)*q) || strchr("_-.:", *q) != NULL); q++)
+				;
+			if (*q == '}') {
+				add_tok(t, TOK_REF, p, (size_t)(q + 1 - p));
+				p = q + 1;
+				continue;
+			}
 		}
 		if (p > s && is_word((unsigned char)p[-1]) &&
 		    !(isdigit((unsigned char)p[-1]) && !isdigit((unsigned
@@ -346,11 +354,13 @@ struct sheet_check {
 	struct diags		*d;
 	struct trcol		*tc;
 	size_t			 ntc;
-	int			*of_col;	/* column -> index in tc, -1 */
+	int			*of_col;	/* column -> index in tc,
+						 * or -1 */
 	const char		**headers;	/* tc's headers, sorted
 						 * without case: bsearch */
 	size_t			 ncols;
-	long			 marker;	/* column of TR_MARKER, -1 */
+	long			 marker;	/* TR_MARKER's column,
+						 * or -1 */
 	/* the current row's marker: the cells it names */
 	const char		*marked[TR_MAX_MARKED];
 	size_t			 marked_len[TR_MAX_MARKED];
@@ -415,7 +425,7 @@ static void
 read_marker(struct sheet_check *sc, const struct wb_row *r)
 {
 	const char	*s, *p, *q;
-	size_t		 n;
+	size_t		 n, named = 0;
 
 	sc->nmarked = 0;
 	if (sc->marker < 0 || (s = cell(r, (size_t)sc->marker)) == NULL)
@@ -429,7 +439,7 @@ read_marker(struct sheet_check *sc, const struct wb_row *r)
 			n--;
 		if (n == 0)
 			continue;
-		if (sc->nmarked == TR_MAX_MARKED) {
+		if (named++ == TR_MAX_MARKED) {
 			diags_add(sc->d, DIAG_WARNING, sc->sh->name, r->line,
 			    TR_MARKER, _("more than %d cells named: the "
 			    "rest are checked"), TR_MAX_MARKED);

@@ -136,7 +136,9 @@ struct serve_opts {
 /*
  * Serve the API until SIGTERM or SIGINT: then stop accepting, let the
  * batch being merged commit (uploads still queued are answered 503), and
- * return 0. ERR_IO when the address cannot be listened on.
+ * return 0. ERR_IO when the address cannot be listened on. The caller
+ * has opened the store once with its check (hub_store_open): serve_run's
+ * own connections skip it.
  */
 int	serve_run(const struct serve_opts *o, struct err *e);
 

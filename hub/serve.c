@@ -1059,8 +1059,10 @@ serve_run(const struct serve_opts *o, struct err *e)
 	pthread_mutex_init(&s.q_lock, NULL);
 	pthread_cond_init(&s.q_cond, NULL);
 	pthread_mutex_init(&s.log_lock, NULL);
-	if ((rc = hub_store_open(o->home, &s.rd, e)) != 0 ||
-	    (rc = hub_store_open(o->home, &s.wr, e)) != 0 ||
+	/* `hub serve` has just opened the store with its check of every
+	 * page (cmd_serve.c): once is enough, not once per connection. */
+	if ((rc = hub_store_open_read(o->home, &s.rd, e)) != 0 ||
+	    (rc = hub_store_open_read(o->home, &s.wr, e)) != 0 ||
 	    (rc = dash_new(o->home, o->tls_cert != NULL, &s.dash, e)) != 0)
 		goto out;
 	merge_init(&s.m, s.wr);

@@ -84,13 +84,19 @@ echo benchpass-01 | "$BIN/hub" --home "$w/hub" user add bench \
 "$BIN/hub" --home "$w/hub" serve --listen 127.0.0.1:0 >"$w/serve.log" 2>&1 &
 serve=$!
 trap 'kill "$serve" 2>/dev/null; rm -rf "$w"' EXIT
+# It starts with the check of the whole store: seconds to a minute.
 port=
-for _ in $(seq 100); do
+for _ in $(seq 6000); do
 	port=$(sed -n 's|.*listening on http://[^ ]*:\([0-9]*\)$|\1|p' \
 		"$w/serve.log")
-	[ -n "$port" ] && break
+	[ -n "$port" ] || ! kill -0 "$serve" 2>/dev/null && break
 	sleep 0.1
 done
+if [ -z "$port" ]; then
+	echo "hub serve did not start:"
+	cat "$w/serve.log"
+	exit 1
+fi
 u=http://127.0.0.1:$port
 jar=$w/cookies
 csrf=$(curl -s -c "$jar" -b "$jar" "$u/login" |

@@ -34,6 +34,11 @@ total=$(echo "$load_s + $walk_s + $eval_s" | bc -l)
 printf '%-44s %10s s  %6sx unzip (target < 1)\n' "engine total" \
 	"$total" "$(ratio "$total" "$unzip_s")"
 
+if [ -x tests/bench/hostile.sh ]; then
+	echo
+	bash tests/bench/hostile.sh
+fi
+
 if [ -x tests/bench/collector.sh ]; then
 	echo
 	bash tests/bench/collector.sh

@@ -23,7 +23,7 @@ t_one_error "an unknown command is one 'collector: ' line"
 
 t_run list
 t_is "$T_RC" 3 "no store: exit 3"
-t_has "$T_ERR" "collector: no store in '$T_HOME': run 'collector init --device ID'" \
+t_has "$T_ERR" "collector: no store in '$T_HOME': run '$COLLECTOR --home $T_HOME init --device ID'" \
 	"no store: says where and what to do"
 t_run init
 t_is "$T_RC" 2 "init without --device is a usage error"
@@ -107,7 +107,7 @@ msg() {	# env... : the no-store message in that environment
 	    "$COLLECTOR" --home "$T_TMP/none" list 2>&1
 }
 t_is "$(msg)" \
-	"collector: no hay almacén en '$T_TMP/none': ejecute 'collector init --device ID'" \
+	"collector: no hay almacén en '$T_TMP/none': ejecute '$COLLECTOR --home $T_TMP/none init --device ID'" \
 	"no language named: Spanish"
 t_has <(msg LANG=C) "no hay almacén" "LANG=C: Spanish"
 t_has <(msg LANG=C.UTF-8) "no hay almacén" "LANG=C.UTF-8: Spanish"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One edit session per survey: a second `edit` of the same draft (or of
 # a finalized survey being corrected) is refused at its start, naming the
-# first process (pid, since when), and nothing is changed. A session
+# first process (pid, since when), and nothing is changed; so is a
+# discard of it. A session
 # killed with kill -9 leaves no hold that blocks the next one.
 . "$(dirname "$0")/lib.sh"
 
@@ -45,6 +46,9 @@ t_is "$T_RC" 3 "a second edit of the same draft is refused: exit 3"
 t_has "$T_OUT" "survey $id is being edited by process $pid, since " \
 	"naming the other process and since when"
 t_lacks "$T_OUT" "Age of the head" "before any question is asked"
+t_run discard "$id"
+t_is "$T_RC" 3 "discard of the draft being edited is refused too"
+t_has "$T_ERR" "is being edited by process $pid" "naming the session"
 wait "$FIRST"
 t_is "$?" 0 "the first session goes on and saves"
 t_is "$(t_sql "SELECT count(*) || '/' || group_concat(value) FROM answers")" \
@@ -60,6 +64,9 @@ wait "$FIRST"
 t_run edit "$id" <<<'!'
 t_is "$T_RC" 0 "after a kill -9, the next edit starts"
 t_lacks "$T_ERR" "being edited" "without a word of the dead one"
+
+t_run discard "$id"
+t_is "$T_RC" 0 "with no session open, discard works"
 
 # A finalized survey being corrected: a second correction is refused too.
 echo '{"head": "Ana", "age": 40, "has_kids": "no"}' >"$T_TMP/all.json"

@@ -25,8 +25,10 @@ t_has "$T_TMP/serve.log" "listening on http://127.0.0.1:" "and says where"
 
 t_is "$(curl -s "$H_URL/api/v1/ping")" '{"hub":"0.1.0"}' \
 	"ping answers without a token"
-t_is "$(curl -s -o /dev/null -w '%{http_code}' "$H_URL/")" 303 \
-	"the dashboard without a session: 303 to the login"
+t_is "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$H_URL/")" \
+	"303 $H_URL/login" "/ is the dashboard's: to its login (t2400)"
+t_is "$(curl -s -o /dev/null -w '%{http_code}' "$H_URL/api/v1/nothing")" \
+	404 "a path under /api/ that is none: 404"
 t_is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$H_URL/api/v1/ping")" \
 	405 "a POST to ping: 405"
 

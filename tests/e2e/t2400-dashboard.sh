@@ -51,7 +51,7 @@ t_is "$(h_sql "SELECT count(*) FROM users WHERE name = 'ana'")" 0 \
 t_is "$(h_sql "SELECT substr(pwhash, 1, 10) FROM users
 	WHERE name = 'maria'")" '$argon2id$' "the password kept as argon2id"
 t_check "the password itself nowhere in the store" \
-	test "$(cat "$T_HOME"/hub.db* | grep -c "$PW")" -eq 0
+	test "$(cat "$T_HOME"/hub.db* | grep -cF -- "$PW")" -eq 0
 # On a terminal: asked twice, never echoed.
 "$PTYRUN" -t 10 "$HUB" --home "$T_HOME" user add lucia >"$T_OUT" \
     2>"$T_ERR" <<'EOF'
@@ -167,7 +167,7 @@ t_check "the session cookie: HttpOnly, SameSite=Strict, Path=/, not Secure over 
 	"$T_TMP/hdr"
 tok=$(cookie_of "$T_TMP/j1" hub_session)
 t_check "the store keeps a hash of the session's token, not the token" \
-	test "$(cat "$T_HOME"/hub.db* | grep -c "$tok")" -eq 0 -a \
+	test "$(cat "$T_HOME"/hub.db* | grep -cF -- "$tok")" -eq 0 -a \
 	"$(h_sql "SELECT count(*) FROM sessions WHERE user = 'maria'")" -eq 1
 get /login "$T_TMP/j1"
 t_is "$ST $(hdr Location)" "303 /" "/login with a session: to the dashboard"
