@@ -91,6 +91,7 @@ MO		:= $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/collector.mo,$(PO))
 
 # The bundled surveys: CSV in git (diffable), .xlsx built for the office.
 SURVEYS		:= $(sort $(wildcard forms/surveys/*.csv))
+SURVEY_MEDIA	:= $(sort $(wildcard forms/surveys/*-media/*.csv))
 SURVEYS_XLSX	:= $(patsubst forms/surveys/%.csv,$(BUILD)/surveys/%.xlsx,\
 		   $(SURVEYS))
 
@@ -101,12 +102,17 @@ $(BUILD)/tools/%: tools/%.c $(LIBFORMS) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/surveys/%.xlsx: forms/surveys/%.csv $(BUILD)/tools/csv2xlsx
+# A survey's attachments go beside its .xlsx, as ODK Collect keeps them.
+$(BUILD)/surveys/%.xlsx: forms/surveys/%.csv $(BUILD)/tools/csv2xlsx \
+    $(SURVEY_MEDIA)
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/csv2xlsx $< $@
+	rm -rf $(BUILD)/surveys/$*-media
+	if [ -d forms/surveys/$*-media ]; then \
+	    cp -R forms/surveys/$*-media $(BUILD)/surveys/; fi
 
 # The same surveys inside the programs, for `collector init` and `hub init`.
-$(BUILD)/gen/surveys.c: forms/surveys/embed.sh $(SURVEYS)
+$(BUILD)/gen/surveys.c: forms/surveys/embed.sh $(SURVEYS) $(SURVEY_MEDIA)
 	@mkdir -p $(dir $@)
 	sh forms/surveys/embed.sh $@ $(SURVEYS)
 $(BUILD)/gen/surveys.o: $(BUILD)/gen/surveys.c forms/forms.h

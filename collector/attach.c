@@ -8,7 +8,9 @@
  * Only the files the form names are read, each by its own name inside
  * the folder: openat() on the folder, no symbolic link followed, a
  * regular file only, its size checked against MEDIA_MAX_BYTES before a
- * byte is read. Nothing outside the folder is ever opened.
+ * byte is read. Nothing outside the folder is ever opened. The surveys
+ * bundled into the program bring theirs (forms/surveys/NAME-media/),
+ * which `collector init' installs the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -117,9 +119,31 @@ cmd_media_free(struct store_media *m, size_t n)
 	free(m);
 }
 
-int
-cmd_attach_dir(struct form *f, const char *dir, struct diags *d,
-    struct store_media **out, size_t *nout, struct err *e)
+/* name's bytes from the files bundled into the program (a copy). */
+static int
+read_bundled(const struct bundled_file *files, const char *name,
+    char **out, size_t *len, int *missing, struct err *e)
+{
+	const struct bundled_file	*b;
+
+	*out = NULL;
+	*len = 0;
+	for (b = files; b->name != NULL && strcmp(b->name, name) != 0; b++)
+		;
+	if ((*missing = b->name == NULL))
+		return 0;
+	if ((*out = malloc(b->len + 1)) == NULL)
+		return err_set(e, ERR_NOMEM, _("out of memory"));
+	memcpy(*out, b->data, b->len + 1);
+	*len = b->len;
+	return 0;
+}
+
+/* cmd_attach_dir and cmd_attach_bundled: the files from dir, or from
+ * files when it is not NULL. */
+static int
+attach(struct form *f, const char *dir, const struct bundled_file *files,
+    struct diags *d, struct store_media **out, size_t *nout, struct err *e)
 {
 	const struct choice_list	*l;
 	struct store_media		*v = NULL;
@@ -137,14 +161,19 @@ cmd_attach_dir(struct form *f, const char *dir, struct diags *d,
 		return 0;
 	if ((v = calloc(f->nmedia, sizeof(*v))) == NULL)
 		return err_set(e, ERR_NOMEM, _("out of memory"));
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (files == NULL)
+		dirfd = open(dir, O_RDONLY | O_DIRECTORY);
 	for (i = 0; i < f->nmedia; i++) {
 		l = form_media(f, i);
 		err_init(&le);
 		data = NULL;
-		missing = dirfd < 0;
-		if (dirfd >= 0 && (rc = read_one(dirfd, dir, l->file, &data,
-		    &len, &missing, &le)) == 0 && !missing)
+		if (files != NULL)
+			rc = read_bundled(files, l->file, &data, &len,
+			    &missing, &le);
+		else if ((missing = dirfd < 0) == 0)
+			rc = read_one(dirfd, dir, l->file, &data, &len,
+			    &missing, &le);
+		if (rc == 0 && !missing)
 			rc = form_attach(f, l->file, data, len, &le);
 		if (rc == ERR_NOMEM) {
 			free(data);
@@ -186,6 +215,20 @@ cmd_attach_dir(struct form *f, const char *dir, struct diags *d,
 	*out = v;
 	*nout = n;
 	return 0;
+}
+
+int
+cmd_attach_dir(struct form *f, const char *dir, struct diags *d,
+    struct store_media **out, size_t *nout, struct err *e)
+{
+	return attach(f, dir, NULL, d, out, nout, e);
+}
+
+int
+cmd_attach_bundled(struct form *f, const struct bundled_form *b,
+    struct diags *d, struct store_media **out, size_t *nout, struct err *e)
+{
+	return attach(f, "", b->media, d, out, nout, e);
 }
 
 int

@@ -80,14 +80,17 @@ int	cmd_help_asked(int argc, char **argv);
 int	fill_interactive(struct cmd_ctx *c, struct fill *fl,
 	    int review_first);
 /* The program as the person typed it (argv[0]), with --home DIR when one
- * was given, for the commands a message tells them to type. Caller
- * frees; NULL when out of memory. */
+ * was given or $COLLECTOR_HOME names the store, for the commands a
+ * message tells them to type. Caller frees; NULL when out of memory. */
 char	*cmd_invocation(const struct cmd_ctx *c);
 /* Install a form's bytes after checking them, with the attachments it
  * reads from media_dir (NULL: none); diagnostics go to stderr. */
 int	cmd_install_form(struct store *st, const char *file,
 	    const void *data, size_t len, const char *media_dir,
 	    enum store_put *how, struct form **parsed, struct err *e);
+/* The same for a survey bundled into the program, with its attachments. */
+int	cmd_install_bundled(struct store *st, const struct bundled_form *b,
+	    enum store_put *how, struct err *e);
 
 /* Attachments (attach.c). ODK Collect's media folder of a form file:
  * "dir/name-media" for "dir/name.xlsx". Caller frees; NULL: no memory. */
@@ -102,6 +105,11 @@ char	*cmd_media_dir(const char *form_file);
  */
 int	cmd_attach_dir(struct form *f, const char *dir, struct diags *d,
 	    struct store_media **out, size_t *nout, struct err *e);
+/* The same with the attachments bundled with b (the warning for a
+ * missing one names no folder). */
+int	cmd_attach_bundled(struct form *f, const struct bundled_form *b,
+	    struct diags *d, struct store_media **out, size_t *nout,
+	    struct err *e);
 void	cmd_media_free(struct store_media *m, size_t n);
 /* Attach the files stored with the form's version sf. */
 int	cmd_attach_stored(struct form *f, const struct store_form *sf,

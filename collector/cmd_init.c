@@ -148,9 +148,8 @@ cmd_init(struct cmd_ctx *c, int argc, char **argv)
 	    &e)) != 0)
 		goto fail;
 	for (i = 0; i < bundled_nforms; i++) {
-		if ((rc = cmd_install_form(st, bundled_forms[i].name,
-		    bundled_forms[i].data, bundled_forms[i].len, NULL, &how,
-		    NULL, &e)) != 0) {
+		if ((rc = cmd_install_bundled(st, &bundled_forms[i], &how,
+		    &e)) != 0) {
 			err_prefix(&e, _("bundled survey '%s'"),
 			    bundled_forms[i].name);
 			goto fail;

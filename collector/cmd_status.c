@@ -52,7 +52,7 @@ cmd_status(struct cmd_ctx *c, int argc, char **argv)
 	struct store	*st = c->st;
 	struct err	 e;
 	json_t		*o, *counts;
-	char		*device = NULL, *hub = NULL, *last = NULL;
+	char		*device = NULL, *hub = NULL, *last = NULL, *inv = NULL;
 	int64_t		 n[SUB_NSTATES], pending;
 	int		 rc, json = 0, i;
 
@@ -93,13 +93,15 @@ cmd_status(struct cmd_ctx *c, int argc, char **argv)
 	printf(_("finalized:  %lld (waiting to be sent: %lld bytes)\n"),
 	    (long long)n[SUB_FINALIZED], (long long)pending);
 	printf(_("sent:       %lld\n"), (long long)n[SUB_SENT]);
-	if (n[SUB_REJECTED] > 0)
-		printf(_("rejected:   %lld (see 'collector list --state "
-		    "rejected')\n"), (long long)n[SUB_REJECTED]);
+	if (n[SUB_REJECTED] > 0 && (inv = cmd_invocation(c)) != NULL)
+		/* the command as the person typed the program (--home too) */
+		printf(_("rejected:   %lld (see '%s list --state "
+		    "rejected')\n"), (long long)n[SUB_REJECTED], inv);
 	else
 		printf(_("rejected:   %lld\n"), (long long)n[SUB_REJECTED]);
 	printf(_("last sync:  %s\n"), last != NULL ? last : _("never"));
 out:
+	free(inv);
 	free(device);
 	free(hub);
 	free(last);

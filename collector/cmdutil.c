@@ -211,10 +211,12 @@ languages_json(const struct form *f)
 	return s;
 }
 
-int
-cmd_install_form(struct store *st, const char *file, const void *data,
-    size_t len, const char *media_dir, enum store_put *how,
-    struct form **parsed, struct err *e)
+/* cmd_install_form and cmd_install_bundled: the attachments from
+ * media_dir, or from bundled when it is not NULL. */
+static int
+install(struct store *st, const char *file, const void *data, size_t len,
+    const char *media_dir, const struct bundled_form *bundled,
+    enum store_put *how, struct form **parsed, struct err *e)
 {
 	struct store_form	 sf;
 	struct diags		 d;
@@ -229,9 +231,11 @@ cmd_install_form(struct store *st, const char *file, const void *data,
 	diags_init(&d);
 	buf_init(&b, 1u << 20);
 	rc = form_load(file, data, len, &f, &d, e);
-	if (rc == 0 && media_dir != NULL &&
-	    (rc = cmd_attach_dir(f, media_dir, &d, &sf.media, &sf.nmedia,
-	    e)) != 0)
+	if (rc == 0 && bundled != NULL && (rc = cmd_attach_bundled(f,
+	    bundled, &d, &sf.media, &sf.nmedia, e)) != 0)
+		goto out;
+	if (rc == 0 && media_dir != NULL && (rc = cmd_attach_dir(f,
+	    media_dir, &d, &sf.media, &sf.nmedia, e)) != 0)
 		goto out;
 	if (rc == 0 && d.nerrors > 0)
 		rc = ERR_INPUT;
@@ -277,6 +281,21 @@ out:
 	return rc;
 }
 
+int
+cmd_install_form(struct store *st, const char *file, const void *data,
+    size_t len, const char *media_dir, enum store_put *how,
+    struct form **parsed, struct err *e)
+{
+	return install(st, file, data, len, media_dir, NULL, how, parsed, e);
+}
+
+int
+cmd_install_bundled(struct store *st, const struct bundled_form *b,
+    enum store_put *how, struct err *e)
+{
+	return install(st, b->name, b->data, b->len, NULL, b, how, NULL, e);
+}
+
 /* word, quoted for a POSIX shell when it holds anything but the
  * characters a path or option is usually made of. */
 static void
@@ -303,13 +322,19 @@ char *
 cmd_invocation(const struct cmd_ctx *c)
 {
 	struct buf	 b;
+	const char	*home;
 	char		*s;
 
 	buf_init(&b, 8192);
 	add_word(&b, c->prog != NULL ? c->prog : "collector");
-	if (c->home != NULL) {
+	/* $COLLECTOR_HOME too: the person's own shell may not have it (make
+	 * run sets it for the demo alone). */
+	if ((home = c->home) == NULL && (home = getenv("COLLECTOR_HOME")) !=
+	    NULL && *home == '\0')
+		home = NULL;
+	if (home != NULL) {
 		buf_addstr(&b, " --home ");
-		add_word(&b, c->home);
+		add_word(&b, home);
 	}
 	s = buf_detach(&b);
 	buf_release(&b);

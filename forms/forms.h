@@ -649,10 +649,19 @@ char	*session_instance_xml(struct session *s);
 /* The province's surveys, bundled into the programs (generated from    */
 /* forms/surveys/ by forms/surveys/embed.sh; in build/libsurveys.a)      */
 
-struct bundled_form {
-	const char		*name;	/* "anemia.csv" */
+struct bundled_file {
+	const char		*name;	/* "anemia.csv", "growth_wfa.csv" */
 	const unsigned char	*data;
 	size_t			 len;
+};
+
+/* A survey and its attachments (forms/surveys/NAME-media/: media ends
+ * with a NULL name). */
+struct bundled_form {
+	const char			*name;
+	const unsigned char		*data;
+	size_t				 len;
+	const struct bundled_file	*media;
 };
 
 extern const struct bundled_form	bundled_forms[];

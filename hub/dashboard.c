@@ -242,21 +242,6 @@ say(struct page *pg, const char *fmt, ...)
 	pg->log(pg->arg, line);
 }
 
-static const char *
-client_addr(struct MHD_Connection *conn, char *out, size_t n)
-{
-	const union MHD_ConnectionInfo	*ci;
-
-	snprintf(out, n, "?");
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci != NULL && ci->client_addr != NULL)
-		getnameinfo(ci->client_addr, ci->client_addr->sa_family ==
-		    AF_INET6 ? sizeof(struct sockaddr_in6) :
-		    sizeof(struct sockaddr_in), out, (socklen_t)n, NULL, 0,
-		    NI_NUMERICHOST);
-	return out;
-}
-
 static void
 secure_headers(struct MHD_Response *r, const char *cache)
 {
@@ -531,7 +516,7 @@ login(struct page *pg, const char *body, size_t len)
 	/* What goes in the log: a name as accounts have, or nothing (a
 	 * line break typed in would forge a log line). */
 	shown = dash_user_valid(user) ? user : "?";
-	snprintf(akey, sizeof(akey), "addr:%s", client_addr(pg->conn, ip,
+	snprintf(akey, sizeof(akey), "addr:%s", serve_peer(pg->conn, ip,
 	    sizeof(ip)));
 	err_init(&e);
 	if ((rc = throttled(pg, ukey, DASH_FAILS_USER, now, &wait, &e)) != 0 ||

@@ -142,6 +142,11 @@ struct serve_opts {
  */
 int	serve_run(const struct serve_opts *o, struct err *e);
 
+struct MHD_Connection;
+/* The client's address as text ("?" when unknown) into out (n bytes),
+ * for the log and the dashboard's per-address limit; returns out. */
+const char *serve_peer(struct MHD_Connection *conn, char *out, size_t n);
+
 /* ------------------------------------------------------------------ */
 /* The coordinators' dashboard (dashboard.c), served beside the API    */
 
@@ -171,8 +176,6 @@ int	serve_run(const struct serve_opts *o, struct err *e);
 #define DASH_CSRF_CHARS		65	/* hex of 32 bytes, with its NUL */
 #define DASH_COOKIE		"hub_session"
 #define DASH_PRE_COOKIE		"hub_login"
-
-struct MHD_Connection;
 
 /* Whether name is a valid account name. */
 int	dash_user_valid(const char *name);

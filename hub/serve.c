@@ -148,9 +148,8 @@ mhd_log(void *arg, const char *fmt, va_list ap)
 	slog(s, "libmicrohttpd: %s", msg);
 }
 
-/* The client's address as text, for the log. */
-static const char *
-peer(struct MHD_Connection *conn, char *out, size_t n)
+const char *
+serve_peer(struct MHD_Connection *conn, char *out, size_t n)
 {
 	const union MHD_ConnectionInfo	*ci;
 
@@ -331,8 +330,8 @@ send_error(struct request *rq, unsigned status, const char *msg)
 	char			 ip[64];
 	enum MHD_Result		 ok;
 
-	slog(rq->s, "%u %s: %s", status, peer(rq->conn, ip, sizeof(ip)),
-	    msg);
+	slog(rq->s, "%u %s: %s", status, serve_peer(rq->conn, ip,
+	    sizeof(ip)), msg);
 	ok = send_json(rq->conn, status, body != NULL ? body :
 	    "{\"error\":\"out of memory\"}", NULL,
 	    status == MHD_HTTP_SERVICE_UNAVAILABLE);

@@ -2,8 +2,8 @@
 # tests/demo.sh BIN_DIR: what `make run` shows. A promoter's store in
 # $COLLECTOR_HOME (made the first time, with the bundled surveys), then
 # the anaemia survey in this terminal. Answers stay in the store between
-# runs: `BIN_DIR/collector list` shows them, `collector edit ID` resumes
-# a draft.
+# runs: `BIN_DIR/collector --home DIR list` shows them, `... edit ID`
+# resumes a draft (the hints it prints name --home).
 set -eu
 bin=${1:?usage: tests/demo.sh BIN_DIR}
 shift
@@ -14,5 +14,5 @@ if [ ! -f "$COLLECTOR_HOME/collector.db" ]; then
 	"$collector" init --device demo-01 \
 	    --promoter "Promotora de demostración"
 fi
-echo "Almacén: $COLLECTOR_HOME  (collector list, collector status)"
+echo "Almacén: $COLLECTOR_HOME  ($collector --home $COLLECTOR_HOME list)"
 exec "$collector" fill anemia "$@"

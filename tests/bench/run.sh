@@ -68,3 +68,8 @@ if [ -x tests/bench/attach.sh ]; then
 	echo
 	BIN=$BIN bash tests/bench/attach.sh
 fi
+
+if [ -x tests/bench/growth.sh ]; then
+	echo
+	BIN=$BIN bash tests/bench/growth.sh
+fi

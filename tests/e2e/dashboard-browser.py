@@ -90,6 +90,10 @@ try:
     driver.find_element(By.ID, "user").send_keys(user)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "form button").click()
+    for _ in range(100):
+        if driver.find_elements(By.CSS_SELECTOR, "form.period"):
+            break
+        time.sleep(0.1)
     check("the login form logs in",
           on_login and driver.current_url.rstrip("/") == url and
           driver.find_elements(By.CSS_SELECTOR, "form.period"),
@@ -148,6 +152,10 @@ try:
           open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n")
 
     driver.find_element(By.CSS_SELECTOR, "header form button").click()
+    for _ in range(100):    # the click's navigation ends on its own time
+        if driver.current_url.endswith("/login"):
+            break
+        time.sleep(0.1)
     check("logout goes to the login page",
           driver.current_url.endswith("/login"), driver.current_url)
     driver.get(url + "/")

@@ -188,7 +188,8 @@ def gen_household(rnd, args):
 def gen(args):
     rnd = random.Random(args.seed)
     if args.version is None:
-        args.version = '1' if args.form == 'household' else '2026112501'
+        args.version = {'household': '1', 'anemia': '2026120701'}.get(
+            args.form, '2026112501')
     if args.form != 'anemia':
         make = {'water_sanitation': gen_water,
                 'household_improvements': gen_improvements,
@@ -202,7 +203,8 @@ def gen(args):
     today = datetime.date.today()
     for _ in range(args.n):
         visit = today - datetime.timedelta(days=rnd.randint(1, 300))
-        birth = months_before(visit, rnd.randint(7, 58))
+        months = rnd.randint(7, 58)
+        birth = months_before(visit, months)
         district = rnd.choice(DISTRICTS)
         at = datetime.datetime(visit.year, visit.month, visit.day,
                                rnd.randint(8, 16), rnd.randint(0, 59),
@@ -214,6 +216,12 @@ def gen(args):
             'visit_date': visit.isoformat(),
             'sex': rnd.choice('mf'),
             'birth_date': birth.isoformat(),
+            # measured as WHO asks (no random draw: the other values
+            # stay those of earlier seeds)
+            'length_position': 'lying' if months < 24 else 'standing',
+            'length_cm': round(55 + 0.95 * months, 1),
+            'oedema': 'no',
+            'weight_kg': round(5 + 0.25 * months, 1),
             'altitude_m': rnd.randint(2200, 4600),
             'altitude_source': rnd.choice(['gps', 'entered']),
             'hb_measured': round(rnd.uniform(7.0, 14.0), 1),

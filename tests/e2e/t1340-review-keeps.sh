@@ -67,8 +67,8 @@ t_run show "${rev:5:8}" --json
 t_lacks "$T_OUT" '"hb_measured"' "and left out of the draft's JSON"
 
 # The date put back: the answer is there again, and its result. Then a
-# birth date under 6 months, finalized: the finalized survey leaves the
-# haemoglobin out.
+# birth date under 6 months (so measured and weighed: the growth questions
+# apply), finalized: the finalized survey leaves the haemoglobin out.
 t_pty edit "${id:5:8}" <<'SCRIPT'
 expect Review of the answers
 expect > 
@@ -80,6 +80,26 @@ expect >
 send 6
 expect > 
 send 01/03/2025
+expect Review of the answers
+expect > 
+send 7
+expect > 
+send 1
+expect Review of the answers
+expect > 
+send 8
+expect > 
+send 60.0
+expect Review of the answers
+expect > 
+send 9
+expect > 
+send 2
+expect Review of the answers
+expect > 
+send 10
+expect > 
+send 6.0
 expect Review of the answers
 expect > 
 send

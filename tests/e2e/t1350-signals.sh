@@ -42,6 +42,13 @@ mkdir -p "$T_TMP/b" && ln -s "$COLLECTOR" "$T_TMP/b/col"
     >"$T_OUT" 2>"$T_ERR"
 t_has "$T_OUT" "To go on: b/col --home home.1 edit" \
 	"'!' names the program as typed (b/col), relative --home too"
+# The store named by $COLLECTOR_HOME (as make run does for the demo): the
+# person's own shell does not have it, so the hint says --home.
+(cd "$T_TMP" && printf '!\n' | COLLECTOR_HOME=$T_HOME b/col edit \
+    "$(t_sql "SELECT substr(instance_id, 6, 8) FROM submissions")") \
+    >"$T_OUT" 2>"$T_ERR"
+t_has "$T_OUT" "To go on: b/col --home $T_HOME edit" \
+	"'!' names the store of \$COLLECTOR_HOME with --home"
 t_sql "DELETE FROM answers; DELETE FROM submissions"
 
 # SIGTERM and SIGHUP: the collector ends, its shell goes on. The inner

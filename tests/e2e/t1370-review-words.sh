@@ -67,9 +67,9 @@ out=$T_TMP/t
 
 # 5: the position.
 t_is "$(grep -oE '^\[[0-9]+/[0-9]+\]' "$out" | cut -d/ -f2 | sort -u)" \
-	"16]" "one total all along, whatever the answers make apply"
+	"20]" "one total all along, whatever the answers make apply"
 t_is "$(grep -oE '^\[[0-9]+/' "$out" | tr -d '[/' | uniq | head -10 |
-    tr '\n' ' ')" "1 2 3 4 5 6 10 11 12 16 " \
+    tr '\n' ' ')" "1 2 3 4 5 6 14 15 16 20 " \
 	"the position skips what does not apply and never goes back"
 
 # 9: numbers and dates as a promoter writes them.

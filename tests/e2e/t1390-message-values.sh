@@ -33,4 +33,12 @@ t_run fill household_code --answers "$T_TMP/a.json"
 t_has "$T_ERR" "household_id: Not a code of this district: write 030402-, then" \
 	"--answers: the same words, with the value"
 
+# The bundled surveys say it too (district 1 is Chalhuanca, 030401).
+for f in anemia water_sanitation household_improvements; do
+	printf '%s\n' 1 Chalhuanca 030402-0001 >"$T_TMP/in"
+	t_run fill "$f" <"$T_TMP/in"
+	t_has "$T_OUT" "código del distrito elegido (030401), un guion" \
+		"$f: the household code's refusal names the district's code"
+done
+
 t_done

@@ -110,6 +110,9 @@ t_run list --state rejected --json
 t_is "$(jq -r '.[0].state' "$T_OUT")" rejected "the JSON keeps the English word"
 t_run status --json
 t_is "$(jq .counts.rejected "$T_OUT")" 1 "status counts it"
+t_run status
+t_has "$T_OUT" "see '$COLLECTOR --home $T_HOME list --state rejected'" \
+	"status points at the list as the program was typed, with --home"
 LANGUAGE= LANG=C t_run list --state rejected
 t_has "$T_OUT" "rechazada" "in Spanish by default: rechazada"
 t_has "$T_OUT" "motivo: " "with its motivo"

@@ -55,7 +55,7 @@ t_is "$(jq -r 'map(.form_id) | join(" ")' "$T_OUT")" \
 	"anemia household_improvements water_sanitation" \
 	"forms list --json: the bundled surveys"
 t_is "$(jq -r '.[0] | [.version, .file, (.sha256 | length)] | join(" ")' \
-	"$T_OUT")" "2026112501 anemia.csv 64" "with version, file and sha256"
+	"$T_OUT")" "2026120701 anemia.csv 64" "with version, file and sha256"
 h_run forms list
 t_has "$T_OUT" "Anemia: hemoglobina" "forms list shows titles"
 

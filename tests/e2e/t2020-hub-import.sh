@@ -28,7 +28,7 @@ h_gen dev-01 3 2 >"$T_TMP/b.ndjson"
 		sed 's/"hb_measured":[0-9.]*/"hb_measured":115/'
 	sed -n 3p "$T_TMP/b.ndjson" |
 		sed 's/"device_id":"dev-01"/"device_id":"dev-77"/'
-	sed -n 3p "$T_TMP/b.ndjson" | sed 's/2026112501/1999/'
+	sed -n 3p "$T_TMP/b.ndjson" | sed 's/2026120701/1999/'
 	sed -n 1p "$T_TMP/a.ndjson"
 	sed -n 2p "$T_TMP/a.ndjson" |
 		sed 's/"altitude_m":[0-9]*/"altitude_m":4999/'

@@ -86,15 +86,18 @@ expect "anemia in Quechua: age on the review" "Hayka killa (edad): 360"
 last_data anemia moderate
 last_data hb_adjusted 9
 
-# A child of 5 months: the note says it is not measured, and it ends.
-fill anemia 1 Chalhuanca 030401-0002 '' 2 2026-01-10 '' ''
+# A child of 5 months: the note says no haemoglobin; measured lying (1),
+# 62.0 cm, no oedema (2), 6.2 kg, and it ends.
+fill anemia 1 Chalhuanca 030401-0002 '' 2 2026-01-10 '' 1 62.0 2 6.2 ''
 expect "anemia in Quechua: under 6 months is not measured" \
     "Manaraq 6 killayuq wawam"
 last_data age_months 5
+last_data stunting none
 
-# A birth after the visit, refused in Quechua, then corrected.
+# A birth after the visit, refused in Quechua, then corrected; measured
+# standing (2), 91.9 cm, no oedema, 13.3 kg.
 fill anemia 1 Chalhuanca 030401-0003 2026-06-10 2 2026-06-11 2023-12-10 \
-    3000 2 11.5 '' ''
+    2 91.9 2 13.3 3000 2 11.5 '' ''
 expect "anemia in Quechua: birth after the visit refused" \
     "watukusqa punchawmanta qipa kanmanchu"
 last_data hb_adjustment 2.1

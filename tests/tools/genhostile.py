@@ -2,7 +2,7 @@
 """genhostile.py OUTDIR [NAME...]: small form files built to cost minutes
 or gigabytes in a naive reader (issue 9, "Bad input"). Each is a real
 XLSForm that pyxform would read: what makes it hostile is only its shape.
-Used by tests/e2e/t1120-forms-hostile.sh (which bounds time and memory)
+Used by tests/e2e/t1140-forms-hostile.sh (which bounds time and memory)
 and by tests/bench/run.sh (which reports their load time).
 
   comment.xlsx    a 50 MB XML comment in the survey sheet (50 KB zipped)

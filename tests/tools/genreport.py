@@ -49,6 +49,9 @@ import os
 import random
 import sys
 import uuid
+from decimal import Decimal
+
+import whogrowth
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -56,7 +59,10 @@ NOW = '2026-11-30T12:00:00-05:00'
 OLD_NOW = '2026-10-31T12:00:00-05:00'   # the silent device's import
 PERIOD_FROM = '2026-08-01'
 PERIOD_TO = '2026-09-30'
-VERSION = '2026112501'
+# The bundled surveys' versions (forms/surveys/*.csv settings)
+VERSIONS = {'anemia': '2026120701', 'water_sanitation': '2026112501',
+            'household_improvements': '2026112501',
+            'household': '1'}
 SCRIPT = '<script>alert("x")</script>'
 
 DISTRICTS = ['0304%02d' % i for i in range(1, 18)]
@@ -132,6 +138,27 @@ def age_months(birth, visit):
             (1 if visit.day < birth.day else 0))
 
 
+def growth_answers(rnd, a, calc, sex, birth, visit):
+    """A child's length and weight, about a third stunted (the plan's
+    32.6 %), and the values WHO's method gives (whogrowth.py, apart from
+    the form)."""
+    days = (visit - birth).days
+    _, m, s = whogrowth.LHFA['%s-%d' % (sex, days)]
+    wl, wm, ws = (float(v) for v in whogrowth.WFA['%s-%d' % (sex, days)])
+    for zl, zw in ((rnd.gauss(-1.3, 1.1), rnd.gauss(-0.6, 1.0)), (0, 0)):
+        length = round(float(m) * (1 + max(-4.5, min(3, zl)) * float(s)), 1)
+        weight = round(wm * (1 + wl * ws * max(-4, min(3, zw))) **
+                       (1 / wl), 1)
+        pos = 'lying' if days < 731 else 'standing'
+        g = whogrowth.growth(sex, birth, pos, Decimal(str(length)),
+                             Decimal(str(weight)), 'no', visit)
+        if 'error' not in g:
+            break
+    a.update({'length_position': pos, 'length_cm': length, 'oedema': 'no',
+              'weight_kg': weight})
+    calc.update({k: v for k, v in g.items() if not k.startswith('!')})
+
+
 def anemia_answers(rnd, district, visit, hh):
     """Answers of one person, and the values the form computes."""
     r = rnd.random()
@@ -159,6 +186,8 @@ def anemia_answers(rnd, district, visit, hh):
          'birth_date': birth.isoformat()}
     age = age_months(birth, visit)
     calc = {'age_months': str(age)}
+    if age < 60:
+        growth_answers(rnd, a, calc, sex, birth, visit)
     if age < 6:
         return a, calc
     pregnant = trimester = None
@@ -408,7 +437,7 @@ def envelope(rnd, form, device, data, visit, dep=None, iid=None):
         'instance_id': iid or 'uuid:' + str(uuid.UUID(
             int=rnd.getrandbits(128), version=4)),
         'deprecated_id': dep, 'form_id': form,
-        'form_version': '1' if form == 'household' else VERSION,
+        'form_version': VERSIONS[form],
         'device_id': device, 'promoter': DEVICES.get(device, 'Nora Chipana'),
         'started_at': at.isoformat() + '.000-05:00',
         'finalized_at': (at + datetime.timedelta(minutes=7)).isoformat() +

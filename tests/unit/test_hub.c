@@ -22,14 +22,17 @@
 #include "../../hub/hub.h"
 
 #define DEV	"dev-01"
-#define VER	"2026112501"
+#define VER	"2026120701"	/* the bundled anaemia survey's */
 
-/* An 18-month-old at 3,000 m, 11.5 g/dL: moderate anaemia. */
+/* An 18-month-old at 3,000 m, 11.5 g/dL: moderate anaemia; 80.5 cm and
+ * 10.5 kg. */
 static const char child[] = "{\"district\":\"030401\","
     "\"community\":\"Pampamarca\",\"household_id\":\"030401-0127\","
     "\"visit_date\":\"2026-11-20\",\"sex\":\"m\","
-    "\"birth_date\":\"2025-05-02\",\"altitude_m\":3000,"
-    "\"altitude_source\":\"gps\",\"hb_measured\":11.5}";
+    "\"birth_date\":\"2025-05-02\",\"length_position\":\"lying\","
+    "\"length_cm\":80.5,\"oedema\":\"no\",\"weight_kg\":10.5,"
+    "\"altitude_m\":3000,\"altitude_source\":\"gps\","
+    "\"hb_measured\":11.5}";
 
 struct fixture {
 	char			 home[64];
@@ -326,7 +329,9 @@ test_conflict_kept_aside(void **state)
 	v[0] = good(fx, 1);
 	other = filled("{\"district\":\"030401\",\"community\":\"Pampamarca\","
 	    "\"household_id\":\"030401-0127\",\"visit_date\":\"2026-11-20\","
-	    "\"sex\":\"m\",\"birth_date\":\"2025-05-02\",\"altitude_m\":3000,"
+	    "\"sex\":\"m\",\"birth_date\":\"2025-05-02\","
+	    "\"length_position\":\"lying\",\"length_cm\":80.5,"
+	    "\"oedema\":\"no\",\"weight_kg\":10.5,\"altitude_m\":3000,"
 	    "\"altitude_source\":\"gps\",\"hb_measured\":11.6}");
 	v[1] = line(1, 0, DEV, VER, "2026-11-20T09:06:00.000-05:00",
 	    other);

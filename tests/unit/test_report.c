@@ -26,7 +26,8 @@
 #include "../../hub/hub.h"
 
 #define DEV	"dev-01"
-#define VER	"2026112501"
+#define VER	"2026112501"	/* the bundled surveys' versions */
+#define VER_ANEMIA	"2026120701"
 
 struct fixture {
 	char			 home[64];
@@ -299,7 +300,7 @@ put(struct fixture *fx, int n, int dep, const char *form, const char *data)
 	env.instance_id = id;
 	env.deprecated_id = dep > 0 ? dp : NULL;
 	env.form_id = form;
-	env.form_version = VER;
+	env.form_version = strcmp(form, "anemia") == 0 ? VER_ANEMIA : VER;
 	env.device_id = DEV;
 	env.promoter = "Ana Quispe";
 	env.started_at = "2026-11-20T09:00:00.000-05:00";
@@ -313,7 +314,7 @@ put(struct fixture *fx, int n, int dep, const char *form, const char *data)
 	s.instance_id = id;
 	s.deprecated_id = env.deprecated_id;
 	s.form_id = form;
-	s.form_version = VER;
+	s.form_version = env.form_version;
 	s.device_id = DEV;
 	s.district = json_is_string(d) ? json_string_value(d) : NULL;
 	s.finalized_at = env.finalized_at;
@@ -702,7 +703,7 @@ test_quality(void **state)
 	iid(1, id);
 	s.instance_id = id;
 	s.form_id = "anemia";
-	s.form_version = VER;
+	s.form_version = VER_ANEMIA;
 	s.device_id = DEV;
 	s.finalized_at = "2026-11-20T09:06:00.000-05:00";
 	s.received_at = "2026-11-30T08:00:00-05:00";
@@ -842,6 +843,7 @@ test_unreadable_line(void **state)
 	assert_int_equal(hub_store_add_sub(fx->st, &s, &added, &e), 0);
 	iid(2, id);
 	s.form_id = "anemia";
+	s.form_version = VER_ANEMIA;
 	assert_int_equal(hub_store_add_sub(fx->st, &s, &added, &e), 0);
 	r = report(fx, NULL, NULL);
 	assert_int_equal(n(r, "province.improvements.households"), 1);
