@@ -111,6 +111,15 @@ h_sql() {
 	fi
 }
 
+# Every byte the store keeps, to look for what it must not keep.
+h_dump() {
+	if h_sqlite; then
+		cat "$T_HOME"/hub.db*
+	else
+		pg_dump -d "$HUB_DB"
+	fi
+}
+
 # The database's name as the hub's messages give it.
 pg_name() {
 	echo "${HUB_DB#postgresql://hub@/}" | sed 's/?host=/ on /'

@@ -30,7 +30,9 @@ t_is "$?" 3 "\$HUB_DB too: never a SQLite store in its place"
 
 h_run status
 t_is "$T_RC" 3 "no store: exit 3"
-t_has "$T_ERR" "hub: no store in '${HUB_DB:+$(pg_name)}${HUB_DB:-$T_HOME}': run 'hub init'" \
+where=$T_HOME
+h_sqlite || where=$(pg_name)
+t_has "$T_ERR" "hub: no store in '$where': run 'hub init'" \
 	"no store: says where and what to do"
 h_run init extra
 t_is "$T_RC" 2 "init takes no argument"
