@@ -1969,6 +1969,8 @@ normalise(struct session *s, const struct inode *node, const char *text,
 		return err_set(e, ERR_INPUT, _("this question cannot be "
 		    "answered here"));
 	}
+	if ((r = field_range_check(f, num, e)) != 0)
+		return r;
 	t = num;
 	n = strlen(num);
 copy:
