@@ -484,6 +484,15 @@ struct eval_env {
  */
 int	expr_eval_text(const struct expr *x, const struct eval_env *env,
 	    char **out, struct err *e);
+/*
+ * A calculation's value as stored in a node of that kind, as JavaRosa's
+ * IAnswerData.wrapData stores it: expr_eval_text's text, NaN empty and
+ * infinities "Infinity" / "-Infinity", except that a number calculated
+ * for an integer question is Java's (int) of it (3.5 is 3, Infinity is
+ * 2147483647), so that what ODK sends is what the hub computes.
+ */
+int	expr_eval_answer(const struct expr *x, const struct eval_env *env,
+	    enum field_kind kind, char **out, struct err *e);
 int	expr_eval_bool(const struct expr *x, const struct eval_env *env,
 	    int *out, struct err *e);
 int	expr_eval_number(const struct expr *x, const struct eval_env *env,

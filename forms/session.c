@@ -638,7 +638,7 @@ calculate(struct session *s, struct snode *sn)
 
 	env_init(s, &env, &sn->n);
 	err_init(&e);
-	if (expr_eval_text(f->calculation, &env, &v, &e) != 0) {
+	if (expr_eval_answer(f->calculation, &env, f->kind, &v, &e) != 0) {
 		free(v);
 		v = NULL;
 	}
