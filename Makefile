@@ -27,7 +27,8 @@ VERSION	:= 0.1.0
 # Each program links what it uses (pkg-config names); tests take them all.
 FORMS_PKGS	:= libzip expat libsodium jansson nettle
 COLLECTOR_PKGS	:= $(FORMS_PKGS) sqlite3 zlib libcurl libedit
-HUB_PKGS	:= $(FORMS_PKGS) sqlite3 zlib libcurl libmicrohttpd xlsxwriter
+HUB_PKGS	:= $(FORMS_PKGS) sqlite3 zlib libcurl libmicrohttpd xlsxwriter \
+		   libpq
 PKGS	:= $(sort $(COLLECTOR_PKGS) $(HUB_PKGS) xlsxwriter)
 LOCALEDIR ?= $(abspath $(BUILD))/locale
 WARN	:= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
@@ -57,7 +58,7 @@ DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 \
 	   jq clang \
 	   curl xz-utils openssl python3 python3-openpyxl \
 	   chromium chromium-driver python3-selenium \
-	   libclang-rt-14-dev
+	   libclang-rt-14-dev postgresql libpq-dev
 
 COMMON_SRC	:= $(sort $(wildcard common/*.c))
 FORMS_SRC	:= $(sort $(wildcard forms/*.c))

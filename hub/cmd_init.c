@@ -55,7 +55,8 @@ hub_cmd_init(struct hub_ctx *c, int argc, char **argv)
 	}
 	/* The directory may have existed: what devices sent is personal
 	 * data, keep it the owner's. */
-	chmod(home, 0700);
+	if (!hub_store_is_url(home))
+		chmod(home, 0700);
 	if ((rc = hub_store_begin(st, &e)) != 0)
 		goto fail;
 	for (i = 0; i < bundled_nforms; i++) {
@@ -76,8 +77,15 @@ hub_cmd_init(struct hub_ctx *c, int argc, char **argv)
 	st = NULL;
 	if (rc != 0)
 		goto fail;
-	printf(_("hub store created in '%s'; %zu surveys published: %s\n"),
-	    home, bundled_nforms, names.len > 0 ? names.p : "");
+	/* A URL may hold a password: not on the screen. */
+	if (hub_store_is_url(home))
+		printf(_("hub store created in the PostgreSQL database; %zu "
+		    "surveys published: %s\n"), bundled_nforms,
+		    names.len > 0 ? names.p : "");
+	else
+		printf(_("hub store created in '%s'; %zu surveys published: "
+		    "%s\n"), home, bundled_nforms,
+		    names.len > 0 ? names.p : "");
 	goto out;
 fail:
 	rc = hub_error(&e);

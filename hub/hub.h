@@ -275,6 +275,7 @@ int	hub_cmd_status(struct hub_ctx *c, int argc, char **argv);
 int	hub_cmd_export(struct hub_ctx *c, int argc, char **argv);
 int	hub_cmd_report(struct hub_ctx *c, int argc, char **argv);
 int	hub_cmd_user(struct hub_ctx *c, int argc, char **argv);
+int	hub_cmd_migrate(struct hub_ctx *c, int argc, char **argv);
 
 /* Shared by the commands (cmdutil.c). */
 int	hub_error(const struct err *e);		/* prints, returns the code */

@@ -41,18 +41,17 @@ static const struct command commands[] = {
 	    N_("indicators by district against the plan, data quality") },
 	{ "user",	hub_cmd_user,	NEEDS_STORE,
 	    N_("the coordinators' accounts of the dashboard") },
+	{ "migrate",	hub_cmd_migrate, 0,
+	    N_("copy a SQLite hub into PostgreSQL, verified") },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
-
-/* CONTRACT.md's commands that come with a later version. */
-static const char *const coming[] = { "migrate" };
 
 static void
 usage(FILE *fp)
 {
 	size_t	i;
 
-	fputs(_("usage: hub [--home DIR] COMMAND [ARGS]\n"
+	fputs(_("usage: hub [--home DIR | --db URL] COMMAND [ARGS]\n"
 	    "\n"
 	    "The provincial office's program: receives the devices' surveys.\n"
 	    "Commands:\n"), fp);
@@ -60,9 +59,10 @@ usage(FILE *fp)
 		fprintf(fp, "  %-8s %s\n", commands[i].name,
 		    _(commands[i].summary));
 	fputs(_("\n"
-	    "migrate: not available yet.\n"
-	    "The store is in --home DIR, else $HUB_HOME, else\n"
-	    "$XDG_DATA_HOME/hub, else ~/.local/share/hub.\n"
+	    "The store is the PostgreSQL database --db URL (or $HUB_DB,\n"
+	    "postgresql://...) if one is named, else the SQLite file in\n"
+	    "--home DIR, else $HUB_HOME, else $XDG_DATA_HOME/hub, else\n"
+	    "~/.local/share/hub.\n"
 	    "'hub COMMAND --help' tells more about each command.\n"), fp);
 }
 
@@ -134,14 +134,14 @@ main(int argc, char **argv)
 	} else if (strcmp(rest[0], "--version") == 0) {
 		printf("hub %s\n", VERSION);
 		rc = 0;
-	} else if (db != NULL && *db != '\0')
-		/* Never a SQLite store silently in place of the one named. */
-		rc = hub_usage_error(_("a PostgreSQL store (--db, $HUB_DB) is "
-		    "not available yet"));
-	for (i = 0; rc < 0 && i < sizeof(coming) / sizeof(coming[0]); i++)
-		if (strcmp(rest[0], coming[i]) == 0)
-			rc = hub_usage_error(_("'%s' is not available yet"),
-			    rest[0]);
+	} else if (db != NULL && *db != '\0') {
+		/* The database is the store: never a SQLite file in its
+		 * place, whatever --home says. */
+		if (!hub_store_is_url(db))
+			rc = hub_usage_error(_("--db '%s': not a PostgreSQL "
+			    "URL (postgresql://...)"), db);
+		c.home = db;
+	}
 	for (i = 0; rc < 0 && i < NCOMMANDS; i++)
 		if (strcmp(rest[0], commands[i].name) == 0)
 			rc = run(&c, &commands[i], n, rest);

@@ -391,7 +391,7 @@ merge_line(struct run *r, const char *line, size_t len, size_t lineno,
 	char			 why[MERGE_REASON_MAX];
 	json_t			*district;
 	double			 t0, t1;
-	int			 found, same, rc = 0;
+	int			 found, same, added, again = 0, rc = 0;
 
 	t0 = mono();
 	err_init(&le);
@@ -435,6 +435,7 @@ merge_line(struct run *r, const char *line, size_t len, size_t lineno,
 	}
 	t0 = mono();
 	m->times.validate += t0 - t1;
+lookup:
 	rc = hub_store_find_sub(m->st, iid, &r->stored, &found, e);
 	m->times.store += mono() - t0;
 	if (rc != 0)
@@ -478,8 +479,17 @@ merge_line(struct run *r, const char *line, size_t len, size_t lineno,
 	t0 = mono();
 	if (found)
 		rc = hub_store_add_conflict(m->st, &sub, e);
-	else
-		rc = hub_store_add_sub(m->st, &sub, e);
+	else if ((rc = hub_store_add_sub(m->st, &sub, &added, e)) == 0 &&
+	    !added && !again) {
+		/* Another hub process stored the same id meanwhile (it
+		 * committed: the insert waited for it). Judge this one
+		 * against what it stored, as if it had come second. */
+		m->times.store += mono() - t0;
+		again = 1;
+		goto lookup;
+	} else if (rc == 0 && !added)
+		rc = err_set(e, ERR_IO, _("submission '%s': neither stored "
+		    "nor found in the store"), iid);
 	m->times.store += mono() - t0;
 	if (rc != 0)
 		goto out;

@@ -1,16 +1,17 @@
 /*
  * store.h: the hub's store, and the only door to it.
  *
- * Every SQL statement of the hub lives behind these functions (store.c):
- * the merge, the server and the commands call plain functions with plain
- * values, so that a PostgreSQL store can follow behind the same functions
- * without touching them. Nothing here knows the form engine or the wire:
+ * Every SQL statement of the hub lives behind these functions: the merge,
+ * the server and the commands call plain functions with plain values.
+ * A store is a directory holding hub.db (SQLite: store_sqlite.c) or a
+ * PostgreSQL database named by a URL, postgresql://... (store_pg.c);
+ * store.c hands each call to the one the store was opened with. Nothing here knows the form engine or the wire:
  * forms are bytes, submissions are their line of text as received, with
  * the few fields the merge and the reports need beside it.
  *
  * What the store promises:
- * - hub.db in the hub's home, SQLite in WAL with synchronous=FULL (db/):
- *   a batch the hub answered for is on disk.
+ * - A batch the hub answered for is on disk: hub.db in the hub's home in
+ *   WAL with synchronous=FULL (db/), or committed in PostgreSQL.
  * - A submission is never changed or deleted once stored (triggers); a
  *   correction is another submission whose deprecated_id names it. The
  *   current revision is the one no stored submission deprecates.
@@ -31,15 +32,19 @@
 
 struct hub_store;
 
+/* Whether where names a PostgreSQL database (postgresql://...,
+ * postgres://...) rather than a directory. */
+int	 hub_store_is_url(const char *where);
 /*
- * The home directory: dir if given, else $HUB_HOME, else
+ * The home directory: dir if given (a URL is kept as it is), else $HUB_HOME, else
  * $XDG_DATA_HOME/hub, else ~/.local/share/hub. Caller frees.
  */
 char	*hub_store_home(const char *dir);
 /* Whether home has a store (1 too when that cannot be told). */
 int	 hub_store_exists(const char *home);
-/* Open the store in home: ERR_IO "no store in 'HOME'" when there is
- * none, or naming the file when it cannot be used. */
+/* Open the store in home (a directory, or a postgresql:// URL): ERR_IO
+ * "no store in 'HOME'" when there is none, or naming the file or
+ * database when it cannot be used. */
 int	 hub_store_open(const char *home, struct hub_store **out,
 	    struct err *e);
 /*
@@ -199,8 +204,13 @@ struct hub_sub {
  * first); *found 0 when there is none. */
 int	 hub_store_find_sub(struct hub_store *st, const char *instance_id,
 	    struct buf *line, int *found, struct err *e);
+/*
+ * Store s; *added 0 when a submission with its instance_id is stored
+ * already: another hub process stored it meanwhile (the caller reads it
+ * again and judges it as it would have had it come first).
+ */
 int	 hub_store_add_sub(struct hub_store *st, const struct hub_sub *s,
-	    struct err *e);
+	    int *added, struct err *e);
 /* The same id with other content, kept aside (once per content). */
 int	 hub_store_add_conflict(struct hub_store *st, const struct hub_sub *s,
 	    struct err *e);
@@ -492,5 +502,30 @@ int	 hub_store_add_login_failure(struct hub_store *st,
 	    struct err *e);
 int	 hub_store_clear_login_failures(struct hub_store *st, const char *key,
 	    struct err *e);
+
+/* ------------------------------------------------------------------ */
+/* Moving a hub: hub migrate                                           */
+
+/* One table copied: its rows, and a BLAKE2b-256 of its content that
+ * does not depend on the order rows are read in. */
+struct hub_copied {
+	const char	*table;
+	int64_t		 rows;
+	unsigned char	 hash[32];
+};
+
+#define HUB_COPY_TABLES	7
+
+/*
+ * Copy what from holds (devices with their token hashes, forms,
+ * batches, submissions, conflicts, refused lines, coordinators) into to,
+ * a store just made by hub_store_create and not yet published, row ids
+ * kept; then read every table of both again and compare row counts and
+ * content hashes (ERR_IO naming the table when they differ). The
+ * report's tables are a cache and sessions are live logins: neither is
+ * copied. Nothing is written to from. out[i] says each table.
+ */
+int	 hub_store_copy(struct hub_store *from, struct hub_store *to,
+	    struct hub_copied out[HUB_COPY_TABLES], struct err *e);
 
 #endif

@@ -7,6 +7,9 @@
 #   unit   build/tests/test_*      cmocka programs, one per module
 #   cases  build/tests/cases       data-driven cases under tests/cases/
 #   e2e    tests/e2e/t*.sh         the real binaries; TAP lines "ok N - ..."
+#   e2e-pg the hub's scripts (t2*.sh sourcing hub-lib.sh) again, on
+#          PostgreSQL (HUB_TEST_DB=pg), one private server for the pass;
+#          skipped, never passed, when no server can start here
 #
 # Each part's own output is kept in $BUILD/test-logs/ and shown on failure.
 # TESTS=pattern runs only the matching parts (e.g. TESTS=e2e/t1).
@@ -84,6 +87,28 @@ for t in tests/e2e/t*.sh; do
 	[ -f "$t" ] || continue
 	run_part "e2e/$(basename "$t" .sh)" bash "$t"
 done
+
+# The hub's scripts on PostgreSQL: the server is started once for them
+# all and stopped at the end, whatever happened.
+pg_parts=()
+for t in tests/e2e/t2*.sh; do
+	grep -q 'hub-lib\.sh' "$t" || continue
+	case "e2e-pg/$(basename "$t" .sh)" in *${TESTS:-}*) pg_parts+=("$t") ;; esac
+done
+if [ "${#pg_parts[@]}" -ne 0 ]; then
+	. tests/e2e/pg-lib.sh
+	trap 'pg_stop' EXIT
+	if pg_start; then
+		export HUB_TEST_PG_DIR=$PG_DIR
+	else
+		export HUB_TEST_PG_WHY=$PG_WHY
+	fi
+	for t in "${pg_parts[@]}"; do
+		HUB_TEST_DB=pg run_part "e2e-pg/$(basename "$t" .sh)" bash "$t"
+	done
+	pg_stop
+	unset HUB_TEST_PG_DIR HUB_TEST_PG_WHY
+fi
 
 echo
 if [ "${#failed_parts[@]}" -ne 0 ]; then

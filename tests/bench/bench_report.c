@@ -217,6 +217,7 @@ fill_store(const char *home, long n)
 	struct hub_store	*st;
 	struct hub_batch	 b;
 	struct hub_sub		 s;
+	int			 added;
 	struct envelope		 env;
 	struct form		*f[3];
 	struct err		 e;
@@ -293,7 +294,7 @@ fill_store(const char *home, long n)
 		s.line = line;
 		s.len = strlen(line);
 		s.batch = row;
-		if (hub_store_add_sub(st, &s, &e) != 0)
+		if (hub_store_add_sub(st, &s, &added, &e) != 0)
 			die("submission", &e);
 		free(line);
 		free(p);

@@ -31,6 +31,7 @@ import io
 import json
 import re
 import sqlite3
+import subprocess
 import sys
 import zipfile
 
@@ -168,12 +169,30 @@ def utc(stamp):
         t.microsecond // 1000)
 
 
+SUBMISSIONS = ('SELECT id, instance_id, deprecated_id, form_version,'
+               ' device_id, received_at, line, form_id'
+               ' FROM submissions ORDER BY id')
+
+
+def stored(db):
+    """Every stored submission: from the SQLite file, or through psql
+    from a PostgreSQL database (db a postgresql:// URL)."""
+    if not db.startswith('postgresql://'):
+        con = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
+        rows = con.execute(SUBMISSIONS).fetchall()
+        con.close()
+        return rows
+    out = subprocess.run(['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1',
+                          '-d', db, '-c',
+                          'COPY (%s) TO STDOUT WITH (FORMAT csv)'
+                          % SUBMISSIONS],
+                         check=True, capture_output=True, text=True).stdout
+    return [(int(r[0]), r[1], r[2] or None, r[3], r[4], r[5], r[6], r[7])
+            for r in csv.reader(io.StringIO(out))]
+
+
 def submissions(db, form_id):
-    con = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
-    rows = con.execute('SELECT id, instance_id, deprecated_id, form_version,'
-                       ' device_id, received_at, line, form_id'
-                       ' FROM submissions ORDER BY id').fetchall()
-    con.close()
+    rows = stored(db)
     by_id = {r[1]: r for r in rows}
     replaced = {r[2] for r in rows if r[2]}
     out = []

@@ -108,7 +108,7 @@ t_has "$T_OUT" "1 stored" "the second correction stored"
 check() {	# format form file sources...
 	local fmt=$1 form=$2 file=$3
 	shift 3
-	if out=$("${PY:-python3}" "$CHECK" "$fmt" "$T_HOME/hub.db" "$form" \
+	if out=$("${PY:-python3}" "$CHECK" "$fmt" "${HUB_DB:-$T_HOME/hub.db}" "$form" \
 	    "$file" "$@" 2>&1); then
 		t_ok "$fmt of $form matches the store: ${out#ok: }"
 	else
@@ -163,7 +163,7 @@ for n in src.namelist():
     dst.writestr(n, t)
 dst.close()
 EOF
-if python3 "$CHECK" csv "$T_HOME/hub.db" household "$T_TMP/bad.zip" \
+if python3 "$CHECK" csv "${HUB_DB:-$T_HOME/hub.db}" household "$T_TMP/bad.zip" \
     "$E2E_FORMS/household-v2.csv" "$E2E_FORMS/household.csv" \
     >"$T_TMP/bad.out" 2>&1; then
 	t_fail "the checker refuses a zip with a changed KEY"

@@ -167,8 +167,8 @@ t_check "the session cookie: HttpOnly, SameSite=Strict, Path=/, not Secure over 
 	"$T_TMP/hdr"
 tok=$(cookie_of "$T_TMP/j1" hub_session)
 t_check "the store keeps a hash of the session's token, not the token" \
-	test "$(cat "$T_HOME"/hub.db* | grep -cF -- "$tok")" -eq 0 -a \
-	"$(h_sql "SELECT count(*) FROM sessions WHERE user = 'maria'")" -eq 1
+	test "$(h_dump | grep -cF -- "$tok")" -eq 0 -a \
+	"$(h_sql "SELECT count(*) FROM sessions WHERE \"user\" = 'maria'")" -eq 1
 get /login "$T_TMP/j1"
 t_is "$ST $(hdr Location)" "303 /" "/login with a session: to the dashboard"
 
@@ -271,9 +271,8 @@ get / "" -H "Cookie: hub_session=$tok$tok"
 t_is "$ST" 303 "the cookie twice over: to /login"
 
 # Another hub's cookie.
-url1=$H_URL home1=$T_HOME
-T_HOME=$T_TMP/other
-"$HUB" --home "$T_HOME" init >/dev/null 2>&1
+url1=$H_URL home1=$T_HOME db1=${HUB_DB:-}
+h_init
 h_run user add maria --password-stdin <<<"$PW"
 h_serve || t_fail "a second hub serves"
 login "$T_TMP/j2" maria "$PW"
@@ -281,6 +280,7 @@ t_is "$ST" 303 "maria logs in to the other hub"
 other=$(cookie_of "$T_TMP/j2" hub_session)
 h_stop
 T_HOME=$home1 H_URL=$url1
+h_sqlite || HUB_DB=$db1
 get / "" -H "Cookie: hub_session=$other"
 t_is "$ST $(hdr Location)" "303 /login" "the other hub's cookie: to /login"
 

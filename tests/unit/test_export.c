@@ -208,6 +208,7 @@ store_with(const char *dir, const char *const forms[2],
 	struct hub_batch	 b;
 	struct hub_form		 hf;
 	struct hub_sub		 s;
+	int			 added;
 	struct form		*f;
 	struct diags		 dg;
 	struct buf		 line;
@@ -276,7 +277,7 @@ store_with(const char *dir, const char *const forms[2],
 		s.line = line.p;
 		s.len = line.len;
 		s.batch = row;
-		assert_int_equal(hub_store_add_sub(st, &s, &e), 0);
+		assert_int_equal(hub_store_add_sub(st, &s, &added, &e), 0);
 		buf_release(&line);
 	}
 	return st;

@@ -289,6 +289,7 @@ put(struct fixture *fx, int n, int dep, const char *form, const char *data)
 {
 	struct envelope	 env;
 	struct hub_sub	 s;
+	int		 added;
 	struct err	 e;
 	json_t		*o, *d;
 	char		 id[48], dp[48], *line;
@@ -323,7 +324,7 @@ put(struct fixture *fx, int n, int dep, const char *form, const char *data)
 	s.batch = fx->batch;
 	s.digest = "";
 	err_init(&e);
-	assert_int_equal(hub_store_add_sub(fx->st, &s, &e), 0);
+	assert_int_equal(hub_store_add_sub(fx->st, &s, &added, &e), 0);
 	json_decref(o);
 	free(line);
 }
@@ -820,6 +821,7 @@ test_unreadable_line(void **state)
 {
 	struct fixture	*fx = *state;
 	struct hub_sub	 s;
+	int		 added;
 	struct err	 e;
 	json_t		*r;
 	char		 id[48];
@@ -838,11 +840,11 @@ test_unreadable_line(void **state)
 	s.batch = fx->batch;
 	s.digest = "";
 	err_init(&e);
-	assert_int_equal(hub_store_add_sub(fx->st, &s, &e), 0);
+	assert_int_equal(hub_store_add_sub(fx->st, &s, &added, &e), 0);
 	iid(2, id);
 	s.form_id = "anemia";
 	s.form_version = VER_ANEMIA;
-	assert_int_equal(hub_store_add_sub(fx->st, &s, &e), 0);
+	assert_int_equal(hub_store_add_sub(fx->st, &s, &added, &e), 0);
 	r = report(fx, NULL, NULL);
 	assert_int_equal(n(r, "province.improvements.households"), 1);
 	assert_int_equal(n(r,

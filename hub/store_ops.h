@@ -1,0 +1,173 @@
+/*
+ * store_ops.h: how store.c hands each hub_store_*() of store.h to the
+ * backend a store was opened with (store_sqlite.c, store_pg.c). Not part
+ * of the hub's interface: only the store's own files include it; the
+ * rest of the hub knows store.h alone.
+ *
+ * A backend's store, cursor and facts writer begin with the base below;
+ * every other function of store.h is a row of its table, with the same
+ * arguments and promises as there.
+ */
+#ifndef HUB_STORE_OPS_H
+#define HUB_STORE_OPS_H
+
+#include "store.h"
+
+struct store_ops;
+
+struct hub_store {
+	const struct store_ops	*ops;
+};
+struct hub_cursor {
+	const struct store_ops	*ops;
+};
+struct hub_facts_writer {
+	const struct store_ops	*ops;
+};
+
+/* One column's value for hub_store_copy: p NULL is SQL NULL; integers
+ * come and go as their decimal text. */
+struct store_value {
+	const void	*p;
+	size_t		 len;
+};
+typedef int store_row_fn(const struct store_value *v, int n, void *arg);
+
+struct store_ops {
+	/*
+	 * hub_store_copy's two halves, over a table and columns named by
+	 * store.c's constant list (never by input); the columns whose bit
+	 * is set in blobs are bytes, the others text. dump walks every
+	 * row (in no particular order); load inserts one; loaded is told
+	 * when a table is whole (PostgreSQL moves its id sequence past the
+	 * ids copied).
+	 */
+	int	(*dump)(struct hub_store *st, const char *table,
+		    const char *const *cols, int ncols, unsigned blobs,
+		    store_row_fn *fn, void *arg, struct err *e);
+	int	(*load)(struct hub_store *st, const char *table,
+		    const char *const *cols, int ncols, unsigned blobs,
+		    const struct store_value *v, struct err *e);
+	int	(*loaded)(struct hub_store *st, const char *table,
+		    struct err *e);
+	int	(*publish)(struct hub_store *st, struct err *e);
+	void	(*close)(struct hub_store *st);
+	int	(*begin)(struct hub_store *st, struct err *e);
+	int	(*commit)(struct hub_store *st, struct err *e);
+	void	(*rollback)(struct hub_store *st);
+	int	(*add_device)(struct hub_store *st, const struct hub_device *d,
+		    const unsigned char hash[HUB_TOKEN_HASH_BYTES],
+		    struct err *e);
+	int	(*device_by_token)(struct hub_store *st,
+		    const unsigned char hash[HUB_TOKEN_HASH_BYTES],
+		    struct hub_device *out, int *found, struct err *e);
+	int	(*get_device)(struct hub_store *st, const char *id,
+		    struct hub_device *out, int *found, struct err *e);
+	int	(*renew_device)(struct hub_store *st, const char *id,
+		    const unsigned char hash[HUB_TOKEN_HASH_BYTES],
+		    struct err *e);
+	int	(*revoke_device)(struct hub_store *st, const char *id,
+		    const char *at, int *was_revoked, struct err *e);
+	int	(*touch_device)(struct hub_store *st, const char *id,
+		    const char *at, struct err *e);
+	int	(*each_device)(struct hub_store *st, hub_device_fn *fn,
+		    void *arg, struct err *e);
+	int	(*put_form)(struct hub_store *st, const struct hub_form *f,
+		    enum hub_put *how, struct err *e);
+	int	(*get_form)(struct hub_store *st, const char *form_id,
+		    const char *version, struct hub_form *out, int *found,
+		    struct err *e);
+	int	(*each_form)(struct hub_store *st, hub_form_fn *fn, void *arg,
+		    struct err *e);
+	int	(*add_batch)(struct hub_store *st, const struct hub_batch *b,
+		    int64_t *row, struct err *e);
+	int	(*end_batch)(struct hub_store *st, int64_t row,
+		    const struct hub_batch *b, struct err *e);
+	int	(*find_sub)(struct hub_store *st, const char *instance_id,
+		    struct buf *line, int *found, struct err *e);
+	int	(*add_sub)(struct hub_store *st, const struct hub_sub *s,
+		    int *added, struct err *e);
+	int	(*add_conflict)(struct hub_store *st, const struct hub_sub *s,
+		    struct err *e);
+	int	(*add_rejection)(struct hub_store *st,
+		    const struct hub_reject *r, struct err *e);
+	int	(*facts_open)(struct hub_store *st,
+		    struct hub_facts_writer **out, char **version,
+		    int64_t *last, int64_t *behind, struct err *e);
+	int	(*facts_reset)(struct hub_facts_writer *w, const char *version,
+		    struct err *e);
+	int	(*facts_put)(struct hub_facts_writer *w,
+		    const struct hub_facts *f, struct err *e);
+	int	(*facts_indexes)(struct hub_facts_writer *w, int make,
+		    struct err *e);
+	int	(*facts_close)(struct hub_facts_writer *w, int commit,
+		    struct err *e);
+	int	(*facts_current)(struct hub_store *st, const char *version,
+		    int *current, struct err *e);
+	int	(*each_after)(struct hub_store *st, int64_t after,
+		    int64_t limit, hub_stored_fn *fn, void *arg, int64_t *n,
+		    struct err *e);
+	int	(*tally)(struct hub_store *st, enum hub_tally what,
+		    const struct hub_period *p, hub_tally_fn *fn, void *arg,
+		    struct err *e);
+	int	(*subject)(struct hub_store *st, const struct hub_period *p,
+		    const char *form_id, const char *subject, hub_tally_fn *fn,
+		    void *arg, struct err *e);
+	int	(*read_begin)(struct hub_store *st, struct err *e);
+	void	(*read_end)(struct hub_store *st);
+	int	(*totals)(struct hub_store *st, struct hub_totals *out,
+		    struct err *e);
+	int	(*count_by_form)(struct hub_store *st, hub_count_fn *fn,
+		    void *arg, struct err *e);
+	int	(*count_by_district)(struct hub_store *st, hub_count_fn *fn,
+		    void *arg, struct err *e);
+	int	(*each_current)(struct hub_store *st, const char *form_id,
+		    hub_line_fn *fn, void *arg, struct err *e);
+	int	(*export_open)(struct hub_store *st, const char *form_id,
+		    struct hub_cursor **out, struct err *e);
+	int	(*export_next)(struct hub_cursor *c, struct hub_export_row *row,
+		    int *done, struct err *e);
+	void	(*export_close)(struct hub_cursor *c);
+	int	(*get_user)(struct hub_store *st, const char *name,
+		    struct hub_user *out, int *found, struct err *e);
+	int	(*add_user)(struct hub_store *st, const char *name,
+		    const char *pwhash, const char *created_at, struct err *e);
+	int	(*remove_user)(struct hub_store *st, const char *name,
+		    int64_t *sessions, struct err *e);
+	int	(*each_user)(struct hub_store *st, int64_t now, int64_t idle,
+		    int64_t absolute, hub_user_fn *fn, void *arg,
+		    struct err *e);
+	int	(*add_session)(struct hub_store *st,
+		    const unsigned char hash[HUB_TOKEN_HASH_BYTES],
+		    const char *user, int64_t now, int64_t idle,
+		    int64_t absolute, struct err *e);
+	int	(*get_session)(struct hub_store *st,
+		    const unsigned char hash[HUB_TOKEN_HASH_BYTES],
+		    struct hub_session *out, int *found, struct err *e);
+	int	(*touch_session)(struct hub_store *st,
+		    const unsigned char hash[HUB_TOKEN_HASH_BYTES], int64_t now,
+		    struct err *e);
+	int	(*remove_session)(struct hub_store *st,
+		    const unsigned char hash[HUB_TOKEN_HASH_BYTES],
+		    struct err *e);
+	int	(*login_failures)(struct hub_store *st, const char *key,
+		    int64_t since, int64_t *count, int64_t *oldest,
+		    struct err *e);
+	int	(*add_login_failure)(struct hub_store *st,
+		    const char *const *keys, size_t nkeys, int64_t now,
+		    int64_t since, struct err *e);
+	int	(*clear_login_failures)(struct hub_store *st, const char *key,
+		    struct err *e);
+};
+
+/* Each backend's open (read: hub_store_open_read) and create. */
+int	store_sqlite_open(const char *home, int read, struct hub_store **out,
+	    struct err *e);
+int	store_sqlite_create(const char *home, struct hub_store **out,
+	    struct err *e);
+int	store_pg_open(const char *url, int read, struct hub_store **out,
+	    struct err *e);
+int	store_pg_create(const char *url, struct hub_store **out,
+	    struct err *e);
+
+#endif
