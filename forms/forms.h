@@ -625,6 +625,9 @@ char	*session_text(struct session *s, const struct inode *at,
 	    const char *text);
 /* Whether node must be answered now (evaluates required). */
 int	session_required(struct session *s, const struct inode *node);
+/* Whether node is shown but not answered: read_only true, or a
+ * calculation (a calculated select_one: its value is the form's). */
+int	session_read_only(struct session *s, const struct inode *node);
 
 /*
  * Check the whole instance as at finalizing: every relevant required

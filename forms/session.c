@@ -2100,8 +2100,7 @@ answer(struct session *s, struct inode *node, const char *text,
 		return err_set(e, ERR_INPUT, _("this question does not "
 		    "apply"));
 	s->now = clock_now();
-	if ((f->readonly != NULL && eval_bool(s, f->readonly, node, 0)) ||
-	    (f->calculation != NULL && f->trigger == NULL))
+	if (session_read_only(s, node))
 		return err_set(e, ERR_INPUT, _("this question is read only"));
 	if ((rc = normalise(s, node, text != NULL ? text : "", mode, &v,
 	    e)) != 0)
@@ -2193,6 +2192,19 @@ session_required(struct session *s, const struct inode *node)
 		return 0;
 	/* A broken expression does not block the person. */
 	return eval_bool(s, f->required, node, 0);
+}
+
+int
+session_read_only(struct session *s, const struct inode *node)
+{
+	const struct field	*f = node->field;
+
+	/* A calculation without a trigger is the form's to set (ODK's
+	 * bind with a calculate is read-only whatever read_only says). */
+	if (f->calculation != NULL && f->trigger == NULL)
+		return 1;
+	/* A broken expression does not lock the question. */
+	return f->readonly != NULL && eval_bool(s, f->readonly, node, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2840,7 +2852,7 @@ jfill_leaf(struct jfill *fl, struct inode *h, struct inode *n, json_t *v)
 	const char		*text;
 	char			 num[64];
 	struct err		 e;
-	int			 rc;
+	int			 rc, computed;
 
 	if (json_text(v, num, sizeof(num), &text) != 0) {
 		jfill_problem(fl, h, f->name, 0, _("the answer must be text or "
@@ -2853,9 +2865,11 @@ jfill_leaf(struct jfill *fl, struct inode *h, struct inode *n, json_t *v)
 	 * from a person, a calculation is checked at the end (calc_check).
 	 * So is an answer equal to the value already there (a read-only
 	 * question's default). */
-	if (f->kind == FK_CALCULATE && fl->strict)
+	computed = f->kind == FK_CALCULATE ||
+	    (f->calculation != NULL && f->trigger == NULL);
+	if (computed && fl->strict)
 		return calc_given(fl, n, text);
-	if (f->kind == FK_META || f->kind == FK_CALCULATE)
+	if (f->kind == FK_META || computed)
 		return 0;
 	jfill_settle(fl, f, 0);
 	if (n->value != NULL && strcmp(n->value, text) == 0)
