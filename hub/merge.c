@@ -25,10 +25,16 @@
  * against what is stored, and what the part brings written at once
  * (store.h's hub_store_find_subs, hub_store_write): on PostgreSQL two
  * round trips for up to MERGE_PART_LINES lines, where a round trip per
- * statement cost ten times the merge itself. A line whose id is already
- * in the part closes it first, so that it is judged against the one
- * before it as if that one were stored; results still go out in the
- * order of the lines.
+ * statement cost ten times the merge itself. Results still go out in
+ * the order of the lines.
+ *
+ * Between the look-up and the write, the id of a line may be stored:
+ * by another hub process, or by an earlier line of the same part (a
+ * device that sent one submission twice in a batch). The write skips it
+ * (INSERT ... ON CONFLICT DO NOTHING; on PostgreSQL it waits for the
+ * other process to commit), and the line is judged again against what
+ * was stored first, as if it had come second: a duplicate, or a
+ * conflict kept aside. It was validated already, as a new one.
  *
  * The hot path, a hundred thousand times in a season's import: the parsed
  * form comes from a cache (a published version never changes), the data
@@ -51,11 +57,9 @@
 /* A part of a batch, looked up and written at once: at most this many
  * lines, and this many bytes of lines held (a line may have
  * BATCH_LINE_MAX): what a merge holds is that of a part, whatever the
- * batch. The ids' table has twice the slots of the lines (a power of
- * two). */
+ * batch. */
 #define MERGE_PART_LINES	1000
 #define MERGE_PART_BYTES	(8u << 20)
-#define MERGE_PART_SLOTS	2048
 
 struct merge_form {
 	char		*form_id;
@@ -95,11 +99,10 @@ struct run {
 	int64_t			 batch;		/* its row */
 	struct diags		 d;
 	struct buf		 reason;
-	/* the part: MERGE_PART_LINES of each but slot */
+	/* the part, and its rows for the store: MERGE_PART_LINES each */
 	struct pending		*v;
 	size_t			 nv;
 	size_t			 bytes;
-	int			 slot[MERGE_PART_SLOTS];  /* index + 1 */
 	const char		**ids;
 	size_t			*who;		/* the line of each row */
 	struct hub_sub		*subs;
@@ -609,9 +612,8 @@ flush(struct run *r, struct err *e)
 	w.nrejects = nr;
 	if ((rc = hub_store_write(r->m->st, &w, e)) != 0)
 		goto out;
-	/* Those another hub process stored meanwhile (the insert waited
-	 * for it to commit): judged against what it stored, as if they
-	 * had come second. */
+	/* Those stored meanwhile, by another process or an earlier line
+	 * of the part: judged against what was stored first. */
 	for (i = k = 0; i < ns; i++)
 		if (!r->added[i])
 			r->who[k++] = r->who[i];
@@ -652,40 +654,11 @@ out:
 		pending_release(&r->v[i]);
 	r->nv = 0;
 	r->bytes = 0;
-	memset(r->slot, 0, sizeof(r->slot));
 	return rc;
 }
 
-static size_t
-id_hash(const char *s)
-{
-	size_t	h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
-/* Whether a line of the part has id; if not, the table gets it as the
- * line at index i. */
-static int
-in_part(struct run *r, const char *id, size_t i)
-{
-	size_t	h = id_hash(id) & (MERGE_PART_SLOTS - 1);
-	int	s;
-
-	while ((s = r->slot[h]) != 0) {
-		if (strcmp(r->v[s - 1].env.instance_id, id) == 0)
-			return 1;
-		h = (h + 1) & (MERGE_PART_SLOTS - 1);
-	}
-	r->slot[h] = (int)i + 1;
-	return 0;
-}
-
 /* Check a line alone, and add it to the part (closing the part first
- * when its id is in it, or when a form of its lines would leave the
- * cache). */
+ * when a form its lines hold would leave the cache). */
 static int
 merge_line(struct run *r, const char *line, size_t len, size_t lineno,
     struct err *e)
@@ -749,13 +722,6 @@ merge_line(struct run *r, const char *line, size_t len, size_t lineno,
 		}
 		rc = refuse(p, why, e);
 		goto out;
-	}
-	/* The same id twice in a part: the first is judged and written
-	 * before the second is looked up. */
-	if (in_part(r, env.instance_id, r->nv)) {
-		if ((rc = flush(r, e)) != 0)
-			goto out;
-		in_part(r, env.instance_id, r->nv);
 	}
 	if ((rc = hold(r, line, len, lineno, &p, e)) != 0)
 		goto out;
