@@ -18,6 +18,10 @@
  *   at once migrate once) and refused when the database is newer than the
  *   program. `hub init` makes the schema in one transaction: a database
  *   has the whole schema or none of it.
+ * - The merge's look-ups and writes come a part of a batch at a time
+ *   (hub_store_find_subs, hub_store_write): each one statement, its rows
+ *   a multi-row VALUES of bound parameters, so a batch costs a round
+ *   trip per part (merge.c: a thousand lines), not per submission.
  * - Walks over many rows (export, the report's catch-up, lists) read
  *   through a cursor, a page of rows per round trip: memory stays that of
  *   a page whatever the size of the store.
