@@ -8,6 +8,7 @@
 #   cases  build/tests/cases       data-driven cases under tests/cases/
 #   e2e    tests/e2e/t*.sh         the real binaries; TAP lines "ok N - ..."
 #   e2e-pg the hub's scripts (t2*.sh sourcing hub-lib.sh) again, on
+#          (but those marked "# e2e-pg: no": they make their own)
 #          PostgreSQL (HUB_TEST_DB=pg), one private server for the pass;
 #          skipped, never passed, when no server can start here
 #
@@ -93,6 +94,7 @@ done
 pg_parts=()
 for t in tests/e2e/t2*.sh; do
 	grep -q 'hub-lib\.sh' "$t" || continue
+	grep -q '^# e2e-pg: no' "$t" && continue
 	case "e2e-pg/$(basename "$t" .sh)" in *${TESTS:-}*) pg_parts+=("$t") ;; esac
 done
 if [ "${#pg_parts[@]}" -ne 0 ]; then

@@ -6,12 +6,7 @@
 # with their old tokens; a database newer than the program is refused.
 . "$(dirname "$0")/hub-lib.sh"
 
-# This script makes its SQLite hub itself: it runs once, in e2e/.
-if ! h_sqlite; then
-	t_skip "moves a SQLite hub: runs in the SQLite pass"
-	t_done
-	exit
-fi
+# e2e-pg: no (it makes its SQLite hub itself, and its database)
 if ! pg_start; then
 	t_skip "PostgreSQL: $PG_WHY"
 	t_done

@@ -10,12 +10,7 @@
 # nothing stored twice, nothing lost.
 . "$(dirname "$0")/hub-lib.sh"
 
-# It makes its own database: it runs once, in e2e/.
-if ! h_sqlite; then
-	t_skip "runs its own PostgreSQL database in the SQLite pass"
-	t_done
-	exit
-fi
+# e2e-pg: no (it makes its own database)
 if ! pg_start; then
 	t_skip "PostgreSQL: $PG_WHY"
 	t_done

@@ -6,12 +6,7 @@
 # more than a batch of 10, not two per submission.
 . "$(dirname "$0")/hub-lib.sh"
 
-# It reads its own server's log: it runs once, in e2e/.
-if ! h_sqlite; then
-	t_skip "runs its own PostgreSQL server in the SQLite pass"
-	t_done
-	exit
-fi
+# e2e-pg: no (it reads its own server's log)
 if ! pg_start; then
 	t_skip "PostgreSQL: $PG_WHY"
 	t_done
