@@ -190,6 +190,10 @@ t_has "$T_OUT" "línea de base del plan 39.36 %" "in Spanish by default"
 t_has "$T_OUT" "Niños de 6 a 23 meses" "with the data files' Spanish labels"
 t_has "$T_OUT" "Desnutrición crónica en menores de 5 años" \
 	"stunting in Spanish too"
+t_has "$T_OUT" "Crecimiento infantil (OMS 2006), niños de 0 a 59 meses" \
+	"the growth tables' heading"
+t_has "$T_OUT" "desnutrición aguda: el plan no tiene línea de base." \
+	"and their notes"
 
 # HTML: one page, nothing fetched, everything escaped.
 h_run report --format html --out "$T_TMP/r.html"
