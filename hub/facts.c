@@ -337,8 +337,9 @@ read_growth(struct reading *r, json_t *data)
 {
 	static const char *const measured[] = { "length_cm", "weight_kg" };
 	struct hub_facts	*f = &r->f;
-	const char		**cls[REPORT_NGROWTH] = { &f->stunting, &f->wasting,
-				    &f->underweight, &f->overweight };
+	const char		**cls[REPORT_NGROWTH] = { &f->stunting,
+				    &f->wasting, &f->underweight,
+				    &f->overweight };
 	const char		*rule;
 	size_t			 i;
 	int			 child = 0, rc;

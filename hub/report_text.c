@@ -371,7 +371,8 @@ write_growth(FILE *fp, const json_t *r)
 	t_cell(&t, "%s", _("children"));
 	t_cell(&t, "%s", _("measured"));
 	json_array_foreach(scale(r, SCALE_STUNTING), i, v)
-		t_cell(&t, "%s", json_string_value(json_object_get(v, "label")));
+		t_cell(&t, "%s", json_string_value(json_object_get(v,
+		    "label")));
 	t_cell(&t, "%s", _("no class"));
 	t_cell(&t, "%s", names[0]);
 	t_cell(&t, "%s", _("CI (95 %)"));

@@ -503,7 +503,8 @@ test_growth(void **state)
 	    "\"growth_rule\":\"WHO2006\",\"stunting\":\"moderate\","
 	    "\"underweight\":\"moderate\""));
 	/* Measured, and the computed values left out: all missing. */
-	put(fx, 5, 0, "anemia", GROWTH("030401", "0005", "\"anemia\":\"none\""));
+	put(fx, 5, 0, "anemia", GROWTH("030401", "0005",
+	    "\"anemia\":\"none\""));
 	/* A class no scale knows. */
 	put(fx, 6, 0, "anemia", GROWTH("030401", "0006", "\"anemia\":\"none\","
 	    CLASSES("grave", "none", "none", "no")));
