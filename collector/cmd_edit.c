@@ -117,6 +117,7 @@ cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 	struct store_lock	*held = NULL, *held_rev = NULL;
 	struct fill		 fl;
 	struct err		 e;
+	char			*prog = NULL;
 	int			 rc, revision, draft;
 
 	memset(&fl, 0, sizeof(fl));
@@ -126,6 +127,10 @@ cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 	if (argc != 2 || argv[1][0] == '-')
 		return cmd_usage_error(_("usage: collector edit ID"));
 	err_init(&e);
+	if ((prog = cmd_invocation(c)) == NULL) {
+		rc = err_set(&e, ERR_NOMEM, _("out of memory"));
+		goto fail;
+	}
 	if ((rc = store_find_sub(st, argv[1], &sub, &e)) != 0)
 		goto fail;
 	revision = sub.state != SUB_DRAFT;
@@ -139,12 +144,19 @@ cmd_edit(struct cmd_ctx *c, int argc, char **argv)
 	 * a second edit of either is refused now, not at finalize. */
 	if ((rc = store_lock_sub(st, sub.instance_id, &held, &e)) != 0 ||
 	    (rc = fill_load_form_row(&fl, st, sub.form, &e)) != 0 ||
-	    (rc = cmd_attach_stored(fl.form, &fl.sf, &e)) != 0 ||
-	    (rc = fill_resume(&fl, &sub, revision, &e)) != 0 ||
+	    (rc = cmd_attach_stored(fl.form, &fl.sf, &e)) != 0)
+		goto fail;
+	fl.prog = prog;		/* fill_load_form_row cleared fl */
+	if ((rc = fill_resume(&fl, &sub, revision, &e)) != 0 ||
 	    (revision && (rc = store_lock_sub(st, fl.sub.instance_id,
 	    &held_rev, &e)) != 0))
 		goto fail;
 	cmd_warn_skipped(&fl);
+	/* The program's words in the draft's language, as `fill --lang'
+	 * gave them when it was started (one in the form's default
+	 * language was started without --lang: the environment's). */
+	if (fl.lang != fl.form->default_lang)
+		i18n_use(fl.form->langs[fl.lang].code);
 	/* A revision draft is a whole survey being corrected: it opens at
 	 * the review, as it did when it was started. */
 	rc = fill_interactive(c, &fl, revision || sub.deprecated_id != NULL);
@@ -156,5 +168,6 @@ out:
 	store_unlock(held);
 	store_sub_release(&sub);
 	fill_release(&fl);
+	free(prog);
 	return rc;
 }

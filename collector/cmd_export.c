@@ -47,7 +47,7 @@ cmd_export(struct cmd_ctx *c, int argc, char **argv)
 	struct buf		 gz;
 	struct err		 e;
 	const char		*out = NULL;
-	char			*device = NULL;
+	char			*device = NULL, *inv;
 	int			 ch, rc, all = 0;
 
 	if (cmd_std_opts(argc, argv, usage_text()))
@@ -80,8 +80,11 @@ cmd_export(struct cmd_ctx *c, int argc, char **argv)
 	if ((rc = store_get_setting(c->st, "device_id", &device, &e)) != 0)
 		goto fail;
 	if (device == NULL) {
-		rc = err_set(&e, ERR_IO, _("%s: no device id: run 'collector "
-		    "init --device ID'"), c->st->db->path);
+		inv = cmd_invocation(c);
+		rc = err_set(&e, ERR_IO, _("%s: no device id: run '%s init "
+		    "--device ID'"), c->st->db->path, inv != NULL ? inv :
+		    "collector");
+		free(inv);
 		goto fail;
 	}
 	if ((rc = wire_queue_load(c->st, all ? WIRE_ALL : WIRE_PENDING, &q,

@@ -161,6 +161,7 @@ cmd_fill(struct cmd_ctx *c, int argc, char **argv)
 	struct fill	 fl;
 	struct err	 e;
 	const char	*lang = NULL, *answers = NULL;
+	char		*prog = NULL;
 	int		 ch, rc, draft = 0;
 
 	memset(&fl, 0, sizeof(fl));
@@ -191,18 +192,26 @@ cmd_fill(struct cmd_ctx *c, int argc, char **argv)
 	if (draft && answers == NULL)
 		return cmd_usage_error(_("--draft goes with --answers"));
 	err_init(&e);
-	if ((rc = fill_load_form(&fl, st, argv[optind], &e)) != 0 ||
-	    (rc = cmd_attach_stored(fl.form, &fl.sf, &e)) != 0 ||
-	    (rc = fill_start(&fl, lang, NULL, &e)) != 0) {
-		rc = cmd_error(rc, &e);
-		goto out;
+	if ((prog = cmd_invocation(c)) == NULL) {
+		rc = err_set(&e, ERR_NOMEM, _("out of memory"));
+		goto fail;
 	}
+	if ((rc = fill_load_form(&fl, st, argv[optind], &e)) != 0 ||
+	    (rc = cmd_attach_stored(fl.form, &fl.sf, &e)) != 0)
+		goto fail;
+	fl.prog = prog;		/* fill_load_form cleared fl */
+	if ((rc = fill_start(&fl, lang, NULL, &e)) != 0)
+		goto fail;
 	i18n_use(lang != NULL ? fl.form->langs[fl.lang].code : NULL);
 	if (answers != NULL)
 		rc = fill_answers(&fl, answers, draft);
 	else
 		rc = fill_interactive(c, &fl, 0);
+	goto out;
+fail:
+	rc = cmd_error(rc, &e);
 out:
 	fill_release(&fl);
+	free(prog);
 	return rc;
 }

@@ -71,7 +71,10 @@ cmd_show(struct cmd_ctx *c, int argc, char **argv)
 		printf("%s\n", sub.xml);
 		goto out;
 	}
+	/* With the form's attachments: what pulldata() reads from them
+	 * (the growth z-scores) is computed again too. */
 	if ((rc = fill_load_form_row(&fl, st, sub.form, &e)) != 0 ||
+	    (rc = cmd_attach_stored(fl.form, &fl.sf, &e)) != 0 ||
 	    (rc = fill_resume(&fl, &sub, 0, &e)) != 0)
 		goto fail;
 	cmd_warn_skipped(&fl);

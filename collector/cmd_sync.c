@@ -599,6 +599,7 @@ cmd_sync(struct cmd_ctx *c, int argc, char **argv)
 	struct err	 e, ce;
 	const char	*hub_opt = NULL, *ca = NULL;
 	char		*hub = NULL, *token = NULL, *ca_abs = NULL, now[40];
+	char		*inv;
 	char		 new_token[STORE_TOKEN_MAX + 2];
 	int64_t		 counts[SUB_NSTATES];
 	int		 ch, rc, crc, watch = 0, attempt = 0, acked;
@@ -700,8 +701,11 @@ cmd_sync(struct cmd_ctx *c, int argc, char **argv)
 		goto out;
 	}
 	if (s.device == NULL) {
-		rc = err_set(&e, ERR_IO, _("%s: no device id: run 'collector "
-		    "init --device ID'"), s.st->db->path);
+		inv = cmd_invocation(c);
+		rc = err_set(&e, ERR_IO, _("%s: no device id: run '%s init "
+		    "--device ID'"), s.st->db->path, inv != NULL ? inv :
+		    "collector");
+		free(inv);
 		goto fail;
 	}
 	if (token == NULL) {

@@ -122,8 +122,9 @@ fill_start(struct fill *fl, const char *lang, const char *deprecated,
 	    (rc = store_get_setting(fl->st, "promoter", &promoter, e)) != 0)
 		goto out;
 	if (device == NULL) {
-		rc = err_set(e, ERR_IO, _("%s: no device id: run 'collector "
-		    "init --device ID'"), fl->st->db->path);
+		rc = err_set(e, ERR_IO, _("%s: no device id: run '%s init "
+		    "--device ID'"), fl->st->db->path, fl->prog != NULL ?
+		    fl->prog : "collector");
 		goto out;
 	}
 	uuid_v4(uuid);

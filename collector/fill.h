@@ -30,6 +30,9 @@ struct fill {
 						 * stored answer the form
 						 * does not take */
 	size_t			 nskipped;	/* how many */
+	const char		*prog;		/* borrowed: the program as
+						 * invoked, for the hints
+						 * (cmd_invocation) */
 };
 
 /* The form's current version from the store, parsed. */

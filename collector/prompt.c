@@ -3,9 +3,13 @@
  *
  *   ASK     show the step (question or "add another?") and read a line;
  *           an accepted answer is saved (fill_save) before anything else
- *           is shown, so what the person saw accepted is on disk
- *   REVIEW  every answer numbered; a number re-asks that question (FIX),
- *           Enter finalizes, '<' goes back into the questions
+ *           is shown, so what the person saw accepted is on disk. A
+ *           read-only question (read_only, or a calculated select_one)
+ *           is shown with its value and passed by, as ODK Collect shows
+ *           it and lets the person swipe on; '<' passes it by too
+ *   REVIEW  every answer numbered; a number re-asks that question (FIX)
+ *           (a read-only one says why it cannot), Enter finalizes, '<'
+ *           goes back into the questions
  *   FIX     one question asked from the review, then REVIEW again
  *
  * Keys on every line: '<' back, '?' hint, '!' save the draft and quit;
@@ -367,6 +371,30 @@ show_question(struct prompt *p, struct inode *n)
 	}
 }
 
+/* A question that is shown, never asked (not a note: a note waits for
+ * Enter). */
+static int
+passed_by(struct prompt *p, const struct step *st)
+{
+	return st->kind == STEP_QUESTION && st->node->field->kind != FK_NOTE &&
+	    session_read_only(p->s, st->node);
+}
+
+/* "Anemia: Moderada": its label and its value, as the review shows it. */
+static void
+show_read_only(struct prompt *p, struct inode *n)
+{
+	char	*l;
+
+	show_position(p, n, 0);
+	if ((l = session_text(p->s, n, label_of(p, n->field))) != NULL)
+		fputs(l, p->out);
+	free(l);
+	fputs(": ", p->out);
+	show_value(p, n);
+	fputc('\n', p->out);
+}
+
 /* Characters of UTF-8 text in s[0..n). */
 static size_t
 chars(const char *s, size_t n)
@@ -707,6 +735,30 @@ remove_instance(struct prompt *p, struct inode *inst, int *rc,
 	return 1;
 }
 
+/*
+ * '<': the step before, past the read-only questions (they are passed by
+ * going forward, so stopping at one would send the person forward again).
+ * Where only read-only questions are before, the step stays.
+ */
+static int
+back(struct prompt *p)
+{
+	struct step	start = p->st, was;
+	int		rc;
+
+	do {
+		was = p->st;
+		if ((rc = session_prev(p->s, &p->st)) != 0)
+			return rc;
+		if (p->st.kind == was.kind && p->st.node == was.node &&
+		    p->st.parent == was.parent) {
+			p->st = start;
+			return 0;
+		}
+	} while (passed_by(p, &p->st));
+	return 0;
+}
+
 static int
 ask(struct prompt *p, enum pstate *next, struct err *e)
 {
@@ -719,6 +771,10 @@ ask(struct prompt *p, enum pstate *next, struct err *e)
 	if (p->st.kind == STEP_END) {
 		*next = P_REVIEW;
 		return 0;
+	}
+	if (passed_by(p, &p->st)) {
+		show_read_only(p, n);
+		return session_next(p->s, &p->st);
 	}
 	if (p->st.kind == STEP_REPEAT_PROMPT) {
 		name = label_of(p, p->st.field);
@@ -740,7 +796,7 @@ ask(struct prompt *p, enum pstate *next, struct err *e)
 		}
 		if (strcmp(l, "<") == 0) {
 			before = p->st;
-			if ((rc = session_prev(p->s, &p->st)) != 0)
+			if ((rc = back(p)) != 0)
 				break;
 			if (p->st.kind == before.kind &&
 			    p->st.node == before.node &&
@@ -883,6 +939,23 @@ refusal(struct prompt *p, const struct diag *d)
 		fprintf(p->out, "  ✗ %s\n", d->msg);
 }
 
+/* The answer numbered k in the review is read only: why. */
+static void
+cannot_change(struct prompt *p, size_t k)
+{
+	const struct inode	*n = p->review[k - 1];
+
+	fprintf(p->out, "  ✗ ");
+	if (n->field->calculation != NULL)
+		fprintf(p->out, _("%zu. %s: this answer is worked out from the "
+		    "other answers and cannot be changed here; change the "
+		    "answers it comes from"), k, label_of(p, n->field));
+	else
+		fprintf(p->out, _("%zu. %s: this answer cannot be changed"), k,
+		    label_of(p, n->field));
+	fputc('\n', p->out);
+}
+
 static int
 review(struct prompt *p, enum pstate *next, struct err *e)
 {
@@ -905,7 +978,7 @@ review(struct prompt *p, enum pstate *next, struct err *e)
 	if (strcmp(l, "!") == 0)
 		*next = P_QUIT;
 	else if (strcmp(l, "<") == 0) {
-		rc = session_prev(p->s, &p->st);
+		rc = back(p);
 		*next = P_ASK;
 	} else if (*l == '\0') {
 		if ((rc = fill_unchanged(p->fl, &same, e)) != 0)
@@ -943,7 +1016,9 @@ review(struct prompt *p, enum pstate *next, struct err *e)
 			fprintf(p->out, _("no answer numbered '%s': the numbers "
 			    "go from 1 to %zu"), l, p->nreview);
 			fputc('\n', p->out);
-		} else {
+		} else if (session_read_only(p->s, p->review[k - 1]))
+			cannot_change(p, k);
+		else {
 			p->fix = p->review[k - 1];
 			*next = P_FIX;
 		}

@@ -638,7 +638,7 @@ calculate(struct session *s, struct snode *sn)
 
 	env_init(s, &env, &sn->n);
 	err_init(&e);
-	if (expr_eval_text(f->calculation, &env, &v, &e) != 0) {
+	if (expr_eval_answer(f->calculation, &env, f->kind, &v, &e) != 0) {
 		free(v);
 		v = NULL;
 	}
@@ -1969,6 +1969,8 @@ normalise(struct session *s, const struct inode *node, const char *text,
 		return err_set(e, ERR_INPUT, _("this question cannot be "
 		    "answered here"));
 	}
+	if ((r = field_range_check(f, num, e)) != 0)
+		return r;
 	t = num;
 	n = strlen(num);
 copy:
@@ -2098,8 +2100,7 @@ answer(struct session *s, struct inode *node, const char *text,
 		return err_set(e, ERR_INPUT, _("this question does not "
 		    "apply"));
 	s->now = clock_now();
-	if ((f->readonly != NULL && eval_bool(s, f->readonly, node, 0)) ||
-	    (f->calculation != NULL && f->trigger == NULL))
+	if (session_read_only(s, node))
 		return err_set(e, ERR_INPUT, _("this question is read only"));
 	if ((rc = normalise(s, node, text != NULL ? text : "", mode, &v,
 	    e)) != 0)
@@ -2191,6 +2192,19 @@ session_required(struct session *s, const struct inode *node)
 		return 0;
 	/* A broken expression does not block the person. */
 	return eval_bool(s, f->required, node, 0);
+}
+
+int
+session_read_only(struct session *s, const struct inode *node)
+{
+	const struct field	*f = node->field;
+
+	/* A calculation without a trigger is the form's to set (ODK's
+	 * bind with a calculate is read-only whatever read_only says). */
+	if (f->calculation != NULL && f->trigger == NULL)
+		return 1;
+	/* A broken expression does not lock the question. */
+	return f->readonly != NULL && eval_bool(s, f->readonly, node, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2838,7 +2852,7 @@ jfill_leaf(struct jfill *fl, struct inode *h, struct inode *n, json_t *v)
 	const char		*text;
 	char			 num[64];
 	struct err		 e;
-	int			 rc;
+	int			 rc, computed;
 
 	if (json_text(v, num, sizeof(num), &text) != 0) {
 		jfill_problem(fl, h, f->name, 0, _("the answer must be text or "
@@ -2851,9 +2865,11 @@ jfill_leaf(struct jfill *fl, struct inode *h, struct inode *n, json_t *v)
 	 * from a person, a calculation is checked at the end (calc_check).
 	 * So is an answer equal to the value already there (a read-only
 	 * question's default). */
-	if (f->kind == FK_CALCULATE && fl->strict)
+	computed = f->kind == FK_CALCULATE ||
+	    (f->calculation != NULL && f->trigger == NULL);
+	if (computed && fl->strict)
 		return calc_given(fl, n, text);
-	if (f->kind == FK_META || f->kind == FK_CALCULATE)
+	if (f->kind == FK_META || computed)
 		return 0;
 	jfill_settle(fl, f, 0);
 	if (n->value != NULL && strcmp(n->value, text) == 0)

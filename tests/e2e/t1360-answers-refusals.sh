@@ -23,6 +23,21 @@ echo '{"head": "Ana", "age": 40, "age_months": 480, "has_kids": "no"}' \
 t_run fill household --answers "$T_TMP/same.json"
 t_is "$T_RC" 0 "the value the form computes (data fed back): accepted"
 
+# The anaemia class is a calculated read-only select_one: refused the same.
+cat >"$T_TMP/anemia.json" <<'JSON'
+{"district": "030401", "community": "Pampa", "household_id": "030401-0002",
+ "visit_date": "2026-02-01", "sex": "f", "birth_date": "2020-01-01",
+ "altitude_m": 2900, "altitude_source": "gps", "hb_measured": 11,
+ "anemia": "none"}
+JSON
+t_run fill anemia --answers "$T_TMP/anemia.json"
+t_is "$T_RC" 1 "a value for the anaemia class (a calculated select_one): refused"
+t_has "$T_ERR" "anemia: 'anemia' is computed by the form (here 'moderate'), not answered: leave it out" \
+	"saying it is computed, and the code the form computes"
+sed -i 's/"none"/"moderate"/' "$T_TMP/anemia.json"
+t_run fill anemia --answers "$T_TMP/anemia.json"
+t_is "$T_RC" 0 "the class the form computes (data fed back): accepted"
+
 printf '{"head": "A\\u0000na", "age": 40, "has_kids": "no"}\n' \
     >"$T_TMP/nul.json"
 t_run fill household --answers "$T_TMP/nul.json"

@@ -35,6 +35,7 @@ expect >
 send 1
 expect > 
 send 9.0
+expect Anemia: Severa
 expect Resultado
 expect > 
 send
@@ -43,6 +44,9 @@ expect >
 send ?
 expect > 
 send 99
+expect ✗
+expect > 
+send 10
 expect ✗
 expect > 
 send 9
@@ -67,9 +71,9 @@ out=$T_TMP/t
 
 # 5: the position.
 t_is "$(grep -oE '^\[[0-9]+/[0-9]+\]' "$out" | cut -d/ -f2 | sort -u)" \
-	"20]" "one total all along, whatever the answers make apply"
+	"25]" "one total all along, whatever the answers make apply"
 t_is "$(grep -oE '^\[[0-9]+/' "$out" | tr -d '[/' | uniq | head -10 |
-    tr '\n' ' ')" "1 2 3 4 5 6 14 15 16 20 " \
+    tr '\n' ' ')" "1 2 3 4 5 6 18 19 20 21 " \
 	"the position skips what does not apply and never goes back"
 
 # 9: numbers and dates as a promoter writes them.
@@ -79,18 +83,29 @@ t_has "$out" "'3.500' es ambiguo" "3.500 for a whole number: ambiguous"
 t_has "$out" "Fecha de la visita: 2025-06-06" "6/6/25 is 2025-06-06"
 t_has "$out" "Altitud (metros) del lugar donde vive la persona desde hace 4 meses: 3500" \
 	"3,500 is 3500"
-t_has "$out" "El número de una respuesta (de 1 a 9) la cambia" \
+t_has "$out" "El número de una respuesta (de 1 a 10) la cambia" \
 	"'?' at the review says what can be typed"
-t_has "$out" "no hay respuesta con el número '99': los números van de 1 a 9" \
+t_has "$out" "no hay respuesta con el número '99': los números van de 1 a 10" \
 	"a number out of range says the range"
 
 # 4: what the review shows.
 t_has "$out" "Sexo de la persona evaluada: Hombre" "a choice as its label"
 t_has "$out" "Hemoglobina medida (g/dL): 9.0" "a decimal keeps its decimal"
 t_has "$out" "» Resultado: anemia severa." "the result said at the review"
+# The computed class is a read-only select_one: shown in words as the
+# walk passes it, never asked, and refused at the review with the reason.
+t_is "$(grep -A1 -x 'Anemia: Severa' "$out" | sed -n 2p)" "" \
+	"the walk shows the class and passes on, without a prompt"
+t_has "$out" " 10. Anemia: Severa" "the class at the review, in words"
+t_has "$out" "✗ 10. Anemia: esta respuesta se calcula con las otras respuestas y no se puede cambiar aquí" \
+	"choosing the class at the review says why it cannot be changed"
+t_lacks "$out" ": severe" "no code on screen"
+t_lacks "$out" "none: sin anemia" "no label spelling out the codes"
 sed -n '/^> 14/,$p' "$out" >"$T_TMP/after"
 t_has "$T_TMP/after" "» Resultado: sin anemia." \
 	"and said again, new, after a change at the review"
+t_has "$T_TMP/after" " 10. Anemia: Sin anemia" \
+	"the class follows the change, in words"
 
 # 3: a refusal at finalizing.
 t_has "$out" "✗ 6. Fecha de nacimiento: La fecha de nacimiento no puede ser posterior" \

@@ -39,7 +39,9 @@ t_is "$(head -1 "$T_OUT" | tr -s ' ')" "ENCUESTA ESTADO FORMULARIO FECHA NOMBRE"
 	"a header"
 t_has "$T_OUT" "${old:0:18}  finalizada  anemia" \
 	"the short id that edit takes, the state in Spanish"
-t_has "$T_OUT" "030401-0002 f 2020-01-01" "the form's instance name"
+t_has "$T_OUT" "030401-0002 Mujer 2020-01-01" \
+	"the form's instance name, the sex in words (jr:choice-name)"
+t_lacks "$T_OUT" "030401-0002 f " "not its code"
 t_has "$T_OUT" "    reemplazada por ${new:0:18}: la oficina usa esa" \
 	"the one corrected says which replaced it"
 t_has "$T_OUT" "    reemplaza a ${old:0:18}" "the revision says which it replaces"

@@ -41,4 +41,15 @@ for f in anemia water_sanitation household_improvements; do
 		"$f: the household code's refusal names the district's code"
 done
 
+# A store that lost its device id (damaged: init always sets it): the
+# hint names the program as it was typed, with --home, as the others do.
+t_sql "DELETE FROM settings WHERE key = 'device_id'"
+for cmd in "fill household_code --answers $T_TMP/a.json" "export --out $T_TMP/x" \
+    "sync --hub http://127.0.0.1:9"; do
+	# shellcheck disable=SC2086
+	t_run $cmd
+	t_has "$T_ERR" "no device id: run '$COLLECTOR --home $T_HOME init --device ID'" \
+		"${cmd%% *}: the device id hint works as typed"
+done
+
 t_done

@@ -84,6 +84,8 @@ expect "anemia in Quechua: the result" \
     "Resultado: anemia moderada (chawpi yawar pisiy)."
 expect "anemia in Quechua: age on the review" "Hayka killa (edad): 360"
 last_data anemia moderate
+expect "anemia in Quechua: the class in words at the review" \
+    "Anemia, yawar pisiy: Moderada (chawpi)"
 last_data hb_adjusted 9
 
 # A child of 5 months: the note says no haemoglobin; measured lying (1),
@@ -114,5 +116,10 @@ expect "water in Quechua: the treatment question says mark all" \
     "(Nisqankuta llapanta akllay)"
 last_data water_ladder basic
 last_data sanitation_ladder basic
+# The ladders are calculated read-only select_ones: words on screen.
+expect "water in Quechua: the ladder in words at the review" \
+    "Upyana yaku: JMP escalera: Básico"
+expect "water in Quechua: the hygiene ladder in words" \
+    "Maki mayllakuy: JMP escalera: Básico"
 
 t_done

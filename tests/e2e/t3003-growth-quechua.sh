@@ -69,11 +69,49 @@ t_has "$T_OUT" "Manaraq 9 killayuq wawataqa siriykachispam tupuna." \
     "standing under 9 months refused in Quechua"
 t_has "$T_OUT" "Kay llasayqa manam atikunmanchu" \
     "74 kg refused in Quechua"
+tr -d '\r' <"$T_OUT" >"$T_TMP/fill"
+# The computed classes in Quechua words, as the walk passes them and at
+# the review; the codes only in the data.
+t_has "$T_TMP/fill" "Desnutrición crónica, mana wiñay: Manam" \
+    "the walk: stunting in Quechua words"
+t_has "$T_TMP/fill" "Anemia, yawar pisiy: Moderada (chawpi)" \
+    "the walk: the anaemia class in Quechua words"
+t_has "$T_TMP/fill" ". Sobrepeso, llasasapa: Manam" \
+    "the review: overweight in Quechua words"
+t_has "$T_TMP/fill" ". Anemia, yawar pisiy: Moderada (chawpi)" \
+    "the review: the anaemia class in Quechua words"
+t_lacks "$T_TMP/fill" ": moderate" "no code on screen"
 id=$(grep -o 'uuid:[0-9a-f-]*' "$T_OUT" | tail -n 1)
+t_run show "$id"
+t_has "$T_OUT" "Desnutrición aguda: Manam" "show: wasting in Quechua words"
+t_has "$T_OUT" "Anemia, yawar pisiy: Moderada (chawpi)" \
+    "show: the anaemia class in Quechua words"
+t_lacks "$T_OUT" ": none" "show: no code"
 t_run show "$id" --json
 t_is "$(jq -r '.data | [.length_position, .length_adjusted, .haz, .waz,
     .whz, .stunting, .wasting, .growth_rule] | join(" ")' "$T_OUT")" \
     "lying 66.5 -1.07 -0.65 -0.03 none none WHO2006" \
     "the z-scores WHO's method gives (tests/tools/whogrowth.py)"
+
+# A draft started in Quechua goes on in Quechua: `edit` takes the draft's
+# language for the program's own words too, whatever the environment's.
+t_pty fill anemia --lang quy <<'SCRIPT'
+expect > 
+send 1
+expect > 
+send !
+wait
+SCRIPT
+id=$(tr -d '\r' <"$T_OUT" | grep -oE 'edit [0-9a-f-]+' | tail -n 1)
+LANGUAGE=es t_pty ${id:+$id} <<'SCRIPT'
+expect > 
+send !
+wait
+SCRIPT
+tr -d '\r' <"$T_OUT" >"$T_TMP/edit"
+t_has "$T_TMP/edit" "Teclakuna: < kutiy" \
+    "edit of a Quechua draft: the program's words in Quechua"
+t_lacks "$T_TMP/edit" "Teclas:" "not the environment's Spanish"
+t_has "$T_TMP/edit" "Ayllu llaqta utaq llaqta" "and the survey's words too"
 
 t_done
