@@ -19,11 +19,29 @@
  * re-validated, so that nothing the form's rules refuse is kept, not even
  * aside.
  *
+ * The store is asked per part of a batch, not per line: the lines of a
+ * part are read and checked alone first (envelope, device, form), then
+ * the ids of those that passed are looked up at once, each line judged
+ * against what is stored, and what the part brings written at once
+ * (store.h's hub_store_find_subs, hub_store_write): on PostgreSQL two
+ * round trips for up to MERGE_PART_LINES lines, where a round trip per
+ * statement cost ten times the merge itself. Results still go out in
+ * the order of the lines.
+ *
+ * Between the look-up and the write, the id of a line may be stored:
+ * by another hub process, or by an earlier line of the same part (a
+ * device that sent one submission twice in a batch). The write skips it
+ * (INSERT ... ON CONFLICT DO NOTHING; on PostgreSQL it waits for the
+ * other process to commit), and the line is judged again against what
+ * was stored first, as if it had come second: a duplicate, or a
+ * conflict kept aside. It was validated already, as a new one.
+ *
  * The hot path, a hundred thousand times in a season's import: the parsed
  * form comes from a cache (a published version never changes), the data
  * object reaches the form engine as the tree envelope_decode built (no
- * second parse), the SQL statements are prepared once (store.c), and the
- * only allocations per line are the envelope's tree and the session.
+ * second parse), the SQL statements are prepared once (store_sqlite.c),
+ * and the allocations per line are the envelope's tree, the session and
+ * the copy of the line the part holds.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +54,12 @@
 /* A rejected line that is not even an envelope: its instance_id is
  * looked for only when the line is no longer than this. */
 #define ID_SCAN_MAX	(64u << 10)
+/* A part of a batch, looked up and written at once: at most this many
+ * lines, and this many bytes of lines held (a line may have
+ * BATCH_LINE_MAX): what a merge holds is that of a part, whatever the
+ * batch. */
+#define MERGE_PART_LINES	1000
+#define MERGE_PART_BYTES	(8u << 20)
 
 struct merge_form {
 	char		*form_id;
@@ -44,6 +68,25 @@ struct merge_form {
 					 * only: it may be published
 					 * while the server runs) */
 	char		*why;		/* published but not loadable */
+};
+
+/* One line of the part being merged: what it became, or, checked, what
+ * it waits for (the stored line of its id, if any). */
+struct pending {
+	size_t			 lineno;
+	char			*line;		/* a copy: the reader's is
+						 * borrowed until the next */
+	size_t			 len;
+	int			 checked;
+	struct envelope		 env;		/* checked: decoded */
+	const struct form	*form;		/* checked */
+	char			*iid;		/* refused before: owned, or
+						 * NULL */
+	enum result_status	 status;
+	char			*reason;	/* owned; NULL */
+	char			*stored;	/* owned; NULL: none stored */
+	size_t			 nstored;
+	char			 digest[HUB_DIGEST_HEX];
 };
 
 /* One batch being merged. */
@@ -56,7 +99,16 @@ struct run {
 	int64_t			 batch;		/* its row */
 	struct diags		 d;
 	struct buf		 reason;
-	struct buf		 stored;	/* a stored line, same id */
+	/* the part, and its rows for the store: MERGE_PART_LINES each */
+	struct pending		*v;
+	size_t			 nv;
+	size_t			 bytes;
+	const char		**ids;
+	size_t			*who;		/* the line of each row */
+	struct hub_sub		*subs;
+	struct hub_sub		*conflicts;
+	struct hub_reject	*rejects;
+	unsigned char		*added;
 };
 
 static double
@@ -132,8 +184,22 @@ forget_unpublished(struct merge *m)
 	m->nforms = j;
 }
 
+static struct merge_form *
+cached(struct merge *m, const char *form_id, const char *version)
+{
+	size_t	i;
+
+	for (i = 0; i < m->nforms; i++)
+		if (strcmp(m->forms[i].form_id, form_id) == 0 &&
+		    strcmp(m->forms[i].version, version) == 0)
+			return &m->forms[i];
+	return NULL;
+}
+
 /*
- * The parsed form of form_id at version, from the cache or the store.
+ * The parsed form of form_id at version, from the cache or the store
+ * (a full cache is emptied first: no line may still hold one of its
+ * forms).
  * *f NULL when it is not published, or (*why set) when its bytes do not
  * load in this engine.
  */
@@ -145,18 +211,10 @@ find_form(struct merge *m, const char *form_id, const char *version,
 	struct hub_form		 hf;
 	struct diags		 d;
 	struct err		 le;
-	size_t			 i;
 	int			 found, rc;
 
-	*out = NULL;
-	for (i = 0; i < m->nforms; i++) {
-		mf = &m->forms[i];
-		if (strcmp(mf->form_id, form_id) == 0 &&
-		    strcmp(mf->version, version) == 0) {
-			*out = mf;
-			return 0;
-		}
-	}
+	if ((*out = cached(m, form_id, version)) != NULL)
+		return 0;
 	if (m->nforms >= MERGE_FORMS_MAX)
 		merge_release(m);
 	if ((rc = hub_store_get_form(m->st, form_id, version, &hf, &found,
@@ -251,28 +309,62 @@ result(struct run *r, size_t lineno, const char *iid,
 	return 0;
 }
 
-static int
-reject(struct run *r, size_t lineno, const char *iid, const char *line,
-    size_t len, const char *reason, struct err *e)
+/* Id of a line: the envelope's, or what was read of a refused one. */
+static const char *
+pending_id(const struct pending *p)
 {
-	struct hub_reject	 x;
-	double			 t = mono();
-	int			 rc;
+	return p->checked ? p->env.instance_id : p->iid;
+}
 
-	memset(&x, 0, sizeof(x));
-	x.instance_id = iid;
-	x.device_id = r->device;
-	x.reason = reason;
-	x.received_at = r->received_at;
-	x.batch = r->batch;
-	x.lineno = lineno;
-	x.line = line;
-	x.len = len;
-	rc = hub_store_add_rejection(r->m->st, &x, e);
-	r->m->times.store += mono() - t;
-	if (rc != 0)
-		return rc;
-	return result(r, lineno, iid, RESULT_REJECTED, reason, e);
+static void
+pending_release(struct pending *p)
+{
+	free(p->line);
+	envelope_release(&p->env);
+	free(p->iid);
+	free(p->reason);
+	free(p->stored);
+	memset(p, 0, sizeof(*p));
+}
+
+/* A new line of the part (*out), with a copy of its text. */
+static int
+hold(struct run *r, const char *line, size_t len, size_t lineno,
+    struct pending **out, struct err *e)
+{
+	struct pending	*p = &r->v[r->nv];
+
+	memset(p, 0, sizeof(*p));
+	if ((p->line = malloc(len > 0 ? len : 1)) == NULL)
+		return err_set(e, ERR_NOMEM, _("out of memory"));
+	memcpy(p->line, line, len);
+	p->len = len;
+	p->lineno = lineno;
+	r->nv++;
+	r->bytes += len;
+	*out = p;
+	return 0;
+}
+
+/* p is a conflict: kept aside, and the device told so. */
+static int
+keep_aside(struct pending *p, struct err *e)
+{
+	p->status = RESULT_CONFLICT;
+	if ((p->reason = strdup(_("another submission with this instance_id "
+	    "is on the hub: kept aside"))) == NULL)
+		return err_set(e, ERR_NOMEM, _("out of memory"));
+	return 0;
+}
+
+/* p is refused, with why (copied). */
+static int
+refuse(struct pending *p, const char *reason, struct err *e)
+{
+	p->status = RESULT_REJECTED;
+	if ((p->reason = strdup(reason)) == NULL)
+		return err_set(e, ERR_NOMEM, _("out of memory"));
+	return 0;
 }
 
 /* The first problems the form engine found, as one reason. */
@@ -340,15 +432,14 @@ validate(struct run *r, const struct form *f, const struct envelope *env,
 }
 
 /*
- * Whether a line with the id of a stored one is the same submission:
- * the same bytes (a device sending its frozen line again), else the same
+ * Whether p, whose id is stored (p->stored), is the same submission: the
+ * same bytes (a device sending its frozen line again), else the same
  * digest (the same content written otherwise: keys in another order,
- * 11.50 for 11.5). *digest gets the new line's digest when it was
- * computed ("" when the bytes matched).
+ * 11.50 for 11.5). p->digest gets p's digest when it was computed (""
+ * when the bytes matched).
  */
 static int
-same_content(struct run *r, const struct envelope *env, const char *line,
-    size_t len, int *same, char digest[HUB_DIGEST_HEX], struct err *e)
+same_content(struct pending *p, int *same, struct err *e)
 {
 	struct envelope	 old;
 	struct err	 le;
@@ -356,149 +447,288 @@ same_content(struct run *r, const struct envelope *env, const char *line,
 	int		 rc;
 
 	*same = 0;
-	digest[0] = '\0';
-	if (r->stored.len == len && memcmp(r->stored.p, line, len) == 0) {
+	p->digest[0] = '\0';
+	if (p->nstored == p->len && memcmp(p->stored, p->line, p->len) == 0) {
 		*same = 1;
 		return 0;
 	}
 	/* Both decoded once already, so only memory can fail here: any
 	 * other failure leaves them different. */
 	err_init(&le);
-	if ((rc = envelope_digest(env, digest, &le)) == 0 &&
-	    (rc = envelope_decode(r->stored.p, r->stored.len, &old,
-	    &le)) == 0) {
+	if ((rc = envelope_digest(&p->env, p->digest, &le)) == 0 &&
+	    (rc = envelope_decode(p->stored, p->nstored, &old, &le)) == 0) {
 		rc = envelope_digest(&old, had, &le);
 		envelope_release(&old);
 		if (rc == 0)
-			*same = strcmp(had, digest) == 0;
+			*same = strcmp(had, p->digest) == 0;
 	}
 	if (rc == ERR_NOMEM)
 		return err_set(e, rc, "%s", le.msg);
 	return 0;
 }
 
+/* hub_store_find_subs's: keep the stored line of the part's line. */
+static int
+found_one(size_t i, const char *line, size_t len, void *arg)
+{
+	struct run	*r = arg;
+	struct pending	*p = &r->v[r->who[i]];
+
+	free(p->stored);
+	p->nstored = 0;
+	if ((p->stored = malloc(len > 0 ? len : 1)) == NULL)
+		return ERR_NOMEM;
+	memcpy(p->stored, line, len);
+	p->nstored = len;
+	return 0;
+}
+
+/* The stored lines of the ids of the part's lines listed in r->who[0..n),
+ * into each one's stored. */
+static int
+look_up(struct run *r, size_t n, struct err *e)
+{
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < n; i++)
+		r->ids[i] = r->v[r->who[i]].env.instance_id;
+	rc = hub_store_find_subs(r->m->st, r->ids, n, found_one, r, e);
+	if (rc == ERR_NOMEM && e != NULL && e->code == 0)
+		rc = err_set(e, rc, _("out of memory"));
+	return rc;
+}
+
+static void
+sub_of(struct run *r, const struct pending *p, struct hub_sub *sub)
+{
+	json_t	*district;
+
+	memset(sub, 0, sizeof(*sub));
+	sub->instance_id = p->env.instance_id;
+	sub->deprecated_id = p->env.deprecated_id;
+	sub->form_id = p->env.form_id;
+	sub->form_version = p->env.form_version;
+	sub->device_id = p->env.device_id;
+	district = json_object_get(p->env.data_value, "district");
+	sub->district = json_is_string(district) ?
+	    json_string_value(district) : NULL;
+	sub->finalized_at = p->env.finalized_at;
+	sub->received_at = r->received_at;
+	sub->digest = p->digest;
+	sub->line = p->line;
+	sub->len = p->len;
+	sub->batch = r->batch;
+}
+
+/*
+ * Judge p, whose stored line was looked up: duplicate, or re-validated
+ * and then refused, a conflict or (nothing stored) new: *store 1.
+ */
+static int
+judge(struct run *r, struct pending *p, int *store, struct err *e)
+{
+	const char	*reason = NULL;
+	double		 t0;
+	int		 same, rc;
+
+	*store = 0;
+	if (p->stored != NULL) {
+		t0 = mono();
+		rc = same_content(p, &same, e);
+		r->m->times.decode += mono() - t0;
+		if (rc != 0)
+			return rc;
+		if (same) {
+			p->status = RESULT_DUPLICATE;
+			return 0;
+		}
+	}
+	t0 = mono();
+	rc = validate(r, p->form, &p->env, &reason, e);
+	r->m->times.validate += mono() - t0;
+	if (rc != 0)
+		return rc;
+	if (reason != NULL)
+		return refuse(p, reason, e);
+	if (p->stored != NULL)
+		return keep_aside(p, e);
+	p->status = RESULT_STORED;
+	*store = 1;
+	return 0;
+}
+
+/*
+ * The part is whole: look its ids up, judge each line, write what it
+ * brings; then the results, in the order of the lines.
+ */
+static int
+flush(struct run *r, struct err *e)
+{
+	struct hub_writes	 w;
+	struct pending		*p;
+	size_t			 i, n = 0, nr = 0, nc = 0, ns = 0, k;
+	double			 t0 = mono();
+	int			 store, same, rc;
+
+	if (r->nv == 0)
+		return 0;
+	for (i = 0; i < r->nv; i++)
+		if (r->v[i].checked)
+			r->who[n++] = i;
+	if ((rc = look_up(r, n, e)) != 0)
+		goto out;
+	r->m->times.store += mono() - t0;
+	for (i = 0; i < r->nv; i++) {
+		p = &r->v[i];
+		if (p->checked && (rc = judge(r, p, &store, e)) != 0)
+			goto out;
+		if (p->checked && store) {
+			sub_of(r, p, &r->subs[ns]);
+			r->who[ns++] = i;
+		} else if (p->status == RESULT_CONFLICT)
+			sub_of(r, p, &r->conflicts[nc++]);
+		else if (p->status == RESULT_REJECTED) {
+			memset(&r->rejects[nr], 0, sizeof(r->rejects[nr]));
+			r->rejects[nr].instance_id = pending_id(p);
+			r->rejects[nr].device_id = r->device;
+			r->rejects[nr].reason = p->reason;
+			r->rejects[nr].received_at = r->received_at;
+			r->rejects[nr].batch = r->batch;
+			r->rejects[nr].lineno = p->lineno;
+			r->rejects[nr].line = p->line;
+			r->rejects[nr].len = p->len;
+			nr++;
+		}
+	}
+	t0 = mono();
+	memset(&w, 0, sizeof(w));
+	w.subs = r->subs;
+	w.nsubs = ns;
+	w.added = r->added;
+	w.conflicts = r->conflicts;
+	w.nconflicts = nc;
+	w.rejects = r->rejects;
+	w.nrejects = nr;
+	if ((rc = hub_store_write(r->m->st, &w, e)) != 0)
+		goto out;
+	/* Those stored meanwhile, by another process or an earlier line
+	 * of the part: judged against what was stored first. */
+	for (i = k = 0; i < ns; i++)
+		if (!r->added[i])
+			r->who[k++] = r->who[i];
+	if (k > 0 && (rc = look_up(r, k, e)) != 0)
+		goto out;
+	for (i = nc = 0; i < k; i++) {
+		p = &r->v[r->who[i]];
+		if (p->stored == NULL) {
+			rc = err_set(e, ERR_IO, _("submission '%s': neither "
+			    "stored nor found in the store"),
+			    p->env.instance_id);
+			goto out;
+		}
+		if ((rc = same_content(p, &same, e)) != 0)
+			goto out;
+		p->status = RESULT_DUPLICATE;
+		if (!same) {
+			if ((rc = keep_aside(p, e)) != 0)
+				goto out;
+			sub_of(r, p, &r->conflicts[nc++]);
+		}
+	}
+	if (nc > 0) {
+		memset(&w, 0, sizeof(w));
+		w.conflicts = r->conflicts;
+		w.nconflicts = nc;
+		if ((rc = hub_store_write(r->m->st, &w, e)) != 0)
+			goto out;
+	}
+	r->m->times.store += mono() - t0;
+	for (i = 0; i < r->nv && rc == 0; i++) {
+		p = &r->v[i];
+		rc = result(r, p->lineno, pending_id(p), p->status, p->reason,
+		    e);
+	}
+out:
+	for (i = 0; i < r->nv; i++)
+		pending_release(&r->v[i]);
+	r->nv = 0;
+	r->bytes = 0;
+	return rc;
+}
+
+/* Check a line alone, and add it to the part (closing the part first
+ * when a form its lines hold would leave the cache). */
 static int
 merge_line(struct run *r, const char *line, size_t len, size_t lineno,
     struct err *e)
 {
 	struct merge		*m = r->m;
 	struct merge_form	*mf;
+	struct pending		*p;
 	struct envelope		 env;
-	struct hub_sub		 sub;
 	struct err		 le;
-	const char		*reason = NULL;
-	char			*iid = NULL, digest[HUB_DIGEST_HEX];
-	char			 why[MERGE_REASON_MAX];
-	json_t			*district;
+	const char		*why = NULL;
+	char			 text[MERGE_REASON_MAX];
 	double			 t0, t1;
-	int			 found, same, added, again = 0, rc = 0;
+	int			 rc = 0;
 
+	memset(&env, 0, sizeof(env));
 	t0 = mono();
 	err_init(&le);
 	if (envelope_decode(line, len, &env, &le) != 0) {
 		m->times.decode += mono() - t0;
 		if (le.code == ERR_NOMEM)
 			return err_set(e, ERR_NOMEM, "%s", le.msg);
-		iid = scan_id(line, len);
-		rc = reject(r, lineno, iid, line, len, le.msg, e);
-		free(iid);
-		return rc;
+		if ((rc = hold(r, line, len, lineno, &p, e)) != 0)
+			return rc;
+		p->iid = scan_id(line, len);
+		return refuse(p, le.msg, e);
 	}
 	t1 = mono();
 	m->times.decode += t1 - t0;
-	iid = (char *)env.instance_id;
-	if (env.finalized_at == NULL) {
-		rc = reject(r, lineno, iid, line, len, _("a draft: a "
-		    "submission is sent once finalized"), e);
-		goto out;
-	}
-	if (strcmp(env.device_id, r->device) != 0) {
-		snprintf(why, sizeof(why), _("device '%s' in a batch from "
+	if (env.finalized_at == NULL)
+		why = _("a draft: a submission is sent once finalized");
+	else if (strcmp(env.device_id, r->device) != 0) {
+		snprintf(text, sizeof(text), _("device '%s' in a batch from "
 		    "device '%s'"), env.device_id, r->device);
-		rc = reject(r, lineno, iid, line, len, why, e);
-		goto out;
+		why = text;
 	}
-	if ((rc = find_form(m, env.form_id, env.form_version, &mf, e)) != 0)
+	if (why == NULL && r->nv > 0 && m->nforms >= MERGE_FORMS_MAX &&
+	    cached(m, env.form_id, env.form_version) == NULL &&
+	    (rc = flush(r, e)) != 0)
 		goto out;
-	if (mf->form == NULL) {
-		m->times.validate += mono() - t1;
+	if (why == NULL && (rc = find_form(m, env.form_id, env.form_version,
+	    &mf, e)) != 0)
+		goto out;
+	if (why == NULL && mf->form == NULL) {
 		if (mf->why != NULL)
-			snprintf(why, sizeof(why), _("form '%s' version '%s' "
+			snprintf(text, sizeof(text), _("form '%s' version '%s' "
 			    "cannot be read: %s"), env.form_id,
 			    env.form_version, mf->why);
 		else
-			snprintf(why, sizeof(why), _("unknown form or version: "
-			    "'%s' version '%s' is not published on this hub"),
-			    env.form_id, env.form_version);
-		rc = reject(r, lineno, iid, line, len, why, e);
-		goto out;
+			snprintf(text, sizeof(text), _("unknown form or "
+			    "version: '%s' version '%s' is not published on "
+			    "this hub"), env.form_id, env.form_version);
+		why = text;
 	}
-	t0 = mono();
-	m->times.validate += t0 - t1;
-lookup:
-	rc = hub_store_find_sub(m->st, iid, &r->stored, &found, e);
-	m->times.store += mono() - t0;
-	if (rc != 0)
-		goto out;
-	digest[0] = '\0';
-	if (found) {
-		t0 = mono();
-		rc = same_content(r, &env, line, len, &same, digest, e);
-		m->times.decode += mono() - t0;
-		if (rc != 0)
+	m->times.validate += mono() - t1;
+	if (why != NULL) {
+		if ((rc = hold(r, line, len, lineno, &p, e)) != 0)
 			goto out;
-		if (same) {
-			rc = result(r, lineno, iid, RESULT_DUPLICATE, NULL, e);
+		if ((p->iid = strdup(env.instance_id)) == NULL) {
+			rc = err_set(e, ERR_NOMEM, _("out of memory"));
 			goto out;
 		}
-	}
-	t0 = mono();
-	rc = validate(r, mf->form, &env, &reason, e);
-	m->times.validate += mono() - t0;
-	if (rc != 0)
-		goto out;
-	if (reason != NULL) {
-		rc = reject(r, lineno, iid, line, len, reason, e);
+		rc = refuse(p, why, e);
 		goto out;
 	}
-	memset(&sub, 0, sizeof(sub));
-	sub.instance_id = iid;
-	sub.deprecated_id = env.deprecated_id;
-	sub.form_id = env.form_id;
-	sub.form_version = env.form_version;
-	sub.device_id = env.device_id;
-	district = json_object_get(env.data_value, "district");
-	sub.district = json_is_string(district) ?
-	    json_string_value(district) : NULL;
-	sub.finalized_at = env.finalized_at;
-	sub.received_at = r->received_at;
-	sub.digest = digest;
-	sub.line = line;
-	sub.len = len;
-	sub.batch = r->batch;
-	t0 = mono();
-	if (found)
-		rc = hub_store_add_conflict(m->st, &sub, e);
-	else if ((rc = hub_store_add_sub(m->st, &sub, &added, e)) == 0 &&
-	    !added && !again) {
-		/* Another hub process stored the same id meanwhile (it
-		 * committed: the insert waited for it). Judge this one
-		 * against what it stored, as if it had come second. */
-		m->times.store += mono() - t0;
-		again = 1;
-		goto lookup;
-	} else if (rc == 0 && !added)
-		rc = err_set(e, ERR_IO, _("submission '%s': neither stored "
-		    "nor found in the store"), iid);
-	m->times.store += mono() - t0;
-	if (rc != 0)
+	if ((rc = hold(r, line, len, lineno, &p, e)) != 0)
 		goto out;
-	if (found)
-		rc = result(r, lineno, iid, RESULT_CONFLICT, _("another "
-		    "submission with this instance_id is on the hub: kept "
-		    "aside"), e);
-	else
-		rc = result(r, lineno, iid, RESULT_STORED, NULL, e);
+	p->checked = 1;
+	p->env = env;
+	p->form = mf->form;
+	return 0;
 out:
 	envelope_release(&env);
 	return rc;
@@ -514,7 +744,7 @@ merge_batch(struct merge *m, struct batch_reader *br, const char *device,
 	struct hub_batch	 b;
 	struct run		 r;
 	const char		*line;
-	size_t			 len, lineno;
+	size_t			 len, lineno, i;
 	double			 t;
 	int			 found, rc, began = 0;
 
@@ -523,9 +753,20 @@ merge_batch(struct merge *m, struct batch_reader *br, const char *device,
 	memset(&r, 0, sizeof(r));
 	diags_init(&r.d);
 	buf_init(&r.reason, 4 * MERGE_REASON_MAX);
-	buf_init(&r.stored, BATCH_LINE_MAX + 1);
 	if (out != NULL)
 		results_init(out);
+	r.v = calloc(MERGE_PART_LINES, sizeof(*r.v));
+	r.ids = calloc(MERGE_PART_LINES, sizeof(*r.ids));
+	r.who = calloc(MERGE_PART_LINES, sizeof(*r.who));
+	r.subs = calloc(MERGE_PART_LINES, sizeof(*r.subs));
+	r.conflicts = calloc(MERGE_PART_LINES, sizeof(*r.conflicts));
+	r.rejects = calloc(MERGE_PART_LINES, sizeof(*r.rejects));
+	r.added = calloc(MERGE_PART_LINES, sizeof(*r.added));
+	if (r.v == NULL || r.ids == NULL || r.who == NULL || r.subs == NULL ||
+	    r.conflicts == NULL || r.rejects == NULL || r.added == NULL) {
+		rc = err_set(e, ERR_NOMEM, _("out of memory"));
+		goto out;
+	}
 	forget_unpublished(m);
 	t = mono();
 	rc = batch_read_header(br, &h, e);
@@ -581,7 +822,12 @@ merge_batch(struct merge *m, struct batch_reader *br, const char *device,
 			break;
 		if ((rc = merge_line(&r, line, len, lineno, e)) != 0)
 			break;
+		if ((r.nv >= MERGE_PART_LINES || r.bytes >= MERGE_PART_BYTES) &&
+		    (rc = flush(&r, e)) != 0)
+			break;
 	}
+	if (rc == 0)
+		rc = flush(&r, e);
 	if (rc != 0)
 		goto out;
 	b.stored = (int64_t)n->stored;
@@ -609,6 +855,15 @@ out:
 	batch_header_release(&h);
 	diags_release(&r.d);
 	buf_release(&r.reason);
-	buf_release(&r.stored);
+	if (r.v != NULL)
+		for (i = 0; i < r.nv; i++)
+			pending_release(&r.v[i]);
+	free(r.v);
+	free(r.ids);
+	free(r.who);
+	free(r.subs);
+	free(r.conflicts);
+	free(r.rejects);
+	free(r.added);
 	return rc;
 }

@@ -213,31 +213,57 @@ hub_store_end_batch(struct hub_store *st, int64_t row, const struct
 }
 
 int
-hub_store_find_sub(struct hub_store *st, const char *instance_id, struct buf
-    *line, int *found, struct err *e)
+hub_store_find_subs(struct hub_store *st, const char *const *ids, size_t n,
+    hub_found_fn *fn, void *arg, struct err *e)
 {
-	return st->ops->find_sub(st, instance_id, line, found, e);
+	return n > 0 ? st->ops->find_subs(st, ids, n, fn, arg, e) : 0;
+}
+
+int
+hub_store_write(struct hub_store *st, struct hub_writes *w, struct err *e)
+{
+	return st->ops->write(st, w, e);
 }
 
 int
 hub_store_add_sub(struct hub_store *st, const struct hub_sub *s, int *added,
     struct err *e)
 {
-	return st->ops->add_sub(st, s, added, e);
+	struct hub_writes	w;
+	unsigned char		a = 0;
+	int			rc;
+
+	memset(&w, 0, sizeof(w));
+	w.subs = s;
+	w.nsubs = 1;
+	w.added = &a;
+	rc = st->ops->write(st, &w, e);
+	*added = a;
+	return rc;
 }
 
 int
 hub_store_add_conflict(struct hub_store *st, const struct hub_sub *s, struct
     err *e)
 {
-	return st->ops->add_conflict(st, s, e);
+	struct hub_writes	w;
+
+	memset(&w, 0, sizeof(w));
+	w.conflicts = s;
+	w.nconflicts = 1;
+	return st->ops->write(st, &w, e);
 }
 
 int
 hub_store_add_rejection(struct hub_store *st, const struct hub_reject *r,
     struct err *e)
 {
-	return st->ops->add_rejection(st, r, e);
+	struct hub_writes	w;
+
+	memset(&w, 0, sizeof(w));
+	w.rejects = r;
+	w.nrejects = 1;
+	return st->ops->write(st, &w, e);
 }
 
 int

@@ -200,14 +200,20 @@ struct hub_sub {
 	int64_t		 batch;		/* hub_store_add_batch's row */
 };
 
-/* The line of the stored submission with this id, into line (reset
- * first); *found 0 when there is none. */
-int	 hub_store_find_sub(struct hub_store *st, const char *instance_id,
-	    struct buf *line, int *found, struct err *e);
+/*
+ * The stored lines of some submissions at once (the merge looks up a
+ * part of a batch in one go): fn(i, line, len, arg) for each ids[i] that
+ * is stored, in no particular order, line borrowed during the call; fn
+ * returning non-zero stops and is returned.
+ */
+typedef int hub_found_fn(size_t i, const char *line, size_t len,
+	    void *arg);
+int	 hub_store_find_subs(struct hub_store *st, const char *const *ids,
+	    size_t n, hub_found_fn *fn, void *arg, struct err *e);
 /*
  * Store s; *added 0 when a submission with its instance_id is stored
- * already: another hub process stored it meanwhile (the caller reads it
- * again and judges it as it would have had it come first).
+ * already. hub_store_write's for one submission (tests and benches
+ * that fill a store without the merge).
  */
 int	 hub_store_add_sub(struct hub_store *st, const struct hub_sub *s,
 	    int *added, struct err *e);
@@ -230,6 +236,29 @@ struct hub_reject {
 /* Kept once per device and line text. */
 int	 hub_store_add_rejection(struct hub_store *st,
 	    const struct hub_reject *r, struct err *e);
+
+/*
+ * What the merge writes of a part of a batch, in one call: one
+ * statement, one round trip, on PostgreSQL (store_pg.c); a statement per
+ * row in the SQLite file, which is in the process. Rows go in in the
+ * order given (a stored submission's row follows the one before it).
+ */
+struct hub_writes {
+	const struct hub_sub	*subs;		/* new ids */
+	size_t			 nsubs;
+	/* nsubs of them, set by the call: 0 when a submission with that
+	 * id is stored already, by another hub process meanwhile (its
+	 * insert waited for that one to commit): the caller reads it and
+	 * judges the line as if it had come second. */
+	unsigned char		*added;
+	const struct hub_sub	*conflicts;	/* kept once per content */
+	size_t			 nconflicts;
+	const struct hub_reject	*rejects;	/* once per device and line */
+	size_t			 nrejects;
+};
+
+int	 hub_store_write(struct hub_store *st, struct hub_writes *w,
+	    struct err *e);
 
 /* ------------------------------------------------------------------ */
 /* The report's tables (hub report: report.h)                          */

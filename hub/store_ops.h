@@ -83,14 +83,10 @@ struct store_ops {
 		    int64_t *row, struct err *e);
 	int	(*end_batch)(struct hub_store *st, int64_t row,
 		    const struct hub_batch *b, struct err *e);
-	int	(*find_sub)(struct hub_store *st, const char *instance_id,
-		    struct buf *line, int *found, struct err *e);
-	int	(*add_sub)(struct hub_store *st, const struct hub_sub *s,
-		    int *added, struct err *e);
-	int	(*add_conflict)(struct hub_store *st, const struct hub_sub *s,
+	int	(*find_subs)(struct hub_store *st, const char *const *ids,
+		    size_t n, hub_found_fn *fn, void *arg, struct err *e);
+	int	(*write)(struct hub_store *st, struct hub_writes *w,
 		    struct err *e);
-	int	(*add_rejection)(struct hub_store *st,
-		    const struct hub_reject *r, struct err *e);
 	int	(*facts_open)(struct hub_store *st,
 		    struct hub_facts_writer **out, char **version,
 		    int64_t *last, int64_t *behind, struct err *e);

@@ -18,11 +18,16 @@
  *   at once migrate once) and refused when the database is newer than the
  *   program. `hub init` makes the schema in one transaction: a database
  *   has the whole schema or none of it.
+ * - The merge's look-ups and writes come a part of a batch at a time
+ *   (hub_store_find_subs, hub_store_write): each one statement, its rows
+ *   a multi-row VALUES of bound parameters, so a batch costs a round
+ *   trip per part (merge.c: a thousand lines), not per submission.
  * - Walks over many rows (export, the report's catch-up, lists) read
  *   through a cursor, a page of rows per round trip: memory stays that of
  *   a page whatever the size of the store.
  * - Parameters are always bound ($1...), never written into the SQL.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +189,11 @@ static const char *const migrations[] = {
 #define PG_SCHEMA_LOCK	"1128813890"
 #define PG_MAX_ARGS	32
 #define PG_PAGE_ROWS	"1000"	/* rows a cursor brings per round trip */
+/* Rows one statement of the merge carries at most: PostgreSQL takes at
+ * most 65535 parameters, and a row of submissions has ten. Its SQL text,
+ * placeholders only, is then well under PG_SQL_MAX. */
+#define PG_ROWS_MAX	4000
+#define PG_SQL_MAX	(1u << 20)
 
 struct pg {
 	struct hub_store	 base;
@@ -217,16 +227,6 @@ a_text(struct args *a, const char *v)
 	a->v[a->n] = v;
 	a->len[a->n] = 0;
 	a->fmt[a->n++] = 0;
-}
-
-/* Text of a given length (not NUL-terminated): text's binary format is
- * its bytes. */
-static void
-a_textn(struct args *a, const char *v, size_t n)
-{
-	a->v[a->n] = v;
-	a->len[a->n] = (int)n;
-	a->fmt[a->n++] = 1;
 }
 
 static void
@@ -1022,101 +1022,341 @@ pg_end_batch(struct hub_store *hs, int64_t row, const struct hub_batch *b,
 	    &a, 0, NULL, e);
 }
 
-static int
-pg_find_sub(struct hub_store *hs, const char *instance_id, struct buf *line,
-    int *found, struct err *e)
-{
-	struct args	 a = { 0 };
-	PGresult	*r;
-	int		 rc;
+/*
+ * Parameters of a statement of many rows (the merge's): as struct args,
+ * sized for the statement. An integer's text is kept in num, a digest's
+ * in hex.
+ */
+struct binds {
+	const char	**v;
+	int		 *len;
+	int		 *fmt;
+	char		(*num)[24];
+	char		(*hex)[HUB_DIGEST_HEX];
+	int		  n;
+	size_t		  nhex;
+	struct buf	  sql;		/* the statement, placeholders only */
+	int		  bad;		/* sql did not fit in memory */
+};
 
-	buf_reset(line);
-	*found = 0;
-	a_text(&a, instance_id);
-	if ((rc = exec((struct pg *)hs, "submission", "SELECT line FROM"
-	    " submissions WHERE instance_id = $1", &a, 0, &r, e)) != 0)
-		return rc;
-	if (PQntuples(r) == 1) {
-		if (buf_add(line, PQgetvalue(r, 0, 0),
-		    (size_t)PQgetlength(r, 0, 0)) != 0)
-			rc = nomem(e);
-		else
-			*found = 1;
+static int
+binds_init(struct binds *b, size_t max, size_t nhex, struct err *e)
+{
+	memset(b, 0, sizeof(*b));
+	buf_init(&b->sql, PG_SQL_MAX);
+	b->v = calloc(max, sizeof(*b->v));
+	b->len = calloc(max, sizeof(*b->len));
+	b->fmt = calloc(max, sizeof(*b->fmt));
+	b->num = calloc(max, sizeof(*b->num));
+	b->hex = calloc(nhex + 1, sizeof(*b->hex));
+	if (b->v == NULL || b->len == NULL || b->fmt == NULL ||
+	    b->num == NULL || b->hex == NULL)
+		return nomem(e);
+	return 0;
+}
+
+static void
+binds_release(struct binds *b)
+{
+	free(b->v);
+	free(b->len);
+	free(b->fmt);
+	free(b->num);
+	free(b->hex);
+	buf_release(&b->sql);
+}
+
+/* SQL text of the program's own making (never input). */
+static void
+b_sql(struct binds *b, const char *fmt, ...)
+{
+	va_list	ap;
+	char	s[64];
+	int	n;
+
+	if (strchr(fmt, '%') == NULL) {
+		b->bad |= buf_addstr(&b->sql, fmt) != 0;
+		return;
 	}
+	va_start(ap, fmt);
+	n = vsnprintf(s, sizeof(s), fmt, ap);
+	va_end(ap);
+	b->bad |= n < 0 || (size_t)n >= sizeof(s) ||
+	    buf_addstr(&b->sql, s) != 0;
+}
+
+/* Bind v (binary: len bytes; else NUL-terminated text or NULL) and
+ * write its placeholder. */
+static void
+b_put(struct binds *b, const char *v, int len, int binary)
+{
+	struct buf	*q = &b->sql;
+
+	b->v[b->n] = v;
+	b->len[b->n] = len;
+	b->fmt[b->n] = binary;
+	b->n++;
+	b_sql(b, "%s$%d", q->len > 0 && q->p[q->len - 1] != '(' ? ", " : "",
+	    b->n);
+}
+
+static void
+b_text(struct binds *b, const char *v)
+{
+	b_put(b, v, 0, 0);
+}
+
+static void
+b_int(struct binds *b, int64_t v)
+{
+	snprintf(b->num[b->n], sizeof(b->num[b->n]), "%lld", (long long)v);
+	b_put(b, b->num[b->n], 0, 0);
+}
+
+/* Run the statement b holds; *out its rows (caller clears). */
+static int
+b_exec(struct pg *st, struct binds *b, const char *what, PGresult **out,
+    struct err *e)
+{
+	PGresult	*r;
+	int		 s;
+
+	*out = NULL;
+	if (b->bad || b->sql.p == NULL)
+		return nomem(e);
+	r = PQexecParams(st->conn, b->sql.p, b->n, NULL, b->v, b->len,
+	    b->fmt, 0);
+	s = r != NULL ? (int)PQresultStatus(r) : -1;
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+		s = pg_error(st, r, what, e);
+		PQclear(r);
+		return s;
+	}
+	*out = r;
+	return 0;
+}
+
+/* One statement: the stored lines of ids, each with its index. */
+static int
+find_some(struct pg *st, const char *const *ids, size_t n, size_t base,
+    hub_found_fn *fn, void *arg, struct err *e)
+{
+	struct binds	 b;
+	PGresult	*r = NULL;
+	size_t		 i;
+	int		 k, rc;
+
+	if ((rc = binds_init(&b, n, 0, e)) != 0)
+		goto out;
+	/* The indexes are the program's own numbers, not input. */
+	b_sql(&b, "SELECT v.i, s.line FROM (VALUES ");
+	for (i = 0; i < n; i++) {
+		b_sql(&b, i > 0 ? ", (" : "(");
+		b_text(&b, ids[i]);
+		b_sql(&b, "::text, %zu)", i);
+	}
+	b_sql(&b, ") AS v(id, i) JOIN submissions s"
+	    " ON s.instance_id = v.id");
+	if ((rc = b_exec(st, &b, "submission", &r, e)) != 0)
+		goto out;
+	for (k = 0; k < PQntuples(r) && rc == 0; k++) {
+		i = (size_t)col_int(r, k, 0);
+		if (i < n)
+			rc = fn(base + i, PQgetvalue(r, k, 1),
+			    (size_t)PQgetlength(r, k, 1), arg);
+	}
+out:
 	PQclear(r);
+	binds_release(&b);
 	return rc;
 }
 
 static int
-pg_add_sub(struct hub_store *hs, const struct hub_sub *x, int *added,
-    struct err *e)
+pg_find_subs(struct hub_store *hs, const char *const *ids, size_t n,
+    hub_found_fn *fn, void *arg, struct err *e)
 {
-	struct args	 a = { 0 };
-	PGresult	*r;
-	int		 rc;
+	size_t	i, k;
+	int	rc = 0;
 
-	*added = 0;
-	a_text(&a, x->instance_id);
-	a_text(&a, x->deprecated_id);
-	a_text(&a, x->form_id);
-	a_text(&a, x->form_version);
-	a_text(&a, x->device_id);
-	a_text(&a, x->district);
-	a_text(&a, x->finalized_at);
-	a_text(&a, x->received_at);
-	a_int(&a, x->batch);
-	a_textn(&a, x->line, x->len);
-	if ((rc = exec((struct pg *)hs, "submission", "INSERT INTO"
-	    " submissions (instance_id, deprecated_id, form_id, form_version,"
-	    " device_id, district, finalized_at, received_at, batch, line)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-	    " ON CONFLICT (instance_id) DO NOTHING", &a, 0, &r, e)) != 0)
-		return rc;
-	*added = strcmp(PQcmdTuples(r), "1") == 0;
-	PQclear(r);
-	return 0;
+	for (i = 0; i < n && rc == 0; i += k) {
+		k = n - i < PG_ROWS_MAX ? n - i : PG_ROWS_MAX;
+		rc = find_some((struct pg *)hs, ids + i, k, i, fn, arg, e);
+	}
+	return rc;
 }
 
-static int
-pg_add_conflict(struct hub_store *hs, const struct hub_sub *x,
-    struct err *e)
+static void
+sub_row(struct binds *b, const struct hub_sub *x)
 {
-	struct args	a = { 0 };
-
-	a_text(&a, x->instance_id);
-	a_text(&a, x->device_id);
-	a_text(&a, x->received_at);
-	a_int(&a, x->batch);
-	a_text(&a, x->digest);
-	a_textn(&a, x->line, x->len);
-	return exec((struct pg *)hs, "conflict", "INSERT INTO conflicts"
-	    " (instance_id, device_id, received_at, batch, digest, line)"
-	    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING", &a, 0,
-	    NULL, e);
+	b_sql(b, "(");
+	b_text(b, x->instance_id);
+	b_text(b, x->deprecated_id);
+	b_text(b, x->form_id);
+	b_text(b, x->form_version);
+	b_text(b, x->device_id);
+	b_text(b, x->district);
+	b_text(b, x->finalized_at);
+	b_text(b, x->received_at);
+	b_int(b, x->batch);
+	/* text's binary format is its bytes */
+	b_put(b, x->line, (int)x->len, 1);
+	b_sql(b, ")");
 }
 
-static int
-pg_add_rejection(struct hub_store *hs, const struct hub_reject *x,
-    struct err *e)
+static void
+conflict_row(struct binds *b, const struct hub_sub *x)
 {
-	unsigned char	h[crypto_hash_sha256_BYTES];
-	char		hex[HUB_DIGEST_HEX];
-	struct args	a = { 0 };
+	b_sql(b, "(");
+	b_text(b, x->instance_id);
+	b_text(b, x->device_id);
+	b_text(b, x->received_at);
+	b_int(b, x->batch);
+	b_text(b, x->digest);
+	b_put(b, x->line, (int)x->len, 1);
+	b_sql(b, ")");
+}
+
+static void
+reject_row(struct binds *b, const struct hub_reject *x)
+{
+	unsigned char	 h[crypto_hash_sha256_BYTES];
+	char		*hex = b->hex[b->nhex++];
 
 	crypto_hash_sha256(h, (const unsigned char *)x->line, x->len);
-	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	a_text(&a, x->instance_id);
-	a_text(&a, x->device_id);
-	a_text(&a, x->reason);
-	a_text(&a, x->received_at);
-	a_int(&a, x->batch);
-	a_int(&a, (int64_t)x->lineno);
-	a_bin(&a, x->line, x->len);
-	a_text(&a, hex);
-	return exec((struct pg *)hs, "rejection", "INSERT INTO rejections"
-	    " (instance_id, device_id, reason, received_at, batch, lineno,"
-	    " line, line_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-	    " ON CONFLICT DO NOTHING", &a, 0, NULL, e);
+	sodium_bin2hex(hex, HUB_DIGEST_HEX, h, sizeof(h));
+	b_sql(b, "(");
+	b_text(b, x->instance_id);
+	b_text(b, x->device_id);
+	b_text(b, x->reason);
+	b_text(b, x->received_at);
+	b_int(b, x->batch);
+	b_int(b, (int64_t)x->lineno);
+	b_put(b, x->len > 0 ? x->line : "", (int)x->len, 1);
+	b_text(b, hex);
+	b_sql(b, ")");
+}
+
+/*
+ * Which of subs the insert returned: RETURNING comes in the order of
+ * the VALUES (a row that met a stored id returns nothing), so one walk
+ * finds them; a row out of that order is looked for from the start.
+ */
+static void
+mark_added(PGresult *r, const struct hub_sub *subs, size_t n,
+    unsigned char *added)
+{
+	const char	*id;
+	size_t		 j = 0, i;
+	int		 k;
+
+	memset(added, 0, n);
+	for (k = 0; k < PQntuples(r); k++) {
+		id = PQgetvalue(r, k, 0);
+		for (i = j; i < n && strcmp(subs[i].instance_id, id) != 0;
+		    i++)
+			;
+		if (i == n)
+			for (i = 0; i < n && (added[i] ||
+			    strcmp(subs[i].instance_id, id) != 0); i++)
+				;
+		if (i < n) {
+			added[i] = 1;
+			j = i + 1;
+		}
+	}
+}
+
+/*
+ * One statement for a part of the writes: each table's rows by one
+ * INSERT ... ON CONFLICT DO NOTHING, the submissions' last, the others
+ * data-modifying WITH queries of it; its RETURNING says which
+ * submissions went in. A submission another process is storing under
+ * the same id is waited for, then skipped (store.h's added).
+ */
+static int
+write_some(struct pg *st, const struct hub_sub *subs, size_t nsubs,
+    unsigned char *added, const struct hub_sub *cf, size_t ncf,
+    const struct hub_reject *rj, size_t nrj, struct err *e)
+{
+	struct binds	 b;
+	PGresult	*r = NULL;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = binds_init(&b, nsubs * 10 + ncf * 6 + nrj * 8, nrj,
+	    e)) != 0)
+		goto out;
+	if (nrj > 0) {
+		b_sql(&b, nsubs + ncf > 0 ? "WITH r AS (" : "");
+		b_sql(&b, "INSERT INTO rejections (instance_id, device_id,"
+		    " reason, received_at, batch, lineno, line, line_sha256)"
+		    " VALUES ");
+		for (i = 0; i < nrj; i++) {
+			b_sql(&b, i > 0 ? ", " : "");
+			reject_row(&b, &rj[i]);
+		}
+		b_sql(&b, " ON CONFLICT DO NOTHING");
+		b_sql(&b, nsubs + ncf > 0 ? ") " : "");
+	}
+	if (ncf > 0) {
+		if (nsubs > 0)
+			b_sql(&b, nrj > 0 ? ", c AS (" : "WITH c AS (");
+		b_sql(&b, "INSERT INTO conflicts (instance_id, device_id,"
+		    " received_at, batch, digest, line) VALUES ");
+		for (i = 0; i < ncf; i++) {
+			b_sql(&b, i > 0 ? ", " : "");
+			conflict_row(&b, &cf[i]);
+		}
+		b_sql(&b, " ON CONFLICT DO NOTHING");
+		b_sql(&b, nsubs > 0 ? ") " : "");
+	}
+	if (nsubs > 0) {
+		b_sql(&b, "INSERT INTO submissions (instance_id,"
+		    " deprecated_id, form_id, form_version, device_id,"
+		    " district, finalized_at, received_at, batch, line)"
+		    " VALUES ");
+		for (i = 0; i < nsubs; i++) {
+			b_sql(&b, i > 0 ? ", " : "");
+			sub_row(&b, &subs[i]);
+		}
+		b_sql(&b, " ON CONFLICT (instance_id) DO NOTHING"
+		    " RETURNING instance_id");
+	}
+	if ((rc = b_exec(st, &b, nsubs > 0 ? "submission" : ncf > 0 ?
+	    "conflict" : "rejection", &r, e)) != 0)
+		goto out;
+	if (nsubs > 0)
+		mark_added(r, subs, nsubs, added);
+out:
+	PQclear(r);
+	binds_release(&b);
+	return rc;
+}
+
+/* A round trip per PG_ROWS_MAX rows: one for what a merge writes at a
+ * time (merge.c's MERGE_PART_LINES is below it). */
+static int
+pg_write(struct hub_store *hs, struct hub_writes *w, struct err *e)
+{
+	size_t	ns = 0, nc = 0, nr = 0, ks, kc, kr, room;
+	int	rc = 0;
+
+	while (rc == 0 && (ns < w->nsubs || nc < w->nconflicts ||
+	    nr < w->nrejects)) {
+		room = PG_ROWS_MAX;
+		ks = w->nsubs - ns < room ? w->nsubs - ns : room;
+		room -= ks;
+		kc = w->nconflicts - nc < room ? w->nconflicts - nc : room;
+		room -= kc;
+		kr = w->nrejects - nr < room ? w->nrejects - nr : room;
+		rc = write_some((struct pg *)hs, w->subs + ns, ks,
+		    w->added + ns, w->conflicts + nc, kc, w->rejects + nr,
+		    kr, e);
+		ns += ks;
+		nc += kc;
+		nr += kr;
+	}
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2137,10 +2377,8 @@ static const struct store_ops pg_ops = {
 	.each_form = pg_each_form,
 	.add_batch = pg_add_batch,
 	.end_batch = pg_end_batch,
-	.find_sub = pg_find_sub,
-	.add_sub = pg_add_sub,
-	.add_conflict = pg_add_conflict,
-	.add_rejection = pg_add_rejection,
+	.find_subs = pg_find_subs,
+	.write = pg_write,
 	.facts_open = pg_facts_open,
 	.facts_reset = pg_facts_reset,
 	.facts_put = pg_facts_put,

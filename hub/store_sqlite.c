@@ -814,35 +814,32 @@ sq_end_batch(struct hub_store *hs, int64_t row,
 }
 
 static int
-sq_find_sub(struct hub_store *hs, const char *instance_id,
-    struct buf *line, int *found, struct err *e)
+sq_find_subs(struct hub_store *hs, const char *const *ids, size_t n,
+    hub_found_fn *fn, void *arg, struct err *e)
 {
 	struct sq	*st = (struct sq *)hs;
 	sqlite3_stmt	*s;
-	int		 r, rc;
+	size_t		 i;
+	int		 r, rc = 0;
 
-	buf_reset(line);
-	*found = 0;
-	if ((rc = stmt(st, Q_FIND_SUB, &s, e)) != 0)
-		return rc;
-	bind_text(s, 1, instance_id);
-	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		if (buf_add(line, sqlite3_column_text(s, 0),
-		    (size_t)sqlite3_column_bytes(s, 0)) != 0)
-			rc = nomem(e);
-		else
-			*found = 1;
-	} else if (r != SQLITE_DONE)
-		rc = db_error(st->db, e, "submission");
-	done(s);
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((rc = stmt(st, Q_FIND_SUB, &s, e)) != 0)
+			break;
+		bind_text(s, 1, ids[i]);
+		if ((r = sqlite3_step(s)) == SQLITE_ROW)
+			rc = fn(i, (const char *)sqlite3_column_text(s, 0),
+			    (size_t)sqlite3_column_bytes(s, 0), arg);
+		else if (r != SQLITE_DONE)
+			rc = db_error(st->db, e, "submission");
+		done(s);
+	}
 	return rc;
 }
 
 static int
-sq_add_sub(struct hub_store *hs, const struct hub_sub *x, int *added,
+add_sub(struct sq *st, const struct hub_sub *x, unsigned char *added,
     struct err *e)
 {
-	struct sq	*st = (struct sq *)hs;
 	sqlite3_stmt	*s;
 	int		 rc;
 
@@ -867,10 +864,8 @@ sq_add_sub(struct hub_store *hs, const struct hub_sub *x, int *added,
 }
 
 static int
-sq_add_conflict(struct hub_store *hs, const struct hub_sub *x,
-    struct err *e)
+add_conflict(struct sq *st, const struct hub_sub *x, struct err *e)
 {
-	struct sq	*st = (struct sq *)hs;
 	sqlite3_stmt	*s;
 	int		 rc;
 
@@ -889,10 +884,8 @@ sq_add_conflict(struct hub_store *hs, const struct hub_sub *x,
 }
 
 static int
-sq_add_rejection(struct hub_store *hs, const struct hub_reject *r,
-    struct err *e)
+add_rejection(struct sq *st, const struct hub_reject *r, struct err *e)
 {
-	struct sq	*st = (struct sq *)hs;
 	unsigned char	 h[crypto_hash_sha256_BYTES];
 	char		 hex[HUB_DIGEST_HEX];
 	sqlite3_stmt	*s;
@@ -913,6 +906,23 @@ sq_add_rejection(struct hub_store *hs, const struct hub_reject *r,
 	bind_text(s, 8, hex);
 	rc = db_step_done(st->db, s, "rejection", e);
 	done(s);
+	return rc;
+}
+
+/* In the process, a statement per row costs no round trip. */
+static int
+sq_write(struct hub_store *hs, struct hub_writes *w, struct err *e)
+{
+	struct sq	*st = (struct sq *)hs;
+	size_t		 i;
+	int		 rc = 0;
+
+	for (i = 0; i < w->nsubs && rc == 0; i++)
+		rc = add_sub(st, &w->subs[i], &w->added[i], e);
+	for (i = 0; i < w->nconflicts && rc == 0; i++)
+		rc = add_conflict(st, &w->conflicts[i], e);
+	for (i = 0; i < w->nrejects && rc == 0; i++)
+		rc = add_rejection(st, &w->rejects[i], e);
 	return rc;
 }
 
@@ -2071,10 +2081,8 @@ static const struct store_ops sq_ops = {
 	.each_form = sq_each_form,
 	.add_batch = sq_add_batch,
 	.end_batch = sq_end_batch,
-	.find_sub = sq_find_sub,
-	.add_sub = sq_add_sub,
-	.add_conflict = sq_add_conflict,
-	.add_rejection = sq_add_rejection,
+	.find_subs = sq_find_subs,
+	.write = sq_write,
 	.facts_open = sq_facts_open,
 	.facts_reset = sq_facts_reset,
 	.facts_put = sq_facts_put,

@@ -112,13 +112,18 @@ fill_one(const struct form *f, int64_t today)
 	}
 	bday = date_days_from_civil(y, m, dd > 28 ? 28 : dd);
 	date_format(bday, birth);
+	/* measured as WHO asks: lying under two years (as
+	 * tests/e2e/hub-batch.py) */
 	snprintf(answers, sizeof(answers), "{\"district\":\"%s\","
 	    "\"community\":\"%s\",\"household_id\":\"%s-%04u\","
 	    "\"visit_date\":\"%s\",\"sex\":\"%s\",\"birth_date\":\"%s\","
+	    "\"length_position\":\"%s\",\"length_cm\":%.1f,"
+	    "\"oedema\":\"no\",\"weight_kg\":%.1f,"
 	    "\"altitude_m\":%u,\"altitude_source\":\"%s\","
 	    "\"hb_measured\":%u.%u}", dist,
 	    communities[rnd(sizeof(communities) / sizeof(communities[0]))],
 	    dist, 1 + rnd(9999), visit, rnd(2) ? "f" : "m", birth,
+	    age < 24 ? "lying" : "standing", 55 + 0.95 * age, 5 + 0.25 * age,
 	    2200 + rnd(2400), rnd(3) ? "gps" : "entered", 7 + rnd(7),
 	    rnd(10));
 	memset(&o, 0, sizeof(o));

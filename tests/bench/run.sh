@@ -59,6 +59,11 @@ if [ -x tests/bench/merge.sh ]; then
 	bash tests/bench/merge.sh
 fi
 
+if [ -x tests/bench/pgmerge.sh ]; then
+	echo
+	BIN=$BIN bash tests/bench/pgmerge.sh
+fi
+
 if [ -x tests/bench/export.sh ]; then
 	echo
 	bash tests/bench/export.sh

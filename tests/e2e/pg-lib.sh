@@ -13,9 +13,12 @@
 # whatever happened). When HUB_TEST_PG_DIR names a running server's
 # directory (tests/run.sh starts one for the whole pass), pg_start uses
 # it and pg_stop leaves it to its owner. PG_BIN overrides where the
-# server's programs are.
+# server's programs are. The tests' server does not wait for the disk
+# (fsync=off: no test crashes the machine under it); PG_FSYNC=on (the
+# benches) makes it wait, as a deployed server does.
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V |
     tail -1)}
+PG_FSYNC=${PG_FSYNC:-off}
 PG_DIR=
 PG_WHY=
 PG_OWN=0
@@ -78,7 +81,7 @@ pg_start() {
 		return 1
 	fi
 	if ! pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
-	    -w -t 30 -o "-k $PG_DIR -c listen_addresses= -c fsync=off" \
+	    -w -t 30 -o "-k $PG_DIR -c listen_addresses= -c fsync=$PG_FSYNC" \
 	    start >/dev/null 2>&1; then
 		PG_WHY="the server did not start: $(tail -1 "$PG_DIR/server.log")"
 		pg_stop
