@@ -41,7 +41,7 @@ struct reading {
 	struct buf			 components;
 	uint64_t			 digest;
 	size_t				 nmissing;
-	char				 num[10][40];
+	char				 num[16][40];
 };
 
 const char *
@@ -322,6 +322,48 @@ read_day(json_t *data, const char *finalized_at)
 	return date_parse(d, &days) == 0 ? days : 0;
 }
 
+/*
+ * A child's growth, as the survey sent it: the hub keeps no attachment
+ * and recomputes no z-score. A child was measured when a length, a
+ * weight, the rule or a class is there. The form leaves a class out
+ * where it does not apply (wasting when the adjusted length is outside
+ * the weight-for-length/height table, underweight and overweight with
+ * oedema): NULL, counted neither way. When the rule is not there
+ * either, the survey's computed values are (a tool that did not send
+ * them): each class left out is missing, as one present and empty is.
+ */
+static int
+read_growth(struct reading *r, json_t *data)
+{
+	static const char *const measured[] = { "length_cm", "weight_kg" };
+	struct hub_facts	*f = &r->f;
+	const char		**cls[REPORT_NGROWTH] = { &f->stunting,
+				    &f->wasting, &f->underweight,
+				    &f->overweight };
+	const char		*rule;
+	size_t			 i;
+	int			 child = 0, rc;
+
+	rule = field(r, data, "growth_rule", 10);
+	for (i = 0; i < REPORT_NGROWTH; i++) {
+		*cls[i] = field(r, data, report_growth[i], 11 + (int)i);
+		child |= *cls[i] != NULL;
+	}
+	for (i = 0; i < sizeof(measured) / sizeof(measured[0]); i++)
+		child |= json_object_get(data, measured[i]) != NULL;
+	if (!child && rule == NULL)
+		return 0;
+	f->growth_rule = rule != NULL ? rule : "";
+	for (i = 0; i < REPORT_NGROWTH; i++) {
+		if (*cls[i] == NULL && empty(rule))
+			*cls[i] = "";
+		if (*cls[i] != NULL && (rc = need(r, report_growth[i],
+		    *cls[i])) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Read one stored line into r->f. A line that is not what it should be
  * still gives a row: counted, with everything missing. */
 static int
@@ -402,6 +444,8 @@ read_line(struct reading *r, const struct hub_stored *x)
 	case SECTION_ANAEMIA:
 		if (f->anemia != NULL && *f->anemia == '\0')
 			rc = need(r, "anemia", NULL);
+		if (rc == 0)
+			rc = read_growth(r, data);
 		break;
 	case SECTION_WASH:
 		if ((rc = need(r, "water_ladder", f->water_ladder)) == 0 &&

@@ -268,6 +268,39 @@ anaemia_group(struct build *b, json_t *groups, const char *name)
 	set(b, g, "any", counter());
 }
 
+/* The plan's figure for a scale (the first baseline that counts it),
+ * or NULL. */
+static const struct report_baseline *
+baseline_of(const struct report_config *cfg, const char *scale)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->nbaselines; i++)
+		if (strcmp(cfg->baselines[i].counts, scale) == 0)
+			return &cfg->baselines[i];
+	return NULL;
+}
+
+/* One growth class of a block: as an anaemia group, with the plan's
+ * figure beside it (null: the plan has none). */
+static void
+growth_class(struct build *b, json_t *growth, const char *name)
+{
+	const struct report_baseline	*bl = baseline_of(b->cfg, name);
+	json_t				*g;
+
+	if ((g = obj(b, growth, name)) == NULL)
+		return;
+	set(b, g, "measured", json_integer(0));
+	set(b, g, "not_classified", json_integer(0));
+	set(b, g, "missing", json_integer(0));
+	set(b, g, "unknown", json_integer(0));
+	values_of(b, g, "classes", report_scale(b->cfg, name));
+	set(b, g, "any", counter());
+	set(b, g, "baseline", bl != NULL ? json_real(bl->percent) :
+	    json_null());
+}
+
 static const char *const ladders[] = {
 	"water_ladder", "sanitation_ladder", "hygiene_ladder"
 };
@@ -307,6 +340,16 @@ unit_new(struct build *b, const char *ubigeo, const char *name)
 			for (i = 0; i < cfg->ngroups; i++)
 				anaemia_group(b, g, cfg->groups[i].name);
 			anaemia_group(b, g, "unknown");
+		}
+	}
+	if ((o = obj(b, u, "growth")) != NULL) {
+		set(b, o, "children", json_integer(0));
+		set(b, o, "rules", json_object());
+		for (i = 0; i < REPORT_NGROWTH; i++)
+			growth_class(b, o, report_growth[i]);
+		if ((a = obj(b, o, "anaemia_stunting")) != NULL) {
+			set(b, a, "n", json_integer(0));
+			set(b, a, "of", json_integer(0));
 		}
 	}
 	if ((o = obj(b, u, "wash")) != NULL) {
@@ -749,6 +792,93 @@ indicators_row(const char *const *t, const int64_t *c, void *arg)
 	return b->nomem ? ERR_NOMEM : 0;
 }
 
+/* Growth columns of the GROWTH tally. */
+enum { G_FORM, G_DISTRICT, G_ANEMIA, G_RULE, G_CLASSES };
+
+/* One class of a child's growth: t the value as facts.c reads it. */
+static void
+add_growth_class(struct build *b, json_t *g, const struct report_scale *s,
+    const char *t, int64_t n)
+{
+	const struct report_value	*v;
+
+	if (t == NULL)
+		add(b, g, "not_classified", n);
+	else if (*t == '\0')
+		add(b, g, "missing", n);
+	else if ((v = value_in(s, t)) == NULL)
+		add(b, g, "unknown", n);
+	else {
+		add(b, g, "measured", n);
+		add_n(b, json_object_get(g, "classes"), v->name, n);
+		if (v->any)
+			add_n(b, g, "any", n);
+	}
+}
+
+/* The baselines that count a growth class, over the children with a
+ * class of its scale. */
+static void
+add_growth_indicators(struct build *b, json_t *u, const char *const *t,
+    int64_t n)
+{
+	const struct report_config	*cfg = b->cfg;
+	const struct report_baseline	*bl;
+	const struct report_value	*v;
+	json_t				*o;
+	size_t				 i, k;
+
+	for (i = 0; i < cfg->nbaselines; i++) {
+		bl = &cfg->baselines[i];
+		for (k = 0; k < REPORT_NGROWTH; k++)
+			if (strcmp(bl->counts, report_growth[k]) == 0)
+				break;
+		if (k == REPORT_NGROWTH || (v = value_in(report_scale(cfg,
+		    bl->counts), t[G_CLASSES + k])) == NULL)
+			continue;
+		o = json_object_get(json_object_get(u, "indicators"), bl->id);
+		add(b, o, "of", n);
+		if (word_in(bl->values, bl->nvalues, v->name, strlen(v->name)))
+			add(b, o, "n", n);
+	}
+}
+
+static int
+growth_row(const char *const *t, const int64_t *c, void *arg)
+{
+	struct build			*b = arg;
+	const struct report_config	*cfg = b->cfg;
+	const struct report_survey	*sv = report_survey(cfg, t[G_FORM]);
+	const struct report_value	*anemia, *stunting;
+	json_t				*u[2], *g, *both;
+	size_t				 i, k;
+
+	if (sv == NULL || sv->section != SECTION_ANAEMIA)
+		return 0;
+	u[0] = b->units[unit_of(b, t[G_DISTRICT])];
+	u[1] = b->units[b->nunits - 1];
+	anemia = value_in(report_scale(cfg, SCALE_ANEMIA), t[G_ANEMIA]);
+	stunting = value_in(report_scale(cfg, SCALE_STUNTING),
+	    t[G_CLASSES]);
+	for (i = 0; i < 2; i++) {
+		g = json_object_get(u[i], "growth");
+		add(b, g, "children", c[0]);
+		add_name(b, json_object_get(g, "rules"), t[G_RULE], c[0]);
+		for (k = 0; k < REPORT_NGROWTH; k++)
+			add_growth_class(b, json_object_get(g,
+			    report_growth[k]), report_scale(cfg,
+			    report_growth[k]), t[G_CLASSES + k], c[0]);
+		both = json_object_get(g, "anaemia_stunting");
+		if (anemia != NULL && stunting != NULL) {
+			add(b, both, "of", c[0]);
+			if (anemia->any && stunting->any)
+				add(b, both, "n", c[0]);
+		}
+		add_growth_indicators(b, u[i], t, c[0]);
+	}
+	return b->nomem ? ERR_NOMEM : 0;
+}
+
 /* A household's components as facts.c writes them: "STATUS:PROGRAMME"
  * for each component of components.csv, in its order, joined by ';'. */
 static int
@@ -1086,6 +1216,14 @@ finish_unit(struct build *b, json_t *u)
 		    num(g, "measured"));
 		proportion(b, json_object_get(g, "any"), num(g, "measured"));
 	}
+	for (i = 0; i < REPORT_NGROWTH; i++) {
+		g = at(u, "growth", report_growth[i]);
+		finish_values(b, json_object_get(g, "classes"),
+		    num(g, "measured"));
+		proportion(b, json_object_get(g, "any"), num(g, "measured"));
+	}
+	in = at(u, "growth", "anaemia_stunting");
+	proportion(b, in, num(in, "of"));
 	for (i = 0; i < NLADDERS; i++) {
 		l = at(u, "wash", ladders[i]);
 		finish_values(b, json_object_get(l, "rungs"), num(l, "known"));
@@ -1106,7 +1244,7 @@ finish_unit(struct build *b, json_t *u)
 static int
 check_config(const struct report_config *cfg, struct err *e)
 {
-	size_t	i, k;
+	size_t	i, k, g;
 
 	for (i = 0; i < cfg->nbaselines; i++) {
 		const char *c = cfg->baselines[i].counts;
@@ -1114,13 +1252,19 @@ check_config(const struct report_config *cfg, struct err *e)
 		for (k = 0; k < NLADDERS; k++)
 			if (strcmp(c, ladders[k]) == 0)
 				break;
-		if (k == NLADDERS && strcmp(c, "programme") != 0 &&
+		for (g = 0; g < REPORT_NGROWTH; g++)
+			if (strcmp(c, report_growth[g]) == 0)
+				break;
+		if (k == NLADDERS && g == REPORT_NGROWTH &&
+		    strcmp(c, "programme") != 0 &&
 		    strcmp(c, SCALE_ANEMIA) != 0)
 			return err_set(e, ERR_INPUT, _("baselines.csv: '%s' "
 			    "counts '%s': the report compares anemia, a "
-			    "ladder (%s, %s, %s) or programme"),
-			    cfg->baselines[i].id, c, ladders[0], ladders[1],
-			    ladders[2]);
+			    "growth class (%s, %s, %s, %s), a ladder (%s, %s, "
+			    "%s) or programme"), cfg->baselines[i].id, c,
+			    report_growth[0], report_growth[1],
+			    report_growth[2], report_growth[3], ladders[0],
+			    ladders[1], ladders[2]);
 	}
 	return 0;
 }
@@ -1179,6 +1323,8 @@ report_build(struct hub_store *st, const struct report_config *cfg,
 	    indicators_row, &b, e)) != 0 ||
 	    (rc = hub_store_tally(st, HUB_TALLY_COMPONENTS, &b.period,
 	    components_row, &b, e)) != 0 ||
+	    (rc = hub_store_tally(st, HUB_TALLY_GROWTH, &b.period,
+	    growth_row, &b, e)) != 0 ||
 	    (rc = hub_store_tally(st, HUB_TALLY_SUBJECTS, &b.period,
 	    subjects_row, &b, e)) != 0 ||
 	    (rc = hub_store_tally(st, HUB_TALLY_MISSING, &b.period,

@@ -3,8 +3,9 @@
  *
  *   report_data.c   the rules and baselines, read from hub/data/ (CSV)
  *                   (built into the program): the districts, the plan's
- *                   baselines, the order and names of each scale's values,
- *                   the anaemia groups, which form is which survey
+ *                   baselines, the order and names of each scale's values
+ *                   (anaemia, growth, ladders...), the anaemia groups,
+ *                   which form is which survey
  *   facts.c         what the report counts of each submission, read from
  *                   its line once into the report's tables (store.h)
  *   report.c        the figures: SQL tallies over those tables into one
@@ -14,7 +15,8 @@
  *   report_html.c   the tree as a self-contained page
  *
  * The report classifies nothing: the classes, rungs and statuses are the
- * values the forms computed (anemia, water_ladder...). It counts them.
+ * values the forms computed (anemia, stunting, water_ladder...), the
+ * z-scores behind the growth classes included. It counts them.
  */
 #ifndef HUB_REPORT_H
 #define HUB_REPORT_H
@@ -137,6 +139,13 @@ struct report_config {
 #define SCALE_ANEMIA		"anemia"
 #define SCALE_STATUS		"improvement_status"
 #define SCALE_PROGRAMME		"programme"
+#define SCALE_STUNTING		"stunting"
+
+/* A child's growth classes (WHO 2006), as the anaemia survey names its
+ * fields and scales.csv its scales; in the order of struct hub_facts:
+ * stunting, wasting, underweight, overweight. */
+#define REPORT_NGROWTH	4
+extern const char *const report_growth[REPORT_NGROWTH];
 
 /*
  * Read the data files, from files (report_files when NULL). Labels are

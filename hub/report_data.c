@@ -18,6 +18,10 @@
 
 #include "hub.h"
 
+const char *const report_growth[REPORT_NGROWTH] = {
+	"stunting", "wasting", "underweight", "overweight"
+};
+
 /* The embedded files are a few KB; a ceiling keeps a broken build from
  * reading megabytes. */
 #define DATA_CELLS_MAX		64
@@ -475,7 +479,7 @@ load_settings(struct report_config *cfg, const struct report_file *files,
 
 /* Facts read under these files change when surveys.csv or
  * components.csv do; FACTS_FORMAT when facts.c reads them otherwise. */
-#define FACTS_FORMAT	"1"
+#define FACTS_FORMAT	"2"
 
 static void
 facts_version(struct report_config *cfg, const struct report_file *files)

@@ -391,6 +391,102 @@ anaemia(FILE *fp, const json_t *r)
 }
 
 static void
+growth(FILE *fp, const json_t *r)
+{
+	const json_t	*u[UNITS_MAX], *p = json_object_get(r, "province");
+	const json_t	*g, *v, *both;
+	const char	*names[REPORT_NGROWTH] = { _("stunting"), _("wasting"),
+			    _("underweight"), _("overweight") };
+	const char	*key;
+	size_t		 n, i, j;
+
+	fprintf(fp, "<h2>%s</h2>\n", _("Child growth (WHO 2006), children 0 "
+	    "to 59 months"));
+	table_open(fp);
+	fputs("<tr>", fp);
+	th(fp, _("district"));
+	th(fp, _("children"));
+	th(fp, _("measured"));
+	json_array_foreach(scale(r, SCALE_STUNTING), j, v)
+		th(fp, str(v, "label"));
+	th(fp, _("no class"));
+	th(fp, names[0]);
+	th(fp, _("CI (95 %)"));
+	fputs("</tr>\n", fp);
+	n = units(r, u, UNITS_MAX);
+	for (i = 0; i < n; i++) {
+		g = at(u[i], "growth.stunting");
+		row_open(fp, i, n);
+		td_unit(fp, u[i]);
+		td_num(fp, num(u[i], "growth.children"));
+		td_num(fp, num(g, "measured"));
+		json_array_foreach(scale(r, SCALE_STUNTING), j, v)
+			td_num(fp, num(json_object_get(json_object_get(g,
+			    "classes"), str(v, "value")), "n"));
+		td_num(fp, num(g, "missing") + num(g, "unknown"));
+		td_pct(fp, json_object_get(g, "any"));
+		fputs("</tr>\n", fp);
+	}
+	table_close(fp);
+	table_open(fp);
+	fputs("<tr>", fp);
+	th(fp, _("district"));
+	for (j = 1; j < REPORT_NGROWTH; j++) {
+		th(fp, _("measured"));
+		th(fp, names[j]);
+		th(fp, _("CI (95 %)"));
+	}
+	th(fp, _("both measured"));
+	th(fp, _("with both"));
+	th(fp, _("anaemia and stunting"));
+	th(fp, _("CI (95 %)"));
+	fputs("</tr>\n", fp);
+	for (i = 0; i < n; i++) {
+		g = json_object_get(u[i], "growth");
+		row_open(fp, i, n);
+		td_unit(fp, u[i]);
+		for (j = 1; j < REPORT_NGROWTH; j++) {
+			v = json_object_get(g, report_growth[j]);
+			td_num(fp, num(v, "measured"));
+			td_pct(fp, json_object_get(v, "any"));
+		}
+		both = json_object_get(g, "anaemia_stunting");
+		td_num(fp, num(both, "of"));
+		td_num(fp, num(both, "n"));
+		td_pct(fp, both);
+		fputs("</tr>\n", fp);
+	}
+	table_close(fp);
+	g = json_object_get(p, "growth");
+	fputs("<p class=\"note\">", fp);
+	for (j = 1; j < REPORT_NGROWTH; j++)
+		if (!json_is_number(at(json_object_get(g, report_growth[j]),
+		    "baseline"))) {
+			fprintf(fp, _("%s: the plan has no baseline.\n"),
+			    names[j]);
+			fputs(" ", fp);
+		}
+	fprintf(fp, _("Children measured: %lld; stunting without a class: "
+	    "%lld; not classified for wasting (length outside the "
+	    "weight-for-length/height table): %lld; not classified for "
+	    "underweight (oedema): %lld."), num(g, "children"),
+	    num(g, "stunting.missing") + num(g, "stunting.unknown"),
+	    num(g, "wasting.not_classified"),
+	    num(g, "underweight.not_classified"));
+	fputs(" ", fp);
+	esc(fp, _("Rule (growth_rule):"));
+	json_object_foreach(json_object_get(g, "rules"), key, v) {
+		fputc(' ', fp);
+		esc(fp, *key != '\0' ? key : _("(none)"));
+		fprintf(fp, " %lld", (long long)json_integer_value(v));
+	}
+	fputs(" ", fp);
+	esc(fp, _("The z-scores and classes are the survey's, as the device "
+	    "computed them: the hub recomputes none."));
+	fputs("</p>\n", fp);
+}
+
+static void
 wash(FILE *fp, const json_t *r)
 {
 	static const char *const names[] = { "water_ladder",
@@ -647,6 +743,7 @@ report_write_html_body(const json_t *r, FILE *fp)
 	fputs("</p>\n", fp);
 	charts(fp, r);
 	anaemia(fp, r);
+	growth(fp, r);
 	wash(fp, r);
 	improvements(fp, r);
 	quality(fp, r);

@@ -306,6 +306,124 @@ write_anaemia(FILE *fp, const json_t *r)
 }
 
 /* ------------------------------------------------------------------ */
+/* Child growth                                                        */
+
+static void
+stunting_row(struct table *t, const json_t *r, const json_t *u, void *arg)
+{
+	const json_t	*g = at(u, "growth.stunting"), *v;
+	char		 a[32], c[48];
+	size_t		 i;
+
+	(void)arg;
+	unit_cell(t, u);
+	t_cell(t, "%lld", num(u, "growth.children"));
+	t_cell(t, "%lld", num(g, "measured"));
+	json_array_foreach(scale(r, SCALE_STUNTING), i, v)
+		t_cell(t, "%lld", num(json_object_get(json_object_get(g,
+		    "classes"), json_string_value(json_object_get(v, "value"))),
+		    "n"));
+	t_cell(t, "%lld", num(g, "missing") + num(g, "unknown"));
+	t_cell(t, "%s", pct(json_object_get(g, "any"), a));
+	t_cell(t, "%s", ci(json_object_get(g, "any"), c));
+}
+
+static void
+growth_row(struct table *t, const json_t *r, const json_t *u, void *arg)
+{
+	const json_t	*g = json_object_get(u, "growth"), *both;
+	char		 a[32], c[48];
+	size_t		 i;
+
+	(void)r;
+	(void)arg;
+	unit_cell(t, u);
+	for (i = 1; i < REPORT_NGROWTH; i++) {
+		t_cell(t, "%lld", num(json_object_get(g, report_growth[i]),
+		    "measured"));
+		t_cell(t, "%s", pct(at(json_object_get(g, report_growth[i]),
+		    "any"), a));
+		t_cell(t, "%s", ci(at(json_object_get(g, report_growth[i]),
+		    "any"), c));
+	}
+	both = json_object_get(g, "anaemia_stunting");
+	t_cell(t, "%lld", num(both, "of"));
+	t_cell(t, "%lld", num(both, "n"));
+	t_cell(t, "%s", pct(both, a));
+	t_cell(t, "%s", ci(both, c));
+}
+
+static int
+write_growth(FILE *fp, const json_t *r)
+{
+	int		 rc = 0;
+	const json_t	*b = baseline(r, SCALE_STUNTING), *p, *g, *v;
+	const char	*names[REPORT_NGROWTH] = { _("stunting"), _("wasting"),
+			    _("underweight"), _("overweight") };
+	const char	*key;
+	struct table	 t;
+	char		 a[32];
+	size_t		 i;
+
+	heading(fp, _("Child growth (WHO 2006), children 0 to 59 months"));
+	t_init(&t, json_array_size(scale(r, SCALE_STUNTING)) + 6);
+	t_cell(&t, "%s", _("district"));
+	t_cell(&t, "%s", _("children"));
+	t_cell(&t, "%s", _("measured"));
+	json_array_foreach(scale(r, SCALE_STUNTING), i, v)
+		t_cell(&t, "%s", json_string_value(json_object_get(v,
+		    "label")));
+	t_cell(&t, "%s", _("no class"));
+	t_cell(&t, "%s", names[0]);
+	t_cell(&t, "%s", _("CI (95 %)"));
+	each_unit(r, &t, stunting_row, NULL);
+	rc |= t_print(&t, fp);
+	p = json_object_get(r, "province");
+	if (b != NULL)
+		fprintf(fp, _("%s: %s in the province, the plan's baseline "
+		    "%.2f %%.\n"), json_string_value(json_object_get(b,
+		    "label")), pct(at(json_object_get(p, "indicators"),
+		    json_string_value(json_object_get(b, "id"))), a),
+		    json_number_value(json_object_get(b, "percent")));
+	fputc('\n', fp);
+	t_init(&t, 3 * (REPORT_NGROWTH - 1) + 5);
+	t_cell(&t, "%s", _("district"));
+	for (i = 1; i < REPORT_NGROWTH; i++) {
+		t_cell(&t, "%s", _("measured"));
+		t_cell(&t, "%s", names[i]);
+		t_cell(&t, "%s", _("CI (95 %)"));
+	}
+	t_cell(&t, "%s", _("both measured"));
+	t_cell(&t, "%s", _("with both"));
+	t_cell(&t, "%s", _("anaemia and stunting"));
+	t_cell(&t, "%s", _("CI (95 %)"));
+	each_unit(r, &t, growth_row, NULL);
+	rc |= t_print(&t, fp);
+	g = json_object_get(p, "growth");
+	for (i = 1; i < REPORT_NGROWTH; i++)
+		if (!json_is_number(at(json_object_get(g, report_growth[i]),
+		    "baseline")))
+			fprintf(fp, _("%s: the plan has no baseline.\n"),
+			    names[i]);
+	fprintf(fp, _("Children measured: %lld; stunting without a class: "
+	    "%lld; not classified for wasting (length outside the "
+	    "weight-for-length/height table): %lld; not classified for "
+	    "underweight (oedema): %lld."), num(g, "children"),
+	    num(g, "stunting.missing") + num(g, "stunting.unknown"),
+	    num(g, "wasting.not_classified"),
+	    num(g, "underweight.not_classified"));
+	fputc('\n', fp);
+	fprintf(fp, "%s", _("Rule (growth_rule):"));
+	json_object_foreach(json_object_get(g, "rules"), key, v)
+		fprintf(fp, " %s %lld", *key != '\0' ? key : _("(none)"),
+		    (long long)json_integer_value(v));
+	fputc('\n', fp);
+	fprintf(fp, "%s\n", _("The z-scores and classes are the survey's, as "
+	    "the device computed them: the hub recomputes none."));
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
 /* Water, sanitation, hygiene                                          */
 
 struct ladder {
@@ -603,7 +721,8 @@ report_write_text(const json_t *r, FILE *fp)
 	}
 	fprintf(fp, _("Surveys counted (the current revision of each): "
 	    "%lld\n"), num(r, "quality.submissions"));
-	if (write_anaemia(fp, r) != 0 || write_wash(fp, r) != 0 ||
+	if (write_anaemia(fp, r) != 0 || write_growth(fp, r) != 0 ||
+	    write_wash(fp, r) != 0 ||
 	    write_improvements(fp, r) != 0 || write_quality(fp, r) != 0)
 		return ERR_NOMEM;
 	return ferror(fp) ? ERR_IO : 0;

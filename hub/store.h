@@ -310,6 +310,15 @@ struct hub_facts {
 	const char	*components;	/* a household's components (facts.c
 					 * says how); NULL but for the
 					 * improvements survey */
+	/* A child's growth (facts.c): growth_rule NULL when no child was
+	 * measured, "" when one was and the survey names no rule; each
+	 * class NULL when it does not apply (out of the table, oedema),
+	 * "" when it is missing. */
+	const char	*growth_rule;
+	const char	*stunting;
+	const char	*wasting;
+	const char	*underweight;
+	const char	*overweight;
 };
 
 struct hub_facts_writer;
@@ -375,6 +384,10 @@ enum hub_tally {
 	HUB_TALLY_INDICATORS,
 	/* district, components | count */
 	HUB_TALLY_COMPONENTS,
+	/* form_id, district, anemia, growth_rule, stunting, wasting,
+	 * underweight, overweight | count; the children measured only
+	 * (growth_rule not NULL) */
+	HUB_TALLY_GROWTH,
 	/* form_id, missing | count */
 	HUB_TALLY_MISSING,
 	/* form_id, subject | count, 1 when their data differ; only the

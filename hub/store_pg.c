@@ -174,13 +174,20 @@ static const char *const migrations[] = {
 	"  at BIGINT NOT NULL"
 	");"
 	"CREATE INDEX login_failures_key ON login_failures(key, at);",
+	/* 5: a child's growth in the report's tables (as the SQLite
+	 * file's fifth version) */
+	"ALTER TABLE report_facts ADD COLUMN growth_rule TEXT;"
+	"ALTER TABLE report_facts ADD COLUMN stunting TEXT;"
+	"ALTER TABLE report_facts ADD COLUMN wasting TEXT;"
+	"ALTER TABLE report_facts ADD COLUMN underweight TEXT;"
+	"ALTER TABLE report_facts ADD COLUMN overweight TEXT;",
 };
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 /* pg_advisory_xact_lock's key while the schema is made or migrated:
  * "CHUB", as the SQLite file's application id. */
 #define PG_SCHEMA_LOCK	"1128813890"
-#define PG_MAX_ARGS	24
+#define PG_MAX_ARGS	32
 #define PG_PAGE_ROWS	"1000"	/* rows a cursor brings per round trip */
 /* Rows one statement of the merge carries at most: PostgreSQL takes at
  * most 65535 parameters, and a row of submissions has ten. Its SQL text,
@@ -1376,6 +1383,11 @@ static const struct {
 	    "CREATE INDEX IF NOT EXISTS report_facts_components ON"
 	    " report_facts (replaced, district, components, day)"
 	    " WHERE components IS NOT NULL" },
+	{ "report_facts_growth",
+	    "CREATE INDEX IF NOT EXISTS report_facts_growth ON"
+	    " report_facts (replaced, form_id, district, anemia, growth_rule,"
+	    " stunting, wasting, underweight, overweight, day)"
+	    " WHERE growth_rule IS NOT NULL" },
 };
 #define NREPORT_INDEXES	(sizeof(report_indexes) / sizeof(report_indexes[0]))
 
@@ -1453,7 +1465,9 @@ pg_facts_put(struct hub_facts_writer *hw, const struct hub_facts *f,
 	    f->community };
 	const char	*c[] = { f->missing, f->anemia, f->hb_group,
 	    f->hb_rule, f->water_ladder, f->sanitation_ladder,
-	    f->hygiene_ladder, f->programmes, f->in_use, f->components };
+	    f->hygiene_ladder, f->programmes, f->in_use, f->components,
+	    f->growth_rule, f->stunting, f->wasting, f->underweight,
+	    f->overweight };
 	struct args	 a = { 0 };
 	size_t		 i;
 	int		 rc;
@@ -1472,10 +1486,12 @@ pg_facts_put(struct hub_facts_writer *hw, const struct hub_facts *f,
 	    " replaced, form_id, district, day, device_id, promoter, subject,"
 	    " community, digest, missing, anemia, hb_group, hb_rule,"
 	    " water_ladder, sanitation_ladder, hygiene_ladder, programmes,"
-	    " in_use, components) VALUES ($1, (EXISTS (SELECT 1 FROM"
+	    " in_use, components, growth_rule, stunting, wasting,"
+	    " underweight, overweight) VALUES ($1, (EXISTS (SELECT 1 FROM"
 	    " submissions WHERE deprecated_id = $2))::int,"
 	    " $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-	    " $17, $18, $19, $20) ON CONFLICT (sub) DO UPDATE SET"
+	    " $17, $18, $19, $20, $21, $22, $23, $24, $25)"
+	    " ON CONFLICT (sub) DO UPDATE SET"
 	    " replaced = excluded.replaced, form_id = excluded.form_id,"
 	    " district = excluded.district, day = excluded.day,"
 	    " device_id = excluded.device_id, promoter = excluded.promoter,"
@@ -1487,7 +1503,11 @@ pg_facts_put(struct hub_facts_writer *hw, const struct hub_facts *f,
 	    " sanitation_ladder = excluded.sanitation_ladder,"
 	    " hygiene_ladder = excluded.hygiene_ladder,"
 	    " programmes = excluded.programmes, in_use = excluded.in_use,"
-	    " components = excluded.components", &a, 0, NULL, e)) != 0)
+	    " components = excluded.components,"
+	    " growth_rule = excluded.growth_rule,"
+	    " stunting = excluded.stunting, wasting = excluded.wasting,"
+	    " underweight = excluded.underweight,"
+	    " overweight = excluded.overweight", &a, 0, NULL, e)) != 0)
 		return rc;
 	/* What this one corrects, if it was read before it. */
 	if (f->deprecated_id == NULL)
@@ -1544,12 +1564,13 @@ pg_facts_current(struct hub_store *hs, const char *version, int *current,
 	a_text(&a, version);
 	for (i = 0; i < NREPORT_INDEXES; i++)
 		a_text(&a, report_indexes[i].name);
+	a_int(&a, (int64_t)NREPORT_INDEXES);
 	if ((rc = exec((struct pg *)hs, "report", "SELECT (SELECT version"
 	    " FROM report_state) = $1 AND (SELECT coalesce(max(sub), 0) FROM"
 	    " report_facts) >= (SELECT coalesce(max(id), 0) FROM submissions)"
 	    " AND (SELECT count(*) FROM pg_indexes WHERE schemaname ="
-	    " current_schema() AND indexname IN ($2, $3, $4, $5)) = 4", &a, 0,
-	    &r, e)) != 0)
+	    " current_schema() AND indexname IN ($2, $3, $4, $5, $6)) ="
+	    " $7::bigint", &a, 0, &r, e)) != 0)
 		return rc;
 	*current = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 	PQclear(r);
@@ -1621,6 +1642,12 @@ static const struct {
 	    "SELECT district, components, count(*) FROM report_facts"
 	    " WHERE replaced = 0 AND components IS NOT NULL AND "
 	    REPORT_PERIOD " GROUP BY district, components", 2, 1, 1 },
+	[HUB_TALLY_GROWTH] = {
+	    "SELECT form_id, district, anemia, growth_rule, stunting,"
+	    " wasting, underweight, overweight, count(*) FROM report_facts"
+	    " WHERE replaced = 0 AND growth_rule IS NOT NULL AND "
+	    REPORT_PERIOD " GROUP BY form_id, district, anemia, growth_rule,"
+	    " stunting, wasting, underweight, overweight", 8, 1, 1 },
 	[HUB_TALLY_MISSING] = {
 	    "SELECT form_id, missing, count(*) FROM report_facts"
 	    " WHERE replaced = 0 AND missing IS NOT NULL AND " REPORT_PERIOD

@@ -185,6 +185,13 @@ static const char *const migrations[] = {
 	"  at INTEGER NOT NULL"
 	");"
 	"CREATE INDEX login_failures_key ON login_failures(key, at);",
+	/* 5: a child's growth in the report's tables (the facts' version
+	 * changes with it: every submission is read again) */
+	"ALTER TABLE report_facts ADD COLUMN growth_rule TEXT;"
+	"ALTER TABLE report_facts ADD COLUMN stunting TEXT;"
+	"ALTER TABLE report_facts ADD COLUMN wasting TEXT;"
+	"ALTER TABLE report_facts ADD COLUMN underweight TEXT;"
+	"ALTER TABLE report_facts ADD COLUMN overweight TEXT;",
 };
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -950,6 +957,11 @@ static const struct {
 	    "CREATE INDEX IF NOT EXISTS report_facts_components ON"
 	    " report_facts (replaced, district, components, day)"
 	    " WHERE components IS NOT NULL" },
+	{ "report_facts_growth",
+	    "CREATE INDEX IF NOT EXISTS report_facts_growth ON"
+	    " report_facts (replaced, form_id, district, anemia, growth_rule,"
+	    " stunting, wasting, underweight, overweight, day)"
+	    " WHERE growth_rule IS NOT NULL" },
 };
 #define NREPORT_INDEXES	(sizeof(report_indexes) / sizeof(report_indexes[0]))
 
@@ -969,10 +981,11 @@ static const char *const writer_sql[W_COUNT] = {
 	    " district, day, device_id, promoter, subject, community,"
 	    " digest, missing, anemia, hb_group, hb_rule, water_ladder,"
 	    " sanitation_ladder, hygiene_ladder, programmes, in_use,"
-	    " components) VALUES (?1, EXISTS (SELECT 1 FROM submissions"
+	    " components, growth_rule, stunting, wasting, underweight,"
+	    " overweight) VALUES (?1, EXISTS (SELECT 1 FROM submissions"
 	    "  WHERE deprecated_id = ?2),"
 	    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-	    " ?17, ?18, ?19, ?20)",
+	    " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
 	[W_REPLACES] =
 	    "UPDATE report_facts SET replaced = 1 WHERE replaced = 0 AND sub ="
 	    " (SELECT id FROM submissions WHERE instance_id = ?1)",
@@ -1086,7 +1099,9 @@ sq_facts_put(struct hub_facts_writer *hw, const struct hub_facts *f,
 	    f->community };
 	const char	*c[] = { f->missing, f->anemia, f->hb_group,
 	    f->hb_rule, f->water_ladder, f->sanitation_ladder,
-	    f->hygiene_ladder, f->programmes, f->in_use, f->components };
+	    f->hygiene_ladder, f->programmes, f->in_use, f->components,
+	    f->growth_rule, f->stunting, f->wasting, f->underweight,
+	    f->overweight };
 	sqlite3_stmt	*s = w->s[W_FACT];
 	size_t		 i;
 	int		 rc;
@@ -1155,6 +1170,7 @@ sq_facts_current(struct hub_store *hs, const char *version,
 {
 	struct sq	*st = (struct sq *)hs;
 	sqlite3_stmt	*s;
+	size_t		 i;
 	int		 r, rc;
 
 	*current = 0;
@@ -1162,13 +1178,13 @@ sq_facts_current(struct hub_store *hs, const char *version,
 	    " report_state) = ?1 AND (SELECT coalesce(max(sub), 0) FROM"
 	    " report_facts) >= (SELECT coalesce(max(id), 0) FROM"
 	    " submissions) AND (SELECT count(*) FROM sqlite_master WHERE"
-	    " type = 'index' AND name IN (?2, ?3, ?4, ?5)) = 4", &s, e)) != 0)
+	    " type = 'index' AND name IN (?2, ?3, ?4, ?5, ?6)) = ?7", &s,
+	    e)) != 0)
 		return rc;
 	bind_text(s, 1, version);
-	bind_text(s, 2, report_indexes[0].name);
-	bind_text(s, 3, report_indexes[1].name);
-	bind_text(s, 4, report_indexes[2].name);
-	bind_text(s, 5, report_indexes[3].name);
+	for (i = 0; i < NREPORT_INDEXES; i++)
+		bind_text(s, 2 + (int)i, report_indexes[i].name);
+	sqlite3_bind_int(s, 7, (int)NREPORT_INDEXES);
 	if ((r = sqlite3_step(s)) == SQLITE_ROW)
 		*current = sqlite3_column_int(s, 0) == 1;
 	else
@@ -1246,6 +1262,12 @@ static const struct {
 	    "SELECT district, components, count(*) FROM report_facts"
 	    " WHERE replaced = 0 AND components IS NOT NULL AND "
 	    REPORT_PERIOD " GROUP BY district, components", 2, 1 },
+	[HUB_TALLY_GROWTH] = {
+	    "SELECT form_id, district, anemia, growth_rule, stunting,"
+	    " wasting, underweight, overweight, count(*) FROM report_facts"
+	    " WHERE replaced = 0 AND growth_rule IS NOT NULL AND "
+	    REPORT_PERIOD " GROUP BY form_id, district, anemia, growth_rule,"
+	    " stunting, wasting, underweight, overweight", 8, 1 },
 	[HUB_TALLY_MISSING] = {
 	    "SELECT form_id, missing, count(*) FROM report_facts"
 	    " WHERE replaced = 0 AND missing IS NOT NULL AND " REPORT_PERIOD

@@ -6,7 +6,10 @@
 # corrections (one that arrives before what it corrects), a conflict,
 # refused surveys (one corrected since), computed values left out,
 # unanswered questions, a form without a district, the same household
-# twice (once from a community named <script>), two silent devices.
+# twice (once from a community named <script>), two silent devices; and
+# children measured, with oedema, outside the weight-for-length table, or
+# without their growth classes (stunting, wasting, underweight,
+# overweight, anaemia with stunting: the planted counts too).
 # `hub report --format json` must give exactly the planted counts, over
 # everything and over a period; text and HTML show the same figures, the
 # HTML escapes what the surveys say. Then the command's refusals.
@@ -94,6 +97,25 @@ t_is "$(jq '([.districts[].submissions.total] | add) +
 	"the districts and no district add up to the province"
 t_is "$(jq .province.indicators.anaemia_children.baseline "$T_TMP/r.json")" \
 	39.36 "the plan's 39.36 % beside the province's anaemia"
+t_is "$(jq .province.indicators.stunting_children.baseline "$T_TMP/r.json")" \
+	32.6 "the plan's 32.6 % beside the province's stunting"
+t_is "$(jq -r '.baselines[] | select(.id == "stunting_children") |
+	"\(.counts) \(.values | join(" ")) \(.source)"' "$T_TMP/r.json")" \
+	"stunting moderate severe Plan de gobierno de Aymaraes 2019-2022 (ENDES-INEI)" \
+	"stunting: moderate and severe, the plan's figure with its source"
+t_is "$(jq -c '.province.growth | [.stunting.baseline, .wasting.baseline,
+	.underweight.baseline, .overweight.baseline]' "$T_TMP/r.json")" \
+	"[32.6,null,null,null]" "no baseline for wasting, underweight, overweight"
+t_is "$(jq '([.districts[].growth.children] | add) +
+	.no_district.growth.children' "$T_TMP/r.json")" \
+	"$(jq .province.growth.children "$T_TMP/r.json")" \
+	"the districts' children measured add up to the province's"
+t_is "$(jq '[.province.growth.stunting | .measured, .missing, .unknown,
+	.not_classified] | add' "$T_TMP/r.json")" \
+	"$(jq .province.growth.children "$T_TMP/r.json")" \
+	"every child measured is counted for stunting: with a class or missing"
+t_is "$(jq -c '[.districts[] | .growth.stunting.any.pct == null] | unique' \
+	"$T_TMP/r.json")" "[false]" "a stunting figure in every district"
 t_is "$(jq -c '[.province.indicators.without_water.baseline,
 	.province.indicators.without_sanitation.baseline,
 	.province.indicators.programme_coverage.baseline]' "$T_TMP/r.json")" \
@@ -142,11 +164,36 @@ t_is "$(echo "$row" | awk '{print $3}')" \
 t_check "every row of the anaemia table as wide as its header" \
 	test "$(sed -n '/^Anaemia (/,/^Anaemia in/p' "$T_OUT" | sed '1,2d;$d' |
 	awk '{ print length($0) }' | sort -u | wc -l)" -le 2
+spct=$(jq -r '.province.growth.stunting.any.pct' "$T_TMP/r.json")
+t_has "$T_OUT" "Stunting in children under 5: $(printf '%.1f' "$spct") %" \
+	"the province's stunting"
+t_has "$T_OUT" "the plan's baseline 32.60 %" "beside the plan's baseline"
+t_has "$T_OUT" "wasting: the plan has no baseline" \
+	"no baseline for wasting, said"
+row=$(sed -n '/^Child growth/,/^Stunting in/p' "$T_OUT" |
+	grep '^030406 Cotaruse' | head -1)
+t_is "$(echo "$row" | awk '{print $3, $4}')" \
+	"$(jq -r '.districts[5].growth | "\(.children) \(.stunting.measured)"' \
+	"$T_TMP/r.json")" "Cotaruse's growth row: the children measured"
+t_is "$(echo "$row" | awk '{print $(NF-2), $(NF-1)}')" \
+	"$(jq -r '.districts[5].growth.stunting.any.pct' "$T_TMP/r.json" |
+	xargs printf '%.1f') %" "and its stunting"
+row=$(sed -n '/^Stunting in/,/^wasting: /p' "$T_OUT" |
+	grep '^030406 Cotaruse' | head -1)
+t_is "$(echo "$row" | awk '{print $(NF-4), $(NF-3)}')" \
+	"$(jq -r '.districts[5].growth.anaemia_stunting | "\(.of) \(.n)"' \
+	"$T_TMP/r.json")" "and its children with anaemia and stunting"
 t_has "$T_OUT" "Devices silent for more than 14 days: 2" "silent devices"
 t_has "$T_OUT" "<script>" "text is not HTML: the community as written"
 LANGUAGE= LANG=C.UTF-8 "$HUB" --home "$T_HOME" report >"$T_OUT" 2>"$T_ERR"
 t_has "$T_OUT" "línea de base del plan 39.36 %" "in Spanish by default"
 t_has "$T_OUT" "Niños de 6 a 23 meses" "with the data files' Spanish labels"
+t_has "$T_OUT" "Desnutrición crónica en menores de 5 años" \
+	"stunting in Spanish too"
+t_has "$T_OUT" "Crecimiento infantil (OMS 2006), niños de 0 a 59 meses" \
+	"the growth tables' heading"
+t_has "$T_OUT" "desnutrición aguda: el plan no tiene línea de base." \
+	"and their notes"
 
 # HTML: one page, nothing fetched, everything escaped.
 h_run report --format html --out "$T_TMP/r.html"
@@ -159,7 +206,10 @@ t_lacks "$H" "<script" "and no script at all"
 t_has "$H" "&lt;b&gt;Rosa&lt;/b&gt; &amp; Co" "a promoter's name escaped too"
 t_check "nothing fetched: no src, no link, no url()" \
 	test "$(grep -ciE 'src=|<link|url\(|@import' "$H")" -eq 0
-t_is "$(grep -c '<svg' "$H")" 4 "a chart for each of the plan's four figures"
+t_is "$(grep -c '<svg' "$H")" 5 "a chart for each of the plan's five figures"
+t_has "$H" "32.60 %" "stunting's at 32.60 %"
+t_has "$H" "Child growth (WHO 2006)" "the growth tables"
+t_has "$H" "$(printf '%.1f' "$spct") %" "the province's stunting"
 t_has "$H" 'class="base"' "with the baseline marked"
 t_has "$H" "39.36 %" "at 39.36 %"
 t_has "$H" "$(printf '%.1f' "$pct") %" "the province's figure"

@@ -188,7 +188,8 @@ t_lacks "$D" "<script" "no script at all"
 t_has "$D" '<link rel="stylesheet" href="/style.css">' "the style from here"
 t_check "nothing fetched from elsewhere: no http(s) URL in src or href" \
 	test "$(grep -ciE '(src|href)="(https?:)?//' "$D")" -eq 0
-t_is "$(grep -c '<svg' "$D")" 4 "a chart for each of the plan's four figures"
+t_is "$(grep -c '<svg' "$D")" 5 "a chart for each of the plan's five figures"
+t_has "$D" "Child growth (WHO 2006)" "the growth tables, as the report's"
 t_has "$D" 'class="base"' "with the baseline marked"
 t_has "$D" 'name="viewport"' "readable on a phone"
 t_has "$D" '<form class="period" method="get" action="/">' "a form for the period"

@@ -28,9 +28,10 @@ as sent). The submissions that go through `collector fill` are computed
 by the form engine itself: if this script and the forms ever disagree,
 their counts will not add up, and the test says so.
 
-Planted besides: computed values left out (a class, the ladders, the
-count of improvements in use missing), unanswered chlorine (null),
-corrections (one that arrives before the survey it corrects), a conflict
+Planted besides: computed values left out (a class, a child's growth
+classes, the ladders, the count of improvements in use missing), children
+with oedema and newborns outside the weight-for-length table, unanswered
+chlorine (null), corrections (one that arrives before the survey it corrects), a conflict
 (an id sent again with other content), refused surveys (one corrected
 since), a form without a district, the same household surveyed twice (the
 same answers; other answers, one of them from a community named
@@ -89,6 +90,7 @@ LADDERS = {'water_ladder': ['safely_managed', 'basic', 'limited',
                                  'open_defecation'],
            'hygiene_ladder': ['basic', 'limited', 'none']}
 STATUSES = ['in_use', 'installed_not_used', 'none']
+GROWTH = ['stunting', 'wasting', 'underweight', 'overweight']
 
 
 def form_sheets(path):
@@ -141,20 +143,27 @@ def age_months(birth, visit):
 def growth_answers(rnd, a, calc, sex, birth, visit):
     """A child's length and weight, about a third stunted (the plan's
     32.6 %), and the values WHO's method gives (whogrowth.py, apart from
-    the form)."""
+    the form). Planted besides: oedema (wasting severe, no weight-for-age
+    nor overweight) and newborns under 45 cm (outside the
+    weight-for-length table: no wasting nor overweight)."""
     days = (visit - birth).days
     _, m, s = whogrowth.LHFA['%s-%d' % (sex, days)]
     wl, wm, ws = (float(v) for v in whogrowth.WFA['%s-%d' % (sex, days)])
+    oedema = 'yes' if rnd.random() < 0.04 else 'no'
+    small = days < 30 and rnd.random() < 0.5
     for zl, zw in ((rnd.gauss(-1.3, 1.1), rnd.gauss(-0.6, 1.0)), (0, 0)):
         length = round(float(m) * (1 + max(-4.5, min(3, zl)) * float(s)), 1)
+        if small:
+            length = round(rnd.uniform(43.5, 44.9), 1)
         weight = round(wm * (1 + wl * ws * max(-4, min(3, zw))) **
                        (1 / wl), 1)
         pos = 'lying' if days < 731 else 'standing'
         g = whogrowth.growth(sex, birth, pos, Decimal(str(length)),
-                             Decimal(str(weight)), 'no', visit)
+                             Decimal(str(weight)), oedema, visit)
         if 'error' not in g:
             break
-    a.update({'length_position': pos, 'length_cm': length, 'oedema': 'no',
+        small = False
+    a.update({'length_position': pos, 'length_cm': length, 'oedema': oedema,
               'weight_kg': weight})
     calc.update({k: v for k, v in g.items() if not k.startswith('!')})
 
@@ -352,6 +361,8 @@ def count(t, sub, form, answers, calc, keep_calc):
         if form == 'anemia':
             t.add(u + '.submissions.anaemia')
             t.add(u + '.anaemia.people')
+            if 'length_cm' in answers:
+                count_growth(t, u, calc, keep_calc)
             if 'hb_measured' not in answers:
                 t.add(u + '.anaemia.not_measured')
                 continue
@@ -418,6 +429,9 @@ def count(t, sub, form, answers, calc, keep_calc):
             t.add(u + '.submissions.other')
     if form == 'anemia' and 'hb_measured' in answers and not keep_calc:
         t.add('quality.missing/anemia/anemia')
+    if form == 'anemia' and 'length_cm' in answers and not keep_calc:
+        for k in GROWTH:
+            t.add('quality.missing/anemia/' + k)
     if form == 'water_sanitation':
         if answers.get('chlorine_mg_l') is None:
             t.add('quality.missing/water_sanitation/chlorine_mg_l')
@@ -427,6 +441,36 @@ def count(t, sub, form, answers, calc, keep_calc):
     if form == 'household_improvements' and not keep_calc:
         t.add('quality.missing/household_improvements/improvements_in_use')
     t.add('quality.devices/%s/submissions' % sub['device_id'])
+
+
+def count_growth(t, u, calc, keep_calc):
+    """A child measured: its growth classes as the survey computed them
+    (absent where they do not apply); all missing when the computed values
+    were left out."""
+    t.add(u + '.growth.children')
+    if not keep_calc:
+        t.add(u + '.growth.rules.')
+        for k in GROWTH:
+            t.add('%s.growth.%s.missing' % (u, k))
+        return
+    t.add(u + '.growth.rules.' + calc['growth_rule'])
+    for k in GROWTH:
+        v = calc.get(k)
+        if v is None:
+            t.add('%s.growth.%s.not_classified' % (u, k))
+            continue
+        t.add('%s.growth.%s.measured' % (u, k))
+        t.add('%s.growth.%s.classes.%s.n' % (u, k, v))
+        if v in ('moderate', 'severe', 'yes'):
+            t.add('%s.growth.%s.any.n' % (u, k))
+    stunted = calc['stunting'] != 'none'
+    t.add(u + '.indicators.stunting_children.of')
+    if stunted:
+        t.add(u + '.indicators.stunting_children.n')
+    if 'anemia' in calc:
+        t.add(u + '.growth.anaemia_stunting.of')
+        if stunted and calc['anemia'] != 'none':
+            t.add(u + '.growth.anaemia_stunting.n')
 
 
 def envelope(rnd, form, device, data, visit, dep=None, iid=None):
@@ -655,15 +699,23 @@ def finish(t):
     units = ['districts.%d' % i for i in range(len(DISTRICTS))] + \
         ['no_district', 'province']
     for u in units:
-        for ind in ('anaemia_children', 'without_water', 'without_sanitation',
-                    'programme_coverage'):
-            k = '%s.indicators.%s' % (u, ind)
-            n, of = t.v.get(k + '.n', 0), t.v.get(k + '.of', 0)
+        props = [('%s.indicators.%s' % (u, ind), '.n', '.of')
+                 for ind in ('anaemia_children', 'stunting_children',
+                             'without_water', 'without_sanitation',
+                             'programme_coverage')]
+        props += [('%s.growth.%s' % (u, k), '.any.n', '.measured')
+                  for k in GROWTH]
+        props.append(('%s.growth.anaemia_stunting' % u, '.n', '.of'))
+        for k, nk, ofk in props:
+            n, of = t.v.get(k + nk, 0), t.v.get(k + ofk, 0)
+            at = k + nk[:-2]
             if of > 0:
                 lo, hi = wilson(n, of)
-                out.append([k + '.pct', pct2(n / of)])
-                out.append([k + '.ci95.0', pct2(lo)])
-                out.append([k + '.ci95.1', pct2(hi)])
+                out.append([at + '.pct', pct2(n / of)])
+                out.append([at + '.ci95.0', pct2(lo)])
+                out.append([at + '.ci95.1', pct2(hi)])
+            elif nk == '.any.n':
+                out.append([at + '.pct', None])
     return out
 
 

@@ -85,6 +85,7 @@ test_config_bundled(void **state)
 	struct report_config	 cfg;
 	struct err		 e;
 	const struct report_scale *s;
+	size_t			 i;
 
 	(void)state;
 	err_init(&e);
@@ -93,13 +94,23 @@ test_config_bundled(void **state)
 	assert_string_equal(cfg.districts[0].ubigeo, "030401");
 	assert_string_equal(cfg.districts[16].ubigeo, "030417");
 	assert_string_equal(cfg.districts[10].name, "San Juan de Chacña");
-	assert_int_equal(cfg.nbaselines, 4);
+	assert_int_equal(cfg.nbaselines, 5);
 	assert_string_equal(cfg.baselines[0].id, "anaemia_children");
 	assert_float_equal(cfg.baselines[0].percent, 39.36, 1e-9);
 	assert_int_equal(cfg.baselines[0].namong, 2);
-	assert_float_equal(cfg.baselines[1].percent, 22, 1e-9);
-	assert_float_equal(cfg.baselines[2].percent, 80, 1e-9);
-	assert_float_equal(cfg.baselines[3].percent, 18, 1e-9);
+	assert_string_equal(cfg.baselines[1].id, "stunting_children");
+	assert_float_equal(cfg.baselines[1].percent, 32.6, 1e-9);
+	assert_string_equal(cfg.baselines[1].counts, "stunting");
+	assert_int_equal(cfg.baselines[1].nvalues, 2);
+	assert_int_equal(cfg.baselines[1].namong, 0);
+	assert_non_null(strstr(cfg.baselines[1].source, "ENDES-INEI"));
+	assert_float_equal(cfg.baselines[2].percent, 22, 1e-9);
+	assert_float_equal(cfg.baselines[3].percent, 80, 1e-9);
+	assert_float_equal(cfg.baselines[4].percent, 18, 1e-9);
+	for (i = 0; i < REPORT_NGROWTH; i++)
+		assert_non_null(report_scale(&cfg, report_growth[i]));
+	assert_int_equal(report_scale(&cfg, "stunting")->n, 3);
+	assert_true(report_scale(&cfg, "overweight")->v[1].any);
 	assert_non_null(s = report_scale(&cfg, "anemia"));
 	assert_int_equal(s->n, 4);
 	assert_false(s->v[0].any);
@@ -113,7 +124,7 @@ test_config_bundled(void **state)
 	    SECTION_ANAEMIA);
 	assert_int_equal(report_survey(&cfg, "anemia")->nsubject, 3);
 	assert_null(report_survey(&cfg, "household"));
-	assert_int_equal(strncmp(cfg.facts_version, "1:", 2), 0);
+	assert_int_equal(strncmp(cfg.facts_version, "2:", 2), 0);
 	report_config_release(&cfg);
 }
 
@@ -457,6 +468,112 @@ test_anaemia(void **state)
 	    "submissions"), 1);
 	assert_string_equal(json_string_value(report_at(json_array_get(
 	    report_at(r, "quality.missing"), 0), "question")), "anemia");
+}
+
+/* A child 0-59 months of the anaemia survey in district d, its
+ * haemoglobin's class and growth as the survey computed them (the rest
+ * of its data: fields of a JSON object, after a comma). */
+#define GROWTH(d, hh, rest) \
+	"{\"district\":\"" d "\",\"household_id\":\"" d "-" hh "\"," \
+	"\"visit_date\":\"2026-11-20\",\"sex\":\"m\"," \
+	"\"birth_date\":\"2025-01-01\",\"length_cm\":74.5," \
+	"\"weight_kg\":9.1," rest "}"
+#define CLASSES(st, wa, uw, ow) \
+	"\"growth_rule\":\"WHO2006\",\"stunting\":\"" st "\"," \
+	"\"wasting\":\"" wa "\",\"underweight\":\"" uw "\"," \
+	"\"overweight\":\"" ow "\""
+
+static void
+test_growth(void **state)
+{
+	struct fixture	*fx = *state;
+	json_t		*r, *d;
+
+	put(fx, 1, 0, "anemia", GROWTH("030401", "0001", "\"oedema\":\"no\","
+	    "\"anemia\":\"mild\"," CLASSES("moderate", "none", "none", "no")));
+	put(fx, 2, 0, "anemia", GROWTH("030401", "0002", "\"anemia\":\"none\","
+	    CLASSES("severe", "severe", "severe", "no")));
+	/* Oedema: wasting severe, no weight-for-age nor overweight. */
+	put(fx, 3, 0, "anemia", GROWTH("030401", "0003", "\"oedema\":\"yes\","
+	    "\"anemia\":\"moderate\",\"growth_rule\":\"WHO2006\","
+	    "\"stunting\":\"none\",\"wasting\":\"severe\""));
+	/* A newborn of 44 cm, outside the weight-for-length table: no
+	 * wasting nor overweight; no haemoglobin under 6 months. */
+	put(fx, 4, 0, "anemia", GROWTH("030401", "0004",
+	    "\"growth_rule\":\"WHO2006\",\"stunting\":\"moderate\","
+	    "\"underweight\":\"moderate\""));
+	/* Measured, and the computed values left out: all missing. */
+	put(fx, 5, 0, "anemia", GROWTH("030401", "0005",
+	    "\"anemia\":\"none\""));
+	/* A class no scale knows. */
+	put(fx, 6, 0, "anemia", GROWTH("030401", "0006", "\"anemia\":\"none\","
+	    CLASSES("grave", "none", "none", "no")));
+	put(fx, 7, 0, "anemia", GROWTH("030401", "0007", "\"anemia\":\"none\","
+	    CLASSES("none", "none", "none", "yes")));
+	/* Computed, and empty. */
+	put(fx, 8, 0, "anemia", GROWTH("030401", "0008", "\"anemia\":\"none\","
+	    CLASSES("", "none", "none", "no")));
+	/* An adult: no growth. */
+	put(fx, 9, 0, "anemia", CHILD("030401", "5", "woman")
+	    "\",\"anemia\":\"none\"}");
+	put(fx, 10, 0, "anemia", GROWTH("030402", "0001",
+	    "\"anemia\":\"severe\"," CLASSES("moderate", "none", "none",
+	    "no")));
+	/* Corrected: the correction counts. */
+	put(fx, 11, 0, "anemia", GROWTH("030403", "0001",
+	    "\"anemia\":\"none\"," CLASSES("none", "none", "none", "no")));
+	put(fx, 12, 11, "anemia", GROWTH("030403", "0001",
+	    "\"anemia\":\"none\"," CLASSES("severe", "none", "none", "no")));
+	r = report(fx, NULL, NULL);
+	d = district(r, 0);
+	assert_int_equal(n(d, "growth.children"), 8);
+	assert_int_equal(n(d, "growth.rules.WHO2006"), 7);
+	assert_int_equal(json_integer_value(json_object_get(report_at(d,
+	    "growth.rules"), "")), 1);
+	assert_int_equal(n(d, "growth.stunting.measured"), 5);
+	assert_int_equal(n(d, "growth.stunting.missing"), 2);
+	assert_int_equal(n(d, "growth.stunting.unknown"), 1);
+	assert_int_equal(n(d, "growth.stunting.not_classified"), 0);
+	assert_int_equal(n(d, "growth.stunting.classes.moderate.n"), 2);
+	assert_int_equal(n(d, "growth.stunting.classes.severe.n"), 1);
+	assert_int_equal(n(d, "growth.stunting.any.n"), 3);
+	assert_float_equal(real(d, "growth.stunting.any.pct"), 60, 1e-9);
+	assert_float_equal(real(d, "growth.stunting.any.ci95.0"), 23.07,
+	    1e-9);
+	assert_float_equal(real(d, "growth.stunting.baseline"), 32.6, 1e-9);
+	assert_int_equal(n(d, "growth.wasting.measured"), 6);
+	assert_int_equal(n(d, "growth.wasting.classes.severe.n"), 2);
+	assert_int_equal(n(d, "growth.wasting.not_classified"), 1);
+	assert_int_equal(n(d, "growth.wasting.missing"), 1);
+	assert_true(json_is_null(report_at(d, "growth.wasting.baseline")));
+	assert_int_equal(n(d, "growth.underweight.measured"), 6);
+	assert_int_equal(n(d, "growth.underweight.any.n"), 2);
+	assert_int_equal(n(d, "growth.underweight.not_classified"), 1);
+	assert_int_equal(n(d, "growth.overweight.measured"), 5);
+	assert_int_equal(n(d, "growth.overweight.classes.yes.n"), 1);
+	assert_int_equal(n(d, "growth.overweight.any.n"), 1);
+	assert_int_equal(n(d, "growth.overweight.not_classified"), 2);
+	assert_int_equal(n(d, "growth.overweight.missing"), 1);
+	assert_float_equal(real(d, "growth.overweight.any.pct"), 20, 1e-9);
+	/* Anaemia and stunting: of the children with a class of both. */
+	assert_int_equal(n(d, "growth.anaemia_stunting.of"), 4);
+	assert_int_equal(n(d, "growth.anaemia_stunting.n"), 1);
+	assert_float_equal(real(d, "growth.anaemia_stunting.pct"), 25, 1e-9);
+	/* The plan's baseline, over the children with a stunting class. */
+	assert_int_equal(n(d, "indicators.stunting_children.of"), 5);
+	assert_int_equal(n(d, "indicators.stunting_children.n"), 3);
+	assert_float_equal(real(d, "indicators.stunting_children.baseline"),
+	    32.6, 1e-9);
+	assert_int_equal(n(district(r, 2), "growth.children"), 1);
+	assert_int_equal(n(district(r, 2), "growth.stunting.classes.severe.n"),
+	    1);
+	assert_true(json_is_null(report_at(district(r, 5),
+	    "growth.stunting.any.pct")));
+	assert_int_equal(n(r, "province.growth.children"), 10);
+	assert_int_equal(n(r, "province.growth.stunting.any.n"), 5);
+	assert_int_equal(n(r, "province.growth.anaemia_stunting.of"), 6);
+	assert_int_equal(n(r, "province.growth.anaemia_stunting.n"), 2);
+	assert_int_equal(n(r, "province.anaemia.people"), 11);
 }
 
 static void
@@ -900,6 +1017,7 @@ main(void)
 		cmocka_unit_test(test_value_text),
 		cmocka_unit_test_setup_teardown(test_anaemia, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newest_revision, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_wash, setup, teardown),
