@@ -37,37 +37,10 @@ cmd_media_free(struct store_media *m, size_t n)
 
 /* Where the files come from, and where the kept ones go. */
 struct source {
-	int				 dirfd;
-	const char			*dir;
-	const struct bundled_file	*files;	/* or these, not dir */
-	struct store_media		*v;
-	size_t				 n;
+	struct media_source	 from;	/* first: read_source's arg too */
+	struct store_media	*v;
+	size_t			 n;
 };
-
-static int
-read_source(void *arg, const char *name, char **out, size_t *len,
-    int *missing, struct err *e)
-{
-	struct source			*src = arg;
-	const struct bundled_file	*b;
-
-	if (src->files == NULL)
-		return file_read_in(src->dirfd, src->dir, name,
-		    MEDIA_MAX_BYTES, out, len, missing, e);
-	*out = NULL;
-	*len = 0;
-	for (b = src->files; b->name != NULL && strcmp(b->name, name) != 0;
-	    b++)
-		;
-	if ((*missing = b->name == NULL))
-		return 0;
-	if ((*out = malloc(b->len + 1)) == NULL)
-		return err_set(e, ERR_NOMEM, _("out of memory"));
-	memcpy(*out, b->data, b->len);
-	(*out)[b->len] = '\0';
-	*len = b->len;
-	return 0;
-}
 
 static int
 keep_source(void *arg, const char *name, char *data, size_t len,
@@ -100,7 +73,7 @@ attach(struct form *f, struct source *src, struct diags *d,
 	if (out != NULL && f->nmedia > 0 &&
 	    (src->v = calloc(f->nmedia, sizeof(*src->v))) == NULL)
 		return err_set(e, ERR_NOMEM, _("out of memory"));
-	rc = form_attach_all(f, src->dir, read_source,
+	rc = form_attach_all(f, src->from.dir, media_source_read,
 	    out != NULL ? keep_source : NULL, src, d, e);
 	if (rc != 0 || out == NULL) {
 		cmd_media_free(src->v, src->n);
@@ -115,14 +88,14 @@ int
 cmd_attach_dir(struct form *f, const char *dir, struct diags *d,
     struct store_media **out, size_t *nout, struct err *e)
 {
-	struct source	src = { -1, dir, NULL, NULL, 0 };
+	struct source	src = { { NULL, -1, dir }, NULL, 0 };
 	int		rc;
 
 	if (f->nmedia > 0)
-		src.dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+		src.from.dirfd = open(dir, O_RDONLY | O_DIRECTORY);
 	rc = attach(f, &src, d, out, nout, e);
-	if (src.dirfd >= 0)
-		close(src.dirfd);
+	if (src.from.dirfd >= 0)
+		close(src.from.dirfd);
 	return rc;
 }
 
@@ -130,7 +103,7 @@ int
 cmd_attach_files(struct form *f, const struct bundled_file *files,
     struct diags *d, struct store_media **out, size_t *nout, struct err *e)
 {
-	struct source	src = { -1, "", files, NULL, 0 };
+	struct source	src = { { files, -1, "" }, NULL, 0 };
 
 	return attach(f, &src, d, out, nout, e);
 }

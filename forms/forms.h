@@ -372,6 +372,22 @@ typedef int media_read_fn(void *arg, const char *name, char **data,
 /* Given each attachment read and attached; owns data from then on. */
 typedef int media_keep_fn(void *arg, const char *name, char *data,
 	    size_t len, struct err *e);
+struct bundled_file;
+/*
+ * The two places attachments are read from, as a media_read_fn over a
+ * struct media_source: the files of an array ending with a NULL name
+ * (files; a survey's bundled ones, those a device fetched), else the
+ * folder dir open as dirfd (file_read_in; -1: there is no folder, every
+ * file is missing).
+ */
+struct media_source {
+	const struct bundled_file	*files;
+	int				 dirfd;
+	const char			*dir;
+};
+int	media_source_read(void *arg, const char *name, char **data,
+	    size_t *len, int *missing, struct err *e);
+
 /*
  * Every file f needs (form_media), read through read and attached, as
  * ODK Collect does with a form's media folder: a missing file is a

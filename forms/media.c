@@ -825,3 +825,28 @@ form_attach_all(struct form *f, const char *where, media_read_fn *read,
 	}
 	return 0;
 }
+
+int
+media_source_read(void *arg, const char *name, char **out, size_t *len,
+    int *missing, struct err *e)
+{
+	const struct media_source	*src = arg;
+	const struct bundled_file	*b;
+
+	if (src->files == NULL)
+		return file_read_in(src->dirfd, src->dir, name,
+		    MEDIA_MAX_BYTES, out, len, missing, e);
+	*out = NULL;
+	*len = 0;
+	for (b = src->files; b->name != NULL && strcmp(b->name, name) != 0;
+	    b++)
+		;
+	if ((*missing = b->name == NULL))
+		return 0;
+	if ((*out = malloc(b->len + 1)) == NULL)
+		return err_set(e, ERR_NOMEM, _("out of memory"));
+	memcpy(*out, b->data, b->len);
+	(*out)[b->len] = '\0';
+	*len = b->len;
+	return 0;
+}
