@@ -88,6 +88,10 @@ forms_add(struct cmd_ctx *c, int argc, char **argv)
 		printf(_("'%s' version '%s' was already installed\n"), f->id,
 		    f->version);
 		break;
+	case STORE_PUT_ATTACHED:
+		printf(_("'%s' version '%s' was already installed: its "
+		    "missing attachments were added\n"), f->id, f->version);
+		break;
 	}
 out:
 	form_free(f);
