@@ -29,10 +29,11 @@ sha() {
 	sha256sum "$1" | cut -c1-64
 }
 # The ccpp form (a centro poblado's list in communities.csv) with a second
-# attachment, phones.csv, read by pulldata(); version $2, in folder $1.
-make_form() {	# dir version
+# attachment, phones.csv, read by pulldata(); version $2, in folder $1,
+# form_id $3 (ccpp).
+make_form() {	# dir version [form_id]
 	mkdir -p "$1/ccpp-media"
-	sed -e "s/^,ccpp,1,/,ccpp,$2,/" \
+	sed -e "s/^,ccpp,1,/,${3:-ccpp},$2,/" \
 	    -e '/^,calculate,altitude,/a\
 ,calculate,phone,,,,,"pulldata('"'"'phones'"'"', '"'"'phone'"'"', '"'"'name'"'"', ${community})",,' \
 	    "$E2E_FORMS/ccpp.csv" >"$1/ccpp.csv"
@@ -130,6 +131,15 @@ id=$(grep -o 'uuid:[0-9a-f-]*' "$T_OUT" | tail -1)
 c_run show "$id" --json
 t_is "$(jq -c '.data | [.health_post, .phone]' "$T_OUT")" \
 	'["Posta de Lucre","983000111"]' "and fills with the new list"
+
+# Another form with the same lists: nothing to fetch (once per digest).
+make_form "$T_TMP/twin" 1 ccpp_twin
+h_run forms publish "$T_TMP/twin/ccpp.csv"
+c_run sync
+t_has "$T_OUT" "installed 'ccpp_twin' version '1' from the hub" \
+	"another form that reads the same lists is installed"
+t_has "$T_OUT" "2 attachments, 0 of them fetched" \
+	"with the lists the device holds already, not fetched again"
 
 # 5. Version 3's list arrives corrupted, then cut: version 2 stays.
 make_form "$T_TMP/v3" 3
