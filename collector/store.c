@@ -229,6 +229,14 @@ static const char *const migrations[] = {
 	"  content BLOB NOT NULL,"
 	"  PRIMARY KEY (form, name)"
 	");",
+
+	/*
+	 * 5: store_put_answer's max(seq) read every answer of the draft,
+	 * so a draft of n answers cost n^2 (12,000 repeat entries by
+	 * --answers: 76 s); with this index it is one seek, and
+	 * store_each_answer reads in seq order without sorting.
+	 */
+	"CREATE INDEX answers_seq ON answers(submission, seq);",
 };
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -437,6 +437,14 @@ typed(const struct field *f, const char *s, struct val *out)
 		else
 			out->n = expr_text_number(s);
 		break;
+	case FK_CALCULATE:
+		/* JavaRosa keeps a calculation's number as a number
+		 * (wrapData's DecimalData): ${c} + 1 is Infinity when c is
+		 * 1 div 0. Any other text stays text, read by number() as
+		 * XPath says. */
+		if (strcmp(s, "Infinity") == 0 || strcmp(s, "-Infinity") == 0)
+			val_num(out, s[0] == '-' ? -INFINITY : INFINITY);
+		break;
 	case FK_DATE:
 		if (date_parse(s, &days) == 0) {
 			out->t = V_DATE;
@@ -1389,9 +1397,10 @@ eval_top(const struct expr *x, const struct eval_env *env, struct ectx *c,
 	return 0;
 }
 
-int
-expr_eval_text(const struct expr *x, const struct eval_env *env, char **out,
-    struct err *e)
+/* expr_eval_text, or expr_eval_answer for an integer node when whole. */
+static int
+eval_text(const struct expr *x, const struct eval_env *env, int whole,
+    char **out, struct err *e)
 {
 	struct ectx	 c;
 	struct xnode	 start;
@@ -1403,7 +1412,10 @@ expr_eval_text(const struct expr *x, const struct eval_env *env, char **out,
 	*out = NULL;
 	if ((rc = eval_top(x, env, &c, &start, &v, e)) == 0) {
 		val_unpack(&c, &v, &u);
-		if (u.t == V_NUM && u.s == NULL) {
+		if (u.t == V_NUM && u.s == NULL && whole && !isnan(u.n)) {
+			snprintf(buf, sizeof(buf), "%ld", java_int(u.n));
+			s = buf;
+		} else if (u.t == V_NUM && u.s == NULL) {
 			expr_number_text(u.n, buf, sizeof(buf));
 			s = buf;
 		} else
@@ -1416,6 +1428,20 @@ expr_eval_text(const struct expr *x, const struct eval_env *env, char **out,
 	}
 	arena_release(&c.scratch);
 	return rc;
+}
+
+int
+expr_eval_text(const struct expr *x, const struct eval_env *env, char **out,
+    struct err *e)
+{
+	return eval_text(x, env, 0, out, e);
+}
+
+int
+expr_eval_answer(const struct expr *x, const struct eval_env *env,
+    enum field_kind kind, char **out, struct err *e)
+{
+	return eval_text(x, env, kind == FK_INTEGER, out, e);
 }
 
 int

@@ -61,7 +61,7 @@ arg_num(struct ectx *c, const struct expr *x, const struct xctx *cx,
 }
 
 /* Java's (int) of a double: truncation, NaN 0, clamped. */
-static long
+long
 java_int(double d)
 {
 	if (isnan(d))

@@ -248,6 +248,8 @@ void	val_nodes1(struct val *v, const struct xnode *n);
 void	val_unpack(struct ectx *c, const struct val *v, struct val *out);
 void	node_value(struct ectx *c, const struct xnode *n, struct val *out);
 double	val_to_num(struct ectx *c, const struct val *v);
+/* Java's (int) of a double: truncation, NaN 0, clamped to 32 bits. */
+long	java_int(double d);
 int	val_to_bool(struct ectx *c, const struct val *v);
 /* Never NULL; valid until the evaluation ends. */
 const char *val_to_str(struct ectx *c, const struct val *v);

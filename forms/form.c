@@ -1297,6 +1297,315 @@ field_shown(const struct field *f)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* range questions                                                      */
+
+/*
+ * The numbers of a range are exact decimals m / 10^scale with at most
+ * DEC_DIGITS digits: a step of 0.1 must accept 0.3, which binary
+ * doubles (0.1 + 0.1 + 0.1 != 0.3) would refuse. 15 digits keep every
+ * sum and difference of two of them inside int64_t after rescaling.
+ */
+#define DEC_DIGITS	15
+#define DEC_LIMIT	1000000000000000LL	/* 10^DEC_DIGITS */
+
+/*
+ * A decimal's text ("-2", "0.50", "1e3", ".5", blanks around) to m and
+ * scale, trailing zeros of the fraction dropped (so "2.0" has scale 0).
+ * 0 ok, 1 not a number, 2 a number of more than DEC_DIGITS significant
+ * digits or scale (after the exponent) beyond DEC_DIGITS.
+ */
+static int
+dec_parse(const char *s, int64_t *m, int *scale)
+{
+	int64_t	v = 0;
+	int	neg = 0, digits = 0, frac = 0, point = 0, any = 0, big = 0;
+	int	zeros = 0;	/* fraction zeros not yet counted */
+	long	ex = 0;
+
+	*m = 0;
+	*scale = 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	for (;; s++) {
+		if (*s == '.' && !point) {
+			point = 1;
+			continue;
+		}
+		if (!isdigit((unsigned char)*s))
+			break;
+		any = 1;
+		if (point && *s == '0') {
+			zeros++;	/* counts only if a digit follows */
+			continue;
+		}
+		for (; zeros > 0; zeros--) {
+			if (digits > 0 || v != 0)
+				digits++;
+			if (digits > DEC_DIGITS)
+				big = 1;
+			else
+				v *= 10;
+			frac++;
+		}
+		if (v != 0 || *s != '0')
+			digits++;
+		if (digits > DEC_DIGITS) {
+			big = 1;
+			continue;
+		}
+		v = v * 10 + (*s - '0');
+		if (point)
+			frac++;
+	}
+	if (!any)
+		return 1;
+	if (*s == 'e' || *s == 'E') {
+		int	eneg = 0, edig = 0;
+
+		s++;
+		if (*s == '+' || *s == '-')
+			eneg = *s++ == '-';
+		for (; isdigit((unsigned char)*s); s++, edig++)
+			if (ex < 1000)
+				ex = ex * 10 + (*s - '0');
+		if (edig == 0)
+			return 1;
+		if (eneg)
+			ex = -ex;
+	}
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s != '\0')
+		return 1;
+	if (big)
+		return 2;
+	ex = frac - ex;		/* the scale */
+	for (; ex < 0; ex++) {
+		if (v >= DEC_LIMIT / 10 && v != 0)
+			return 2;
+		v *= 10;
+	}
+	for (; ex > 0 && v % 10 == 0 && v != 0; ex--)
+		v /= 10;
+	if (v == 0)
+		ex = 0;
+	if (ex > DEC_DIGITS || v >= DEC_LIMIT)
+		return 2;
+	*m = neg ? -v : v;
+	*scale = (int)ex;
+	return 0;
+}
+
+/* m / 10^from as a number of scale to (>= from); 0, or -1 when it does
+ * not fit in DEC_DIGITS digits. */
+static int
+dec_rescale(int64_t *m, int from, int to)
+{
+	for (; from < to; from++) {
+		if (*m >= DEC_LIMIT / 10 || *m <= -DEC_LIMIT / 10)
+			return -1;
+		*m *= 10;
+	}
+	return 0;
+}
+
+static char	*param(struct builder *, const char *, const char *);
+
+/* pyxform's parameters of a range (validators/pyxform/question_types/
+ * range.py): any other is refused there, and so here. */
+static const char *const range_params[] = { "start", "end", "step",
+    "tick_interval", "placeholder", "tick_labelset" };
+
+/*
+ * tick_labelset: a list of the choices sheet whose names are values of
+ * the range v (start, end, step, tick_interval, placeholder at scale),
+ * on the ticks when tick_interval is given; 0 after a problem.
+ */
+static int
+range_labels_ok(struct builder *b, const struct wb_row *r, const char *name,
+    const int64_t v[5], int scale, const char *const text[5])
+{
+	const char		*sheet = b->survey->name;
+	const char		*col = col_header(&b->scols, COL_PARAMETERS);
+	const struct choice_list *l;
+	int64_t			 x, every = text[3] != NULL ? v[3] : v[2];
+	int			 sc;
+	size_t			 i;
+
+	if ((l = find_list(b, name, LIST_CHOICES)) == NULL) {
+		col_problem(b, sheet, r->line, col, _("range parameter "
+		    "'tick_labelset': unknown choice list '%s'"), name);
+		return 0;
+	}
+	for (i = 0; i < l->n; i++) {
+		if (dec_parse(l->v[i].name, &x, &sc) != 0 || sc > scale ||
+		    dec_rescale(&x, sc, scale) != 0 ||
+		    x < (v[0] < v[1] ? v[0] : v[1]) ||
+		    x > (v[0] < v[1] ? v[1] : v[0]) ||
+		    (x - v[0]) % every != 0) {
+			col_problem(b, sheet, r->line, col, _("range parameter "
+			    "'tick_labelset': choice '%s' of '%s' is not a "
+			    "tick of the range: from %s to %s in steps of %s"),
+			    l->v[i].name, name, text[0], text[1],
+			    text[3] != NULL ? text[3] : text[2]);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * A range question: its parameters checked as pyxform checks them at
+ * convert time (each a number, step not 0 nor wider than the range, a
+ * tick_interval or placeholder on the steps and inside), each problem at
+ * the row's parameters cell; the question is ODK's int unless one of the
+ * numbers has a fraction (then decimal, as pyxform binds it).
+ */
+static void
+build_range(struct builder *b, struct field *f, const struct wb_row *r)
+{
+	const char		*sheet = b->survey->name;
+	const char		*col = col_header(&b->scols, COL_PARAMETERS);
+	const char		*names[5] = { "start", "end", "step",
+	    "tick_interval", "placeholder" };
+	const char		*defaults[5] = { "1", "10", "1", NULL, NULL };
+	const char		*text[5], *p;
+	struct field_range	*rg;
+	int64_t			 v[5], width;
+	int			 sc[5], scale = 0, frac = 0, i, rc;
+	size_t			 k, n;
+
+	for (p = f->parameters; p != NULL && *p != '\0'; p += n) {
+		p += strspn(p, " ,;\t");
+		if ((n = strcspn(p, " ,;\t")) == 0)
+			break;
+		for (k = 0; k < sizeof(range_params) / sizeof(*range_params);
+		    k++)
+			if (strncasecmp(p, range_params[k],
+			    strlen(range_params[k])) == 0 &&
+			    p[strlen(range_params[k])] == '=')
+				break;
+		if (k == sizeof(range_params) / sizeof(*range_params)) {
+			col_problem(b, sheet, r->line, col, _("'%.*s' is not "
+			    "a parameter of range (start=, end=, step=, "
+			    "tick_interval=, placeholder=, tick_labelset=)"),
+			    (int)(n > 64 ? 64 : n), p);
+			return;
+		}
+	}
+	for (i = 0; i < 5; i++) {
+		if ((text[i] = param(b, f->parameters, names[i])) == NULL)
+			text[i] = defaults[i];
+		if (text[i] == NULL)
+			continue;
+		if ((rc = dec_parse(text[i], &v[i], &sc[i])) != 0) {
+			col_problem(b, sheet, r->line, col, rc == 1 ?
+			    _("range parameter '%s' must be a number, not "
+			    "'%s'") : _("range parameter '%s' has more than "
+			    "15 digits: '%s'"), names[i], text[i]);
+			return;
+		}
+		if (sc[i] > scale)
+			scale = sc[i];
+		if (sc[i] > 0)
+			frac = 1;
+	}
+	for (i = 0; i < 5; i++)
+		if (text[i] != NULL && dec_rescale(&v[i], sc[i], scale) != 0) {
+			col_problem(b, sheet, r->line, col, _("range "
+			    "parameter '%s' has more than 15 digits: '%s'"),
+			    names[i], text[i]);
+			return;
+		}
+	width = v[1] > v[0] ? v[1] - v[0] : v[0] - v[1];
+	for (i = 2; i < 5; i++) {
+		if (text[i] == NULL || i == 4)
+			continue;
+		if (v[i] == 0) {
+			col_problem(b, sheet, r->line, col, _("range "
+			    "parameter '%s' must not be 0"), names[i]);
+			return;
+		}
+		if (v[i] > width) {
+			col_problem(b, sheet, r->line, col, _("range "
+			    "parameter '%s' (%s) must not be larger than the "
+			    "range from %s to %s"), names[i], text[i],
+			    text[0], text[1]);
+			return;
+		}
+		if (i == 3 && v[3] % v[2] != 0) {
+			col_problem(b, sheet, r->line, col, _("range "
+			    "parameter '%s' (%s) must be a multiple of the "
+			    "step (%s)"), names[i], text[i], text[2]);
+			return;
+		}
+	}
+	if (text[4] != NULL && ((v[4] - v[0]) % v[2] != 0 ||
+	    v[4] < (v[0] < v[1] ? v[0] : v[1]) ||
+	    v[4] > (v[0] < v[1] ? v[1] : v[0]))) {
+		col_problem(b, sheet, r->line, col, _("range parameter "
+		    "'placeholder' (%s) must be a value of the range: from "
+		    "%s to %s in steps of %s"), text[4], text[0], text[1],
+		    text[2]);
+		return;
+	}
+	if ((p = param(b, f->parameters, "tick_labelset")) != NULL &&
+	    !range_labels_ok(b, r, p, v, scale, text))
+		return;
+	if ((rg = arena_alloc(&b->f->arena, sizeof(*rg))) == NULL) {
+		nomem(b);
+		return;
+	}
+	rg->start = v[0];
+	rg->end = v[1];
+	rg->step = v[2] < 0 ? -v[2] : v[2];
+	rg->scale = scale;
+	rg->start_text = text[0];
+	rg->end_text = text[1];
+	rg->step_text = text[2];
+	f->range = rg;
+	if (frac)
+		f->kind = FK_DECIMAL;
+}
+
+int
+field_range_check(const struct field *f, const char *value, struct err *e)
+{
+	const struct field_range	*rg = f->range;
+	int64_t				 v, lo, hi;
+	int				 sc, exact;
+	double				 d;
+
+	if (rg == NULL)
+		return 0;
+	lo = rg->start < rg->end ? rg->start : rg->end;
+	hi = rg->start < rg->end ? rg->end : rg->start;
+	exact = dec_parse(value, &v, &sc) == 0 && sc <= rg->scale &&
+	    dec_rescale(&v, sc, rg->scale) == 0;
+	if (!exact) {
+		/* More digits than any value of the range has: outside it,
+		 * or between two of its steps. */
+		d = strtod(value, NULL);
+		for (sc = 0; sc < rg->scale; sc++)
+			d *= 10;
+		if (d < (double)lo || d > (double)hi)
+			v = d < (double)lo ? lo - 1 : hi + 1;
+		else
+			v = lo;
+	}
+	if (v < lo || v > hi)
+		return err_set(e, ERR_INPUT, _("'%s' is out of range: from %s "
+		    "to %s"), value, rg->start_text, rg->end_text);
+	if (!exact || (v - rg->start) % rg->step != 0)
+		return err_set(e, ERR_INPUT, _("'%s' is not on the scale: "
+		    "from %s to %s in steps of %s"), value, rg->start_text,
+		    rg->end_text, rg->step_text);
+	return 0;
+}
+
 static const char *
 row_word(enum row_kind k)
 {
@@ -1600,11 +1909,9 @@ build_question(struct builder *b, struct field *parent,
 		if (l != NULL && (p = pending_of(b, f)) != NULL)
 			p->list = (size_t)(l - b->lists) + 1;
 	}
-	/* range: ODK's int, or decimal when a parameter has a fraction */
-	if (f->kind == FK_INTEGER && f->parameters != NULL &&
-	    strchr(f->parameters, '.') != NULL && f->type != NULL &&
+	if (f->kind == FK_INTEGER && f->type != NULL &&
 	    strncasecmp(f->type, "range", 5) == 0)
-		f->kind = FK_DECIMAL;
+		build_range(b, f, r);
 	if (t->by_hand)
 		problem(b, DIAG_WARNING, sh->name, r->line, _("type '%s' of "
 		    "'%s' has no scanner here: the code is typed by hand"),

@@ -191,6 +191,20 @@ struct field {
 	char			*appearance;
 	char			*parameters;
 	int			 or_other;	/* "or specify other" */
+	const struct field_range *range;	/* NULL unless a range */
+};
+
+/*
+ * A range question's values: start + k * step between start and end
+ * (either may be the larger), ODK's defaults 1, 10, 1. Exact decimals:
+ * each number is m / 10^scale, the one scale of the three, so that 0.1
+ * steps compare without binary rounding. The texts as the form wrote
+ * them, for messages.
+ */
+struct field_range {
+	int64_t		 start, end, step;
+	int		 scale;
+	const char	*start_text, *end_text, *step_text;
 };
 
 struct choice {
@@ -304,6 +318,11 @@ const struct field *form_field(const struct form *f, const char *name);
 /* Whether the person sees the field: every question, note and
  * acknowledge; not groups, repeats, calculations, hidden or metadata. */
 int	field_shown(const struct field *f);
+/* 0 when value (a number as the session normalised it) is one of the
+ * range question f's values (or f is no range), else ERR_INPUT naming
+ * the range's bounds and step. */
+int	field_range_check(const struct field *f, const char *value,
+	    struct err *e);
 /* The list instance('name') reads: of the choices sheet or an
  * attachment's (by its stem); never one of external_choices. */
 const struct choice_list *form_list(const struct form *f, const char *name);
@@ -506,6 +525,15 @@ struct eval_env {
  */
 int	expr_eval_text(const struct expr *x, const struct eval_env *env,
 	    char **out, struct err *e);
+/*
+ * A calculation's value as stored in a node of that kind, as JavaRosa's
+ * IAnswerData.wrapData stores it: expr_eval_text's text, NaN empty and
+ * infinities "Infinity" / "-Infinity", except that a number calculated
+ * for an integer question is Java's (int) of it (3.5 is 3, Infinity is
+ * 2147483647), so that what ODK sends is what the hub computes.
+ */
+int	expr_eval_answer(const struct expr *x, const struct eval_env *env,
+	    enum field_kind kind, char **out, struct err *e);
 int	expr_eval_bool(const struct expr *x, const struct eval_env *env,
 	    int *out, struct err *e);
 int	expr_eval_number(const struct expr *x, const struct eval_env *env,

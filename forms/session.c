@@ -638,7 +638,7 @@ calculate(struct session *s, struct snode *sn)
 
 	env_init(s, &env, &sn->n);
 	err_init(&e);
-	if (expr_eval_text(f->calculation, &env, &v, &e) != 0) {
+	if (expr_eval_answer(f->calculation, &env, f->kind, &v, &e) != 0) {
 		free(v);
 		v = NULL;
 	}
@@ -1969,6 +1969,8 @@ normalise(struct session *s, const struct inode *node, const char *text,
 		return err_set(e, ERR_INPUT, _("this question cannot be "
 		    "answered here"));
 	}
+	if ((r = field_range_check(f, num, e)) != 0)
+		return r;
 	t = num;
 	n = strlen(num);
 copy:

@@ -44,6 +44,11 @@ if [ -x tests/bench/collector.sh ]; then
 	bash tests/bench/collector.sh
 fi
 
+if [ -x tests/bench/longfill.sh ]; then
+	echo
+	BIN=$BIN bash tests/bench/longfill.sh
+fi
+
 if [ -x tests/bench/sync.sh ]; then
 	echo
 	bash tests/bench/sync.sh

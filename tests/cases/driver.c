@@ -31,9 +31,11 @@
  *	@current 42			what once() sees as the node's value
  *	@irrelevant grp			marks a node (path as in @here) and
  *					everything below it non-relevant
- *	@eval text|bool|number		which call is checked (default text;
+ *	@eval text|bool|number|integer	which call is checked (default text;
  *					bool prints true/false, number
- *					prints NaN for NaN)
+ *					prints NaN for NaN; integer is
+ *					what a calculation stores in an
+ *					integer question)
  *	1 + 2 => 3
  *	'' + 1 =>
  *	selectd(.) => error: unknown function 'selectd'
@@ -70,7 +72,7 @@
 #define DEFAULT_NOW	"2025-06-15T10:30:00-05:00"
 #define DEFAULT_TZ	"<-05>5"
 
-enum mode { MODE_TEXT, MODE_BOOL, MODE_NUMBER };
+enum mode { MODE_TEXT, MODE_BOOL, MODE_NUMBER, MODE_INTEGER };
 
 struct run {
 	const char		*root;		/* the directory given */
@@ -499,8 +501,11 @@ directive(struct run *r, char *line)
 			r->mode = MODE_BOOL;
 		else if (strcmp(v, "number") == 0)
 			r->mode = MODE_NUMBER;
+		else if (strcmp(v, "integer") == 0)
+			r->mode = MODE_INTEGER;
 		else
-			directive_error(r, "@eval", "text, bool or number");
+			directive_error(r, "@eval", "text, bool, number or "
+			    "integer");
 	} else
 		directive_error(r, line, "unknown directive");
 }
@@ -548,6 +553,10 @@ run_case(struct run *r, char *line)
 		switch (r->mode) {
 		case MODE_TEXT:
 			rc = expr_eval_text(x, &r->env, &got, &e);
+			break;
+		case MODE_INTEGER:
+			rc = expr_eval_answer(x, &r->env, FK_INTEGER, &got,
+			    &e);
 			break;
 		case MODE_BOOL:
 			if ((rc = expr_eval_bool(x, &r->env, &b, &e)) == 0)

@@ -580,6 +580,65 @@ test_depth(void **state)
 	}
 }
 
+/*
+ * range: a value is start + k * step between start and end, compared as
+ * decimals (binary doubles would refuse 0.3 on a scale of 0.1 steps, and
+ * take 1.0000000000000001 for 1); the type is decimal only when a
+ * parameter has a fraction that is not zero.
+ */
+static const struct {
+	const char	*params;
+	const char	*value;
+	int		 ok;
+} ranges[] = {
+	{ "", "1", 1 }, { "", "10", 1 }, { "", "0", 0 }, { "", "11", 0 },
+	{ "start=0 end=1 step=0.1", "0.3", 1 },
+	{ "start=0 end=1 step=0.1", "0.7", 1 },
+	{ "start=0 end=1 step=0.1", "0.35", 0 },
+	{ "start=0 end=1 step=0.1", "1.0000000000000001", 0 },
+	{ "start=0 end=1 step=0.1", "-0", 1 },
+	{ "start=0.5 end=2 step=0.25", "1.75", 1 },
+	{ "start=0.5 end=2 step=0.25", "0.25", 0 },
+	{ "start=10 end=0 step=2", "4", 1 },
+	{ "start=10 end=0 step=2", "3", 0 },
+	{ "start=-5 end=5 step=5", "-5", 1 },
+	{ "start=-5 end=5 step=5", "-10", 0 },
+	{ "start=1.0 end=5.0 step=1.0", "3", 1 },
+	{ "start=1e1 end=1e2 step=1e1", "90", 1 },
+	{ "start=0;end=3;step=0.001", "2.999", 1 },
+	{ "start=0,end=3,step=0.001", "2.9995", 0 },
+	{ "start=0 end=1000000 step=0.000001", "999999.999999", 1 },
+	{ "start=0 end=1000000 step=0.000001", "1000000.000001", 0 },
+};
+
+static void
+test_range(void **state)
+{
+	char		 csv[512], *got;
+	struct form	*f;
+	struct err	 e;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		snprintf(csv, sizeof(csv), "survey,,,,\n,type,name,label,"
+		    "parameters\n,range,r,R,\"%s\"\n", ranges[i].params);
+		got = load(csv, &f);
+		assert_non_null(f);
+		assert_non_null(form_field(f, "r")->range);
+		err_init(&e);
+		if ((field_range_check(form_field(f, "r"), ranges[i].value,
+		    &e) == 0) != ranges[i].ok)
+			fail_msg("%s: '%s': %s", ranges[i].params,
+			    ranges[i].value, e.msg);
+		assert_int_equal(form_field(f, "r")->kind,
+		    strstr(ranges[i].params, "0.") != NULL ? FK_DECIMAL :
+		    FK_INTEGER);
+		form_free(f);
+		free(got);
+	}
+}
+
 int
 main(void)
 {
@@ -595,6 +654,7 @@ main(void)
 		cmocka_unit_test(test_external_choices),
 		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_stray_name),
+		cmocka_unit_test(test_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -423,6 +423,24 @@ user_version(struct store *st)
 	return v;
 }
 
+/* Whether a step of sql's query plan names what (e.g. an index). */
+static int
+plan_uses(struct store *st, const char *sql, const char *what)
+{
+	sqlite3_stmt	*stmt;
+	char		 q[256];
+	int		 yes = 0;
+
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
+	assert_int_equal(sqlite3_prepare_v2(st->db->sql, q, -1, &stmt, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(stmt) == SQLITE_ROW)
+		if (strstr((const char *)sqlite3_column_text(stmt, 3), what))
+			yes = 1;
+	sqlite3_finalize(stmt);
+	return yes;
+}
+
 static int
 count(struct store *st, const char *sql)
 {
@@ -547,6 +565,11 @@ test_migrate_v2(void **state)
 	    "WHERE type = 'trigger'"), 6);
 	assert_int_equal(count(st, "SELECT count(*) FROM sqlite_master "
 	    "WHERE name = 'submissions_state'"), 1);
+	/* 5: the next answer's seq is one seek, not a scan of the draft */
+	assert_int_equal(count(st, "SELECT count(*) FROM sqlite_master "
+	    "WHERE name = 'answers_seq'"), 1);
+	assert_true(plan_uses(st, "SELECT max(seq) FROM answers "
+	    "WHERE submission = 1", "INDEX answers_seq"));
 	assert_int_equal(count(st, "SELECT count(*) FROM "
 	    "pragma_foreign_key_check"), 0);
 
