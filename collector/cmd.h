@@ -91,10 +91,14 @@ int	cmd_install_form(struct store *st, const char *file,
 /* The same for a survey bundled into the program, with its attachments. */
 int	cmd_install_bundled(struct store *st, const struct bundled_form *b,
 	    enum store_put *how, struct err *e);
+/* The same for a form fetched from the hub (file: its name) with the
+ * attachments it lists (an array ending with a NULL name), in one
+ * transaction: the form is never installed without them. */
+int	cmd_install_fetched(struct store *st, const char *file,
+	    const void *data, size_t len, const struct bundled_file *media,
+	    enum store_put *how, struct err *e);
 
-/* Attachments (attach.c). ODK Collect's media folder of a form file:
- * "dir/name-media" for "dir/name.xlsx". Caller frees; NULL: no memory. */
-char	*cmd_media_dir(const char *form_file);
+/* Attachments (attach.c); media_dir() names a form file's folder. */
 /*
  * Read from dir each file f reads (form_media) and attach it. An absent
  * file (or dir) is a warning in d, a bad one an error in d naming it,
@@ -105,9 +109,10 @@ char	*cmd_media_dir(const char *form_file);
  */
 int	cmd_attach_dir(struct form *f, const char *dir, struct diags *d,
 	    struct store_media **out, size_t *nout, struct err *e);
-/* The same with the attachments bundled with b (the warning for a
- * missing one names no folder). */
-int	cmd_attach_bundled(struct form *f, const struct bundled_form *b,
+/* The same with the files of an array ending with a NULL name: a
+ * survey's bundled ones, or those fetched from the hub (the warning for
+ * a missing one names no folder). */
+int	cmd_attach_files(struct form *f, const struct bundled_file *files,
 	    struct diags *d, struct store_media **out, size_t *nout,
 	    struct err *e);
 void	cmd_media_free(struct store_media *m, size_t n);

@@ -56,7 +56,7 @@ forms_add(struct cmd_ctx *c, int argc, char **argv)
 		media = strdup(argv[3]);
 	} else if (argc == 2) {
 		file = argv[1];
-		media = cmd_media_dir(file);
+		media = media_dir(file);
 	} else
 		return cmd_usage_error(_("usage: collector forms add FILE "
 		    "[--media DIR]"));
@@ -87,6 +87,10 @@ forms_add(struct cmd_ctx *c, int argc, char **argv)
 	case STORE_PUT_SAME:
 		printf(_("'%s' version '%s' was already installed\n"), f->id,
 		    f->version);
+		break;
+	case STORE_PUT_ATTACHED:
+		printf(_("'%s' version '%s' was already installed: its "
+		    "missing attachments were added\n"), f->id, f->version);
 		break;
 	}
 out:
@@ -203,7 +207,7 @@ load_with_media(const char *file, const char *dir, const char *data,
 
 	if ((rc = form_load(file, data, len, f, d, e)) != 0)
 		return rc;
-	if (dir == NULL && (dir = def = cmd_media_dir(file)) == NULL)
+	if (dir == NULL && (dir = def = media_dir(file)) == NULL)
 		rc = err_set(e, ERR_NOMEM, _("out of memory"));
 	else
 		rc = cmd_attach_dir(*f, dir, d, NULL, NULL, e);

@@ -56,6 +56,9 @@
 #define BACKOFF_BASE_MS		1000
 #define BACKOFF_CAP_MS		(5 * 60 * 1000)
 #define FORMS_PATH		"/api/v1/forms"
+/* Attachments of one form in the hub's list: more is not a list of
+ * ours (ODK forms have a handful). Each is at most MEDIA_MAX_BYTES. */
+#define SYNC_MAX_MEDIA		256
 
 struct sync {
 	struct store	*st;
@@ -400,65 +403,201 @@ jstr(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
+/* The listed attachment whose sha256 is sha, in the device's copy of
+ * the same version (cur, may be NULL) or else in any form it holds; its
+ * bytes into *out (caller frees), NULL when the device has none. */
+static int
+media_held(struct sync *s, const struct store_form *cur, const char *sha,
+    char **out, size_t *len, struct err *e)
+{
+	size_t	i;
+
+	for (i = 0; cur != NULL && i < cur->nmedia; i++)
+		if (strcmp(cur->media[i].sha256, sha) == 0) {
+			if ((*out = malloc(cur->media[i].len + 1)) == NULL)
+				return err_set(e, ERR_NOMEM,
+				    _("out of memory"));
+			memcpy(*out, cur->media[i].content, cur->media[i].len);
+			(*out)[cur->media[i].len] = '\0';
+			*len = cur->media[i].len;
+			return 0;
+		}
+	return store_get_media_sha256(s->st, sha, out, len, e);
+}
+
+/* Whether cur has every attachment of the list, by name and digest. */
+static int
+has_all_media(const struct store_form *cur, json_t *media)
+{
+	json_t	*m;
+	size_t	 i, j;
+
+	json_array_foreach(media, i, m) {
+		for (j = 0; j < cur->nmedia; j++)
+			if (strcmp(cur->media[j].name, jstr(m, "name")) == 0 &&
+			    strcmp(cur->media[j].sha256,
+			    jstr(m, "sha256")) == 0)
+				break;
+		if (j == cur->nmedia)
+			return 0;
+	}
+	return 1;
+}
+
+/* GET url into body (reset, its ceiling kept) and check its sha256
+ * against sha; what names what was fetched, for the message. */
+static int
+fetch_checked(struct sync *s, const char *url, const char *sha,
+    struct buf *body, const char *what, struct err *e)
+{
+	unsigned char	 h[crypto_hash_sha256_BYTES];
+	char		 hex[crypto_hash_sha256_BYTES * 2 + 1];
+	char		*etag = NULL;
+	int		 rc, nm;
+
+	if ((rc = get(s, url, NULL, body, &etag, &nm, e)) != 0)
+		return rc;
+	free(etag);
+	crypto_hash_sha256(h, (const unsigned char *)(body->p != NULL ?
+	    body->p : ""), body->len);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	if (nm || strcmp(hex, sha) != 0)
+		return err_set(e, ERR_IO, _("%s from the hub does not match "
+		    "its sha256: not installed"), what);
+	return 0;
+}
+
+/* Whether the list's media entry m is well formed. */
+static int
+media_entry_ok(json_t *m)
+{
+	const char	*name = jstr(m, "name"), *sha = jstr(m, "sha256");
+
+	return name != NULL && media_name_ok(name) && sha != NULL &&
+	    strlen(sha) == 64 && strspn(sha, "0123456789abcdef") == 64 &&
+	    jstr(m, "url") != NULL;
+}
+
 /*
- * One listed form: fetched, checked against its sha256 and installed,
- * unless the device has these bytes or a newer version already.
+ * One listed form: fetched with its attachments, each checked against
+ * its sha256, and installed in one transaction, unless the device has a
+ * newer version, or this one with every attachment listed. An attachment
+ * the device holds already (by digest, in any form) is not fetched
+ * again: over 2G the growth tables cross once, not at every version.
+ * Anything cut on the way installs nothing: the device keeps what it
+ * had, and the next sync tries again.
  */
 static int
 pull_form(struct sync *s, json_t *f, struct err *e)
 {
 	struct store_form	 cur;
+	struct bundled_file	*files = NULL;
 	struct err		 ge;
-	struct buf		 body;
+	struct buf		 body, mb;
 	enum store_put		 how;
-	unsigned char		 h[crypto_hash_sha256_BYTES];
+	json_t			*media, *m;
 	const char		*id, *version, *sha, *url;
-	char			 hex[crypto_hash_sha256_BYTES * 2 + 1];
-	char			*name = NULL, *etag = NULL;
-	int			 rc, have, nm;
+	char			*name = NULL, *data, what[1024];
+	size_t			 i, n = 0, len, fetched = 0;
+	int			 rc, have = 0;
 
+	memset(&cur, 0, sizeof(cur));
+	buf_init(&body, FORM_MAX_BYTES);
+	buf_init(&mb, MEDIA_MAX_BYTES);
 	id = jstr(f, "form_id");
 	version = jstr(f, "version");
 	sha = jstr(f, "sha256");
 	url = jstr(f, "url");
-	if (id == NULL || version == NULL || sha == NULL || url == NULL)
-		return err_set(e, ERR_IO, _("%s: the hub's list of forms is "
+	media = json_object_get(f, "media");
+	if (media == NULL)	/* a hub older than attachments */
+		media = json_array();
+	else
+		json_incref(media);
+	rc = id == NULL || version == NULL || sha == NULL || url == NULL ||
+	    !json_is_array(media) || json_array_size(media) > SYNC_MAX_MEDIA;
+	json_array_foreach(media, i, m)
+		rc |= !media_entry_ok(m);
+	if (rc) {
+		rc = err_set(e, ERR_IO, _("%s: the hub's list of forms is "
 		    "not as expected"), s->hub);
-	if ((rc = store_has_form_sha256(s->st, sha, &have, e)) != 0 || have)
-		return rc;
+		goto out;
+	}
 	err_init(&ge);
-	memset(&cur, 0, sizeof(cur));
-	rc = store_get_form(s->st, id, &cur, &ge);
-	if (rc == 0) {
-		have = store_version_cmp(version, cur.version) <= 0;
-		store_form_release(&cur);
-		if (have)
-			return 0;	/* the device's is as new or newer */
-	} else if (rc != ERR_INPUT)	/* ERR_INPUT: not installed */
-		return err_set(e, rc, "%s", ge.msg);
-	buf_init(&body, FORM_MAX_BYTES);
-	if ((rc = get(s, url, NULL, &body, &etag, &nm, e)) != 0)
+	if ((rc = store_get_form(s->st, id, &cur, &ge)) == 0) {
+		have = 1;
+		if (store_version_cmp(version, cur.version) < 0)
+			goto out;	/* the device's is newer */
+		if (strcmp(cur.sha256, sha) == 0 && has_all_media(&cur,
+		    media))
+			goto out;	/* it has this one, whole */
+	} else if (rc != ERR_INPUT) {	/* ERR_INPUT: not installed */
+		rc = err_set(e, rc, "%s", ge.msg);
 		goto out;
-	crypto_hash_sha256(h, (const unsigned char *)body.p, body.len);
-	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	if (nm || strcmp(hex, sha) != 0) {
-		rc = err_set(e, ERR_IO, _("form '%s' version '%s' from the "
-		    "hub does not match its sha256: not installed"), id,
-		    version);
+	}
+	rc = 0;
+	snprintf(what, sizeof(what), _("form '%s' version '%s'"), id,
+	    version);
+	if (have && strcmp(cur.sha256, sha) == 0)
+		rc = buf_add(&body, cur.content, cur.len) == 0 ? 0 :
+		    err_set(e, ERR_NOMEM, _("out of memory"));
+	else
+		rc = fetch_checked(s, url, sha, &body, what, e);
+	if (rc != 0)
 		goto out;
+	if ((files = calloc(json_array_size(media) + 1,
+	    sizeof(*files))) == NULL) {
+		rc = err_set(e, ERR_NOMEM, _("out of memory"));
+		goto out;
+	}
+	json_array_foreach(media, i, m) {
+		if ((rc = media_held(s, have ? &cur : NULL, jstr(m, "sha256"),
+		    &data, &len, e)) != 0)
+			goto out;
+		if (data == NULL) {
+			snprintf(what, sizeof(what), _("attachment '%s' of "
+			    "form '%s' version '%s'"), jstr(m, "name"), id,
+			    version);
+			if ((rc = fetch_checked(s, jstr(m, "url"),
+			    jstr(m, "sha256"), &mb, what, e)) != 0)
+				goto out;
+			len = mb.len;
+			data = buf_detach(&mb);
+			buf_init(&mb, MEDIA_MAX_BYTES);
+			if (data == NULL) {
+				rc = err_set(e, ERR_NOMEM, _("out of memory"));
+				goto out;
+			}
+			fetched++;
+		}
+		files[n].name = jstr(m, "name");
+		files[n].data = (const unsigned char *)data;
+		files[n++].len = len;
 	}
 	if ((name = url_file(url)) == NULL) {
 		rc = err_set(e, ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
-	if ((rc = cmd_install_form(s->st, name, body.p, body.len, NULL, &how,
-	    NULL, e)) != 0)
+	if ((rc = cmd_install_fetched(s->st, name, body.p, body.len, files,
+	    &how, e)) != 0)
 		goto out;
-	printf(_("installed '%s' version '%s' from the hub\n"), id, version);
+	if (how == STORE_PUT_ATTACHED)
+		printf(_("installed the attachments of '%s' version '%s' "
+		    "from the hub\n"), id, version);
+	else
+		printf(_("installed '%s' version '%s' from the hub\n"), id,
+		    version);
+	if (n > 0)
+		printf(_("  %zu attachments, %zu of them fetched\n"), n,
+		    fetched);
 out:
+	for (i = 0; i < n; i++)
+		free((void *)files[i].data);
+	free(files);
 	free(name);
-	free(etag);
+	json_decref(media);
+	store_form_release(&cur);
 	buf_release(&body);
+	buf_release(&mb);
 	return rc;
 }
 

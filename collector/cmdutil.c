@@ -211,11 +211,11 @@ languages_json(const struct form *f)
 	return s;
 }
 
-/* cmd_install_form and cmd_install_bundled: the attachments from
- * media_dir, or from bundled when it is not NULL. */
+/* cmd_install_*: the attachments from media_dir, or from files when
+ * it is not NULL. */
 static int
 install(struct store *st, const char *file, const void *data, size_t len,
-    const char *media_dir, const struct bundled_form *bundled,
+    const char *media_dir, const struct bundled_file *files,
     enum store_put *how, struct form **parsed, struct err *e)
 {
 	struct store_form	 sf;
@@ -231,8 +231,8 @@ install(struct store *st, const char *file, const void *data, size_t len,
 	diags_init(&d);
 	buf_init(&b, 1u << 20);
 	rc = form_load(file, data, len, &f, &d, e);
-	if (rc == 0 && bundled != NULL && (rc = cmd_attach_bundled(f,
-	    bundled, &d, &sf.media, &sf.nmedia, e)) != 0)
+	if (rc == 0 && files != NULL && (rc = cmd_attach_files(f, files,
+	    &d, &sf.media, &sf.nmedia, e)) != 0)
 		goto out;
 	if (rc == 0 && media_dir != NULL && (rc = cmd_attach_dir(f,
 	    media_dir, &d, &sf.media, &sf.nmedia, e)) != 0)
@@ -293,7 +293,16 @@ int
 cmd_install_bundled(struct store *st, const struct bundled_form *b,
     enum store_put *how, struct err *e)
 {
-	return install(st, b->name, b->data, b->len, NULL, b, how, NULL, e);
+	return install(st, b->name, b->data, b->len, NULL, b->media, how,
+	    NULL, e);
+}
+
+int
+cmd_install_fetched(struct store *st, const char *file, const void *data,
+    size_t len, const struct bundled_file *media, enum store_put *how,
+    struct err *e)
+{
+	return install(st, file, data, len, NULL, media, how, NULL, e);
 }
 
 /* word, quoted for a POSIX shell when it holds anything but the

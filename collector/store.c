@@ -786,10 +786,11 @@ sha256_hex(const void *p, size_t n, char out[65])
 	sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
-/* The attachments of form row `row` with their bytes' digests. */
+/* The attachments of f whose add[i] is set (all when add is NULL) to
+ * form row `row`, with their bytes' digests. */
 static int
 put_media(struct store *st, int64_t row, const struct store_form *f,
-    struct err *e)
+    const unsigned char *add, struct err *e)
 {
 	sqlite3_stmt	*stmt;
 	char		 sha[65];
@@ -802,6 +803,8 @@ put_media(struct store *st, int64_t row, const struct store_form *f,
 	    "sha256, content) VALUES (?, ?, ?, ?)", &stmt, e)) != 0)
 		return rc;
 	for (i = 0; i < f->nmedia && rc == 0; i++) {
+		if (add != NULL && !add[i])
+			continue;
 		sha256_hex(f->media[i].content, f->media[i].len, sha);
 		sqlite3_reset(stmt);
 		sqlite3_bind_int64(stmt, 1, row);
@@ -818,17 +821,20 @@ put_media(struct store *st, int64_t row, const struct store_form *f,
 }
 
 /*
- * Whether form row `row` has the attachments of f, by name and digest:
- * 0 the same, -1 other ones, or an error code.
+ * Form row `row` is installed with the bytes of f: whether f's
+ * attachments fit it. -1 when one of the same name has other bytes;
+ * else 0 with add[i] set for each one the row lacks (a form installed
+ * before its lists were at hand: they may come later, never change), or
+ * an error code.
  */
 static int
-same_media(struct store *st, int64_t row, const struct store_form *f,
-    struct err *e)
+media_plan(struct store *st, int64_t row, const struct store_form *f,
+    unsigned char *add, struct err *e)
 {
 	struct store_form	 cur;
 	char			 sha[65];
 	size_t			 i, j;
-	int			 rc, same;
+	int			 rc, fits = 1;
 
 	memset(&cur, 0, sizeof(cur));
 	cur.id = row;
@@ -836,17 +842,16 @@ same_media(struct store *st, int64_t row, const struct store_form *f,
 		store_form_release(&cur);
 		return rc;
 	}
-	same = cur.nmedia == f->nmedia;
-	for (i = 0; i < f->nmedia && same; i++) {
+	for (i = 0; i < f->nmedia && fits; i++) {
 		sha256_hex(f->media[i].content, f->media[i].len, sha);
 		for (j = 0; j < cur.nmedia; j++)
 			if (strcmp(cur.media[j].name, f->media[i].name) == 0)
 				break;
-		same = j < cur.nmedia && strcmp(cur.media[j].sha256,
-		    sha) == 0;
+		add[i] = j == cur.nmedia;
+		fits = add[i] || strcmp(cur.media[j].sha256, sha) == 0;
 	}
 	store_form_release(&cur);
-	return same ? 0 : -1;
+	return fits ? 0 : -1;
 }
 
 int
@@ -856,6 +861,7 @@ store_put_form(struct store *st, const struct store_form *f,
 	struct store_form	 cur;
 	struct err		 ge;
 	sqlite3_stmt		*stmt = NULL;
+	unsigned char		*add = NULL;
 	char			 sha[65], now[40];
 	int			 rc, have, own;
 
@@ -878,9 +884,15 @@ store_put_form(struct store *st, const struct store_form *f,
 		    sha) == 0) {
 			int64_t	row = sqlite3_column_int64(stmt, 2);
 
+			size_t	i;
+
 			sqlite3_finalize(stmt);
 			stmt = NULL;
-			if ((rc = same_media(st, row, f, e)) < 0) {
+			if ((add = calloc(f->nmedia + 1, 1)) == NULL) {
+				rc = err_set(e, ERR_NOMEM, _("out of memory"));
+				goto out;
+			}
+			if ((rc = media_plan(st, row, f, add, e)) < 0) {
 				rc = err_set(e, ERR_INPUT, _("form '%s' "
 				    "version '%s' is already installed with "
 				    "other attachments: give the new one a "
@@ -888,8 +900,14 @@ store_put_form(struct store *st, const struct store_form *f,
 				    f->version);
 				goto out;
 			}
-			if (rc == 0)
-				*how = STORE_PUT_SAME;
+			if (rc != 0)
+				goto out;
+			*how = STORE_PUT_SAME;
+			for (i = 0; i < f->nmedia; i++)
+				if (add[i])
+					*how = STORE_PUT_ATTACHED;
+			if (*how == STORE_PUT_ATTACHED)
+				rc = put_media(st, row, f, add, e);
 			goto out;
 		}
 		rc = err_set(e, ERR_INPUT, _("form '%s' version '%s' is "
@@ -949,9 +967,10 @@ store_put_form(struct store *st, const struct store_form *f,
 		rc = db_error(st->db, e, "forms");
 	else
 		rc = put_media(st, sqlite3_last_insert_rowid(st->db->sql), f,
-		    e);
+		    NULL, e);
 out:
 	sqlite3_finalize(stmt);
+	free(add);
 	if (!own)
 		return rc;
 	if (rc == 0 && *how != STORE_PUT_SAME)
@@ -962,21 +981,33 @@ out:
 }
 
 int
-store_has_form_sha256(struct store *st, const char *sha256, int *yes,
-    struct err *e)
+store_get_media_sha256(struct store *st, const char *sha256, char **out,
+    size_t *len, struct err *e)
 {
 	sqlite3_stmt	*stmt;
+	const void	*p;
+	size_t		 n;
 	int		 rc, r;
 
-	*yes = 0;
-	if ((rc = db_prepare(st->db, "SELECT 1 FROM forms WHERE sha256 = ? "
-	    "LIMIT 1", &stmt, e)) != 0)
+	*out = NULL;
+	*len = 0;
+	if ((rc = db_prepare(st->db, "SELECT content FROM form_media WHERE "
+	    "sha256 = ? LIMIT 1", &stmt, e)) != 0)
 		return rc;
 	sqlite3_bind_text(stmt, 1, sha256, -1, SQLITE_STATIC);
-	if ((r = sqlite3_step(stmt)) == SQLITE_ROW)
-		*yes = 1;
-	else if (r != SQLITE_DONE)
-		rc = db_error(st->db, e, "forms");
+	if ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		p = sqlite3_column_blob(stmt, 0);
+		n = (size_t)sqlite3_column_bytes(stmt, 0);
+		if ((*out = malloc(n + 1)) == NULL)
+			rc = err_set(e, ERR_NOMEM, _("out of memory"));
+		else {
+			if (n > 0)
+				memcpy(*out, p, n);
+			(*out)[n] = '\0';
+			*len = n;
+		}
+	} else if (r != SQLITE_DONE)
+		rc = db_error(st->db, e, "form_media");
 	sqlite3_finalize(stmt);
 	return rc;
 }

@@ -115,14 +115,18 @@ void	store_form_release(struct store_form *f);
 enum store_put {
 	STORE_PUT_NEW,		/* a form not installed before */
 	STORE_PUT_REPLACED,	/* a newer version is now the current one */
-	STORE_PUT_SAME		/* already installed with the same bytes */
+	STORE_PUT_SAME,		/* already installed with the same bytes */
+	STORE_PUT_ATTACHED	/* the same bytes, and attachments it was
+				 * installed without are added */
 };
 
 /*
  * Install a form's bytes and its attachments. A version newer than the
  * current one becomes current; the same version with the same bytes and
- * attachments changes nothing; the same version with other bytes or other
- * attachments, or an older version, is ERR_INPUT.
+ * attachments changes nothing; the same version with the same bytes and
+ * attachments it lacked gets them (a form installed before its lists
+ * were at hand); the same version with other bytes or an attachment of
+ * the same name with other bytes, or an older version, is ERR_INPUT.
  */
 int	store_put_form(struct store *st, const struct store_form *f,
 	    enum store_put *how, struct err *e);
@@ -136,9 +140,10 @@ typedef int store_form_fn(const struct store_form *f, void *arg);
 int	store_each_form(struct store *st, store_form_fn *fn, void *arg,
 	    struct err *e);
 
-/* Whether a form with these bytes (sha256, hex) is installed. */
-int	store_has_form_sha256(struct store *st, const char *sha256,
-	    int *yes, struct err *e);
+/* The bytes of an attachment of any installed form whose sha256 (hex)
+ * this is, into *out (a NUL after them; caller frees), or *out NULL. */
+int	store_get_media_sha256(struct store *st, const char *sha256,
+	    char **out, size_t *len, struct err *e);
 
 /* Newer than: numeric comparison when both are digits, else bytes. */
 int	store_version_cmp(const char *a, const char *b);

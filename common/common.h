@@ -130,6 +130,16 @@ int	opts_help_asked(int argc, char **argv);
 /* Bytes of a whole file, with a ceiling; caller frees *out. */
 int	file_read(const char *path, size_t max, char **out, size_t *len,
 	    struct err *e);
+/*
+ * The bytes of the file name inside the folder dir (open as dirfd; -1
+ * when it cannot be opened), read as ODK's attachments are: by that name
+ * only (no directory, no symbolic link followed), a regular file, its
+ * size checked against max before a byte is read. *missing 1 (and 0
+ * returned) when there is no such file; any other failure names the file.
+ * Caller frees *out, which has a NUL after its *len bytes.
+ */
+int	file_read_in(int dirfd, const char *dir, const char *name, size_t max,
+	    char **out, size_t *len, int *missing, struct err *e);
 /* Write a file atomically: temp file, fsync, rename, fsync directory. */
 int	file_write_atomic(const char *path, const void *p, size_t n, int mode,
 	    struct err *e);

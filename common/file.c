@@ -56,6 +56,72 @@ out:
 }
 
 int
+file_read_in(int dirfd, const char *dir, const char *name, size_t max,
+    char **out, size_t *len, int *missing, struct err *e)
+{
+	struct stat	 sb;
+	ssize_t		 n;
+	size_t		 got = 0;
+	char		*p = NULL;
+	int		 fd, rc = 0;
+
+	*out = NULL;
+	*len = 0;
+	*missing = 0;
+	if (dirfd < 0 || (fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK)) < 0) {
+		if (dirfd < 0 || errno == ENOENT) {
+			*missing = 1;
+			return 0;
+		}
+		return err_set(e, ERR_INPUT, _("attachment '%s' in '%s': %s"),
+		    name, dir, errno == ELOOP ? _("a symbolic link, not a "
+		    "file") : strerror(errno));
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		rc = err_set(e, ERR_INPUT, _("attachment '%s' in '%s': not a "
+		    "regular file"), name, dir);
+		goto out;
+	}
+	if ((uint64_t)sb.st_size > max) {
+		rc = err_set(e, ERR_INPUT, _("attachment '%s': larger than "
+		    "%u MB"), name, (unsigned)(max >> 20));
+		goto out;
+	}
+	if ((p = malloc((size_t)sb.st_size + 1)) == NULL) {
+		rc = err_set(e, ERR_NOMEM, _("out of memory"));
+		goto out;
+	}
+	/* The size read, not the size stat() said: the file may change. */
+	while (got <= (size_t)sb.st_size) {
+		n = read(fd, p + got, (size_t)sb.st_size + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = err_set(e, ERR_IO, _("cannot read '%s/%s': %s"),
+			    dir, name, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > (size_t)sb.st_size) {
+		rc = err_set(e, ERR_INPUT, _("attachment '%s' grew while "
+		    "being read"), name);
+		goto out;
+	}
+	p[got] = '\0';
+	*out = p;
+	*len = got;
+	p = NULL;
+out:
+	free(p);
+	close(fd);
+	return rc;
+}
+
+int
 file_write_atomic(const char *path, const void *p, size_t n, int mode,
     struct err *e)
 {

@@ -363,6 +363,9 @@ void	translation_check(const struct form *f, const struct wb_sheet *sh,
 #define MEDIA_MAX_DEPTH		32		/* XML or JSON nesting */
 #define MEDIA_MAX_ROWS		1000000		/* rows of one attachment */
 
+/* ODK Collect's media folder of a form file: "dir/name-media" for
+ * "dir/name.xlsx". Caller frees; NULL: out of memory. */
+char	*media_dir(const char *form_file);
 /* Whether name can be an attachment's file name: no directory, no
  * "..", no leading dot, no control character. */
 int	media_name_ok(const char *name);
@@ -378,6 +381,44 @@ const struct choice_list *form_media(const struct form *f, size_t i);
  */
 int	form_attach(struct form *f, const char *name, const void *data,
 	    size_t len, struct err *e);
+/*
+ * Where a program finds a form's attachments, by name: the bytes into
+ * *data (malloc'd, a NUL after the *len bytes; NULL with *missing 1 when
+ * there is no such file), or an error naming the file.
+ */
+typedef int media_read_fn(void *arg, const char *name, char **data,
+	    size_t *len, int *missing, struct err *e);
+/* Given each attachment read and attached; owns data from then on. */
+typedef int media_keep_fn(void *arg, const char *name, char *data,
+	    size_t len, struct err *e);
+struct bundled_file;
+/*
+ * The two places attachments are read from, as a media_read_fn over a
+ * struct media_source: the files of an array ending with a NULL name
+ * (files; a survey's bundled ones, those a device fetched), else the
+ * folder dir open as dirfd (file_read_in; -1: there is no folder, every
+ * file is missing).
+ */
+struct media_source {
+	const struct bundled_file	*files;
+	int				 dirfd;
+	const char			*dir;
+};
+int	media_source_read(void *arg, const char *name, char **data,
+	    size_t *len, int *missing, struct err *e);
+
+/*
+ * Every file f needs (form_media), read through read and attached, as
+ * ODK Collect does with a form's media folder: a missing file is a
+ * warning in d naming where (its list stays empty), a file read or
+ * attached with an error is an error in d at the row that needs it (the
+ * others are still read), and the rest go to keep (NULL: freed). Only
+ * running out of memory, or keep failing, stops the walk and is
+ * returned. Sets f->media_given.
+ */
+int	form_attach_all(struct form *f, const char *where,
+	    media_read_fn *read, media_keep_fn *keep, void *arg,
+	    struct diags *d, struct err *e);
 /* The first row of l whose column col holds value, or NULL: a hash
  * lookup for attachments (pulldata(), instance()[col = v]). */
 const struct choice *media_lookup(const struct choice_list *l,

@@ -655,6 +655,24 @@ fill_list(struct form *f, struct choice_list *l, const struct table *t,
 	return 0;
 }
 
+char *
+media_dir(const char *form_file)
+{
+	const char	*base = strrchr(form_file, '/');
+	const char	*dot = strrchr(form_file, '.');
+	char		*s;
+	size_t		 n;
+
+	base = base != NULL ? base + 1 : form_file;
+	n = dot != NULL && dot > base ? (size_t)(dot - form_file) :
+	    strlen(form_file);
+	if ((s = malloc(n + sizeof("-media"))) == NULL)
+		return NULL;
+	memcpy(s, form_file, n);
+	memcpy(s + n, "-media", sizeof("-media"));
+	return s;
+}
+
 int
 media_name_ok(const char *name)
 {
@@ -761,4 +779,74 @@ out:
 			}
 	free(t.cells);
 	return rc;
+}
+
+int
+form_attach_all(struct form *f, const char *where, media_read_fn *read,
+    media_keep_fn *keep, void *arg, struct diags *d, struct err *e)
+{
+	const struct choice_list	*l;
+	struct err			 le;
+	char				*data;
+	size_t				 i, len;
+	int				 rc, missing;
+
+	f->media_given = 1;
+	for (i = 0; i < f->nmedia; i++) {
+		l = form_media(f, i);
+		err_init(&le);
+		data = NULL;
+		missing = 0;
+		if ((rc = read(arg, l->file, &data, &len, &missing,
+		    &le)) == 0 && !missing)
+			rc = form_attach(f, l->file, data, len, &le);
+		if (rc == ERR_NOMEM) {
+			free(data);
+			return err_set(e, rc, "%s", le.msg);
+		}
+		if (rc != 0) {
+			/* the survey row that needs it, and why */
+			diags_add(d, DIAG_ERROR, "survey", l->row, NULL, "%s",
+			    le.msg);
+			free(data);
+			continue;
+		}
+		if (missing) {
+			diags_add(d, DIAG_WARNING, "survey", l->row, NULL,
+			    _("attachment '%s' is not in '%s': its list is "
+			    "empty until the form is installed with it"),
+			    l->file, where);
+			continue;
+		}
+		if (keep == NULL)
+			free(data);
+		else if ((rc = keep(arg, l->file, data, len, e)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+media_source_read(void *arg, const char *name, char **out, size_t *len,
+    int *missing, struct err *e)
+{
+	const struct media_source	*src = arg;
+	const struct bundled_file	*b;
+
+	if (src->files == NULL)
+		return file_read_in(src->dirfd, src->dir, name,
+		    MEDIA_MAX_BYTES, out, len, missing, e);
+	*out = NULL;
+	*len = 0;
+	for (b = src->files; b->name != NULL && strcmp(b->name, name) != 0;
+	    b++)
+		;
+	if ((*missing = b->name == NULL))
+		return 0;
+	if ((*out = malloc(b->len + 1)) == NULL)
+		return err_set(e, ERR_NOMEM, _("out of memory"));
+	memcpy(*out, b->data, b->len);
+	(*out)[b->len] = '\0';
+	*len = b->len;
+	return 0;
 }

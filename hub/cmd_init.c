@@ -7,7 +7,9 @@
  *
  * The bundled surveys are published because every device starts with
  * them (`collector init` installs the same bytes): a fresh hub must
- * accept what a fresh device sends.
+ * accept what a fresh device sends. Their attachments (the anaemia
+ * survey's growth tables) are published with them, so that a device
+ * that lacks them gets them at its next sync.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,8 +63,8 @@ hub_cmd_init(struct hub_ctx *c, int argc, char **argv)
 		goto fail;
 	for (i = 0; i < bundled_nforms; i++) {
 		if ((rc = hub_publish_form(st, bundled_forms[i].name,
-		    bundled_forms[i].data, bundled_forms[i].len, &how, &f,
-		    &e)) != 0) {
+		    bundled_forms[i].data, bundled_forms[i].len, NULL,
+		    bundled_forms[i].media, &how, &f, &e)) != 0) {
 			err_prefix(&e, _("bundled survey '%s'"),
 			    bundled_forms[i].name);
 			goto fail;

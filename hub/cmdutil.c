@@ -4,12 +4,14 @@
  * error), opening the store with the hint a coordinator needs, the
  * standard --help and --version, and publishing a form after checking it.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -100,25 +102,71 @@ print_diags(const struct diags *d, const char *file, struct buf *b)
 	}
 }
 
+/* Where publish reads the attachments, and what it keeps of them. */
+struct source {
+	struct media_source	 from;	/* first: media_source_read's arg */
+	struct hub_media	*v;
+	size_t			 n;
+};
+
+static int
+keep_media(void *arg, const char *name, char *data, size_t len,
+    struct err *e)
+{
+	struct source		*src = arg;
+	struct hub_media	*m = &src->v[src->n];
+
+	memset(m, 0, sizeof(*m));
+	m->content = data;
+	m->len = len;
+	if ((m->name = strdup(name)) == NULL)
+		return err_set(e, ERR_NOMEM, _("out of memory"));
+	src->n++;
+	return 0;
+}
+
 int
 hub_publish_form(struct hub_store *st, const char *file, const void *data,
-    size_t len, enum hub_put *how, struct form **parsed, struct err *e)
+    size_t len, const char *media_dir, const struct bundled_file *media,
+    enum hub_put *how, struct form **parsed, struct err *e)
 {
 	struct hub_form	 hf;
+	struct source	 src;
 	struct diags	 d;
 	struct form	*f = NULL;
 	struct buf	 b;
 	char		*name = NULL, at[40];
+	size_t		 i;
 	int		 rc;
 
 	if (parsed != NULL)
 		*parsed = NULL;
+	memset(&src, 0, sizeof(src));
+	src.from.files = media;
+	src.from.dirfd = -1;
+	src.from.dir = media_dir != NULL ? media_dir : "";
 	diags_init(&d);
 	buf_init(&b, 1u << 20);
 	rc = form_load(file, data, len, &f, &d, e);
+	if (rc == 0 && f->nmedia > 0) {
+		if (media == NULL && media_dir != NULL)
+			src.from.dirfd = open(media_dir, O_RDONLY |
+			    O_DIRECTORY);
+		if ((src.v = calloc(f->nmedia, sizeof(*src.v))) == NULL)
+			rc = err_set(e, ERR_NOMEM, _("out of memory"));
+		else
+			rc = form_attach_all(f, src.from.dir,
+			    media_source_read, keep_media, &src, &d, e);
+		if (src.from.dirfd >= 0)
+			close(src.from.dirfd);
+		if (rc != 0)
+			goto out;
+	}
+	if (rc == 0 && d.nerrors > 0)
+		rc = ERR_INPUT;
 	print_diags(&d, file, &b);
 	if (rc != 0) {
-		if (e == NULL || e->code == 0)
+		if (e == NULL || e->code == 0 || d.nerrors > 0)
 			rc = err_set(e, ERR_INPUT, _("'%s' has errors: not "
 			    "published"), file);
 		goto out;
@@ -136,6 +184,8 @@ hub_publish_form(struct hub_store *st, const char *file, const void *data,
 	hf.published_at = at;
 	hf.content = (void *)data;
 	hf.len = len;
+	hf.media = src.v;
+	hf.nmedia = src.n;
 	rc = hub_store_put_form(st, &hf, how, e);
 	if (rc == ERR_INPUT)
 		err_prefix(e, "%s", file);	/* what the person typed */
@@ -144,6 +194,9 @@ hub_publish_form(struct hub_store *st, const char *file, const void *data,
 		f = NULL;
 	}
 out:
+	for (i = 0; i < src.n; i++)
+		hub_media_release(&src.v[i]);
+	free(src.v);
 	free(name);
 	form_free(f);
 	diags_release(&d);

@@ -291,10 +291,17 @@ int	hub_open_store(struct hub_ctx *c, int read, struct hub_store **out);
 /* v as one compact line on stdout. */
 void	hub_print_json(struct json_t *v);
 struct json_t *hub_json_str(const char *s);
-/* Check a form's bytes with the engine (problems as FILE:SHEET:ROW: on
- * stderr) and publish it; *parsed (may be NULL) gets the form. */
+/*
+ * Check a form's bytes and its attachments with the engine, as the
+ * collector's `forms add' does (problems as FILE:SHEET:ROW: on stderr;
+ * a missing attachment is a warning, a bad one an error), and publish
+ * them in the caller's transaction. The attachments come from the files
+ * of media (a bundled survey's) when it is not NULL, else from the
+ * folder media_dir. *parsed (may be NULL) gets the form.
+ */
 int	hub_publish_form(struct hub_store *st, const char *file,
-	    const void *data, size_t len, enum hub_put *how,
+	    const void *data, size_t len, const char *media_dir,
+	    const struct bundled_file *media, enum hub_put *how,
 	    struct form **parsed, struct err *e);
 
 #endif

@@ -55,6 +55,9 @@
 
 #define API		"/api/v1"
 #define FORMS_PATH	API "/forms"
+/* A form's attachment: FORMS_PATH/ID/VERSION/media/NAME (a form file's
+ * name has no '/': the two never meet). */
+#define MEDIA_SEGMENT	"media/"
 #define RETRY_SECS	"30"		/* Retry-After of a 503 */
 #define TOKEN_MAX	256		/* a Bearer token's length */
 #define SERVE_DRAIN_MS	2000		/* answers finishing at a stop */
@@ -544,7 +547,8 @@ static int
 list_form(const struct hub_form *f, void *arg)
 {
 	struct form_list	*l = arg;
-	json_t			*o, *v;
+	json_t			*o, *v, *m;
+	size_t			 i;
 
 	if (l->last != NULL && strcmp(json_string_value(json_object_get(
 	    l->last, "form_id")), f->form_id) == 0) {
@@ -571,9 +575,24 @@ list_form(const struct hub_form *f, void *arg)
 	    json_object_set_new(o, "version", json_string(f->version)) != 0 ||
 	    json_object_set_new(o, "sha256", json_string(f->sha256)) != 0 ||
 	    json_object_set_new(o, "url", json_string(l->url.p)) != 0 ||
-	    json_object_set_new(o, "media", json_array()) != 0) {
+	    json_object_set_new(o, "media", m = json_array()) != 0) {
 		l->nomem = 1;
 		return ERR_NOMEM;
+	}
+	for (i = 0; i < f->nmedia; i++) {
+		buf_reset(&l->url);
+		if (buf_addstr(&l->url, FORMS_PATH "/") != 0 ||
+		    add_segment(&l->url, f->form_id) != 0 ||
+		    buf_addc(&l->url, '/') != 0 ||
+		    add_segment(&l->url, f->version) != 0 ||
+		    buf_addstr(&l->url, "/" MEDIA_SEGMENT) != 0 ||
+		    add_segment(&l->url, f->media[i].name) != 0 ||
+		    json_array_append_new(m, json_pack("{s:s, s:s, s:s}",
+		    "name", f->media[i].name, "sha256", f->media[i].sha256,
+		    "url", l->url.p)) != 0) {
+			l->nomem = 1;
+			return ERR_NOMEM;
+		}
 	}
 	return 0;
 }
@@ -639,7 +658,133 @@ form_type(const char *file)
 	return "application/octet-stream";
 }
 
-/* GET /api/v1/forms/ID/VERSION/FILE (path already unescaped). */
+/* The content type of an attachment, by its name. */
+static const char *
+media_type(const char *name)
+{
+	size_t	n = strlen(name);
+
+	if (n >= 4 && strcasecmp(name + n - 4, ".csv") == 0)
+		return "text/csv";
+	if (n >= 4 && strcasecmp(name + n - 4, ".xml") == 0)
+		return "application/xml";
+	if (n >= 8 && strcasecmp(name + n - 8, ".geojson") == 0)
+		return "application/geo+json";
+	return "application/octet-stream";
+}
+
+/* An attachment held for its answer: charged to the body budget until
+ * libmicrohttpd has sent it and frees it. */
+struct held {
+	struct server	*s;
+	size_t		 charged;
+	void		*p;
+};
+
+static void
+held_free(void *arg)
+{
+	struct held	*h = arg;
+
+	pthread_mutex_lock(&h->s->q_lock);
+	h->s->body_used -= h->charged;
+	pthread_mutex_unlock(&h->s->q_lock);
+	free(h->p);
+	free(h);
+}
+
+/*
+ * GET FORMS_PATH/ID/VERSION/media/NAME: the attachment's bytes, gzip
+ * when the request accepts it (a CSV list shrinks four to eight times:
+ * the growth tables' 273 KB are seconds, not a minute, on 2G). What is
+ * held in memory to answer is charged to the uploads' budget
+ * (SERVE_BODY_BUDGET): many devices fetching a 32 MB list at once get
+ * 503 and come back, never exhaust the hub's memory.
+ */
+static enum MHD_Result
+get_media_file(struct request *rq, const char *id, const char *version,
+    const char *name)
+{
+	struct server		*s = rq->s;
+	struct MHD_Response	*r;
+	struct hub_media	 m;
+	struct held		*h = NULL;
+	struct err		 e;
+	char			 etag[HUB_DIGEST_HEX + 8];
+	char			*z = NULL;
+	size_t			 zn = 0;
+	enum MHD_Result		 ok;
+	int			 found = 0, gz, full, rc;
+
+	err_init(&e);
+	pthread_mutex_lock(&s->rd_lock);
+	rc = hub_store_get_media(s->rd, id, version, name, &m, &found, &e);
+	pthread_mutex_unlock(&s->rd_lock);
+	if (rc != 0)
+		return send_error(rq, MHD_HTTP_SERVICE_UNAVAILABLE, e.msg);
+	if (!found)
+		return send_error(rq, MHD_HTTP_NOT_FOUND,
+		    _("no such attachment"));
+	gz = want_gzip(rq->conn, m.len);
+	snprintf(etag, sizeof(etag), "\"%s%s\"", m.sha256, gz ? "-gzip" :
+	    "");
+	if (etag_matches(rq->conn, etag)) {
+		hub_media_release(&m);
+		return send_json(rq->conn, MHD_HTTP_NOT_MODIFIED, NULL, etag,
+		    0);
+	}
+	pthread_mutex_lock(&s->q_lock);
+	if (!(full = s->body_used + m.len > SERVE_BODY_BUDGET))
+		s->body_used += m.len;
+	pthread_mutex_unlock(&s->q_lock);
+	if (full) {
+		hub_media_release(&m);
+		return send_error(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    _("too many downloads at once: try again later"));
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		pthread_mutex_lock(&s->q_lock);
+		s->body_used -= m.len;
+		pthread_mutex_unlock(&s->q_lock);
+		hub_media_release(&m);
+		return MHD_NO;
+	}
+	h->s = s;
+	h->charged = m.len;
+	if (gz && gzip_mem(m.content, m.len, &z, &zn) == 0) {
+		h->p = z;
+		r = MHD_create_response_from_buffer_with_free_callback_cls(zn,
+		    z, held_free, h);
+	} else {
+		gz = 0;
+		snprintf(etag, sizeof(etag), "\"%s\"", m.sha256);
+		h->p = m.content;
+		m.content = NULL;
+		r = MHD_create_response_from_buffer_with_free_callback_cls(
+		    m.len, h->p, held_free, h);
+	}
+	if (r == NULL) {
+		held_free(h);
+		hub_media_release(&m);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    media_type(name));
+	if (gz)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING,
+		    "gzip");
+	if (m.len >= GZIP_MIN)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY,
+		    MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	ok = MHD_queue_response(rq->conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	hub_media_release(&m);
+	return ok;
+}
+
+/* GET /api/v1/forms/ID/VERSION/FILE, or an attachment's
+ * ID/VERSION/media/NAME (path already unescaped). */
 static enum MHD_Result
 get_form_file(struct request *rq, const char *path)
 {
@@ -663,6 +808,9 @@ get_form_file(struct request *rq, const char *path)
 		return send_error(rq, MHD_HTTP_NOT_FOUND, _("no such form"));
 	snprintf(version, sizeof(version), "%.*s", (int)(slash - path), path);
 	file = slash + 1;
+	if (strncmp(file, MEDIA_SEGMENT, strlen(MEDIA_SEGMENT)) == 0)
+		return get_media_file(rq, id, version,
+		    file + strlen(MEDIA_SEGMENT));
 	err_init(&e);
 	pthread_mutex_lock(&s->rd_lock);
 	rc = hub_store_get_form(s->rd, id, version, &f, &found, &e);

@@ -76,6 +76,8 @@ hub_device_release(struct hub_device *d)
 void
 hub_form_release(struct hub_form *f)
 {
+	size_t	i;
+
 	free(f->form_id);
 	free(f->version);
 	free(f->title);
@@ -83,7 +85,108 @@ hub_form_release(struct hub_form *f)
 	free(f->sha256);
 	free(f->published_at);
 	free(f->content);
+	for (i = 0; i < f->nmedia; i++)
+		hub_media_release(&f->media[i]);
+	free(f->media);
 	memset(f, 0, sizeof(*f));
+}
+
+void
+hub_media_release(struct hub_media *m)
+{
+	free(m->name);
+	free(m->sha256);
+	free(m->content);
+	memset(m, 0, sizeof(*m));
+}
+
+void
+store_media_digest(const struct hub_form *f, char (*sha)[HUB_DIGEST_HEX])
+{
+	unsigned char	h[crypto_hash_sha256_BYTES];
+	size_t		i;
+
+	for (i = 0; i < f->nmedia; i++) {
+		crypto_hash_sha256(h, f->media[i].content, f->media[i].len);
+		sodium_bin2hex(sha[i], HUB_DIGEST_HEX, h, sizeof(h));
+	}
+}
+
+int
+store_media_plan(const struct hub_media *old, size_t nold,
+    const struct hub_form *f, char (*sha)[HUB_DIGEST_HEX],
+    unsigned char *add, struct err *e)
+{
+	size_t	i, j;
+
+	for (i = 0; i < f->nmedia; i++) {
+		for (j = 0; j < nold; j++)
+			if (strcmp(old[j].name, f->media[i].name) == 0)
+				break;
+		add[i] = j == nold;
+		if (j < nold && strcmp(old[j].sha256, sha[i]) != 0)
+			return err_set(e, ERR_INPUT, _("'%s' version '%s' is "
+			    "already published with another '%s': raise the "
+			    "version"), f->form_id, f->version,
+			    f->media[i].name);
+	}
+	return 0;
+}
+
+int
+store_add_media(struct hub_media **v, size_t *n, const char *name,
+    const char *sha256, size_t len)
+{
+	struct hub_media	*p, *m;
+
+	/* one more at a time: a form has a few attachments */
+	if ((p = realloc(*v, (*n + 1) * sizeof(**v))) == NULL)
+		return ERR_NOMEM;
+	*v = p;
+	m = &p[*n];
+	memset(m, 0, sizeof(*m));
+	m->len = len;
+	if ((m->name = strdup(name)) == NULL ||
+	    (m->sha256 = strdup(sha256)) == NULL) {
+		hub_media_release(m);
+		return ERR_NOMEM;
+	}
+	(*n)++;
+	return 0;
+}
+
+int
+store_walk_row(struct form_walk *w, struct hub_form *f, const char *name,
+    const char *sha256, size_t len)
+{
+	int	rc;
+
+	if (w->have && w->cur.id == f->id)
+		hub_form_release(f);
+	else if ((rc = store_walk_end(w)) != 0) {
+		hub_form_release(f);
+		return rc;
+	} else {
+		w->cur = *f;
+		w->have = 1;
+	}
+	if (name != NULL && store_add_media(&w->cur.media, &w->cur.nmedia,
+	    name, sha256, len) != 0)
+		return ERR_NOMEM;
+	return 0;
+}
+
+int
+store_walk_end(struct form_walk *w)
+{
+	int	rc;
+
+	if (!w->have)
+		return 0;
+	rc = w->fn(&w->cur, w->arg);
+	hub_form_release(&w->cur);
+	w->have = 0;
+	return rc;
 }
 
 void
@@ -189,6 +292,14 @@ hub_store_get_form(struct hub_store *st, const char *form_id, const char
     *version, struct hub_form *out, int *found, struct err *e)
 {
 	return st->ops->get_form(st, form_id, version, out, found, e);
+}
+
+int
+hub_store_get_media(struct hub_store *st, const char *form_id,
+    const char *version, const char *name, struct hub_media *out, int *found,
+    struct err *e)
+{
+	return st->ops->get_media(st, form_id, version, name, out, found, e);
 }
 
 int
@@ -488,6 +599,8 @@ static const struct {
 	    "created_at", "revoked_at", "last_contact" }, 7, 1u << 3, 0 },
 	{ "forms", { "id", "form_id", "version", "title", "file", "content",
 	    "sha256", "published_at" }, 8, 1u << 5, 1 },
+	{ "form_media", { "form", "name", "sha256", "size", "content" }, 5,
+	    1u << 4, 0 },
 	{ "batches", { "id", "batch_id", "device_id", "via", "received_at",
 	    "count", "stored", "duplicates", "conflicts", "rejected" }, 10, 0,
 	    1 },

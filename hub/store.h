@@ -124,6 +124,15 @@ int	 hub_store_each_device(struct hub_store *st, hub_device_fn *fn,
 /* ------------------------------------------------------------------ */
 /* Published forms                                                     */
 
+/* An attachment of a published version: ODK's form media, the CSV, XML
+ * and GeoJSON lists the form reads, which devices fetch with it. */
+struct hub_media {
+	char	*name;		/* "communities.csv" */
+	char	*sha256;	/* hex, of content */
+	size_t	 len;
+	void	*content;	/* only from hub_store_get_media */
+};
+
 struct hub_form {
 	int64_t	 id;		/* row */
 	char	*form_id;
@@ -134,30 +143,46 @@ struct hub_form {
 	char	*published_at;
 	void	*content;	/* the bytes; only from hub_store_get_form */
 	size_t	 len;
+	/* Its attachments by name: given to hub_store_put_form (name,
+	 * content, len), listed by hub_store_each_form (without content). */
+	struct hub_media *media;
+	size_t	 nmedia;
 };
 
 void	 hub_form_release(struct hub_form *f);
+void	 hub_media_release(struct hub_media *m);
 
 enum hub_put {
 	HUB_PUT_NEW,		/* a version not published before */
-	HUB_PUT_SAME		/* published already with the same bytes */
+	HUB_PUT_SAME,		/* published already with the same bytes */
+	HUB_PUT_ATTACHED	/* the same bytes, and attachments it was
+				 * published without are added */
 };
 
 /*
- * Publish f (form_id, version, title, file, published_at, content, len;
- * sha256 is computed). The same version with other bytes is ERR_INPUT:
- * a published version never changes, devices may hold it.
+ * Publish f (form_id, version, title, file, published_at, content, len,
+ * media; each sha256 is computed) in the caller's transaction. The same
+ * version with other bytes, or with an attachment of the same name and
+ * other bytes, is ERR_INPUT: a published version never changes, devices
+ * may hold it. Only attachments it lacks may be added to it (a form
+ * published before its lists were at hand, as ODK Central allows).
  */
 int	 hub_store_put_form(struct hub_store *st, const struct hub_form *f,
 	    enum hub_put *how, struct err *e);
-/* One version with its bytes; *found 0 when it is not published. */
+/* One version with its bytes (no media); *found 0 when it is not
+ * published. */
 int	 hub_store_get_form(struct hub_store *st, const char *form_id,
 	    const char *version, struct hub_form *out, int *found,
 	    struct err *e);
 typedef int hub_form_fn(const struct hub_form *f, void *arg);
-/* Every published version (no content), by form_id then publication. */
+/* Every published version (no content) with its attachments' names,
+ * digests and sizes, by form_id then publication. */
 int	 hub_store_each_form(struct hub_store *st, hub_form_fn *fn, void *arg,
 	    struct err *e);
+/* One attachment of one version, with its bytes; *found 0 when none. */
+int	 hub_store_get_media(struct hub_store *st, const char *form_id,
+	    const char *version, const char *name, struct hub_media *out,
+	    int *found, struct err *e);
 
 /* ------------------------------------------------------------------ */
 /* The merge's writes: batches, submissions, conflicts, rejections     */
@@ -556,11 +581,11 @@ struct hub_copied {
 	unsigned char	 hash[32];
 };
 
-#define HUB_COPY_TABLES	7
+#define HUB_COPY_TABLES	8
 
 /*
- * Copy what from holds (devices with their token hashes, forms,
- * batches, submissions, conflicts, refused lines, coordinators) into to,
+ * Copy what from holds (devices with their token hashes, forms and
+ * their attachments, batches, submissions, conflicts, refused lines, coordinators) into to,
  * a store just made by hub_store_create and not yet published, row ids
  * kept; then read every table of both again and compare row counts and
  * content hashes (ERR_IO naming the table when they differ). The

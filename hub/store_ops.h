@@ -77,6 +77,9 @@ struct store_ops {
 	int	(*get_form)(struct hub_store *st, const char *form_id,
 		    const char *version, struct hub_form *out, int *found,
 		    struct err *e);
+	int	(*get_media)(struct hub_store *st, const char *form_id,
+		    const char *version, const char *name,
+		    struct hub_media *out, int *found, struct err *e);
 	int	(*each_form)(struct hub_store *st, hub_form_fn *fn, void *arg,
 		    struct err *e);
 	int	(*add_batch)(struct hub_store *st, const struct hub_batch *b,
@@ -165,5 +168,36 @@ int	store_pg_open(const char *url, int read, struct hub_store **out,
 	    struct err *e);
 int	store_pg_create(const char *url, struct hub_store **out,
 	    struct err *e);
+
+/*
+ * What the backends share of the forms' attachments.
+ *
+ * store_media_plan: f is to be published where the same version with the
+ * same bytes is already, with the attachments old (nold, no content):
+ * ERR_INPUT naming the first one f has with other bytes (sha[i] are f's
+ * digests), else add[i] 1 for each of f's that old lacks.
+ *
+ * A form walk: each_form's query gives a row per attachment (or one with
+ * a NULL name for a form without), ordered by form; store_walk_row takes
+ * over f's strings and hands each whole form to fn when the next one
+ * starts, store_walk_end the last one.
+ */
+int	store_media_plan(const struct hub_media *old, size_t nold,
+	    const struct hub_form *f, char (*sha)[HUB_DIGEST_HEX],
+	    unsigned char *add, struct err *e);
+void	store_media_digest(const struct hub_form *f,
+	    char (*sha)[HUB_DIGEST_HEX]);
+int	store_add_media(struct hub_media **v, size_t *n, const char *name,
+	    const char *sha256, size_t len);
+
+struct form_walk {
+	hub_form_fn	*fn;
+	void		*arg;
+	struct hub_form	 cur;
+	int		 have;
+};
+int	store_walk_row(struct form_walk *w, struct hub_form *f,
+	    const char *name, const char *sha256, size_t len);
+int	store_walk_end(struct form_walk *w);
 
 #endif

@@ -181,6 +181,16 @@ static const char *const migrations[] = {
 	"ALTER TABLE report_facts ADD COLUMN wasting TEXT;"
 	"ALTER TABLE report_facts ADD COLUMN underweight TEXT;"
 	"ALTER TABLE report_facts ADD COLUMN overweight TEXT;",
+	/* 6: a published version's attachments (as the SQLite file's
+	 * sixth version) */
+	"CREATE TABLE form_media ("
+	"  form BIGINT NOT NULL REFERENCES forms(id),"
+	"  name TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  size BIGINT NOT NULL,"
+	"  content BYTEA NOT NULL,"
+	"  PRIMARY KEY (form, name)"
+	");",
 };
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -909,29 +919,98 @@ pg_get_form(struct hub_store *hs, const char *form_id, const char *version,
 	return rc;
 }
 
+/* The attachments of form row `form` (no content) into *v, *n. */
+static int
+form_media(struct pg *st, int64_t form, struct hub_media **v, size_t *n,
+    struct err *e)
+{
+	struct args	 a = { 0 };
+	PGresult	*r;
+	int		 i, rc;
+
+	*v = NULL;
+	*n = 0;
+	a_int(&a, form);
+	if ((rc = exec(st, "form_media", "SELECT name, sha256, size FROM"
+	    " form_media WHERE form = $1", &a, 0, &r, e)) != 0)
+		return rc;
+	for (i = 0; i < PQntuples(r) && rc == 0; i++)
+		if (store_add_media(v, n, col(r, i, 0), col(r, i, 1),
+		    (size_t)col_int(r, i, 2)) != 0)
+			rc = nomem(e);
+	PQclear(r);
+	return rc;
+}
+
+/* f's attachments whose add[i] is set (all when add is NULL). */
+static int
+put_media(struct pg *st, int64_t form, const struct hub_form *f,
+    char (*sha)[HUB_DIGEST_HEX], const unsigned char *add, struct err *e)
+{
+	struct args	 a;
+	size_t		 i;
+	int		 rc = 0;
+
+	for (i = 0; i < f->nmedia && rc == 0; i++) {
+		if (add != NULL && !add[i])
+			continue;
+		memset(&a, 0, sizeof(a));
+		a_int(&a, form);
+		a_text(&a, f->media[i].name);
+		a_text(&a, sha[i]);
+		a_int(&a, (int64_t)f->media[i].len);
+		a_bin(&a, f->media[i].content, f->media[i].len);
+		rc = exec(st, "form_media", "INSERT INTO form_media (form,"
+		    " name, sha256, size, content) VALUES ($1, $2, $3, $4,"
+		    " $5)", &a, 0, NULL, e);
+	}
+	return rc;
+}
+
 static int
 pg_put_form(struct hub_store *hs, const struct hub_form *f,
     enum hub_put *how, struct err *e)
 {
-	unsigned char	 h[crypto_hash_sha256_BYTES];
-	char		 hex[HUB_DIGEST_HEX];
-	struct hub_form	 old;
-	struct args	 a = { 0 };
-	int		 found, rc;
+	struct pg		*st = (struct pg *)hs;
+	unsigned char		 h[crypto_hash_sha256_BYTES];
+	char			 hex[HUB_DIGEST_HEX];
+	char			(*sha)[HUB_DIGEST_HEX] = NULL;
+	unsigned char		*add = NULL;
+	struct hub_form		 old;
+	struct hub_media	*om = NULL;
+	struct args		 a = { 0 };
+	PGresult		*r = NULL;
+	size_t			 nom = 0, i;
+	int			 found, rc;
 
 	*how = HUB_PUT_NEW;
 	crypto_hash_sha256(h, f->content, f->len);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	if ((sha = calloc(f->nmedia + 1, sizeof(*sha))) == NULL ||
+	    (add = calloc(f->nmedia + 1, 1)) == NULL) {
+		rc = nomem(e);
+		goto out;
+	}
+	store_media_digest(f, sha);
 	if ((rc = pg_get_form(hs, f->form_id, f->version, &old, &found,
 	    e)) != 0)
-		return rc;
+		goto out;
 	if (found) {
-		rc = strcmp(old.sha256, hex) == 0 ? 0 : err_set(e, ERR_INPUT,
-		    _("'%s' version '%s' is already published with other "
-		    "content: raise the version"), f->form_id, f->version);
 		*how = HUB_PUT_SAME;
+		if (strcmp(old.sha256, hex) != 0)
+			rc = err_set(e, ERR_INPUT, _("'%s' version '%s' is "
+			    "already published with other content: raise the "
+			    "version"), f->form_id, f->version);
+		else if ((rc = form_media(st, old.id, &om, &nom, e)) == 0 &&
+		    (rc = store_media_plan(om, nom, f, sha, add, e)) == 0) {
+			for (i = 0; i < f->nmedia; i++)
+				if (add[i])
+					*how = HUB_PUT_ATTACHED;
+			if (*how == HUB_PUT_ATTACHED)
+				rc = put_media(st, old.id, f, sha, add, e);
+		}
 		hub_form_release(&old);
-		return rc;
+		goto out;
 	}
 	a_text(&a, f->form_id);
 	a_text(&a, f->version);
@@ -940,44 +1019,88 @@ pg_put_form(struct hub_store *hs, const struct hub_form *f,
 	a_bin(&a, f->content, f->len);
 	a_text(&a, hex);
 	a_text(&a, f->published_at);
-	return exec((struct pg *)hs, "form", "INSERT INTO forms (form_id,"
-	    " version, title, file, content, sha256, published_at)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7)", &a, 0, NULL, e);
+	if ((rc = exec(st, "form", "INSERT INTO forms (form_id, version,"
+	    " title, file, content, sha256, published_at)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id", &a, 0, &r,
+	    e)) == 0)
+		rc = put_media(st, col_int(r, 0, 0), f, sha, NULL, e);
+out:
+	PQclear(r);
+	for (i = 0; i < nom; i++)
+		hub_media_release(&om[i]);
+	free(om);
+	free(add);
+	free(sha);
+	return rc;
 }
 
-struct each_form {
-	hub_form_fn	*fn;
-	void		*arg;
-	int		 nomem;
-};
+static int
+pg_get_media(struct hub_store *hs, const char *form_id, const char *version,
+    const char *name, struct hub_media *out, int *found, struct err *e)
+{
+	struct args	 a = { 0 };
+	PGresult	*r;
+	size_t		 n;
+	int		 oom = 0, rc;
+
+	memset(out, 0, sizeof(*out));
+	*found = 0;
+	a_text(&a, form_id);
+	a_text(&a, version);
+	a_text(&a, name);
+	/* Binary results, for the content's bytes. */
+	if ((rc = exec((struct pg *)hs, "form_media", "SELECT m.name,"
+	    " m.sha256, m.content FROM form_media m JOIN forms f"
+	    " ON f.id = m.form WHERE f.form_id = $1 AND f.version = $2"
+	    " AND m.name = $3", &a, 1, &r, e)) != 0)
+		return rc;
+	if (PQntuples(r) == 1) {
+		n = (size_t)PQgetlength(r, 0, 2);
+		out->name = col_dup(r, 0, 0, &oom);
+		out->sha256 = col_dup(r, 0, 1, &oom);
+		if (oom || (out->content = malloc(n > 0 ? n : 1)) == NULL) {
+			hub_media_release(out);
+			rc = nomem(e);
+		} else {
+			memcpy(out->content, PQgetvalue(r, 0, 2), n);
+			out->len = n;
+			*found = 1;
+		}
+	}
+	PQclear(r);
+	return rc;
+}
 
 static int
 form_row(PGresult *r, int row, void *arg)
 {
-	struct each_form	*c = arg;
-	struct hub_form		 f;
-	int			 rc;
+	struct hub_form	f;
 
-	if (read_form(r, row, &f) != 0) {
-		c->nomem = 1;
+	if (read_form(r, row, &f) != 0)
 		return ERR_NOMEM;
-	}
-	rc = c->fn(&f, c->arg);
-	hub_form_release(&f);
-	return rc;
+	return store_walk_row(arg, &f, col(r, row, 7), col(r, row, 8),
+	    (size_t)col_int(r, row, 9));
 }
 
 static int
 pg_each_form(struct hub_store *hs, hub_form_fn *fn, void *arg,
     struct err *e)
 {
-	struct each_form	c = { fn, arg, 0 };
+	struct form_walk	w;
 	int			rc;
 
-	rc = each((struct pg *)hs, "forms", "SELECT id, form_id, version,"
-	    " title, file, sha256, published_at FROM forms"
-	    " ORDER BY form_id, id", NULL, form_row, &c, e);
-	return c.nomem ? nomem(e) : rc;
+	memset(&w, 0, sizeof(w));
+	w.fn = fn;
+	w.arg = arg;
+	rc = each((struct pg *)hs, "forms", "SELECT f.id, f.form_id,"
+	    " f.version, f.title, f.file, f.sha256, f.published_at, m.name,"
+	    " m.sha256, m.size FROM forms f"
+	    " LEFT JOIN form_media m ON m.form = f.id"
+	    " ORDER BY f.form_id, f.id, m.name", NULL, form_row, &w, e);
+	if (rc == 0)
+		rc = store_walk_end(&w);
+	hub_form_release(&w.cur);
+	return rc == ERR_NOMEM ? nomem(e) : rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2374,6 +2497,7 @@ static const struct store_ops pg_ops = {
 	.each_device = pg_each_device,
 	.put_form = pg_put_form,
 	.get_form = pg_get_form,
+	.get_media = pg_get_media,
 	.each_form = pg_each_form,
 	.add_batch = pg_add_batch,
 	.end_batch = pg_end_batch,

@@ -192,6 +192,16 @@ static const char *const migrations[] = {
 	"ALTER TABLE report_facts ADD COLUMN wasting TEXT;"
 	"ALTER TABLE report_facts ADD COLUMN underweight TEXT;"
 	"ALTER TABLE report_facts ADD COLUMN overweight TEXT;",
+	/* 6: a published version's attachments (ODK's form media), which
+	 * devices fetch with it, each once per digest */
+	"CREATE TABLE form_media ("
+	"  form INTEGER NOT NULL REFERENCES forms(id),"
+	"  name TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  content BLOB NOT NULL,"
+	"  PRIMARY KEY (form, name)"
+	");",
 };
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -652,6 +662,61 @@ read_form(sqlite3_stmt *s, struct hub_form *f)
 	return 0;
 }
 
+/* The attachments of form row `form` (no content) into *v, *n. */
+static int
+form_media(struct sq *st, int64_t form, struct hub_media **v, size_t *n,
+    struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 r, rc;
+
+	*v = NULL;
+	*n = 0;
+	if ((rc = db_prepare(st->db, "SELECT name, sha256, size FROM"
+	    " form_media WHERE form = ?1", &s, e)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, form);
+	while (rc == 0 && (r = sqlite3_step(s)) == SQLITE_ROW)
+		if (store_add_media(v, n, (const char *)sqlite3_column_text(s,
+		    0), (const char *)sqlite3_column_text(s, 1),
+		    (size_t)sqlite3_column_int64(s, 2)) != 0)
+			rc = nomem(e);
+	if (rc == 0 && r != SQLITE_DONE)
+		rc = db_error(st->db, e, "form_media");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* f's attachments whose add[i] is set (all when add is NULL). */
+static int
+put_media(struct sq *st, int64_t form, const struct hub_form *f,
+    char (*sha)[HUB_DIGEST_HEX], const unsigned char *add, struct err *e)
+{
+	sqlite3_stmt	*s;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = db_prepare(st->db, "INSERT INTO form_media (form, name,"
+	    " sha256, size, content) VALUES (?1, ?2, ?3, ?4, ?5)", &s,
+	    e)) != 0)
+		return rc;
+	for (i = 0; i < f->nmedia && rc == 0; i++) {
+		if (add != NULL && !add[i])
+			continue;
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, form);
+		bind_text(s, 2, f->media[i].name);
+		bind_text(s, 3, sha[i]);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)f->media[i].len);
+		sqlite3_bind_blob64(s, 5, f->media[i].content,
+		    f->media[i].len, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = db_error(st->db, e, "form_media");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 static int
 sq_put_form(struct hub_store *hs, const struct hub_form *f,
     enum hub_put *how, struct err *e)
@@ -659,28 +724,47 @@ sq_put_form(struct hub_store *hs, const struct hub_form *f,
 	struct sq	*st = (struct sq *)hs;
 	unsigned char		 h[crypto_hash_sha256_BYTES];
 	char			 hex[HUB_DIGEST_HEX];
+	char			(*sha)[HUB_DIGEST_HEX] = NULL;
+	unsigned char		*add = NULL;
 	struct hub_form		 old;
+	struct hub_media	*om = NULL;
 	sqlite3_stmt		*s;
+	size_t			 nom = 0, i;
 	int			 found, rc;
 
 	*how = HUB_PUT_NEW;
 	crypto_hash_sha256(h, f->content, f->len);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	if ((sha = calloc(f->nmedia + 1, sizeof(*sha))) == NULL ||
+	    (add = calloc(f->nmedia + 1, 1)) == NULL) {
+		rc = nomem(e);
+		goto out;
+	}
+	store_media_digest(f, sha);
 	if ((rc = hub_store_get_form(&st->base, f->form_id, f->version, &old,
 	    &found, e)) != 0)
-		return rc;
+		goto out;
 	if (found) {
-		rc = strcmp(old.sha256, hex) == 0 ? 0 : err_set(e, ERR_INPUT,
-		    _("'%s' version '%s' is already published with other "
-		    "content: raise the version"), f->form_id, f->version);
 		*how = HUB_PUT_SAME;
+		if (strcmp(old.sha256, hex) != 0)
+			rc = err_set(e, ERR_INPUT, _("'%s' version '%s' is "
+			    "already published with other content: raise the "
+			    "version"), f->form_id, f->version);
+		else if ((rc = form_media(st, old.id, &om, &nom, e)) == 0 &&
+		    (rc = store_media_plan(om, nom, f, sha, add, e)) == 0) {
+			for (i = 0; i < f->nmedia; i++)
+				if (add[i])
+					*how = HUB_PUT_ATTACHED;
+			if (*how == HUB_PUT_ATTACHED)
+				rc = put_media(st, old.id, f, sha, add, e);
+		}
 		hub_form_release(&old);
-		return rc;
+		goto out;
 	}
 	if ((rc = db_prepare(st->db, "INSERT INTO forms (form_id, version,"
 	    " title, file, content, sha256, published_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &s, e)) != 0)
-		return rc;
+		goto out;
 	bind_text(s, 1, f->form_id);
 	bind_text(s, 2, f->version);
 	bind_text(s, 3, f->title);
@@ -689,6 +773,57 @@ sq_put_form(struct hub_store *hs, const struct hub_form *f,
 	bind_text(s, 6, hex);
 	bind_text(s, 7, f->published_at);
 	rc = db_step_done(st->db, s, "form", e);
+	sqlite3_finalize(s);
+	if (rc == 0)
+		rc = put_media(st, sqlite3_last_insert_rowid(st->db->sql), f,
+		    sha, NULL, e);
+out:
+	for (i = 0; i < nom; i++)
+		hub_media_release(&om[i]);
+	free(om);
+	free(add);
+	free(sha);
+	return rc;
+}
+
+static int
+sq_get_media(struct hub_store *hs, const char *form_id, const char *version,
+    const char *name, struct hub_media *out, int *found, struct err *e)
+{
+	struct sq	*st = (struct sq *)hs;
+	sqlite3_stmt	*s;
+	const void	*b;
+	size_t		 n;
+	int		 r, rc;
+
+	memset(out, 0, sizeof(*out));
+	*found = 0;
+	if ((rc = db_prepare(st->db, "SELECT m.name, m.sha256, m.content"
+	    " FROM form_media m JOIN forms f ON f.id = m.form"
+	    " WHERE f.form_id = ?1 AND f.version = ?2 AND m.name = ?3", &s,
+	    e)) != 0)
+		return rc;
+	bind_text(s, 1, form_id);
+	bind_text(s, 2, version);
+	bind_text(s, 3, name);
+	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		b = sqlite3_column_blob(s, 2);
+		n = (size_t)sqlite3_column_bytes(s, 2);
+		out->name = db_col_dup(s, 0);
+		out->sha256 = db_col_dup(s, 1);
+		out->content = malloc(n > 0 ? n : 1);
+		if (out->name == NULL || out->sha256 == NULL ||
+		    out->content == NULL) {
+			hub_media_release(out);
+			rc = nomem(e);
+		} else {
+			if (n > 0)
+				memcpy(out->content, b, n);
+			out->len = n;
+			*found = 1;
+		}
+	} else if (r != SQLITE_DONE)
+		rc = db_error(st->db, e, "form_media");
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -727,43 +862,40 @@ sq_get_form(struct hub_store *hs, const char *form_id,
 	return rc;
 }
 
-struct each_form {
-	hub_form_fn	*fn;
-	void		*arg;
-	int		 nomem;
-};
-
 static int
 form_row(sqlite3_stmt *s, void *arg)
 {
-	struct each_form	*c = arg;
-	struct hub_form		 f;
-	int			 rc;
+	struct hub_form	f;
 
-	if (read_form(s, &f) != 0) {
-		c->nomem = 1;
+	if (read_form(s, &f) != 0)
 		return ERR_NOMEM;
-	}
-	rc = c->fn(&f, c->arg);
-	hub_form_release(&f);
-	return rc;
+	return store_walk_row(arg, &f, (const char *)sqlite3_column_text(s,
+	    7), (const char *)sqlite3_column_text(s, 8),
+	    (size_t)sqlite3_column_int64(s, 9));
 }
 
 static int
 sq_each_form(struct hub_store *hs, hub_form_fn *fn, void *arg,
     struct err *e)
 {
-	struct sq	*st = (struct sq *)hs;
-	struct each_form	 c = { fn, arg, 0 };
+	struct sq		*st = (struct sq *)hs;
+	struct form_walk	 w;
 	sqlite3_stmt		*s;
 	int			 rc;
 
-	if ((rc = db_prepare(st->db, "SELECT id, form_id, version, title,"
-	    " file, sha256, published_at FROM forms ORDER BY form_id, id",
-	    &s, e)) != 0)
+	memset(&w, 0, sizeof(w));
+	w.fn = fn;
+	w.arg = arg;
+	if ((rc = db_prepare(st->db, "SELECT f.id, f.form_id, f.version,"
+	    " f.title, f.file, f.sha256, f.published_at, m.name, m.sha256,"
+	    " m.size FROM forms f LEFT JOIN form_media m ON m.form = f.id"
+	    " ORDER BY f.form_id, f.id, m.name", &s, e)) != 0)
 		return rc;
-	rc = db_each(st->db, s, form_row, &c, "forms", e);
-	if (c.nomem)
+	rc = db_each(st->db, s, form_row, &w, "forms", e);
+	if (rc == 0)
+		rc = store_walk_end(&w);
+	hub_form_release(&w.cur);
+	if (rc == ERR_NOMEM)
 		rc = nomem(e);
 	return rc;
 }
@@ -2078,6 +2210,7 @@ static const struct store_ops sq_ops = {
 	.each_device = sq_each_device,
 	.put_form = sq_put_form,
 	.get_form = sq_get_form,
+	.get_media = sq_get_media,
 	.each_form = sq_each_form,
 	.add_batch = sq_add_batch,
 	.end_batch = sq_end_batch,

@@ -252,7 +252,8 @@ setup(void **state)
 	for (i = 0; i < bundled_nforms; i++)
 		assert_int_equal(hub_publish_form(fx->st,
 		    bundled_forms[i].name, bundled_forms[i].data,
-		    bundled_forms[i].len, &how, NULL, &e), 0);
+		    bundled_forms[i].len, NULL, bundled_forms[i].media, &how,
+		    NULL, &e), 0);
 	memset(&d, 0, sizeof(d));
 	memset(hash, 1, sizeof(hash));
 	d.id = DEV;
