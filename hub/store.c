@@ -711,3 +711,88 @@ hub_store_copy(struct hub_store *from, struct hub_store *to,
 	}
 	return 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* The SQL both backends run as it is (store_ops.h)                    */
+
+/*
+ * Their indexes: each begins with replaced, then follows one tally's
+ * GROUP BY column for column, so that a tally reads the current rows as
+ * one range of one index, in order, and never sorts. Made here rather
+ * than by a migration: a catch-up of many rows drops them and makes them
+ * again at the end.
+ */
+const struct store_index store_report_indexes[STORE_NREPORT_INDEXES] = {
+	{ "report_facts_indicators",
+	    "CREATE INDEX IF NOT EXISTS report_facts_indicators ON"
+	    " report_facts (replaced, form_id, district, anemia, hb_group,"
+	    " hb_rule, water_ladder, sanitation_ladder, hygiene_ladder,"
+	    " programmes, in_use, device_id, promoter, day)" },
+	{ "report_facts_subjects",
+	    "CREATE INDEX IF NOT EXISTS report_facts_subjects ON"
+	    " report_facts (replaced, form_id, subject, digest, day)"
+	    " WHERE subject IS NOT NULL" },
+	{ "report_facts_missing",
+	    "CREATE INDEX IF NOT EXISTS report_facts_missing ON"
+	    " report_facts (replaced, form_id, missing, day)"
+	    " WHERE missing IS NOT NULL" },
+	{ "report_facts_components",
+	    "CREATE INDEX IF NOT EXISTS report_facts_components ON"
+	    " report_facts (replaced, district, components, day)"
+	    " WHERE components IS NOT NULL" },
+	{ "report_facts_growth",
+	    "CREATE INDEX IF NOT EXISTS report_facts_growth ON"
+	    " report_facts (replaced, form_id, district, anemia, growth_rule,"
+	    " stunting, wasting, underweight, overweight, day)"
+	    " WHERE growth_rule IS NOT NULL" },
+};
+
+#define STORE_PERIOD	"day BETWEEN $1 AND $2"
+
+const struct store_tally store_tallies[HUB_NTALLIES] = {
+	[HUB_TALLY_INDICATORS] = {
+	    "SELECT form_id, district, anemia, hb_group, hb_rule,"
+	    " water_ladder, sanitation_ladder, hygiene_ladder, programmes,"
+	    " in_use, device_id, promoter, count(*) FROM report_facts"
+	    " WHERE replaced = 0 AND " STORE_PERIOD
+	    " GROUP BY form_id, district, anemia, hb_group, hb_rule,"
+	    " water_ladder, sanitation_ladder, hygiene_ladder, programmes,"
+	    " in_use, device_id, promoter", 12, 1, 1 },
+	[HUB_TALLY_COMPONENTS] = {
+	    "SELECT district, components, count(*) FROM report_facts"
+	    " WHERE replaced = 0 AND components IS NOT NULL AND "
+	    STORE_PERIOD " GROUP BY district, components", 2, 1, 1 },
+	[HUB_TALLY_GROWTH] = {
+	    "SELECT form_id, district, anemia, growth_rule, stunting,"
+	    " wasting, underweight, overweight, count(*) FROM report_facts"
+	    " WHERE replaced = 0 AND growth_rule IS NOT NULL AND "
+	    STORE_PERIOD " GROUP BY form_id, district, anemia, growth_rule,"
+	    " stunting, wasting, underweight, overweight", 8, 1, 1 },
+	[HUB_TALLY_MISSING] = {
+	    "SELECT form_id, missing, count(*) FROM report_facts"
+	    " WHERE replaced = 0 AND missing IS NOT NULL AND " STORE_PERIOD
+	    " GROUP BY form_id, missing", 2, 1, 1 },
+	[HUB_TALLY_SUBJECTS] = {
+	    "SELECT form_id, subject, count(*),"
+	    " CASE WHEN min(digest) <> max(digest) THEN 1 ELSE 0 END"
+	    " FROM report_facts WHERE replaced = 0 AND subject IS NOT NULL"
+	    " AND " STORE_PERIOD " GROUP BY form_id, subject"
+	    " HAVING count(*) > 1", 2, 2, 1 },
+	[HUB_TALLY_DEVICES] = {
+	    "SELECT id, promoter, district, revoked_at, last_contact,"
+	    " (SELECT max(received_at) FROM batches b"
+	    "  WHERE b.device_id = d.id), 0 FROM devices d ORDER BY id",
+	    6, 1, 0 },
+	[HUB_TALLY_CONFLICTS] = {
+	    "SELECT device_id, count(*) FROM conflicts GROUP BY device_id",
+	    1, 1, 0 },
+	[HUB_TALLY_REJECTED] = {
+	    "SELECT device_id, count(*), count(DISTINCT CASE"
+	    " WHEN instance_id IS NULL THEN 'line ' || id"
+	    " WHEN NOT EXISTS (SELECT 1 FROM submissions s"
+	    "  WHERE s.instance_id = j.instance_id)"
+	    " AND NOT EXISTS (SELECT 1 FROM submissions s"
+	    "  WHERE s.deprecated_id = j.instance_id)"
+	    " THEN instance_id END)"
+	    " FROM rejections j GROUP BY device_id", 1, 2, 0 },
+};

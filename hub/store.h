@@ -425,7 +425,8 @@ enum hub_tally {
 	HUB_TALLY_CONFLICTS,
 	/* device_id | lines refused, refused submissions still waiting (no
 	 * correction nor the same one stored since; whatever the period) */
-	HUB_TALLY_REJECTED
+	HUB_TALLY_REJECTED,
+	HUB_NTALLIES
 };
 
 /* Days since 1970-01-01, both included. */

@@ -33,6 +33,28 @@ struct store_value {
 };
 typedef int store_row_fn(const struct store_value *v, int n, void *arg);
 
+/*
+ * The SQL both backends run as it is (store.c): the report's indexes, and
+ * its tallies by enum hub_tally. A tally's period, where it has one, is
+ * $1 and $2: PostgreSQL's numbered parameters, and to SQLite two named
+ * ones that it numbers 1 and 2 in the order they first appear.
+ */
+struct store_index {
+	const char	*name;
+	const char	*sql;
+};
+#define STORE_NREPORT_INDEXES	5
+extern const struct store_index store_report_indexes[STORE_NREPORT_INDEXES];
+
+struct store_tally {
+	const char	*sql;
+	int		 ntext;		/* text columns, then */
+	int		 nnum;		/* integer columns */
+	int		 period;	/* whether it has $1 and $2 */
+};
+extern const struct store_tally store_tallies[HUB_NTALLIES];
+
+
 struct store_ops {
 	/*
 	 * hub_store_copy's two halves, over a table and columns named by

@@ -1483,36 +1483,8 @@ pg_write(struct hub_store *hs, struct hub_writes *w, struct err *e)
 }
 
 /* ------------------------------------------------------------------ */
-/* The report's tables (store.h; the same indexes as the SQLite file's) */
+/* The report's tables (store.h; their indexes are store.c's)         */
 
-static const struct {
-	const char	*name;
-	const char	*sql;
-} report_indexes[] = {
-	{ "report_facts_indicators",
-	    "CREATE INDEX IF NOT EXISTS report_facts_indicators ON"
-	    " report_facts (replaced, form_id, district, anemia, hb_group,"
-	    " hb_rule, water_ladder, sanitation_ladder, hygiene_ladder,"
-	    " programmes, in_use, device_id, promoter, day)" },
-	{ "report_facts_subjects",
-	    "CREATE INDEX IF NOT EXISTS report_facts_subjects ON"
-	    " report_facts (replaced, form_id, subject, digest, day)"
-	    " WHERE subject IS NOT NULL" },
-	{ "report_facts_missing",
-	    "CREATE INDEX IF NOT EXISTS report_facts_missing ON"
-	    " report_facts (replaced, form_id, missing, day)"
-	    " WHERE missing IS NOT NULL" },
-	{ "report_facts_components",
-	    "CREATE INDEX IF NOT EXISTS report_facts_components ON"
-	    " report_facts (replaced, district, components, day)"
-	    " WHERE components IS NOT NULL" },
-	{ "report_facts_growth",
-	    "CREATE INDEX IF NOT EXISTS report_facts_growth ON"
-	    " report_facts (replaced, form_id, district, anemia, growth_rule,"
-	    " stunting, wasting, underweight, overweight, day)"
-	    " WHERE growth_rule IS NOT NULL" },
-};
-#define NREPORT_INDEXES	(sizeof(report_indexes) / sizeof(report_indexes[0]))
 
 struct pg_facts {
 	struct hub_facts_writer	 base;
@@ -1651,10 +1623,10 @@ pg_facts_indexes(struct hub_facts_writer *hw, int make, struct err *e)
 	size_t		 i;
 	int		 rc = 0;
 
-	for (i = 0; rc == 0 && i < NREPORT_INDEXES; i++) {
+	for (i = 0; rc == 0 && i < STORE_NREPORT_INDEXES; i++) {
 		snprintf(sql, sizeof(sql), "DROP INDEX IF EXISTS %s",
-		    report_indexes[i].name);
-		rc = run(w->st, "report", make ? report_indexes[i].sql : sql,
+		    store_report_indexes[i].name);
+		rc = run(w->st, "report", make ? store_report_indexes[i].sql : sql,
 		    e);
 	}
 	return rc;
@@ -1685,9 +1657,9 @@ pg_facts_current(struct hub_store *hs, const char *version, int *current,
 
 	*current = 0;
 	a_text(&a, version);
-	for (i = 0; i < NREPORT_INDEXES; i++)
-		a_text(&a, report_indexes[i].name);
-	a_int(&a, (int64_t)NREPORT_INDEXES);
+	for (i = 0; i < STORE_NREPORT_INDEXES; i++)
+		a_text(&a, store_report_indexes[i].name);
+	a_int(&a, (int64_t)STORE_NREPORT_INDEXES);
 	if ((rc = exec((struct pg *)hs, "report", "SELECT (SELECT version"
 	    " FROM report_state) = $1 AND (SELECT coalesce(max(sub), 0) FROM"
 	    " report_facts) >= (SELECT coalesce(max(id), 0) FROM submissions)"
@@ -1743,62 +1715,8 @@ pg_each_after(struct hub_store *hs, int64_t after, int64_t limit,
 	return rc;
 }
 
+/* The period of pg_subject's query. */
 #define REPORT_PERIOD	"day BETWEEN $1 AND $2"
-
-/* As the SQLite file's, each with the period as $1 and $2 where it has
- * one. */
-static const struct {
-	const char	*sql;
-	int		 ntext;
-	int		 nnum;
-	int		 period;
-} tallies[] = {
-	[HUB_TALLY_INDICATORS] = {
-	    "SELECT form_id, district, anemia, hb_group, hb_rule,"
-	    " water_ladder, sanitation_ladder, hygiene_ladder, programmes,"
-	    " in_use, device_id, promoter, count(*) FROM report_facts"
-	    " WHERE replaced = 0 AND " REPORT_PERIOD
-	    " GROUP BY form_id, district, anemia, hb_group, hb_rule,"
-	    " water_ladder, sanitation_ladder, hygiene_ladder, programmes,"
-	    " in_use, device_id, promoter", 12, 1, 1 },
-	[HUB_TALLY_COMPONENTS] = {
-	    "SELECT district, components, count(*) FROM report_facts"
-	    " WHERE replaced = 0 AND components IS NOT NULL AND "
-	    REPORT_PERIOD " GROUP BY district, components", 2, 1, 1 },
-	[HUB_TALLY_GROWTH] = {
-	    "SELECT form_id, district, anemia, growth_rule, stunting,"
-	    " wasting, underweight, overweight, count(*) FROM report_facts"
-	    " WHERE replaced = 0 AND growth_rule IS NOT NULL AND "
-	    REPORT_PERIOD " GROUP BY form_id, district, anemia, growth_rule,"
-	    " stunting, wasting, underweight, overweight", 8, 1, 1 },
-	[HUB_TALLY_MISSING] = {
-	    "SELECT form_id, missing, count(*) FROM report_facts"
-	    " WHERE replaced = 0 AND missing IS NOT NULL AND " REPORT_PERIOD
-	    " GROUP BY form_id, missing", 2, 1, 1 },
-	[HUB_TALLY_SUBJECTS] = {
-	    "SELECT form_id, subject, count(*),"
-	    " (min(digest) <> max(digest))::int"
-	    " FROM report_facts WHERE replaced = 0 AND subject IS NOT NULL"
-	    " AND " REPORT_PERIOD " GROUP BY form_id, subject"
-	    " HAVING count(*) > 1", 2, 2, 1 },
-	[HUB_TALLY_DEVICES] = {
-	    "SELECT id, promoter, district, revoked_at, last_contact,"
-	    " (SELECT max(received_at) FROM batches b"
-	    "  WHERE b.device_id = d.id), 0 FROM devices d ORDER BY id",
-	    6, 1, 0 },
-	[HUB_TALLY_CONFLICTS] = {
-	    "SELECT device_id, count(*) FROM conflicts GROUP BY device_id",
-	    1, 1, 0 },
-	[HUB_TALLY_REJECTED] = {
-	    "SELECT device_id, count(*), count(DISTINCT CASE"
-	    " WHEN instance_id IS NULL THEN 'line ' || id"
-	    " WHEN NOT EXISTS (SELECT 1 FROM submissions s"
-	    "  WHERE s.instance_id = j.instance_id)"
-	    " AND NOT EXISTS (SELECT 1 FROM submissions s"
-	    "  WHERE s.deprecated_id = j.instance_id)"
-	    " THEN instance_id END)"
-	    " FROM rejections j GROUP BY device_id", 1, 2, 0 },
-};
 
 #define TALLY_COLS	16
 
@@ -1848,10 +1766,10 @@ pg_tally(struct hub_store *hs, enum hub_tally what,
 {
 	struct hub_period	all = { INT64_MIN, INT64_MAX };
 
-	if (tallies[what].period && p == NULL)
+	if (store_tallies[what].period && p == NULL)
 		p = &all;
-	return tally((struct pg *)hs, tallies[what].sql, tallies[what].ntext,
-	    tallies[what].nnum, tallies[what].period ? p : NULL, NULL, NULL,
+	return tally((struct pg *)hs, store_tallies[what].sql, store_tallies[what].ntext,
+	    store_tallies[what].nnum, store_tallies[what].period ? p : NULL, NULL, NULL,
 	    fn, arg, e);
 }
 

@@ -1061,41 +1061,6 @@ sq_write(struct hub_store *hs, struct hub_writes *w, struct err *e)
 /* ------------------------------------------------------------------ */
 /* The report's tables                                                 */
 
-/*
- * Their indexes: each begins with replaced, then follows one tally's
- * GROUP BY column for column, so that a tally reads the current rows as
- * one range of one index, in order, and never sorts. Made here rather
- * than by a migration: a catch-up of many rows drops them and makes them
- * again at the end.
- */
-static const struct {
-	const char	*name;
-	const char	*sql;
-} report_indexes[] = {
-	{ "report_facts_indicators",
-	    "CREATE INDEX IF NOT EXISTS report_facts_indicators ON"
-	    " report_facts (replaced, form_id, district, anemia, hb_group,"
-	    " hb_rule, water_ladder, sanitation_ladder, hygiene_ladder,"
-	    " programmes, in_use, device_id, promoter, day)" },
-	{ "report_facts_subjects",
-	    "CREATE INDEX IF NOT EXISTS report_facts_subjects ON"
-	    " report_facts (replaced, form_id, subject, digest, day)"
-	    " WHERE subject IS NOT NULL" },
-	{ "report_facts_missing",
-	    "CREATE INDEX IF NOT EXISTS report_facts_missing ON"
-	    " report_facts (replaced, form_id, missing, day)"
-	    " WHERE missing IS NOT NULL" },
-	{ "report_facts_components",
-	    "CREATE INDEX IF NOT EXISTS report_facts_components ON"
-	    " report_facts (replaced, district, components, day)"
-	    " WHERE components IS NOT NULL" },
-	{ "report_facts_growth",
-	    "CREATE INDEX IF NOT EXISTS report_facts_growth ON"
-	    " report_facts (replaced, form_id, district, anemia, growth_rule,"
-	    " stunting, wasting, underweight, overweight, day)"
-	    " WHERE growth_rule IS NOT NULL" },
-};
-#define NREPORT_INDEXES	(sizeof(report_indexes) / sizeof(report_indexes[0]))
 
 /* Page cache while the tables are written: an index insert lands on
  * any page of it; the default 2 MB keeps few of them. */
@@ -1269,10 +1234,10 @@ sq_facts_indexes(struct hub_facts_writer *hw, int make,
 	size_t	i;
 	int	rc = 0;
 
-	for (i = 0; rc == 0 && i < NREPORT_INDEXES; i++) {
+	for (i = 0; rc == 0 && i < STORE_NREPORT_INDEXES; i++) {
 		snprintf(sql, sizeof(sql), "DROP INDEX IF EXISTS %s",
-		    report_indexes[i].name);
-		rc = db_exec(w->st->db, make ? report_indexes[i].sql : sql, e);
+		    store_report_indexes[i].name);
+		rc = db_exec(w->st->db, make ? store_report_indexes[i].sql : sql, e);
 	}
 	return rc;
 }
@@ -1314,9 +1279,9 @@ sq_facts_current(struct hub_store *hs, const char *version,
 	    e)) != 0)
 		return rc;
 	bind_text(s, 1, version);
-	for (i = 0; i < NREPORT_INDEXES; i++)
-		bind_text(s, 2 + (int)i, report_indexes[i].name);
-	sqlite3_bind_int(s, 7, (int)NREPORT_INDEXES);
+	for (i = 0; i < STORE_NREPORT_INDEXES; i++)
+		bind_text(s, 2 + (int)i, store_report_indexes[i].name);
+	sqlite3_bind_int(s, 7, (int)STORE_NREPORT_INDEXES);
 	if ((r = sqlite3_step(s)) == SQLITE_ROW)
 		*current = sqlite3_column_int(s, 0) == 1;
 	else
@@ -1373,59 +1338,8 @@ sq_each_after(struct hub_store *hs, int64_t after, int64_t limit,
 	return rc;
 }
 
+/* The period of sq_subject's query. */
 #define REPORT_PERIOD	"day BETWEEN ?1 AND ?2"
-
-/* Each tally: its SQL (?1 and ?2 the period), and how many text then
- * integer columns its rows have. */
-static const struct {
-	const char	*sql;
-	int		 ntext;
-	int		 nnum;
-} tallies[] = {
-	[HUB_TALLY_INDICATORS] = {
-	    "SELECT form_id, district, anemia, hb_group, hb_rule,"
-	    " water_ladder, sanitation_ladder, hygiene_ladder, programmes,"
-	    " in_use, device_id, promoter, count(*) FROM report_facts"
-	    " WHERE replaced = 0 AND " REPORT_PERIOD
-	    " GROUP BY form_id, district, anemia, hb_group, hb_rule,"
-	    " water_ladder, sanitation_ladder, hygiene_ladder, programmes,"
-	    " in_use, device_id, promoter", 12, 1 },
-	[HUB_TALLY_COMPONENTS] = {
-	    "SELECT district, components, count(*) FROM report_facts"
-	    " WHERE replaced = 0 AND components IS NOT NULL AND "
-	    REPORT_PERIOD " GROUP BY district, components", 2, 1 },
-	[HUB_TALLY_GROWTH] = {
-	    "SELECT form_id, district, anemia, growth_rule, stunting,"
-	    " wasting, underweight, overweight, count(*) FROM report_facts"
-	    " WHERE replaced = 0 AND growth_rule IS NOT NULL AND "
-	    REPORT_PERIOD " GROUP BY form_id, district, anemia, growth_rule,"
-	    " stunting, wasting, underweight, overweight", 8, 1 },
-	[HUB_TALLY_MISSING] = {
-	    "SELECT form_id, missing, count(*) FROM report_facts"
-	    " WHERE replaced = 0 AND missing IS NOT NULL AND " REPORT_PERIOD
-	    " GROUP BY form_id, missing", 2, 1 },
-	[HUB_TALLY_SUBJECTS] = {
-	    "SELECT form_id, subject, count(*), min(digest) <> max(digest)"
-	    " FROM report_facts WHERE replaced = 0 AND subject IS NOT NULL"
-	    " AND " REPORT_PERIOD " GROUP BY form_id, subject"
-	    " HAVING count(*) > 1", 2, 2 },
-	[HUB_TALLY_DEVICES] = {
-	    "SELECT id, promoter, district, revoked_at, last_contact,"
-	    " (SELECT max(received_at) FROM batches b"
-	    "  WHERE b.device_id = d.id), 0 FROM devices d ORDER BY id", 6, 1 },
-	[HUB_TALLY_CONFLICTS] = {
-	    "SELECT device_id, count(*) FROM conflicts GROUP BY device_id",
-	    1, 1 },
-	[HUB_TALLY_REJECTED] = {
-	    "SELECT device_id, count(*), count(DISTINCT CASE"
-	    " WHEN instance_id IS NULL THEN 'line ' || id"
-	    " WHEN NOT EXISTS (SELECT 1 FROM submissions s"
-	    "  WHERE s.instance_id = j.instance_id)"
-	    " AND NOT EXISTS (SELECT 1 FROM submissions s"
-	    "  WHERE s.deprecated_id = j.instance_id)"
-	    " THEN instance_id END)"
-	    " FROM rejections j GROUP BY device_id", 1, 2 },
-};
 
 #define TALLY_COLS	16
 
@@ -1478,8 +1392,8 @@ sq_tally(struct hub_store *hs, enum hub_tally what,
     const struct hub_period *p, hub_tally_fn *fn, void *arg, struct err *e)
 {
 	struct sq	*st = (struct sq *)hs;
-	return tally(st, tallies[what].sql, tallies[what].ntext,
-	    tallies[what].nnum, p, NULL, NULL, fn, arg, e);
+	return tally(st, store_tallies[what].sql, store_tallies[what].ntext,
+	    store_tallies[what].nnum, p, NULL, NULL, fn, arg, e);
 }
 
 static int
