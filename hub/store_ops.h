@@ -54,6 +54,28 @@ struct store_tally {
 };
 extern const struct store_tally store_tallies[HUB_NTALLIES];
 
+/*
+ * The export's cursor (store.h: hub_export_row), form_id as $1. A
+ * corrected submission counts its edits along the chain of deprecated_id
+ * (UNION: a chain that loops ends) and is dated by its first revision, as
+ * ODK Central's SubmissionDate; an uncorrected one, nearly every row,
+ * costs no subquery.
+ */
+#define STORE_SQL_EXPORT \
+	"SELECT s.instance_id, s.form_version, s.device_id," \
+	" CASE WHEN s.deprecated_id IS NULL THEN s.received_at ELSE" \
+	"  (WITH RECURSIVE c(i) AS (SELECT s.instance_id UNION" \
+	"   SELECT p.instance_id FROM submissions p, submissions q, c" \
+	"   WHERE q.instance_id = c.i AND p.instance_id = q.deprecated_id)" \
+	"  SELECT min(r.received_at) FROM c, submissions r" \
+	"  WHERE r.instance_id = c.i) END," \
+	" s.line," \
+	" CASE WHEN s.deprecated_id IS NULL THEN 0 ELSE" \
+	"  (WITH RECURSIVE c(d) AS (SELECT s.deprecated_id UNION" \
+	"   SELECT p.deprecated_id FROM submissions p, c" \
+	"   WHERE p.instance_id = c.d AND p.deprecated_id IS NOT NULL)" \
+	"  SELECT count(*) FROM c) END" \
+	" FROM current_submissions s WHERE s.form_id = $1 ORDER BY s.id"
 
 struct store_ops {
 	/*

@@ -1903,23 +1903,6 @@ struct pg_cursor {
 	int			 done;
 };
 
-/* As the SQLite file's SQL_EXPORT (store.h: hub_export_row). */
-#define SQL_EXPORT \
-	"SELECT s.instance_id, s.form_version, s.device_id," \
-	" CASE WHEN s.deprecated_id IS NULL THEN s.received_at ELSE" \
-	"  (WITH RECURSIVE c(i) AS (SELECT s.instance_id UNION" \
-	"   SELECT p.instance_id FROM submissions p, submissions q, c" \
-	"   WHERE q.instance_id = c.i AND p.instance_id = q.deprecated_id)" \
-	"  SELECT min(r.received_at) FROM c, submissions r" \
-	"  WHERE r.instance_id = c.i) END," \
-	" s.line," \
-	" CASE WHEN s.deprecated_id IS NULL THEN 0 ELSE" \
-	"  (WITH RECURSIVE c(d) AS (SELECT s.deprecated_id UNION" \
-	"   SELECT p.deprecated_id FROM submissions p, c" \
-	"   WHERE p.instance_id = c.d AND p.deprecated_id IS NOT NULL)" \
-	"  SELECT count(*) FROM c) END" \
-	" FROM current_submissions s WHERE s.form_id = $1 ORDER BY s.id"
-
 static int
 pg_export_open(struct hub_store *hs, const char *form_id,
     struct hub_cursor **out, struct err *e)
@@ -1940,7 +1923,7 @@ pg_export_open(struct hub_store *hs, const char *form_id,
 	if ((rc = run(st, "export", "BEGIN ISOLATION LEVEL REPEATABLE READ"
 	    " READ ONLY", e)) != 0 ||
 	    (rc = exec(st, "export", "DECLARE hub_export NO SCROLL CURSOR FOR "
-	    SQL_EXPORT, &a, 0, NULL, e)) != 0) {
+	    STORE_SQL_EXPORT, &a, 0, NULL, e)) != 0) {
 		pg_rollback(hs);
 		free(c);
 		return rc;

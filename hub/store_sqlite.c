@@ -1558,28 +1558,6 @@ struct sq_cursor {
 	sqlite3_stmt		*s;
 };
 
-/*
- * A corrected submission counts its edits along the chain of
- * deprecated_id (UNION: a chain that loops ends) and is dated by its
- * first revision, as ODK Central's SubmissionDate; an uncorrected one,
- * nearly every row, costs no subquery.
- */
-#define SQL_EXPORT \
-	"SELECT s.instance_id, s.form_version, s.device_id," \
-	" CASE WHEN s.deprecated_id IS NULL THEN s.received_at ELSE" \
-	"  (WITH RECURSIVE c(i) AS (SELECT s.instance_id UNION" \
-	"   SELECT p.instance_id FROM submissions p, submissions q, c" \
-	"   WHERE q.instance_id = c.i AND p.instance_id = q.deprecated_id)" \
-	"  SELECT min(r.received_at) FROM c, submissions r" \
-	"  WHERE r.instance_id = c.i) END," \
-	" s.line," \
-	" CASE WHEN s.deprecated_id IS NULL THEN 0 ELSE" \
-	"  (WITH RECURSIVE c(d) AS (SELECT s.deprecated_id UNION" \
-	"   SELECT p.deprecated_id FROM submissions p, c" \
-	"   WHERE p.instance_id = c.d AND p.deprecated_id IS NOT NULL)" \
-	"  SELECT count(*) FROM c) END" \
-	" FROM current_submissions s WHERE s.form_id = ?1 ORDER BY s.id"
-
 static int
 sq_export_open(struct hub_store *hs, const char *form_id,
     struct hub_cursor **out, struct err *e)
@@ -1598,7 +1576,7 @@ sq_export_open(struct hub_store *hs, const char *form_id,
 		free(c);
 		return rc;
 	}
-	if ((rc = db_prepare(st->db, SQL_EXPORT, &c->s, e)) != 0) {
+	if ((rc = db_prepare(st->db, STORE_SQL_EXPORT, &c->s, e)) != 0) {
 		db_rollback(st->db);
 		free(c);
 		return rc;
