@@ -58,13 +58,13 @@ static void	metas(struct session *, struct inode *);
 /* Small helpers                                                        */
 
 struct snode *
-snode_of(struct inode *n)
+ss_snode_of(struct inode *n)
 {
 	return (struct snode *)n;
 }
 
 int
-is_container(const struct field *f)
+ss_is_container(const struct field *f)
 {
 	return f->kind == FK_GROUP || f->kind == FK_REPEAT;
 }
@@ -76,7 +76,7 @@ xstrdup(const char *s)
 }
 
 void
-env_init(struct session *s, struct eval_env *env, const struct inode *here)
+ss_env_init(struct session *s, struct eval_env *env, const struct inode *here)
 {
 	memset(env, 0, sizeof(*env));
 	env->form = s->form;
@@ -89,14 +89,14 @@ env_init(struct session *s, struct eval_env *env, const struct inode *here)
 
 /* An expression as a boolean; dflt when it cannot be evaluated. */
 int
-eval_bool(struct session *s, const struct expr *x, const struct inode *here,
+ss_eval_bool(struct session *s, const struct expr *x, const struct inode *here,
     int dflt)
 {
 	struct eval_env	env;
 	struct err	e;
 	int		v;
 
-	env_init(s, &env, here);
+	ss_env_init(s, &env, here);
 	err_init(&e);
 	if (expr_eval_bool(x, &env, &v, &e) != 0)
 		return dflt;
@@ -105,7 +105,7 @@ eval_bool(struct session *s, const struct expr *x, const struct inode *here,
 
 /* Index of kid field k in f->kids. */
 size_t
-kid_index(const struct field *f, const struct field *k)
+ss_kid_index(const struct field *f, const struct field *k)
 {
 	size_t	i;
 
@@ -117,7 +117,7 @@ kid_index(const struct field *f, const struct field *k)
 
 /* How many of h's kids from j on belong to field k. */
 size_t
-count_from(const struct inode *h, size_t j, const struct field *k)
+ss_count_from(const struct inode *h, size_t j, const struct field *k)
 {
 	size_t	c = 0;
 
@@ -128,20 +128,20 @@ count_from(const struct inode *h, size_t j, const struct field *k)
 
 /* The kids of h for kid field k: h->kids[*at .. *at + *n). */
 void
-slot(const struct inode *h, const struct field *k, size_t *at, size_t *n)
+ss_slot(const struct inode *h, const struct field *k, size_t *at, size_t *n)
 {
 	const struct field	*hf = h->field;
 	size_t			 i, j = 0;
 
 	for (i = 0; i < hf->nkids && hf->kids[i] != k; i++)
-		j += count_from(h, j, hf->kids[i]);
+		j += ss_count_from(h, j, hf->kids[i]);
 	*at = j;
-	*n = count_from(h, j, k);
+	*n = ss_count_from(h, j, k);
 }
 
 /* Index of n in its parent's kids. */
 size_t
-index_in_parent(const struct inode *n)
+ss_index_in_parent(const struct inode *n)
 {
 	const struct inode	*p = n->parent;
 	size_t			 i;
@@ -154,7 +154,7 @@ index_in_parent(const struct inode *n)
 
 /* 0-based place of n among its siblings of the same field. */
 size_t
-sibling_index(const struct inode *n)
+ss_sibling_index(const struct inode *n)
 {
 	const struct inode	*p = n->parent;
 	size_t			 i, k = 0;
@@ -170,7 +170,7 @@ sibling_index(const struct inode *n)
  * character boundary (the text is valid UTF-8 when this is called).
  */
 void
-quote(const char *s, size_t n, char out[QUOTE_MAX + 4])
+ss_quote(const char *s, size_t n, char out[QUOTE_MAX + 4])
 {
 	if (n <= QUOTE_MAX) {
 		memcpy(out, s, n);
@@ -212,7 +212,7 @@ mark(struct session *s, struct snode *sn)
 /* Give sn the value v (taken, may be NULL); "" is no value. 1 if it
  * changed. */
 int
-set_value_owned(struct session *s, struct snode *sn, char *v)
+ss_set_value_owned(struct session *s, struct snode *sn, char *v)
 {
 	if (v != NULL && *v == '\0') {
 		free(v);
@@ -230,7 +230,7 @@ set_value_owned(struct session *s, struct snode *sn, char *v)
 }
 
 int
-set_value(struct session *s, struct snode *sn, const char *v)
+ss_set_value(struct session *s, struct snode *sn, const char *v)
 {
 	char	*c = NULL;
 
@@ -238,7 +238,7 @@ set_value(struct session *s, struct snode *sn, const char *v)
 		s->nomem = 1;
 		return 0;
 	}
-	return set_value_owned(s, sn, c);
+	return ss_set_value_owned(s, sn, c);
 }
 
 static int
@@ -268,11 +268,11 @@ gone_add(struct session *s, char *path)
  * (path "r[2]", value "": an instance stays when nothing in it is
  * answered yet). */
 int
-is_stored(const struct inode *n)
+ss_is_stored(const struct inode *n)
 {
 	if (n->field->kind == FK_REPEAT)
 		return 1;
-	return !is_container(n->field) && n->value != NULL;
+	return !ss_is_container(n->field) && n->value != NULL;
 }
 
 /* Remember the paths under n a store may hold, before n goes. */
@@ -281,7 +281,7 @@ gone_subtree(struct session *s, struct inode *n)
 {
 	size_t	i;
 
-	if (is_stored(n) || snode_of(n)->changed)
+	if (ss_is_stored(n) || ss_snode_of(n)->changed)
 		gone_add(s, inode_path(n));
 	for (i = 0; i < n->nkids; i++)
 		gone_subtree(s, n->kids[i]);
@@ -294,7 +294,7 @@ mark_subtree(struct inode *n)
 	size_t	i;
 
 	if (n->field->kind != FK_GROUP)
-		snode_of(n)->changed = 1;
+		ss_snode_of(n)->changed = 1;
 	for (i = 0; i < n->nkids; i++)
 		mark_subtree(n->kids[i]);
 }
@@ -386,7 +386,7 @@ build(struct session *s, struct inode *n, struct err *e)
 			node_free(s, k);
 			return rc;
 		}
-		if (is_container(k->field) && (rc = build(s, k, e)) != 0)
+		if (ss_is_container(k->field) && (rc = build(s, k, e)) != 0)
 			return rc;
 	}
 	return 0;
@@ -402,20 +402,20 @@ default_one(struct session *s, struct snode *sn)
 	struct err		 e;
 	char			*v = NULL;
 
-	if (f->kind == FK_META || is_container(f))
+	if (f->kind == FK_META || ss_is_container(f))
 		return;
 	err_init(&e);
 	if (f->default_expr != NULL) {
-		env_init(s, &env, &sn->n);
+		ss_env_init(s, &env, &sn->n);
 		if (expr_eval_text(f->default_expr, &env, &v, &e) != 0)
 			v = NULL;
 	} else if (f->default_value != NULL && *f->default_value != '\0') {
-		if (normalise(s, &sn->n, f->default_value, MODE_NAMES, &v,
+		if (ss_normalise(s, &sn->n, f->default_value, MODE_NAMES, &v,
 		    &e) != 0)
 			v = xstrdup(f->default_value);
 	} else
 		return;
-	set_value_owned(s, sn, v);
+	ss_set_value_owned(s, sn, v);
 }
 
 static void
@@ -423,8 +423,8 @@ defaults(struct session *s, struct inode *n)
 {
 	size_t	i;
 
-	if (!is_container(n->field)) {
-		default_one(s, snode_of(n));
+	if (!ss_is_container(n->field)) {
+		default_one(s, ss_snode_of(n));
 		return;
 	}
 	for (i = 0; i < n->nkids; i++)
@@ -433,7 +433,7 @@ defaults(struct session *s, struct inode *n)
 
 /* A new instance of repeat r at h->kids[at]. */
 int
-instance_new(struct session *s, struct inode *h, const struct field *r,
+ss_instance_new(struct session *s, struct inode *h, const struct field *r,
     size_t at, int with_defaults, struct inode **out, struct err *e)
 {
 	struct inode	*n;
@@ -449,7 +449,7 @@ instance_new(struct session *s, struct inode *h, const struct field *r,
 		metas(s, n);
 		defaults(s, n);
 	}
-	snode_of(n)->changed = 1;
+	ss_snode_of(n)->changed = 1;
 	s->again = 1;
 	s->structural = 1;
 	if (out != NULL)
@@ -459,7 +459,7 @@ instance_new(struct session *s, struct inode *h, const struct field *r,
 
 /* Remove h->kids[at], an instance; later instances are renumbered. */
 void
-instance_remove(struct session *s, struct inode *h, size_t at)
+ss_instance_remove(struct session *s, struct inode *h, size_t at)
 {
 	struct inode	*n = h->kids[at];
 	size_t		 j;
@@ -497,7 +497,7 @@ hide_subtree(struct session *s, struct inode *n)
 	size_t	i;
 
 	if (n->relevant && n->value != NULL)
-		touch(s, snode_of(n));
+		touch(s, ss_snode_of(n));
 	n->relevant = 0;
 	for (i = 0; i < n->nkids; i++)
 		hide_subtree(s, n->kids[i]);
@@ -512,7 +512,7 @@ adjust_count(struct session *s, struct inode *h, const struct field *r)
 	double		v;
 	size_t		want, at, n;
 
-	env_init(s, &env, h);
+	ss_env_init(s, &env, h);
 	err_init(&e);
 	if (expr_eval_number(r->repeat_count, &env, &v, &e) != 0 ||
 	    isnan(v) || v < 1)
@@ -521,12 +521,12 @@ adjust_count(struct session *s, struct inode *h, const struct field *r)
 		want = SESSION_MAX_REPEATS;
 	else
 		want = (size_t)v;
-	slot(h, r, &at, &n);
-	while (n < want && instance_new(s, h, r, at + n, !s->quiet, NULL,
+	ss_slot(h, r, &at, &n);
+	while (n < want && ss_instance_new(s, h, r, at + n, !s->quiet, NULL,
 	    &e) == 0)
 		n++;
 	while (n > want)
-		instance_remove(s, h, at + --n);
+		ss_instance_remove(s, h, at + --n);
 }
 
 static void
@@ -537,13 +537,13 @@ calculate(struct session *s, struct snode *sn)
 	struct err		 e;
 	char			*v = NULL;
 
-	env_init(s, &env, &sn->n);
+	ss_env_init(s, &env, &sn->n);
 	err_init(&e);
 	if (expr_eval_answer(f->calculation, &env, f->kind, &v, &e) != 0) {
 		free(v);
 		v = NULL;
 	}
-	set_value_owned(s, sn, v);
+	ss_set_value_owned(s, sn, v);
 }
 
 /* Whether f's expressions must be evaluated in this pass. */
@@ -576,7 +576,7 @@ recompute_node(struct session *s, struct snode *sn, int parent_relevant,
 
 	eval = force || stale(s, f);
 	if (rel && f->relevant != NULL && n->parent != NULL)
-		rel = eval ? eval_bool(s, f->relevant, n, 1) : n->relevant;
+		rel = eval ? ss_eval_bool(s, f->relevant, n, 1) : n->relevant;
 	if (!rel) {
 		hide_subtree(s, n);
 		return;
@@ -585,7 +585,7 @@ recompute_node(struct session *s, struct snode *sn, int parent_relevant,
 	n->relevant = 1;
 	if (became && n->value != NULL)
 		touch(s, sn);	/* a kept answer is read again */
-	if (!is_container(f)) {
+	if (!ss_is_container(f)) {
 		/* back in the survey: its default or metadata again */
 		if (became && n->value == NULL && !s->quiet) {
 			if (f->kind == FK_META)
@@ -604,7 +604,7 @@ recompute_node(struct session *s, struct snode *sn, int parent_relevant,
 		    (force || became || stale(s, f->kids[i])))
 			adjust_count(s, n, f->kids[i]);
 	for (i = 0; i < n->nkids; i++)
-		recompute_node(s, snode_of(n->kids[i]), 1, force || became);
+		recompute_node(s, ss_snode_of(n->kids[i]), 1, force || became);
 }
 
 /*
@@ -613,7 +613,7 @@ recompute_node(struct session *s, struct snode *sn, int parent_relevant,
  * instances added or removed); else only what reads a changed field.
  */
 void
-recompute(struct session *s, int full)
+ss_recompute(struct session *s, int full)
 {
 	int	pass;
 
@@ -797,20 +797,20 @@ meta_one(struct session *s, struct snode *sn)
 		return;
 	datetime_format_local(s->start, at);
 	if (strcasecmp(m, "start") == 0)
-		set_value(s, sn, at);
+		ss_set_value(s, sn, at);
 	else if (strcasecmp(m, "today") == 0) {
 		at[10] = '\0';
-		set_value(s, sn, at);
+		ss_set_value(s, sn, at);
 	} else if (strcasecmp(m, "deviceid") == 0)
-		set_value(s, sn, s->device_id);
+		ss_set_value(s, sn, s->device_id);
 	else if (strcasecmp(m, "username") == 0)
-		set_value(s, sn, s->username);
+		ss_set_value(s, sn, s->username);
 	else if (strcasecmp(m, "phonenumber") == 0)
-		set_value(s, sn, s->phone);
+		ss_set_value(s, sn, s->phone);
 	else if (strcasecmp(m, "instanceID") == 0)
-		set_value(s, sn, s->instance_id);
+		ss_set_value(s, sn, s->instance_id);
 	else if (strcasecmp(m, "deprecatedID") == 0)
-		set_value(s, sn, s->deprecated_id);
+		ss_set_value(s, sn, s->deprecated_id);
 }
 
 static void
@@ -819,7 +819,7 @@ metas(struct session *s, struct inode *n)
 	size_t	i;
 
 	if (n->field->kind == FK_META)
-		meta_one(s, snode_of(n));
+		meta_one(s, ss_snode_of(n));
 	for (i = 0; i < n->nkids; i++)
 		metas(s, n->kids[i]);
 }
@@ -875,7 +875,7 @@ session_new(const struct form *f, const struct session_opts *o,
 			goto out;
 		s->fi = s->own;
 	}
-	if ((s->root = snode_of(node_new(s, f->root, NULL, e))) == NULL) {
+	if ((s->root = ss_snode_of(node_new(s, f->root, NULL, e))) == NULL) {
 		rc = e != NULL && e->code ? e->code : ERR_NOMEM;
 		goto out;
 	}
@@ -885,7 +885,7 @@ session_new(const struct form *f, const struct session_opts *o,
 	defaults(s, &s->root->n);
 	/* what the form starts with is no change that fires a trigger */
 	memset(s->dirty, 0, f->nfields);
-	recompute(s, 1);
+	ss_recompute(s, 1);
 	memset(s->dirty, 0, f->nfields);
 	if (s->nomem)
 		rc = err_set(e, ERR_NOMEM, "out of memory");
@@ -953,7 +953,7 @@ session_instance_name(struct session *s)
 
 	if (s->form->instance_name == NULL)
 		return NULL;
-	env_init(s, &env, &s->root->n);
+	ss_env_init(s, &env, &s->root->n);
 	err_init(&e);
 	if (expr_eval_text(s->form->instance_name, &env, &v, &e) != 0) {
 		free(v);

@@ -49,7 +49,7 @@ ref_value(struct session *s, const struct inode *at, const char *name,
 	if ((src = arena_printf(&a, "${%.*s}", (int)n, name)) != NULL &&
 	    expr_parse(&a, src, &x, NULL, &e) == 0 &&
 	    expr_bind(x, s->form, at->field, &e) == 0) {
-		env_init(s, &env, at);
+		ss_env_init(s, &env, at);
 		if (expr_eval_text(x, &env, &v, &e) != 0) {
 			free(v);
 			v = NULL;
@@ -97,7 +97,7 @@ session_text(struct session *s, const struct inode *at, const char *t)
 /* The form's message in the session's language, else ours, with the
  * answers it names; caller frees (NULL: out of memory). */
 char *
-form_msg(struct session *s, const struct inode *at, const struct text *t,
+ss_form_msg(struct session *s, const struct inode *at, const struct text *t,
     const char *dflt)
 {
 	const char	*m = t->v != NULL ? form_text(s->form, t, s->lang) :
@@ -111,7 +111,7 @@ static int
 msg_set(struct session *s, const struct inode *at, const struct text *t,
     const char *dflt, struct err *e)
 {
-	char	*m = form_msg(s, at, t, dflt);
+	char	*m = ss_form_msg(s, at, t, dflt);
 	int	 rc = err_set(e, ERR_INPUT, "%s", m != NULL ? m : dflt);
 
 	free(m);
@@ -119,7 +119,7 @@ msg_set(struct session *s, const struct inode *at, const struct text *t,
 }
 
 int
-answer(struct session *s, struct inode *node, const char *text,
+ss_answer(struct session *s, struct inode *node, const char *text,
     enum mode mode, struct err *e)
 {
 	const struct field	*f = node->field;
@@ -136,7 +136,7 @@ answer(struct session *s, struct inode *node, const char *text,
 	s->now = clock_now();
 	if (session_read_only(s, node))
 		return err_set(e, ERR_INPUT, _("this question is read only"));
-	if ((rc = normalise(s, node, text != NULL ? text : "", mode, &v,
+	if ((rc = ss_normalise(s, node, text != NULL ? text : "", mode, &v,
 	    e)) != 0)
 		return rc;
 	if (v != NULL && f->constraint != NULL) {
@@ -144,7 +144,7 @@ answer(struct session *s, struct inode *node, const char *text,
 
 		old = node->value;
 		node->value = v;
-		env_init(s, &env, node);
+		ss_env_init(s, &env, node);
 		err_init(&e2);
 		rc = expr_eval_bool(f->constraint, &env, &ok, &e2);
 		node->value = old;
@@ -163,8 +163,8 @@ answer(struct session *s, struct inode *node, const char *text,
 		return msg_set(s, node, &f->required_msg,
 		    _("this question is required"), e);
 	s->answered = 1;
-	if (set_value_owned(s, snode_of(node), v))
-		recompute(s, 0);
+	if (ss_set_value_owned(s, ss_snode_of(node), v))
+		ss_recompute(s, 0);
 	if (s->nomem)
 		return err_set(e, ERR_NOMEM, "out of memory");
 	return 0;
@@ -174,7 +174,7 @@ int
 session_answer(struct session *s, struct inode *node, const char *text,
     struct err *e)
 {
-	return answer(s, node, text, MODE_TYPED, e);
+	return ss_answer(s, node, text, MODE_TYPED, e);
 }
 
 int
@@ -200,7 +200,7 @@ session_choices(struct session *s, const struct inode *node,
 	if ((v = realloc(s->choices, l->n * sizeof(*v))) == NULL)
 		return err_set(e, ERR_NOMEM, "out of memory");
 	s->choices = v;
-	env_init(s, &env, node);
+	ss_env_init(s, &env, node);
 	for (i = 0; i < l->n; i++) {
 		if (node->field->choice_filter != NULL) {
 			env.choice = &l->v[i];
@@ -225,7 +225,7 @@ session_required(struct session *s, const struct inode *node)
 	if (!node->relevant || f->required == NULL)
 		return 0;
 	/* A broken expression does not block the person. */
-	return eval_bool(s, f->required, node, 0);
+	return ss_eval_bool(s, f->required, node, 0);
 }
 
 int
@@ -238,7 +238,7 @@ session_read_only(struct session *s, const struct inode *node)
 	if (f->calculation != NULL && f->trigger == NULL)
 		return 1;
 	/* A broken expression does not lock the question. */
-	return f->readonly != NULL && eval_bool(s, f->readonly, node, 0);
+	return f->readonly != NULL && ss_eval_bool(s, f->readonly, node, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -263,17 +263,17 @@ session_add_repeat(struct session *s, struct inode *parent,
 		return err_set(e, ERR_INPUT, _("the number of '%s' is set by "
 		    "the form"), repeat->name);
 	s->now = clock_now();
-	if (!prompt_ok(s, parent, repeat))
+	if (!ss_prompt_ok(s, parent, repeat))
 		return err_set(e, ERR_INPUT, _("'%s' does not apply"),
 		    repeat->name);
-	slot(parent, repeat, &at, &cnt);
+	ss_slot(parent, repeat, &at, &cnt);
 	if (cnt >= SESSION_MAX_REPEATS)
 		return err_set(e, ERR_INPUT, _("'%s' cannot have more than "
 		    "%d entries"), repeat->name, SESSION_MAX_REPEATS);
-	if ((rc = instance_new(s, parent, repeat, at + cnt, 1, &n, e)) != 0)
+	if ((rc = ss_instance_new(s, parent, repeat, at + cnt, 1, &n, e)) != 0)
 		return rc;
 	s->answered = 1;
-	recompute(s, 1);
+	ss_recompute(s, 1);
 	if (out != NULL)
 		*out = n;
 	return s->nomem ? err_set(e, ERR_NOMEM, "out of memory") : 0;
@@ -291,8 +291,8 @@ session_remove_repeat(struct session *s, struct inode *inst, struct err *e)
 		return err_set(e, ERR_INPUT, _("the number of '%s' is set by "
 		    "the form"), inst->field->name);
 	h = inst->parent;
-	instance_remove(s, h, index_in_parent(inst));
+	ss_instance_remove(s, h, ss_index_in_parent(inst));
 	s->answered = 1;
-	recompute(s, 1);
+	ss_recompute(s, 1);
 	return s->nomem ? err_set(e, ERR_NOMEM, "out of memory") : 0;
 }

@@ -2,7 +2,7 @@
  * session_json.c: validation of a whole session (session_validate, and
  * the same check at the end of a fill), and filling a session from a
  * JSON object of answers (--answers, or a submission's data fed back)
- * through the same answer() a person's typing goes through.
+ * through the same ss_answer() a person's typing goes through.
  */
 #include <math.h>
 #include <stdio.h>
@@ -41,19 +41,19 @@ validate(struct session *s, struct inode *n, struct diags *d,
 
 	if (!n->relevant)
 		return 0;
-	if (is_container(f)) {
+	if (ss_is_container(f)) {
 		for (i = 0; i < n->nkids; i++)
 			c += validate(s, n->kids[i], d, style);
 		return c;
 	}
-	if (snode_of(n)->problem || f->kind == FK_NOTE || f->kind == FK_META)
+	if (ss_snode_of(n)->problem || f->kind == FK_NOTE || f->kind == FK_META)
 		return 0;
 	if (n->value == NULL && !s->partial && session_required(s, n))
-		msg = form_msg(s, n, &f->required_msg, _("this question is "
+		msg = ss_form_msg(s, n, &f->required_msg, _("this question is "
 		    "required"));
 	else if (n->value != NULL && f->constraint != NULL &&
-	    !eval_bool(s, f->constraint, n, 1))
-		msg = form_msg(s, n, &f->constraint_msg, _("the answer is not "
+	    !ss_eval_bool(s, f->constraint, n, 1))
+		msg = ss_form_msg(s, n, &f->constraint_msg, _("the answer is not "
 		    "valid"));
 	else
 		return 0;
@@ -175,7 +175,7 @@ jfill_settle(struct jfill *fl, const struct field *f, int below)
 		return;
 	full = s->pending_full;
 	s->defer = s->pending = s->pending_full = 0;
-	recompute(s, full);
+	ss_recompute(s, full);
 	s->defer = 1;
 }
 
@@ -240,7 +240,7 @@ set_problems(struct inode *n, int on)
 {
 	size_t	i;
 
-	snode_of(n)->problem = on;
+	ss_snode_of(n)->problem = on;
 	for (i = 0; i < n->nkids; i++)
 		set_problems(n->kids[i], on);
 }
@@ -292,14 +292,14 @@ calc_check(struct jfill *fl)
 
 	for (i = 0; i < fl->ncalc; i++) {
 		given = fl->calc[i] + strlen(fl->calc[i]) + 1;
-		n = find(fl->s, fl->calc[i], 0, NULL);
+		n = ss_find(fl->s, fl->calc[i], 0, NULL);
 		have = n != NULL && n->relevant && n->value != NULL ?
 		    n->value : "";
 		a = expr_text_number(given);
 		b = expr_text_number(have);
 		if (strcmp(given, have) == 0 || (!isnan(a) && a == b))
 			continue;
-		quote(have, strlen(have), q);
+		ss_quote(have, strlen(have), q);
 		slash = strrchr(fl->calc[i], '/');
 		diags_add(fl->d, DIAG_ERROR, NULL, 0, NULL, *have != '\0' ?
 		    _("%s: '%s' is computed by the form (here '%s'), not "
@@ -334,7 +334,7 @@ jfill_leaf(struct jfill *fl, struct inode *h, struct inode *n, json_t *v)
 	if (json_text(v, num, sizeof(num), &text) != 0) {
 		jfill_problem(fl, h, f->name, 0, _("the answer must be text or "
 		    "a number"));
-		snode_of(n)->problem = 1;
+		ss_snode_of(n)->problem = 1;
 		return 0;
 	}
 	/* What the program computes (metadata, calculations) is its own:
@@ -354,15 +354,15 @@ jfill_leaf(struct jfill *fl, struct inode *h, struct inode *n, json_t *v)
 	if (!n->relevant) {
 		jfill_problem(fl, h, f->name, 0, _("answer to '%s' given but "
 		    "the question does not apply"), f->name);
-		snode_of(n)->problem = 1;
+		ss_snode_of(n)->problem = 1;
 		return 0;
 	}
 	err_init(&e);
-	if ((rc = answer(fl->s, n, text, MODE_NAMES, &e)) == ERR_NOMEM)
+	if ((rc = ss_answer(fl->s, n, text, MODE_NAMES, &e)) == ERR_NOMEM)
 		return err_set(fl->e, rc, "%s", e.msg);
 	if (rc != 0) {
 		jfill_problem(fl, h, f->name, 0, "%s", e.msg);
-		snode_of(n)->problem = 1;
+		ss_snode_of(n)->problem = 1;
 	}
 	return 0;
 }
@@ -386,7 +386,7 @@ jfill_repeat(struct jfill *fl, struct inode *h, const struct field *k,
 	 * message names the entry it is about. */
 	json_array_foreach(arr, i, o) {
 		jfill_settle(fl, k, 1);
-		slot(h, k, &at, &n);
+		ss_slot(h, k, &at, &n);
 		if (i >= n) {
 			if (k->repeat_count != NULL) {
 				jfill_problem(fl, h, k->name, i + 1, _("'%s' "
@@ -451,7 +451,7 @@ jfill_obj(struct jfill *fl, struct inode *h, json_t *obj)
 				return rc;
 			continue;
 		}
-		slot(h, k, &at, &n);
+		ss_slot(h, k, &at, &n);
 		if (n == 0)
 			continue;
 		if (k->kind != FK_GROUP) {
@@ -534,7 +534,7 @@ fill_value(struct session *s, json_t *obj, int strict, struct diags *d,
 	s->defer = 0;
 	if (s->pending) {
 		s->pending = 0;
-		recompute(s, s->pending_full);
+		ss_recompute(s, s->pending_full);
 		s->pending_full = 0;
 	}
 	free(fl.reads);

@@ -409,7 +409,7 @@ norm_select(struct session *s, const struct inode *node, const char *t,
 		for (j = i; j < n && !is_space((unsigned char)t[j]) &&
 		    t[j] != ','; j++)
 			;
-		quote(t + i, j - i, q);
+		ss_quote(t + i, j - i, q);
 		if (++ntok > 1 && !multi) {
 			rc = err_set(e, ERR_INPUT, _("choose only one "
 			    "answer"));
@@ -484,7 +484,7 @@ norm_geopoint(const char *t, size_t n, char **out, struct err *e)
 		return err_set(e, ERR_NOMEM, "out of memory");
 	return 0;
 bad:
-	quote(t, n, q);
+	ss_quote(t, n, q);
 	return err_set(e, ERR_INPUT, _("'%s' is not a location (latitude "
 	    "longitude [altitude [accuracy]])"), q);
 }
@@ -540,7 +540,7 @@ has_control(const char *s, size_t n)
  * normalised to what ODK stores; *out NULL for an empty answer.
  */
 int
-normalise(struct session *s, const struct inode *node, const char *text,
+ss_normalise(struct session *s, const struct inode *node, const char *text,
     enum mode mode, char **out, struct err *e)
 {
 	const struct field	*f = node->field;
@@ -567,7 +567,7 @@ normalise(struct session *s, const struct inode *node, const char *text,
 	    len : n))
 		return err_set(e, ERR_INPUT, _("the answer contains a control "
 		    "character"));
-	quote(t, n, q);
+	ss_quote(t, n, q);
 	switch (f->kind) {
 	case FK_INTEGER:
 		r = norm_int(t, n, num, sizeof(num));

@@ -21,7 +21,7 @@ path_add(struct buf *b, const struct inode *n)
 		return ERR_NOMEM;
 	if (n->field->kind == FK_REPEAT)
 		return buf_addf(b, "%s[%zu]", n->field->name,
-		    sibling_index(n) + 1);
+		    ss_sibling_index(n) + 1);
 	return buf_addstr(b, n->field->name);
 }
 
@@ -53,7 +53,7 @@ inode_path(const struct inode *n)
  * position the path names (without defaults: a store holds the truth).
  */
 struct inode *
-find(struct session *s, const char *path, int create, struct err *e)
+ss_find(struct session *s, const char *path, int create, struct err *e)
 {
 	struct inode		*h = &s->root->n;
 	const struct field	*k = NULL;
@@ -63,7 +63,7 @@ find(struct session *s, const char *path, int create, struct err *e)
 	char			*stop;
 
 	while (*p != '\0') {
-		if (!is_container(h->field))
+		if (!ss_is_container(h->field))
 			return NULL;
 		end = strchr(p, '/');
 		len = end != NULL ? (size_t)(end - p) : strlen(p);
@@ -89,7 +89,7 @@ find(struct session *s, const char *path, int create, struct err *e)
 		if (i == h->field->nkids)
 			return NULL;
 		k = h->field->kids[i];
-		slot(h, k, &at, &n);
+		ss_slot(h, k, &at, &n);
 		if (k->kind != FK_REPEAT) {
 			if (stop != NULL && pos != 1)
 				return NULL;
@@ -102,7 +102,7 @@ find(struct session *s, const char *path, int create, struct err *e)
 			if (!create || pos > SESSION_MAX_REPEATS)
 				return NULL;
 			while (n < pos) {
-				if (instance_new(s, h, k, at + n, 0, NULL,
+				if (ss_instance_new(s, h, k, at + n, 0, NULL,
 				    e) != 0)
 					return NULL;
 				n++;
@@ -116,7 +116,7 @@ find(struct session *s, const char *path, int create, struct err *e)
 struct inode *
 session_find(struct session *s, const char *path)
 {
-	return find(s, path, 0, NULL);
+	return ss_find(s, path, 0, NULL);
 }
 
 /* Before the first restore: the store holds the truth, so what
@@ -126,8 +126,8 @@ wipe(struct session *s, struct inode *n)
 {
 	size_t	i;
 
-	snode_of(n)->changed = 0;
-	if (!is_container(n->field)) {
+	ss_snode_of(n)->changed = 0;
+	if (!ss_is_container(n->field)) {
 		if (n->field->kind != FK_META) {
 			free(n->value);
 			n->value = NULL;
@@ -154,14 +154,14 @@ session_restore(struct session *s, const char *path, const char *value,
 		s->quiet = 1;
 	}
 	s->restored = 1;
-	if ((n = find(s, path, 1, e)) == NULL || n->field->kind == FK_GROUP) {
+	if ((n = ss_find(s, path, 1, e)) == NULL || n->field->kind == FK_GROUP) {
 		if (e != NULL && e->code != 0)
 			return e->code;
 		return err_set(e, ERR_INPUT, "no question at '%s'", path);
 	}
 	if (n->field->kind == FK_REPEAT) {
 		/* find made it: the store has it already */
-		snode_of(n)->changed = 0;
+		ss_snode_of(n)->changed = 0;
 		return 0;
 	}
 	/* The session's own identity wins over a stored one (a revision
@@ -173,14 +173,14 @@ session_restore(struct session *s, const char *path, const char *value,
 		return err_set(e, ERR_NOMEM, "out of memory");
 	free(n->value);
 	n->value = v;
-	snode_of(n)->changed = 0;
+	ss_snode_of(n)->changed = 0;
 	return 0;
 }
 
 void
 session_recompute(struct session *s)
 {
-	recompute(s, 1);
+	ss_recompute(s, 1);
 }
 
 struct walk {
@@ -197,11 +197,11 @@ each(struct walk *w, struct inode *n)
 
 	if (n->parent != NULL && path_add(&w->path, n) != 0)
 		return;
-	if (w->changes ? snode_of(n)->changed : is_stored(n))
+	if (w->changes ? ss_snode_of(n)->changed : ss_is_stored(n))
 		w->fn(w->path.p, n->field->kind == FK_REPEAT ? "" : n->value,
 		    w->arg);
 	if (w->changes)
-		snode_of(n)->changed = 0;
+		ss_snode_of(n)->changed = 0;
 	for (i = 0; i < n->nkids; i++)
 		each(w, n->kids[i]);
 	w->path.len = len;
@@ -232,8 +232,8 @@ session_take_changes(struct session *s, session_value_fn *fn, void *arg)
 	/* Paths that went away first; one that exists again with a change
 	 * is written below with its value. */
 	for (i = 0; i < s->ngone; i++) {
-		n = find(s, s->gone[i], 0, NULL);
-		if (n == NULL || !snode_of(n)->changed)
+		n = ss_find(s, s->gone[i], 0, NULL);
+		if (n == NULL || !ss_snode_of(n)->changed)
 			fn(s->gone[i], NULL, arg);
 		free(s->gone[i]);
 	}
@@ -253,7 +253,7 @@ stamp_end(struct session *s, struct inode *n, const char *at)
 
 	if (n->field->kind == FK_META && n->field->meta != NULL &&
 	    strcasecmp(n->field->meta, "end") == 0)
-		set_value(s, snode_of(n), at);
+		ss_set_value(s, ss_snode_of(n), at);
 	for (i = 0; i < n->nkids; i++)
 		stamp_end(s, n->kids[i], at);
 }
@@ -263,8 +263,8 @@ drop_hidden(struct session *s, struct inode *n)
 {
 	size_t	i;
 
-	if (!n->relevant && !is_container(n->field))
-		set_value(s, snode_of(n), NULL);
+	if (!n->relevant && !ss_is_container(n->field))
+		ss_set_value(s, ss_snode_of(n), NULL);
 	for (i = 0; i < n->nkids; i++)
 		drop_hidden(s, n->kids[i]);
 }
@@ -282,5 +282,5 @@ session_finalize(struct session *s, double when)
 
 	datetime_format_local(when, at);
 	stamp_end(s, &s->root->n, at);
-	recompute(s, 1);
+	ss_recompute(s, 1);
 }

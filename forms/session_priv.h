@@ -108,45 +108,50 @@ int	form_deps_new(const struct form *f, struct form_deps **out,
 	    struct err *e);
 void	form_deps_free(struct form_deps *d);
 
+/*
+ * What the session's files share, prefixed ss_: global symbols of
+ * libforms, they must not take a name another library might use.
+ */
+
 /* session.c */
-struct snode *snode_of(struct inode *n);
-int	is_container(const struct field *f);
-void	env_init(struct session *s, struct eval_env *env,
+struct snode *ss_snode_of(struct inode *n);
+int	ss_is_container(const struct field *f);
+void	ss_env_init(struct session *s, struct eval_env *env,
 	    const struct inode *here);
-int	eval_bool(struct session *s, const struct expr *x,
+int	ss_eval_bool(struct session *s, const struct expr *x,
 	    const struct inode *here, int dflt);
-size_t	kid_index(const struct field *f, const struct field *k);
-size_t	count_from(const struct inode *h, size_t j, const struct field *k);
-void	slot(const struct inode *h, const struct field *k, size_t *at,
+size_t	ss_kid_index(const struct field *f, const struct field *k);
+size_t	ss_count_from(const struct inode *h, size_t j, const struct field *k);
+void	ss_slot(const struct inode *h, const struct field *k, size_t *at,
 	    size_t *n);
-size_t	index_in_parent(const struct inode *n);
-size_t	sibling_index(const struct inode *n);
-void	quote(const char *s, size_t n, char out[QUOTE_MAX + 4]);
-int	set_value_owned(struct session *s, struct snode *sn, char *v);
-int	set_value(struct session *s, struct snode *sn, const char *v);
-int	is_stored(const struct inode *n);
-int	instance_new(struct session *s, struct inode *h,
+size_t	ss_index_in_parent(const struct inode *n);
+size_t	ss_sibling_index(const struct inode *n);
+void	ss_quote(const char *s, size_t n, char out[QUOTE_MAX + 4]);
+int	ss_set_value_owned(struct session *s, struct snode *sn, char *v);
+int	ss_set_value(struct session *s, struct snode *sn, const char *v);
+int	ss_is_stored(const struct inode *n);
+int	ss_instance_new(struct session *s, struct inode *h,
 	    const struct field *r, size_t at, int with_defaults,
 	    struct inode **out, struct err *e);
-void	instance_remove(struct session *s, struct inode *h, size_t at);
-void	recompute(struct session *s, int full);
+void	ss_instance_remove(struct session *s, struct inode *h, size_t at);
+void	ss_recompute(struct session *s, int full);
 
 /* session_walk.c */
-int	prompt_ok(struct session *s, const struct inode *h,
+int	ss_prompt_ok(struct session *s, const struct inode *h,
 	    const struct field *r);
 
 /* session_normalise.c */
-int	normalise(struct session *s, const struct inode *node,
+int	ss_normalise(struct session *s, const struct inode *node,
 	    const char *text, enum mode mode, char **out, struct err *e);
 
 /* session_answer.c */
-char	*form_msg(struct session *s, const struct inode *at,
+char	*ss_form_msg(struct session *s, const struct inode *at,
 	    const struct text *t, const char *dflt);
-int	answer(struct session *s, struct inode *node, const char *text,
+int	ss_answer(struct session *s, struct inode *node, const char *text,
 	    enum mode mode, struct err *e);
 
 /* session_paths.c */
-struct inode *find(struct session *s, const char *path, int create,
+struct inode *ss_find(struct session *s, const char *path, int create,
 	    struct err *e);
 
 #endif

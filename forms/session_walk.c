@@ -18,7 +18,7 @@
  * one), or at h when there is none yet.
  */
 int
-prompt_ok(struct session *s, const struct inode *h, const struct field *r)
+ss_prompt_ok(struct session *s, const struct inode *h, const struct field *r)
 {
 	size_t	at, n;
 
@@ -26,8 +26,8 @@ prompt_ok(struct session *s, const struct inode *h, const struct field *r)
 		return 0;
 	if (r->relevant == NULL)
 		return 1;
-	slot(h, r, &at, &n);
-	return eval_bool(s, r->relevant, n > 0 ? h->kids[at + n - 1] : h, 1);
+	ss_slot(h, r, &at, &n);
+	return ss_eval_bool(s, r->relevant, n > 0 ? h->kids[at + n - 1] : h, 1);
 }
 
 static void
@@ -62,7 +62,7 @@ first_in(struct session *s, struct inode *n, struct step *st)
 {
 	if (!n->relevant)
 		return 0;
-	if (is_container(n->field))
+	if (ss_is_container(n->field))
 		return scan_fwd(s, n, 0, 0, st);
 	if (!field_shown(n->field))
 		return 0;
@@ -75,7 +75,7 @@ last_in(struct session *s, struct inode *n, struct step *st)
 {
 	if (!n->relevant)
 		return 0;
-	if (is_container(n->field))
+	if (ss_is_container(n->field))
 		return n->field->nkids > 0 && scan_back(s, n,
 		    n->field->nkids - 1, AT_END, st);
 	if (!field_shown(n->field))
@@ -98,11 +98,11 @@ scan_fwd(struct session *s, struct inode *h, size_t fi, size_t ii,
 
 	if (fi >= hf->nkids)
 		return 0;
-	slot(h, hf->kids[fi], &at, &n);
+	ss_slot(h, hf->kids[fi], &at, &n);
 	for (; fi < hf->nkids; fi++, ii = 0, at += n) {
 		const struct field	*k = hf->kids[fi];
 
-		n = count_from(h, at, k);
+		n = ss_count_from(h, at, k);
 		if (k->kind != FK_REPEAT) {
 			if (n > 0 && first_in(s, h->kids[at], st))
 				return 1;
@@ -111,7 +111,7 @@ scan_fwd(struct session *s, struct inode *h, size_t fi, size_t ii,
 		for (i = ii; i < n; i++)
 			if (first_in(s, h->kids[at + i], st))
 				return 1;
-		if (ii <= n && prompt_ok(s, h, k)) {
+		if (ii <= n && ss_prompt_ok(s, h, k)) {
 			set_prompt(st, h, k, n);
 			return 1;
 		}
@@ -132,7 +132,7 @@ scan_back(struct session *s, struct inode *h, size_t fi, size_t ii,
 
 	if (fi >= hf->nkids)
 		return 0;
-	slot(h, hf->kids[fi], &at, &n);
+	ss_slot(h, hf->kids[fi], &at, &n);
 	for (;;) {
 		const struct field	*k = hf->kids[fi];
 
@@ -141,7 +141,7 @@ scan_back(struct session *s, struct inode *h, size_t fi, size_t ii,
 				return 1;
 		} else {
 			if (ii == AT_END) {
-				if (prompt_ok(s, h, k)) {
+				if (ss_prompt_ok(s, h, k)) {
 					set_prompt(st, h, k, n);
 					return 1;
 				}
@@ -176,9 +176,9 @@ fwd_from(struct session *s, struct inode *h, size_t fi, size_t ii,
 			st->kind = STEP_END;
 			return;
 		}
-		fi = kid_index(p->field, h->field);
+		fi = ss_kid_index(p->field, h->field);
 		if (h->field->kind == FK_REPEAT)
-			ii = sibling_index(h) + 1;
+			ii = ss_sibling_index(h) + 1;
 		else {
 			fi++;
 			ii = 0;
@@ -200,9 +200,9 @@ back_from(struct session *s, struct inode *h, size_t fi, size_t ii,
 
 		if (p == NULL)
 			return;
-		fi = kid_index(p->field, h->field);
+		fi = ss_kid_index(p->field, h->field);
 		if (h->field->kind == FK_REPEAT)
-			ii = sibling_index(h);
+			ii = ss_sibling_index(h);
 		else {
 			if (fi == 0) {
 				h = p;
@@ -237,12 +237,12 @@ session_next(struct session *s, struct step *st)
 			st->kind = STEP_END;
 			return 0;
 		}
-		fwd_from(s, h, kid_index(h->field, st->node->field) + 1, 0, st);
+		fwd_from(s, h, ss_kid_index(h->field, st->node->field) + 1, 0, st);
 		break;
 	case STEP_REPEAT_PROMPT:
 		h = st->parent;
-		fi = kid_index(h->field, st->field);
-		slot(h, st->field, &at, &n);
+		fi = ss_kid_index(h->field, st->field);
+		ss_slot(h, st->field, &at, &n);
 		if (n > st->count)
 			fwd_from(s, h, fi, st->count, st);
 		else
@@ -265,13 +265,13 @@ session_prev(struct session *s, struct step *st)
 		h = st->node->parent;
 		if (h == NULL)
 			return 0;
-		fi = kid_index(h->field, st->node->field);
+		fi = ss_kid_index(h->field, st->node->field);
 		back_from(s, h, fi == 0 ? AT_END : fi - 1, AT_END, st);
 		break;
 	case STEP_REPEAT_PROMPT:
 		h = st->parent;
-		slot(h, st->field, &at, &n);
-		back_from(s, h, kid_index(h->field, st->field), n, st);
+		ss_slot(h, st->field, &at, &n);
+		back_from(s, h, ss_kid_index(h->field, st->field), n, st);
 		break;
 	case STEP_END:
 		h = &s->root->n;
