@@ -145,10 +145,10 @@ t_has "$T_OUT" "2 attachments, 0 of them fetched" \
 make_form "$T_TMP/v3" 3
 sed -i 's/Puesto de Salud Lucre/Centro de Salud Lucre/' \
 	"$T_TMP/v3/ccpp-media/communities.csv"
-for i in $(seq 3000); do	# a list too large to cross before the cut
-	printf '03%08d,%s,,lucre,PS %d,%d\n' "$((90000000 + i))" \
-	    "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$i" "$i"
-done >>"$T_TMP/v3/ccpp-media/communities.csv"
+# A list too large to cross before the cut: 3,000 rows of random names.
+head -c 36000 /dev/urandom | od -An -v -tx1 | tr -d ' \n' | fold -w 24 |
+	awk '{ printf "03%08d,%s,,lucre,PS %d,%d\n", 90000000 + NR, $0, NR, NR }' \
+	>>"$T_TMP/v3/ccpp-media/communities.csv"
 h_run forms publish "$T_TMP/v3/ccpp.csv"
 v3=$(h_sql "SELECT id FROM forms WHERE form_id = 'ccpp' AND version = '3'")
 if h_sqlite; then
