@@ -8,9 +8,10 @@
 #   cases  build/tests/cases       data-driven cases under tests/cases/
 #   e2e    tests/e2e/t*.sh         the real binaries; TAP lines "ok N - ..."
 #   e2e-pg the hub's scripts (t2*.sh sourcing hub-lib.sh) again, on
-#          (but those marked "# e2e-pg: no": they make their own)
-#          PostgreSQL (HUB_TEST_DB=pg), one private server for the pass;
-#          skipped, never passed, when no server can start here
+#          PostgreSQL (HUB_TEST_DB=pg), one private server for the pass
+#          (but those marked "# e2e-pg: no": they make their own);
+#          skipped, never passed, when no server can start here; not run
+#          at all with E2E_PG=0 (make check)
 #
 # Each part's own output is kept in $BUILD/test-logs/ and shown on failure.
 # TESTS=pattern runs only the matching parts (e.g. TESTS=e2e/t1).
@@ -97,6 +98,9 @@ for t in tests/e2e/t2*.sh; do
 	grep -q '^# e2e-pg: no' "$t" && continue
 	case "e2e-pg/$(basename "$t" .sh)" in *${TESTS:-}*) pg_parts+=("$t") ;; esac
 done
+if [ "${E2E_PG:-1}" = 0 ]; then
+	pg_parts=()
+fi
 if [ "${#pg_parts[@]}" -ne 0 ]; then
 	. tests/e2e/pg-lib.sh
 	trap 'pg_stop' EXIT
